@@ -1,0 +1,56 @@
+# Hormiga — the two commands a newcomer needs:
+#   make run    set up, build and start Hormiga
+#   make check  set up, build and pass the whole test suite (plain, then ASan+UBSan)
+
+BUILD      ?= build
+BUILD_SAN  ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+WERROR     ?= 0
+MESON_OPTS ?=
+FUZZ_SECONDS ?= 60
+
+ifeq ($(WERROR),1)
+  MESON_OPTS += -Dwerror=true
+endif
+
+.PHONY: all deps build run check test test-asan bench fuzz clean
+
+all: build
+
+deps:
+	@./build-aux/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=debugoptimized $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+run: build
+	$(BUILD)/src/server/hormiguero --listen 127.0.0.1:8710
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+
+$(BUILD_SAN)/build.ninja:
+	meson setup $(BUILD_SAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false $(MESON_OPTS)
+
+test-asan: deps $(BUILD_SAN)/build.ninja
+	meson compile -C $(BUILD_SAN)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  meson test -C $(BUILD_SAN) --print-errorlogs --num-processes 2 --timeout-multiplier 3
+
+check: test test-asan
+
+bench: build
+	$(BUILD)/bench/hormiga-bench signaling
+
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang meson setup $(BUILD_FUZZ) --buildtype=debugoptimized -Dfuzzing=true -Dapp=disabled
+
+fuzz: deps $(BUILD_FUZZ)/build.ninja
+	meson compile -C $(BUILD_FUZZ)
+	./build-aux/run-fuzzers.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)
