@@ -1,1 +1,158 @@
-int main (void) { return 0; }
+/* main.c — hormiguero, the Hormiga signaling and bootstrap server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib-unix.h>
+#include <stdio.h>
+
+#include "hormiga-hormiguero.h"
+#include "hormiga-protocol.h"
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  GMainLoop *loop = user_data;
+
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+parse_listen (const char  *listen,
+              char       **address,
+              guint16     *port,
+              GError     **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+
+  connectable = g_network_address_parse (listen, HORMIGA_DEFAULT_PORT, error);
+  if (connectable == NULL)
+    {
+      g_prefix_error (error, "--listen %s: ", listen);
+      return FALSE;
+    }
+  *address = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (connectable)));
+  *port = g_network_address_get_port (G_NETWORK_ADDRESS (connectable));
+  if (g_str_equal (*address, "localhost"))
+    {
+      g_free (*address);
+      *address = g_strdup ("127.0.0.1");
+    }
+  return TRUE;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *listen = NULL;
+  g_autofree char *web_root = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *url = NULL;
+  int max_connections = HORMIGUERO_DEFAULT_MAX_CONNECTIONS;
+  int handshake_timeout = HORMIGUERO_DEFAULT_HANDSHAKE_TIMEOUT;
+  int ping_interval = HORMIGUERO_DEFAULT_PING_INTERVAL;
+  int pong_timeout = HORMIGUERO_DEFAULT_PONG_TIMEOUT;
+  int bootstrap_sample = HORMIGUERO_DEFAULT_BOOTSTRAP_SAMPLE;
+  double rate = HORMIGUERO_DEFAULT_RATE;
+  double burst = HORMIGUERO_DEFAULT_BURST;
+  guint16 port = 0;
+  gboolean version = FALSE;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) options = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(HormigaHormiguero) server = NULL;
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
+      "Address and port to listen on (default 127.0.0.1:8710; port 0 picks a free one)", "ADDR:PORT" },
+    { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root,
+      "Serve the files of DIR at /", "DIR" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+      "Most WebSocket connections at once (default 10000)", "N" },
+    { "handshake-timeout", 0, 0, G_OPTION_ARG_INT, &handshake_timeout,
+      "Milliseconds a new connection has to answer the challenge (default 10000)", "MS" },
+    { "ping-interval", 0, 0, G_OPTION_ARG_INT, &ping_interval,
+      "Milliseconds of silence before the server pings a peer (default 15000)", "MS" },
+    { "pong-timeout", 0, 0, G_OPTION_ARG_INT, &pong_timeout,
+      "Milliseconds a pinged peer has to answer (default 10000)", "MS" },
+    { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
+      "Frames per second each peer may send (default 50)", "N" },
+    { "burst", 0, 0, G_OPTION_ARG_DOUBLE, &burst,
+      "Frames a peer may send at once above the rate (default 200)", "N" },
+    { "bootstrap-sample", 0, 0, G_OPTION_ARG_INT, &bootstrap_sample,
+      "Peers returned to a newly admitted peer (default 16, at most 64)", "N" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL }
+  };
+
+  options = g_option_context_new ("— the Hormiga signaling and bootstrap server");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("hormiguero: %s\n", error->message);
+      return 2;
+    }
+
+  if (version)
+    {
+      printf ("hormiguero %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (max_connections < 1 || handshake_timeout < 10 || ping_interval < 10 || pong_timeout < 10 ||
+      rate <= 0 || burst < 1 || bootstrap_sample < 0 || bootstrap_sample > 64)
+    {
+      g_printerr ("hormiguero: an option is out of range; see --help\n");
+      return 2;
+    }
+
+  if (!parse_listen (listen ? listen : "127.0.0.1:8710", &address, &port, &error))
+    {
+      g_printerr ("hormiguero: %s\n", error->message);
+      return 2;
+    }
+
+  if (web_root != NULL && !g_file_test (web_root, G_FILE_TEST_IS_DIR))
+    {
+      g_printerr ("hormiguero: --web-root %s is not a directory\n", web_root);
+      return 2;
+    }
+
+  server = g_object_new (HORMIGA_TYPE_HORMIGUERO,
+                         "max-connections", (guint) max_connections,
+                         "handshake-timeout", (guint) handshake_timeout,
+                         "ping-interval", (guint) ping_interval,
+                         "pong-timeout", (guint) pong_timeout,
+                         "rate", rate,
+                         "burst", burst,
+                         "bootstrap-sample", (guint) bootstrap_sample,
+                         "web-root", web_root,
+                         NULL);
+
+  if (!hormiga_hormiguero_listen (server, address, port, &error))
+    {
+      g_printerr ("hormiguero: cannot listen on %s:%u: %s\n", address, port, error->message);
+      return 1;
+    }
+
+  url = hormiga_hormiguero_dup_ws_url (server);
+  /* The first line is read by scripts and tests: keep its shape. */
+  printf ("hormiguero listening on %s\n", url);
+  printf ("health: http://%s%s%s:%u/healthz  metrics: http://%s%s%s:%u/metrics\n",
+          strchr (address, ':') ? "[" : "", address, strchr (address, ':') ? "]" : "",
+          hormiga_hormiguero_get_port (server),
+          strchr (address, ':') ? "[" : "", address, strchr (address, ':') ? "]" : "",
+          hormiga_hormiguero_get_port (server));
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  g_main_loop_run (loop);
+
+  /* Say goodbye to every peer so they reconnect elsewhere at once. */
+  hormiga_hormiguero_shutdown (server);
+  g_timeout_add (200, on_quit_signal, loop);
+  g_main_loop_run (loop);
+  return 0;
+}

@@ -24,6 +24,9 @@ G_BEGIN_DECLS
 #define HORMIGA_PEER_ID_MAX_TEXT  128
 /* Longest signal session id. */
 #define HORMIGA_SID_MAX_LENGTH    64
+/* Largest signal payload: a forwarded signal, with the `from` the server
+ * adds, must still fit in one default-sized frame. */
+#define HORMIGA_SIGNAL_MAX_PAYLOAD (60 * 1024)
 /* Most peers in one welcome's bootstrap sample. */
 #define HORMIGA_WELCOME_MAX_PEERS 64
 
