@@ -1,1 +1,249 @@
-int main (void) { return 0; }
+/* main.c — hormiga-node, the headless Hormiga node
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   hormiga-node id                      print this node's PeerID
+ *   hormiga-node [run] --server URL      join hormiguero and print events;
+ *                                        stdin takes `signal PEERID TEXT` and `quit`
+ */
+#include <gio/gunixinputstream.h>
+#include <glib-unix.h>
+#include <stdio.h>
+
+#include "hormiga-identity.h"
+#include "hormiga-peer-id.h"
+#include "hormiga-protocol.h"
+#include "hormiga-signaling-client.h"
+
+typedef struct
+{
+  GMainLoop              *loop;
+  HormigaSignalingClient *client;
+  GDataInputStream       *input;
+  GCancellable           *cancellable;
+  guint                   next_sid;
+} Node;
+
+static void read_next_line (Node *node);
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  Node *node = user_data;
+
+  g_main_loop_quit (node->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_admitted (HormigaSignalingClient *client,
+             const char             *peer_id,
+             const char * const     *peers,
+             gpointer                user_data)
+{
+  printf ("admitted %s url=%s bootstrap=%u\n", peer_id,
+          hormiga_signaling_client_get_url (client), g_strv_length ((GStrv) peers));
+  for (guint i = 0; peers[i] != NULL; i++)
+    printf ("bootstrap-peer %s\n", peers[i]);
+  fflush (stdout);
+}
+
+static void
+on_signal_received (HormigaSignalingClient *client,
+                    const char             *from,
+                    const char             *sid,
+                    GBytes                 *payload,
+                    gpointer                user_data)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (payload, &length);
+  g_autofree char *text = g_utf8_make_valid (data ? data : "", (gssize) length);
+
+  printf ("signal from=%s sid=%s bytes=%" G_GSIZE_FORMAT " text=%s\n", from, sid, length, text);
+  fflush (stdout);
+}
+
+static void
+on_error_received (HormigaSignalingClient *client,
+                   guint                   code,
+                   const char             *message,
+                   const char             *sid,
+                   gpointer                user_data)
+{
+  printf ("server-error code=%u (%s)%s%s: %s\n", code,
+          hormiga_protocol_error_to_string (code), sid ? " sid=" : "", sid ? sid : "", message);
+  fflush (stdout);
+}
+
+static void
+on_disconnected (HormigaSignalingClient *client,
+                 const GError           *error,
+                 gpointer                user_data)
+{
+  printf ("disconnected: %s\n", error ? error->message : "stopped");
+  fflush (stdout);
+}
+
+static void
+handle_line (Node       *node,
+             const char *line)
+{
+  g_auto(GStrv) words = g_strsplit (line, " ", 3);
+  g_autoptr(GError) error = NULL;
+
+  if (words[0] == NULL || *words[0] == '\0')
+    return;
+
+  if (g_str_equal (words[0], "quit"))
+    {
+      g_main_loop_quit (node->loop);
+      return;
+    }
+
+  if (g_str_equal (words[0], "signal") && words[1] != NULL)
+    {
+      const char *text = words[2] ? words[2] : "";
+      g_autoptr(GBytes) payload = g_bytes_new (text, strlen (text));
+      g_autofree char *sid = g_strdup_printf ("cli-%u", ++node->next_sid);
+
+      if (!hormiga_signaling_client_send_signal (node->client, words[1], sid, payload, &error))
+        printf ("error: %s\n", error->message);
+      else
+        printf ("sent sid=%s\n", sid);
+      fflush (stdout);
+      return;
+    }
+
+  printf ("error: unknown command “%s”; commands: signal PEERID TEXT, quit\n", words[0]);
+  fflush (stdout);
+}
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Node *node = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                    NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (line == NULL)
+    {
+      /* End of input: keep running as a daemon until a signal arrives. */
+      if (error != NULL)
+        g_printerr ("hormiga-node: stdin: %s\n", error->message);
+      return;
+    }
+
+  handle_line (node, g_strstrip (line));
+  read_next_line (node);
+}
+
+static void
+read_next_line (Node *node)
+{
+  g_data_input_stream_read_line_async (node->input, G_PRIORITY_DEFAULT, node->cancellable,
+                                       on_line, node);
+}
+
+static int
+run_node (HormigaIdentity *identity,
+          const char      *server)
+{
+  g_autoptr(GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
+  Node node = { 0 };
+
+  node.loop = g_main_loop_new (NULL, FALSE);
+  node.cancellable = g_cancellable_new ();
+  node.input = g_data_input_stream_new (stdin_stream);
+  node.client = hormiga_signaling_client_new (server, identity, NULL);
+
+  g_signal_connect (node.client, "admitted", G_CALLBACK (on_admitted), &node);
+  g_signal_connect (node.client, "signal-received", G_CALLBACK (on_signal_received), &node);
+  g_signal_connect (node.client, "error-received", G_CALLBACK (on_error_received), &node);
+  g_signal_connect (node.client, "disconnected", G_CALLBACK (on_disconnected), &node);
+  g_unix_signal_add (SIGINT, on_quit_signal, &node);
+  g_unix_signal_add (SIGTERM, on_quit_signal, &node);
+
+  hormiga_signaling_client_start (node.client);
+  read_next_line (&node);
+  g_main_loop_run (node.loop);
+
+  g_cancellable_cancel (node.cancellable);
+  hormiga_signaling_client_stop (node.client);
+  g_clear_object (&node.client);
+  g_clear_object (&node.input);
+  g_clear_object (&node.cancellable);
+  g_main_loop_unref (node.loop);
+  return 0;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) options = NULL;
+  g_autoptr(HormigaIdentity) identity = NULL;
+  const char *command;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+      "Where the node keeps its identity (default $XDG_DATA_HOME/hormiga)", "DIR" },
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server,
+      "hormiguero to join (default ws://127.0.0.1:8710/ws)", "URL" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL }
+  };
+
+  options = g_option_context_new ("[id|run] — a headless Hormiga node");
+  g_option_context_set_description (options,
+    "Commands:\n"
+    "  id    print this node's PeerID (the identity is created on first start)\n"
+    "  run   join hormiguero and print events (default); stdin takes\n"
+    "        `signal PEERID TEXT` and `quit`\n");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("hormiga-node: %s\n", error->message);
+      return 2;
+    }
+
+  if (version)
+    {
+      printf ("hormiga-node %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  command = argc > 1 ? argv[1] : "run";
+  if (argc > 2 || (!g_str_equal (command, "id") && !g_str_equal (command, "run")))
+    {
+      g_printerr ("hormiga-node: unknown command “%s”; see --help\n", command);
+      return 2;
+    }
+
+  if (data_dir == NULL)
+    data_dir = hormiga_identity_default_data_dir ();
+  identity = hormiga_identity_load_or_create (data_dir, &error);
+  if (identity == NULL)
+    {
+      g_printerr ("hormiga-node: %s\n", error->message);
+      return 1;
+    }
+
+  if (g_str_equal (command, "id"))
+    {
+      printf ("%s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
+      return 0;
+    }
+
+  printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
+  fflush (stdout);
+  return run_node (identity, server ? server : "ws://127.0.0.1:8710/ws");
+}
