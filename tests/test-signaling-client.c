@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hormiga-identity.h"
+#include "hormiga-message.h"
 #include "hormiga-peer-id.h"
 #include "hormiga-protocol.h"
 #include "hormiga-signaling-client.h"
