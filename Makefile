@@ -37,7 +37,7 @@ $(BUILD_SAN)/build.ninja:
 
 test-asan: deps $(BUILD_SAN)/build.ninja
 	meson compile -C $(BUILD_SAN)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  meson test -C $(BUILD_SAN) --print-errorlogs --num-processes 2 --timeout-multiplier 3
 
 check: test test-asan
