@@ -1,0 +1,572 @@
+/* hormiga-ice-transport.c — one ICE component (libnice) for a data channel session
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <nice/agent.h>
+
+#include "hormiga-ice-transport.h"
+#include "hormiga-rtc-error.h"
+
+/* Longest candidate attribute we look at. */
+#define MAX_CANDIDATE_LENGTH 1024
+
+struct _HormigaIceTransport
+{
+  GObject                parent_instance;
+
+  GMainContext          *context;
+  NiceAgent             *agent;
+  guint                  stream_id;
+  gboolean               gathering;
+  HormigaIceState        state;
+  char                  *local_ufrag;
+  char                  *local_pwd;
+  const char            *selected_kind;
+  GCancellable          *cancellable;   /* of mDNS resolutions */
+
+  HormigaIceReceiveFunc  receive;
+  gpointer               receive_data;
+  GDestroyNotify         receive_destroy;
+};
+
+G_DEFINE_FINAL_TYPE (HormigaIceTransport, hormiga_ice_transport, G_TYPE_OBJECT)
+
+enum {
+  LOCAL_CANDIDATE,
+  GATHERING_DONE,
+  STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+set_state (HormigaIceTransport *self,
+           HormigaIceState      state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_signal_emit (self, signals[STATE_CHANGED], 0, (guint) state);
+}
+
+static void
+on_recv (NiceAgent *agent,
+         guint      stream_id,
+         guint      component_id,
+         guint      length,
+         gchar     *data,
+         gpointer   user_data)
+{
+  HormigaIceTransport *self = user_data;
+
+  if (self->receive != NULL && length > 0)
+    self->receive ((const guint8 *) data, length, self->receive_data);
+}
+
+static void
+on_new_candidate (NiceAgent     *agent,
+                  NiceCandidate *candidate,
+                  gpointer       user_data)
+{
+  HormigaIceTransport *self = user_data;
+  g_autofree char *line = NULL;
+
+  if (candidate->stream_id != self->stream_id)
+    return;
+  line = nice_agent_generate_local_candidate_sdp (agent, candidate);
+  if (line == NULL)
+    return;
+  /* libnice writes "a=candidate:…"; the attribute value is what travels. */
+  g_signal_emit (self, signals[LOCAL_CANDIDATE], 0,
+                 g_str_has_prefix (line, "a=") ? line + 2 : line);
+}
+
+static void
+on_gathering_done (NiceAgent *agent,
+                   guint      stream_id,
+                   gpointer   user_data)
+{
+  HormigaIceTransport *self = user_data;
+
+  if (stream_id != self->stream_id)
+    return;
+  self->gathering = FALSE;
+  g_signal_emit (self, signals[GATHERING_DONE], 0);
+}
+
+static void
+on_component_state (NiceAgent *agent,
+                    guint      stream_id,
+                    guint      component_id,
+                    guint      state,
+                    gpointer   user_data)
+{
+  HormigaIceTransport *self = user_data;
+
+  if (stream_id != self->stream_id || self->state == HORMIGA_ICE_STATE_CLOSED)
+    return;
+
+  switch (state)
+    {
+    case NICE_COMPONENT_STATE_GATHERING:
+    case NICE_COMPONENT_STATE_CONNECTING:
+      if (self->state == HORMIGA_ICE_STATE_NEW)
+        set_state (self, HORMIGA_ICE_STATE_CHECKING);
+      break;
+    case NICE_COMPONENT_STATE_CONNECTED:
+    case NICE_COMPONENT_STATE_READY:
+      set_state (self, HORMIGA_ICE_STATE_CONNECTED);
+      break;
+    case NICE_COMPONENT_STATE_FAILED:
+      set_state (self, HORMIGA_ICE_STATE_FAILED);
+      break;
+    case NICE_COMPONENT_STATE_DISCONNECTED:
+    default:
+      break;
+    }
+}
+
+static void
+on_selected_pair (NiceAgent     *agent,
+                  guint          stream_id,
+                  guint          component_id,
+                  NiceCandidate *local,
+                  NiceCandidate *remote,
+                  gpointer       user_data)
+{
+  HormigaIceTransport *self = user_data;
+
+  if (stream_id != self->stream_id)
+    return;
+  switch (local->type)
+    {
+    case NICE_CANDIDATE_TYPE_HOST:             self->selected_kind = "host"; break;
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE: self->selected_kind = "srflx"; break;
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:   self->selected_kind = "prflx"; break;
+    case NICE_CANDIDATE_TYPE_RELAYED:          self->selected_kind = "relay"; break;
+    default:                                   self->selected_kind = NULL; break;
+    }
+  g_debug ("ice: selected pair, local %s", self->selected_kind ? self->selected_kind : "?");
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+HormigaIceTransport *
+hormiga_ice_transport_new (GMainContext *context,
+                           gboolean      controlling)
+{
+  HormigaIceTransport *self = g_object_new (HORMIGA_TYPE_ICE_TRANSPORT, NULL);
+
+  self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->agent = nice_agent_new_full (self->context, NICE_COMPATIBILITY_RFC5245,
+                                     NICE_AGENT_OPTION_REGULAR_NOMINATION |
+                                     NICE_AGENT_OPTION_ICE_TRICKLE |
+                                     NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+  g_object_set (self->agent,
+                "controlling-mode", controlling,
+                "ice-tcp", FALSE,
+                "upnp", FALSE,
+                NULL);
+
+  self->stream_id = nice_agent_add_stream (self->agent, 1);
+  nice_agent_set_stream_name (self->agent, self->stream_id, "application");
+  nice_agent_get_local_credentials (self->agent, self->stream_id, &self->local_ufrag,
+                                    &self->local_pwd);
+  nice_agent_attach_recv (self->agent, self->stream_id, 1, self->context, on_recv, self);
+
+  g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), self);
+  g_signal_connect (self->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), self);
+  g_signal_connect (self->agent, "component-state-changed", G_CALLBACK (on_component_state), self);
+  g_signal_connect (self->agent, "new-selected-pair-full", G_CALLBACK (on_selected_pair), self);
+  return self;
+}
+
+gboolean
+hormiga_ice_transport_add_local_address (HormigaIceTransport  *self,
+                                         const char           *address,
+                                         GError              **error)
+{
+  NiceAddress nice_address;
+
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  nice_address_init (&nice_address);
+  if (!nice_address_set_from_string (&nice_address, address) ||
+      !nice_agent_add_local_address (self->agent, &nice_address))
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                   "“%s” is not a local IP address ICE can use", address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+hormiga_ice_transport_set_stun_server (HormigaIceTransport *self,
+                                       const char          *address,
+                                       guint16              port)
+{
+  g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
+
+  g_object_set (self->agent, "stun-server", address, "stun-server-port", (guint) port, NULL);
+}
+
+gboolean
+hormiga_ice_transport_add_relay (HormigaIceTransport       *self,
+                                 const char                *address,
+                                 guint16                    port,
+                                 const char                *username,
+                                 const char                *password,
+                                 HormigaIceRelayTransport   transport,
+                                 GError                   **error)
+{
+  g_autoptr(GInetAddress) literal = NULL;
+
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  literal = g_inet_address_new_from_string (address);
+  if (literal == NULL)
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                   "TURN server “%s” must be an IP address; resolve its name first", address);
+      return FALSE;
+    }
+
+  if (!nice_agent_set_relay_info (self->agent, self->stream_id, 1, address, port,
+                                  username ? username : "", password ? password : "",
+                                  transport == HORMIGA_ICE_RELAY_TCP ? NICE_RELAY_TYPE_TURN_TCP
+                                                                     : NICE_RELAY_TYPE_TURN_UDP))
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                   "libnice refused TURN server %s:%u", address, port);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+hormiga_ice_transport_set_relay_only (HormigaIceTransport *self,
+                                      gboolean             relay_only)
+{
+  g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
+
+  g_object_set (self->agent, "force-relay", relay_only, NULL);
+}
+
+void
+hormiga_ice_transport_set_receive (HormigaIceTransport   *self,
+                                   HormigaIceReceiveFunc  receive,
+                                   gpointer               user_data,
+                                   GDestroyNotify         destroy)
+{
+  g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
+
+  if (self->receive_destroy != NULL)
+    self->receive_destroy (self->receive_data);
+  self->receive = receive;
+  self->receive_data = user_data;
+  self->receive_destroy = destroy;
+}
+
+gboolean
+hormiga_ice_transport_gather (HormigaIceTransport  *self,
+                              GError              **error)
+{
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), FALSE);
+
+  if (!nice_agent_gather_candidates (self->agent, self->stream_id))
+    {
+      g_set_error_literal (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                           "ICE could not gather candidates: no usable local address");
+      return FALSE;
+    }
+  self->gathering = TRUE;
+  return TRUE;
+}
+
+const char *
+hormiga_ice_transport_get_local_ufrag (HormigaIceTransport *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), NULL);
+
+  return self->local_ufrag;
+}
+
+const char *
+hormiga_ice_transport_get_local_pwd (HormigaIceTransport *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), NULL);
+
+  return self->local_pwd;
+}
+
+void
+hormiga_ice_transport_set_remote_credentials (HormigaIceTransport *self,
+                                              const char          *ufrag,
+                                              const char          *pwd)
+{
+  g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
+
+  nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd);
+}
+
+static gboolean
+add_parsed_candidate (HormigaIceTransport  *self,
+                      const char           *line,
+                      GError              **error)
+{
+  g_autofree char *with_prefix = g_strconcat ("a=", line, NULL);
+  NiceCandidate *candidate;
+  GSList list = { 0 };
+  int added;
+
+  candidate = nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, with_prefix);
+  if (candidate == NULL)
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                   "“%.80s” is not an ICE candidate libnice can use", line);
+      return FALSE;
+    }
+
+  list.data = candidate;
+  added = nice_agent_set_remote_candidates (self->agent, self->stream_id, 1, &list);
+  nice_candidate_free (candidate);
+  if (added < 1)
+    g_debug ("ice: candidate not added: %s", line);
+  return TRUE;
+}
+
+typedef struct
+{
+  HormigaIceTransport *self;
+  char                *before;   /* "candidate:… " up to the address */
+  char                *after;    /* " port typ …" */
+  char                *host;
+} Resolution;
+
+static void
+resolution_free (Resolution *resolution)
+{
+  g_object_unref (resolution->self);
+  g_free (resolution->before);
+  g_free (resolution->after);
+  g_free (resolution->host);
+  g_free (resolution);
+}
+
+static void
+on_resolved (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Resolution *resolution = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+
+  if (addresses == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("ice: dropping candidate for %s: %s", resolution->host, error->message);
+    }
+  else if (resolution->self->state != HORMIGA_ICE_STATE_CLOSED)
+    {
+      g_autofree char *ip = g_inet_address_to_string (addresses->data);
+      g_autofree char *line = g_strconcat (resolution->before, ip, resolution->after, NULL);
+      g_autoptr(GError) add_error = NULL;
+
+      if (!add_parsed_candidate (resolution->self, line, &add_error))
+        g_debug ("ice: %s", add_error->message);
+    }
+
+  g_resolver_free_addresses (addresses);
+  resolution_free (resolution);
+}
+
+gboolean
+hormiga_ice_transport_add_remote_candidate (HormigaIceTransport  *self,
+                                            const char           *candidate,
+                                            GError              **error)
+{
+  g_auto(GStrv) fields = NULL;
+  const char *line;
+
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), FALSE);
+  g_return_val_if_fail (candidate != NULL, FALSE);
+
+  line = g_str_has_prefix (candidate, "a=") ? candidate + 2 : candidate;
+  if (strlen (line) > MAX_CANDIDATE_LENGTH || !g_str_has_prefix (line, "candidate:"))
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                   "an ICE candidate starts with “candidate:” and has at most %u bytes",
+                   MAX_CANDIDATE_LENGTH);
+      return FALSE;
+    }
+
+  /* candidate:<foundation> <component> <transport> <priority> <address> <port> typ … */
+  fields = g_strsplit (line, " ", 8);
+  if (g_strv_length (fields) < 8 || !g_str_equal (fields[6], "typ"))
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                   "“%.80s” is not “candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY "
+                   "ADDRESS PORT typ TYPE …”", line);
+      return FALSE;
+    }
+  {
+    guint64 port = 0;
+
+    if (!g_ascii_string_to_unsigned (fields[5], 10, 0, G_MAXUINT16, &port, NULL))
+      {
+        g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                     "ICE candidate port “%.16s” is not a number from 0 to 65535", fields[5]);
+        return FALSE;
+      }
+  }
+
+  if (g_str_has_suffix (fields[4], ".local"))
+    {
+      Resolution *resolution = g_new0 (Resolution, 1);
+      g_autoptr(GResolver) resolver = g_resolver_get_default ();
+      const char *address_start = strstr (line, fields[4]);
+
+      resolution->self = g_object_ref (self);
+      resolution->before = g_strndup (line, (gsize) (address_start - line));
+      resolution->after = g_strdup (address_start + strlen (fields[4]));
+      resolution->host = g_strdup (fields[4]);
+      g_main_context_push_thread_default (self->context);
+      g_resolver_lookup_by_name_async (resolver, fields[4], self->cancellable, on_resolved,
+                                       resolution);
+      g_main_context_pop_thread_default (self->context);
+      return TRUE;
+    }
+
+  return add_parsed_candidate (self, line, error);
+}
+
+void
+hormiga_ice_transport_remote_gathering_done (HormigaIceTransport *self)
+{
+  g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
+
+  nice_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
+}
+
+gboolean
+hormiga_ice_transport_send (HormigaIceTransport *self,
+                            const guint8        *data,
+                            gsize                length)
+{
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), FALSE);
+
+  if (self->state != HORMIGA_ICE_STATE_CONNECTED || length > G_MAXUINT16)
+    return FALSE;
+  return nice_agent_send (self->agent, self->stream_id, 1, (guint) length,
+                          (const char *) data) == (gint) length;
+}
+
+HormigaIceState
+hormiga_ice_transport_get_state (HormigaIceTransport *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), HORMIGA_ICE_STATE_CLOSED);
+
+  return self->state;
+}
+
+const char *
+hormiga_ice_transport_get_selected_kind (HormigaIceTransport *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), NULL);
+
+  return self->selected_kind;
+}
+
+void
+hormiga_ice_transport_close (HormigaIceTransport *self)
+{
+  g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
+
+  if (self->state == HORMIGA_ICE_STATE_CLOSED)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  if (self->agent != NULL && self->stream_id != 0)
+    {
+      nice_agent_attach_recv (self->agent, self->stream_id, 1, self->context, NULL, NULL);
+      nice_agent_remove_stream (self->agent, self->stream_id);
+      self->stream_id = 0;
+    }
+  set_state (self, HORMIGA_ICE_STATE_CLOSED);
+}
+
+/* ---- GObject ---------------------------------------------------------------- */
+
+static void
+hormiga_ice_transport_dispose (GObject *object)
+{
+  HormigaIceTransport *self = HORMIGA_ICE_TRANSPORT (object);
+
+  if (self->agent != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->agent, self);
+      if (self->stream_id != 0)
+        {
+          nice_agent_attach_recv (self->agent, self->stream_id, 1, self->context, NULL, NULL);
+          nice_agent_remove_stream (self->agent, self->stream_id);
+          self->stream_id = 0;
+        }
+      g_clear_object (&self->agent);
+    }
+  g_cancellable_cancel (self->cancellable);
+  hormiga_ice_transport_set_receive (self, NULL, NULL, NULL);
+
+  G_OBJECT_CLASS (hormiga_ice_transport_parent_class)->dispose (object);
+}
+
+static void
+hormiga_ice_transport_finalize (GObject *object)
+{
+  HormigaIceTransport *self = HORMIGA_ICE_TRANSPORT (object);
+
+  g_free (self->local_ufrag);
+  g_free (self->local_pwd);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (hormiga_ice_transport_parent_class)->finalize (object);
+}
+
+static void
+hormiga_ice_transport_class_init (HormigaIceTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hormiga_ice_transport_dispose;
+  object_class->finalize = hormiga_ice_transport_finalize;
+
+  /**
+   * HormigaIceTransport::local-candidate:
+   * @candidate: "candidate:…", to send to the peer
+   */
+  signals[LOCAL_CANDIDATE] =
+    g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /** HormigaIceTransport::gathering-done: no more local candidates. */
+  signals[GATHERING_DONE] =
+    g_signal_new ("gathering-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * HormigaIceTransport::state-changed:
+   * @state: the new HormigaIceState
+   */
+  signals[STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+hormiga_ice_transport_init (HormigaIceTransport *self)
+{
+  self->state = HORMIGA_ICE_STATE_NEW;
+  self->cancellable = g_cancellable_new ();
+}
