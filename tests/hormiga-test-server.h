@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "hormiga-test-util.h"
+
 G_BEGIN_DECLS
 
 typedef struct _HormigaTestServer HormigaTestServer;
@@ -32,11 +34,5 @@ gint64             hormiga_test_server_metric     (HormigaTestServer *server,
 void               hormiga_test_server_stop       (HormigaTestServer *server);
 /* True while the process is alive. */
 gboolean           hormiga_test_server_is_alive   (HormigaTestServer *server);
-
-/* Iterates the thread-default context until @condition returns TRUE or
- * @timeout_ms passes; returns the last value of @condition. */
-gboolean           hormiga_test_wait_until        (gboolean          (*condition) (gpointer),
-                                                   gpointer            user_data,
-                                                   guint               timeout_ms);
 
 G_END_DECLS

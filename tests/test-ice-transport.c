@@ -4,6 +4,7 @@
  */
 #include "hormiga-ice-transport.h"
 #include "hormiga-rtc-error.h"
+#include "hormiga-test-util.h"
 
 typedef struct _Agent Agent;
 
@@ -78,25 +79,6 @@ agent_clear (Agent *agent)
 }
 
 static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!condition (data) && g_get_monotonic_time () < deadline)
-    {
-      GSource *tick = g_timeout_source_new (10);
-      g_source_set_dummy_callback (tick);
-      g_source_attach (tick, NULL);
-      g_main_context_iteration (NULL, TRUE);
-      g_source_destroy (tick);
-      g_source_unref (tick);
-    }
-  return condition (data);
-}
-
-static gboolean
 both_connected (gpointer data)
 {
   Agent *agents = data;
@@ -133,7 +115,7 @@ connect_pair (Agent agents[2])
   g_assert_true (hormiga_ice_transport_gather (agents[0].ice, &error));
   g_assert_true (hormiga_ice_transport_gather (agents[1].ice, &error));
   g_assert_no_error (error);
-  g_assert_true (wait_for (both_connected, agents, 10000));
+  g_assert_true (hormiga_test_wait_until (both_connected, agents, 10000));
 }
 
 static void
@@ -148,7 +130,7 @@ test_connect_and_send (void)
 
   g_assert_true (hormiga_ice_transport_send (agents[0].ice, (const guint8 *) "\x17ping", 5));
   g_assert_true (hormiga_ice_transport_send (agents[1].ice, (const guint8 *) "\x17pong", 5));
-  g_assert_true (wait_for (both_received, agents, 5000));
+  g_assert_true (hormiga_test_wait_until (both_received, agents, 5000));
   g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (agents[1].received, 0), NULL), 5,
                    "\x17ping", 5);
   g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (agents[0].received, 0), NULL), 5,

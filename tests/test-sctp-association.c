@@ -6,6 +6,7 @@
  * as they would through DTLS and a socket, never synchronously.
  */
 #include "hormiga-rtc-error.h"
+#include "hormiga-test-util.h"
 #include "hormiga-sctp-association.h"
 
 typedef struct _Side Side;
@@ -150,20 +151,6 @@ side_clear (Side *side)
   g_clear_error (&side->close_error);
 }
 
-typedef gboolean (*Condition) (gpointer);
-
-static gboolean
-wait_for (Condition condition,
-          gpointer  data,
-          guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!condition (data) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  return condition (data);
-}
-
 static gboolean
 both_connected (gpointer data)
 {
@@ -205,7 +192,7 @@ connect_pair (Side sides[2])
   g_assert_no_error (error);
   g_assert_true (hormiga_sctp_association_start (sides[1].association, &error));
   g_assert_no_error (error);
-  g_assert_true (wait_for (both_connected, sides, 10000));
+  g_assert_true (hormiga_test_wait_until (both_connected, sides, 10000));
   g_assert_cmpint (hormiga_sctp_association_get_state (sides[0].association), ==,
                    HORMIGA_SCTP_STATE_CONNECTED);
 }
@@ -240,7 +227,7 @@ test_connect_and_messages (void)
       g_assert_no_error (error);
     }
 
-  g_assert_true (wait_for (has_messages, &count, 10000));
+  g_assert_true (hormiga_test_wait_until (has_messages, &count, 10000));
   g_assert_cmpuint (sides[1].messages->len, ==, G_N_ELEMENTS (sizes));
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
@@ -277,7 +264,7 @@ test_many_streams_in_order (void)
                                                       NULL, body, sizeof body, &error));
       }
 
-  g_assert_true (wait_for (has_messages, &count, 10000));
+  g_assert_true (hormiga_test_wait_until (has_messages, &count, 10000));
   {
     guint next_round[256] = { 0 };
 
@@ -317,7 +304,7 @@ test_buffered_amount (void)
     }
   g_assert_cmpuint (peak, >, 0);
 
-  g_assert_true (wait_for (has_messages, &count, 30000));
+  g_assert_true (hormiga_test_wait_until (has_messages, &count, 30000));
   g_assert_cmpuint (hormiga_sctp_association_get_buffered_amount (sides[0].association, 0), ==, 0);
   g_assert_cmpuint (sides[0].decreased, >, 0);
   for (guint i = 0; i < 32; i++)
@@ -335,13 +322,13 @@ test_stream_reset_and_close (void)
   connect_pair (sides);
 
   hormiga_sctp_association_reset_stream (sides[0].association, 6);
-  g_assert_true (wait_for (has_reset, &sides[1], 5000));
+  g_assert_true (hormiga_test_wait_until (has_reset, &sides[1], 5000));
   g_assert_cmpuint (g_array_index (sides[1].resets, guint, 0), ==, 6);
 
   /* An abort reaches the peer, which reports the association gone. */
   hormiga_sctp_association_close (sides[0].association);
   g_assert_true (sides[0].closed);
-  g_assert_true (wait_for (is_closed, &sides[1], 5000));
+  g_assert_true (hormiga_test_wait_until (is_closed, &sides[1], 5000));
   g_assert_nonnull (sides[1].close_error);
   g_assert_error (sides[1].close_error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_SCTP);
 
@@ -371,7 +358,7 @@ test_bad_packets (void)
 
   g_assert_true (hormiga_sctp_association_send (sides[0].association, 0, 51, NULL,
                                                 (const guint8 *) "still here", 10, &error));
-  g_assert_true (wait_for (has_messages, &count, 5000));
+  g_assert_true (hormiga_test_wait_until (has_messages, &count, 5000));
   g_assert_false (sides[1].closed);
 
   side_clear (&sides[0]);
