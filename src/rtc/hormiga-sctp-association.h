@@ -23,9 +23,12 @@ G_BEGIN_DECLS
 #define HORMIGA_SCTP_PORT            5000
 #define HORMIGA_SCTP_MAX_STREAMS     1024
 #define HORMIGA_SCTP_BUFFER_SIZE     (1024 * 1024)
-/* Path MTU given to usrsctp: a 1200-byte packet once the 12-byte common
- * header is added. */
-#define HORMIGA_SCTP_PATH_MTU        1188
+/* Path MTU given to usrsctp. With AF_CONN usrsctp adds the 12-byte common
+ * header on top, so packets are at most 1195 bytes; DTLS adds at most 37
+ * (AES-GCM record), which gives 1232-byte datagrams: the largest UDP payload
+ * that fits the IPv6 minimum MTU of 1280. */
+#define HORMIGA_SCTP_PATH_MTU        1183
+#define HORMIGA_SCTP_MAX_PACKET      (HORMIGA_SCTP_PATH_MTU + 12)
 #define HORMIGA_SCTP_SACK_DELAY_MS   20
 #define HORMIGA_SCTP_RTO_MIN_MS      200
 #define HORMIGA_SCTP_RTO_MAX_MS      10000
