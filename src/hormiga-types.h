@@ -15,5 +15,8 @@ typedef struct _HormigaWireLimits       HormigaWireLimits;
 typedef struct _HormigaSignalingClient  HormigaSignalingClient;
 typedef struct _HormigaHormiguero       HormigaHormiguero;
 typedef struct _HormigaTokenBucket      HormigaTokenBucket;
+typedef struct _HormigaCertificate      HormigaCertificate;
+typedef struct _HormigaDtlsTransport    HormigaDtlsTransport;
+typedef struct _HormigaSctpAssociation  HormigaSctpAssociation;
 
 G_END_DECLS
