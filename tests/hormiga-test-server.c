@@ -4,6 +4,7 @@
  */
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include "hormiga-test-server.h"
 
@@ -22,6 +23,14 @@ hormiguero_path (void)
   if (path == NULL)
     g_error ("HORMIGUERO is not set; run the tests with meson test");
   return path;
+}
+
+/* Runs in the child: if the test dies (a failed assertion aborts it), the
+ * server dies with it instead of holding the test's output open. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static HormigaTestServer *
@@ -49,8 +58,14 @@ start (const char         *listen,
     }
   g_ptr_array_add (argv, NULL);
 
-  server->process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  {
+    g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                    &error);
+  }
   g_assert_no_error (error);
 
   /* Blocking read of the first line: the server prints it once it listens. */

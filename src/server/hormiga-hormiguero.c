@@ -532,7 +532,7 @@ on_websocket (SoupServer              *soup,
 
   if (self->metrics.connections_open > self->max_connections)
     {
-      peer_kick (peer, HORMIGA_PROTOCOL_ERROR_SERVER_FULL, HORMIGA_CLOSE_TRY_AGAIN_LATER,
+      peer_kick (peer, HORMIGA_PROTOCOL_ERROR_SERVER_FULL, HORMIGA_CLOSE_SERVER_FULL,
                  "the server has reached its connection limit; try again later");
       return;
     }
