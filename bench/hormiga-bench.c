@@ -1,1 +1,46 @@
-int main (void) { return 0; }
+/* hormiga-bench.c — Hormiga's benchmarks; each prints one JSON line
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib.h>
+#include <stdio.h>
+
+#include "hormiga-bench.h"
+
+static const struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} benches[] = {
+  { "signaling", hormiga_bench_signaling,
+    "N clients join hormiguero, then signal each other for a fixed time" },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "usage: hormiga-bench BENCH [OPTION…]\n\nbenchmarks:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (benches); i++)
+    fprintf (out, "  %-12s %s\n", benches[i].name, benches[i].summary);
+  fprintf (out, "\n`hormiga-bench BENCH --help` lists a benchmark's options.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    {
+      usage (argc < 2 ? stderr : stdout);
+      return argc < 2 ? 2 : 0;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (benches); i++)
+    if (g_str_equal (argv[1], benches[i].name))
+      return benches[i].run (argc - 1, argv + 1);
+
+  fprintf (stderr, "hormiga-bench: no benchmark called “%s”\n", argv[1]);
+  usage (stderr);
+  return 2;
+}

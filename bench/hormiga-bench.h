@@ -1,0 +1,13 @@
+/* hormiga-bench.h — the benchmarks of hormiga-bench
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int hormiga_bench_signaling (int argc, char **argv);
+
+G_END_DECLS
