@@ -25,6 +25,10 @@
  * answers an oversized frame with an error frame first. */
 #define HARD_MAX_INCOMING_PAYLOAD (256 * 1024)
 
+/* Pending TCP connections the kernel keeps for us (it caps this at
+ * net.core.somaxconn). */
+#define LISTEN_BACKLOG 4096
+
 typedef enum {
   PEER_CHALLENGED,   /* challenge sent, waiting for join */
   PEER_ADMITTED,     /* welcome sent, in the peers table */
@@ -894,6 +898,7 @@ hormiga_hormiguero_listen (HormigaHormiguero  *self,
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listener = NULL;
   GSList *listeners;
   gboolean ok;
 
@@ -910,8 +915,19 @@ hormiga_hormiguero_listen (HormigaHormiguero  *self,
     }
 
   socket_address = g_inet_socket_address_new (inet, port);
+
+  /* Our own socket, for a listen backlog that absorbs a crowd arriving at
+   * once (GLib's default of 10 makes the rest wait for SYN retries). */
+  listener = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                           G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, socket_address, TRUE, error) || !g_socket_listen (listener, error))
+    return FALSE;
+
   g_main_context_push_thread_default (self->context);
-  ok = soup_server_listen (self->soup, socket_address, 0, error);
+  ok = soup_server_listen_socket (self->soup, listener, 0, error);
   g_main_context_pop_thread_default (self->context);
   if (!ok)
     return FALSE;
