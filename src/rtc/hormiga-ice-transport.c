@@ -182,6 +182,15 @@ hormiga_ice_transport_new (GMainContext *context,
   return self;
 }
 
+void
+hormiga_ice_transport_set_controlling (HormigaIceTransport *self,
+                                       gboolean             controlling)
+{
+  g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
+
+  g_object_set (self->agent, "controlling-mode", controlling, NULL);
+}
+
 gboolean
 hormiga_ice_transport_add_local_address (HormigaIceTransport  *self,
                                          const char           *address,

@@ -41,6 +41,10 @@ G_DECLARE_FINAL_TYPE (HormigaIceTransport, hormiga_ice_transport, HORMIGA, ICE_T
 HormigaIceTransport *hormiga_ice_transport_new            (GMainContext          *context,
                                                            gboolean               controlling);
 
+/* The offerer controls; set before gathering. */
+void                 hormiga_ice_transport_set_controlling (HormigaIceTransport *self,
+                                                            gboolean             controlling);
+
 /* Gathers host candidates on @address (an IP literal) only, instead of on
  * every interface; may be called several times. Tests use 127.0.0.1. */
 gboolean             hormiga_ice_transport_add_local_address (HormigaIceTransport  *self,
