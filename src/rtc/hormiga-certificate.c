@@ -8,6 +8,7 @@
 
 #include "hormiga-certificate-private.h"
 #include "hormiga-rtc-error.h"
+#include "hormiga-sdp.h"
 
 /* Validity: from a day ago (clock skew) to 30 days ahead, like browsers. */
 #define VALID_BEFORE_S (24 * 3600)
@@ -141,13 +142,9 @@ hormiga_certificate_get_fingerprint (HormigaCertificate *self)
 char *
 hormiga_certificate_dup_fingerprint_string (HormigaCertificate *self)
 {
-  GString *text = g_string_sized_new (96);
-
   g_return_val_if_fail (HORMIGA_IS_CERTIFICATE (self), NULL);
 
-  for (guint i = 0; i < HORMIGA_FINGERPRINT_LENGTH; i++)
-    g_string_append_printf (text, i ? ":%02X" : "%02X", self->fingerprint[i]);
-  return g_string_free (text, FALSE);
+  return hormiga_sdp_fingerprint_to_string (self->fingerprint);
 }
 
 gboolean

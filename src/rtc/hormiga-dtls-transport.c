@@ -17,6 +17,7 @@
 #include "hormiga-certificate-private.h"
 #include "hormiga-dtls-transport.h"
 #include "hormiga-rtc-error.h"
+#include "hormiga-sdp.h"
 
 /* What Chromium and Firefox offer for DTLS 1.2 with ECDSA certificates. */
 #define CIPHER_LIST "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:" \
@@ -278,17 +279,9 @@ continue_handshake (HormigaDtlsTransport *self)
 
         if (self->fingerprint_mismatch)
           {
-            g_autofree char *expected = NULL;
-            g_autofree char *got = NULL;
-            GString *e = g_string_new (NULL), *g = g_string_new (NULL);
+            g_autofree char *expected = hormiga_sdp_fingerprint_to_string (self->expected_fingerprint);
+            g_autofree char *got = hormiga_sdp_fingerprint_to_string (self->remote_fingerprint);
 
-            for (guint i = 0; i < 32; i++)
-              {
-                g_string_append_printf (e, i ? ":%02X" : "%02X", self->expected_fingerprint[i]);
-                g_string_append_printf (g, i ? ":%02X" : "%02X", self->remote_fingerprint[i]);
-              }
-            expected = g_string_free (e, FALSE);
-            got = g_string_free (g, FALSE);
             fail (self, g_error_new (HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_FINGERPRINT,
                                      "the DTLS peer's certificate has fingerprint %s, but its "
                                      "session description announced %s: someone between the "
