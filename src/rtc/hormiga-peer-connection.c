@@ -16,6 +16,9 @@
 #include "hormiga-rtc-error.h"
 #include "hormiga-sctp-association.h"
 
+/* Datagrams kept from before ICE reports "connected" on our side. */
+#define MAX_EARLY_DATAGRAMS 32
+
 struct _HormigaPeerConnection
 {
   GObject                     parent_instance;
@@ -33,6 +36,7 @@ struct _HormigaPeerConnection
   gboolean                    gathering_started;
   gboolean                    dtls_client;
 
+  GQueue                      early;      /* GBytes: datagrams that beat our ICE "connected" */
   GHashTable                 *channels;   /* stream id → HormigaDataChannel (ref) */
   GPtrArray                  *pending;    /* HormigaDataChannel waiting for SCTP */
   guint16                     next_stream;
@@ -337,6 +341,10 @@ on_ice_receive (const guint8 *data,
 
   if (self->dtls != NULL)
     hormiga_dtls_transport_input (self->dtls, data, length);
+  else if (g_queue_get_length (&self->early) < MAX_EARLY_DATAGRAMS)
+    /* The peer's ICE finished first and its DTLS flight is already here:
+     * keep it rather than wait a second for the retransmission. */
+    g_queue_push_tail (&self->early, g_bytes_new (data, length));
 }
 
 static void
@@ -362,6 +370,15 @@ on_ice_state (HormigaIceTransport *ice,
   g_signal_connect (self->dtls, "connected", G_CALLBACK (on_dtls_connected), self);
   g_signal_connect (self->dtls, "failed", G_CALLBACK (on_dtls_failed), self);
   hormiga_dtls_transport_start (self->dtls);
+
+  while (!g_queue_is_empty (&self->early) && self->dtls != NULL)
+    {
+      g_autoptr(GBytes) datagram = g_queue_pop_head (&self->early);
+      gsize length;
+      const guint8 *data = g_bytes_get_data (datagram, &length);
+
+      hormiga_dtls_transport_input (self->dtls, data, length);
+    }
 }
 
 static void
@@ -656,6 +673,7 @@ hormiga_peer_connection_finalize (GObject *object)
 
   g_clear_pointer (&self->local, hormiga_sdp_free);
   g_clear_pointer (&self->remote, hormiga_sdp_free);
+  g_queue_clear_full (&self->early, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (hormiga_peer_connection_parent_class)->finalize (object);
@@ -693,6 +711,7 @@ static void
 hormiga_peer_connection_init (HormigaPeerConnection *self)
 {
   self->state = HORMIGA_PEER_CONNECTION_NEW;
+  g_queue_init (&self->early);
   self->channels = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
 }
