@@ -15,6 +15,8 @@ static const struct
 } benches[] = {
   { "signaling", hormiga_bench_signaling,
     "N clients join hormiguero, then signal each other for a fixed time" },
+  { "datachannel-local", hormiga_bench_datachannel_local,
+    "two peer connections in one process: setup, round trip, throughput" },
 };
 
 static void

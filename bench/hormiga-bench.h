@@ -8,6 +8,7 @@
 
 G_BEGIN_DECLS
 
-int hormiga_bench_signaling (int argc, char **argv);
+int hormiga_bench_signaling        (int argc, char **argv);
+int hormiga_bench_datachannel_local (int argc, char **argv);
 
 G_END_DECLS
