@@ -1,0 +1,284 @@
+/* hormiga-rtc-connector.c — peer connections negotiated through hormiguero
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "hormiga-certificate.h"
+#include "hormiga-rtc-connector.h"
+#include "hormiga-rtc-error.h"
+#include "hormiga-rtc-signal.h"
+
+struct _HormigaRtcConnector
+{
+  GObject                 parent_instance;
+
+  GMainContext           *context;
+  HormigaSignalingClient *signaling;
+  HormigaCertificate     *certificate;
+  char                   *local_address;
+  GHashTable             *sessions;     /* "peer/sid" → Session */
+  gulong                  signal_handler;
+};
+
+typedef struct
+{
+  HormigaRtcConnector   *connector;   /* unowned */
+  char                  *peer_id;
+  char                  *sid;
+  char                  *key;
+  HormigaPeerConnection *pc;
+} Session;
+
+G_DEFINE_FINAL_TYPE (HormigaRtcConnector, hormiga_rtc_connector, G_TYPE_OBJECT)
+
+enum {
+  PEER_CONNECTION,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+session_free (Session *session)
+{
+  g_signal_handlers_disconnect_by_data (session->pc, session);
+  hormiga_peer_connection_close (session->pc);
+  g_object_unref (session->pc);
+  g_free (session->peer_id);
+  g_free (session->sid);
+  g_free (session->key);
+  g_free (session);
+}
+
+static void
+send_to_peer (Session              *session,
+              HormigaRtcSignalType  type,
+              const char           *text)
+{
+  g_autoptr(GBytes) payload = hormiga_rtc_signal_encode (type, text);
+  g_autoptr(GError) error = NULL;
+
+  if (!hormiga_signaling_client_send_signal (session->connector->signaling, session->peer_id,
+                                             session->sid, payload, &error))
+    g_debug ("connector: cannot signal %s: %s", session->peer_id, error->message);
+}
+
+static void
+on_local_candidate (HormigaPeerConnection *pc,
+                    const char            *candidate,
+                    gpointer               user_data)
+{
+  send_to_peer (user_data, HORMIGA_RTC_SIGNAL_CANDIDATE, candidate);
+}
+
+static void
+on_gathering_done (HormigaPeerConnection *pc,
+                   gpointer               user_data)
+{
+  send_to_peer (user_data, HORMIGA_RTC_SIGNAL_END_OF_CANDIDATES, NULL);
+}
+
+static Session *
+session_new (HormigaRtcConnector *self,
+             const char          *peer_id,
+             const char          *sid)
+{
+  Session *session = g_new0 (Session, 1);
+
+  session->connector = self;
+  session->peer_id = g_strdup (peer_id);
+  session->sid = g_strdup (sid);
+  session->key = g_strconcat (peer_id, "/", sid, NULL);
+  session->pc = hormiga_peer_connection_new (self->context, self->certificate);
+  if (self->local_address != NULL)
+    hormiga_ice_transport_add_local_address (hormiga_peer_connection_get_ice (session->pc),
+                                             self->local_address, NULL);
+  g_signal_connect (session->pc, "local-candidate", G_CALLBACK (on_local_candidate), session);
+  g_signal_connect (session->pc, "gathering-done", G_CALLBACK (on_gathering_done), session);
+  g_hash_table_insert (self->sessions, session->key, session);
+  return session;
+}
+
+static void
+on_signal_received (HormigaSignalingClient *signaling,
+                    const char             *from,
+                    const char             *sid,
+                    GBytes                 *payload,
+                    gpointer                user_data)
+{
+  HormigaRtcConnector *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaRtcSignal) signal = hormiga_rtc_signal_decode (payload, &error);
+  g_autofree char *key = g_strconcat (from, "/", sid, NULL);
+  Session *session;
+
+  if (signal == NULL)
+    {
+      g_debug ("connector: signal from %s refused: %s", from, error->message);
+      return;
+    }
+
+  session = g_hash_table_lookup (self->sessions, key);
+  if (session == NULL)
+    {
+      g_autofree char *answer = NULL;
+
+      if (signal->type != HORMIGA_RTC_SIGNAL_OFFER)
+        {
+          g_debug ("connector: %s sent a %d for an unknown session", from, signal->type);
+          return;
+        }
+      session = session_new (self, from, sid);
+      if (!hormiga_peer_connection_set_remote_description (session->pc, HORMIGA_SDP_OFFER,
+                                                           signal->text, &error) ||
+          (answer = hormiga_peer_connection_create_answer (session->pc, &error)) == NULL)
+        {
+          g_debug ("connector: offer from %s refused: %s", from, error->message);
+          send_to_peer (session, HORMIGA_RTC_SIGNAL_BYE, NULL);
+          g_hash_table_remove (self->sessions, key);
+          return;
+        }
+      send_to_peer (session, HORMIGA_RTC_SIGNAL_ANSWER, answer);
+      g_signal_emit (self, signals[PEER_CONNECTION], 0, from, session->pc, TRUE);
+      return;
+    }
+
+  switch (signal->type)
+    {
+    case HORMIGA_RTC_SIGNAL_ANSWER:
+      if (!hormiga_peer_connection_set_remote_description (session->pc, HORMIGA_SDP_ANSWER,
+                                                           signal->text, &error))
+        g_debug ("connector: answer from %s refused: %s", from, error->message);
+      break;
+    case HORMIGA_RTC_SIGNAL_CANDIDATE:
+      if (!hormiga_peer_connection_add_remote_candidate (session->pc, signal->text, &error))
+        g_debug ("connector: candidate from %s refused: %s", from, error->message);
+      break;
+    case HORMIGA_RTC_SIGNAL_END_OF_CANDIDATES:
+      hormiga_peer_connection_remote_end_of_candidates (session->pc);
+      break;
+    case HORMIGA_RTC_SIGNAL_BYE:
+      g_hash_table_remove (self->sessions, key);
+      break;
+    case HORMIGA_RTC_SIGNAL_OFFER:
+    default:
+      g_debug ("connector: %s sent a second offer on session %s; ignored", from, sid);
+      break;
+    }
+}
+
+HormigaPeerConnection *
+hormiga_rtc_connector_connect (HormigaRtcConnector  *self,
+                               const char           *peer_id,
+                               GError              **error)
+{
+  g_autofree char *sid = NULL;
+  g_autofree char *offer = NULL;
+  Session *session;
+
+  g_return_val_if_fail (HORMIGA_IS_RTC_CONNECTOR (self), NULL);
+  g_return_val_if_fail (peer_id != NULL, NULL);
+
+  sid = g_strdup_printf ("rtc-%08x%08x", g_random_int (), g_random_int ());
+  session = session_new (self, peer_id, sid);
+  offer = hormiga_peer_connection_create_offer (session->pc, error);
+  if (offer == NULL || strlen (offer) > HORMIGA_RTC_SIGNAL_MAX_SDP)
+    {
+      if (offer != NULL)
+        g_set_error_literal (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_SDP_TOO_LARGE,
+                             "the offer does not fit in one signal");
+      g_hash_table_remove (self->sessions, session->key);
+      return NULL;
+    }
+  send_to_peer (session, HORMIGA_RTC_SIGNAL_OFFER, offer);
+  g_signal_emit (self, signals[PEER_CONNECTION], 0, peer_id, session->pc, FALSE);
+  return session->pc;
+}
+
+void
+hormiga_rtc_connector_set_local_address (HormigaRtcConnector *self,
+                                         const char          *address)
+{
+  g_return_if_fail (HORMIGA_IS_RTC_CONNECTOR (self));
+
+  g_free (self->local_address);
+  self->local_address = g_strdup (address);
+}
+
+guint
+hormiga_rtc_connector_get_n_sessions (HormigaRtcConnector *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_RTC_CONNECTOR (self), 0);
+
+  return g_hash_table_size (self->sessions);
+}
+
+HormigaRtcConnector *
+hormiga_rtc_connector_new (HormigaSignalingClient *signaling,
+                           HormigaCertificate     *certificate,
+                           GMainContext           *context)
+{
+  HormigaRtcConnector *self;
+
+  g_return_val_if_fail (HORMIGA_IS_SIGNALING_CLIENT (signaling), NULL);
+  g_return_val_if_fail (HORMIGA_IS_CERTIFICATE (certificate), NULL);
+
+  self = g_object_new (HORMIGA_TYPE_RTC_CONNECTOR, NULL);
+  self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->signaling = g_object_ref (signaling);
+  self->certificate = g_object_ref (certificate);
+  self->signal_handler = g_signal_connect (signaling, "signal-received",
+                                           G_CALLBACK (on_signal_received), self);
+  return self;
+}
+
+static void
+hormiga_rtc_connector_dispose (GObject *object)
+{
+  HormigaRtcConnector *self = HORMIGA_RTC_CONNECTOR (object);
+
+  if (self->signaling != NULL)
+    g_clear_signal_handler (&self->signal_handler, self->signaling);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->signaling);
+  g_clear_object (&self->certificate);
+
+  G_OBJECT_CLASS (hormiga_rtc_connector_parent_class)->dispose (object);
+}
+
+static void
+hormiga_rtc_connector_finalize (GObject *object)
+{
+  HormigaRtcConnector *self = HORMIGA_RTC_CONNECTOR (object);
+
+  g_free (self->local_address);
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (hormiga_rtc_connector_parent_class)->finalize (object);
+}
+
+static void
+hormiga_rtc_connector_class_init (HormigaRtcConnectorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hormiga_rtc_connector_dispose;
+  object_class->finalize = hormiga_rtc_connector_finalize;
+
+  /**
+   * HormigaRtcConnector::peer-connection:
+   * @peer_id: the other node
+   * @pc: the connection (owned by the connector)
+   * @incoming: TRUE when the other node offered
+   */
+  signals[PEER_CONNECTION] =
+    g_signal_new ("peer-connection", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, HORMIGA_TYPE_PEER_CONNECTION,
+                  G_TYPE_BOOLEAN);
+}
+
+static void
+hormiga_rtc_connector_init (HormigaRtcConnector *self)
+{
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) session_free);
+}
