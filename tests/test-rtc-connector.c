@@ -24,7 +24,22 @@ typedef struct
   guint                   n_incoming;
   HormigaDataChannel     *remote_channel;
   GPtrArray              *messages;
+  GArray                 *signal_types;  /* HormigaRtcSignalType, in arrival order */
 } Node;
+
+static void
+on_raw_signal (HormigaSignalingClient *client,
+               const char             *from,
+               const char             *sid,
+               GBytes                 *payload,
+               gpointer                user_data)
+{
+  Node *node = user_data;
+  g_autoptr(HormigaRtcSignal) signal = hormiga_rtc_signal_decode (payload, NULL);
+
+  if (signal != NULL)
+    g_array_append_val (node->signal_types, signal->type);
+}
 
 static void
 on_admitted (HormigaSignalingClient *client,
@@ -84,7 +99,9 @@ node_init (Node       *node,
   node->certificate = hormiga_certificate_generate (&error);
   g_assert_no_error (error);
   node->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  node->signal_types = g_array_new (FALSE, FALSE, sizeof (HormigaRtcSignalType));
   node->signaling = hormiga_signaling_client_new (url, node->identity, NULL);
+  g_signal_connect (node->signaling, "signal-received", G_CALLBACK (on_raw_signal), node);
   g_signal_connect (node->signaling, "admitted", G_CALLBACK (on_admitted), node);
   node->connector = hormiga_rtc_connector_new (node->signaling, node->certificate, NULL);
   hormiga_rtc_connector_set_local_address (node->connector, "127.0.0.1");
@@ -104,6 +121,7 @@ node_clear (Node *node)
   g_object_unref (node->certificate);
   g_object_unref (node->identity);
   g_ptr_array_unref (node->messages);
+  g_array_unref (node->signal_types);
 }
 
 static gboolean
@@ -155,6 +173,17 @@ test_channel_through_hormiguero (void)
   g_assert_true (hormiga_test_wait_until (got_message, &nodes[1], 5000));
   g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (nodes[1].messages, 0), NULL), 12,
                    "hola hormiga", 12);
+
+  /* The description comes before any candidate, both ways, and every
+   * candidate is followed by end-of-candidates. */
+  g_assert_cmpuint (nodes[1].signal_types->len, >=, 3);
+  g_assert_cmpint (g_array_index (nodes[1].signal_types, HormigaRtcSignalType, 0), ==,
+                   HORMIGA_RTC_SIGNAL_OFFER);
+  g_assert_cmpint (g_array_index (nodes[1].signal_types, HormigaRtcSignalType, 1), ==,
+                   HORMIGA_RTC_SIGNAL_CANDIDATE);
+  g_assert_cmpuint (nodes[0].signal_types->len, >=, 3);
+  g_assert_cmpint (g_array_index (nodes[0].signal_types, HormigaRtcSignalType, 0), ==,
+                   HORMIGA_RTC_SIGNAL_ANSWER);
 
   /* The server forwarded the negotiation and saw none of the data. */
   g_assert_cmpint (hormiga_test_server_metric (server, "hormiguero_signals_forwarded_total"), >=, 2);

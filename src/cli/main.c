@@ -4,25 +4,132 @@
  *
  *   hormiga-node id                      print this node's PeerID
  *   hormiga-node [run] --server URL      join hormiguero and print events;
- *                                        stdin takes `signal PEERID TEXT` and `quit`
+ *                                        stdin takes `signal PEERID TEXT`,
+ *                                        `connect PEERID`, `send PEERID TEXT`
+ *                                        and `quit`
  */
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <stdio.h>
 
+#include "hormiga-certificate.h"
 #include "hormiga-identity.h"
 #include "hormiga-peer-id.h"
 #include "hormiga-protocol.h"
+#include "hormiga-rtc-connector.h"
 #include "hormiga-signaling-client.h"
 
 typedef struct
 {
   GMainLoop              *loop;
   HormigaSignalingClient *client;
+  HormigaRtcConnector    *connector;
+  GHashTable             *channels;     /* PeerID → HormigaDataChannel */
   GDataInputStream       *input;
   GCancellable           *cancellable;
   guint                   next_sid;
 } Node;
+
+/* ---- data channels ------------------------------------------------------- */
+
+static void
+on_channel_open (HormigaDataChannel *channel,
+                 gpointer            user_data)
+{
+  printf ("channel-open peer=%s label=%s\n", (const char *) user_data,
+          hormiga_data_channel_get_label (channel));
+  fflush (stdout);
+}
+
+static void
+on_channel_message (HormigaDataChannel *channel,
+                    GBytes             *data,
+                    gboolean            is_text,
+                    gpointer            user_data)
+{
+  gsize length = 0;
+  const char *bytes = g_bytes_get_data (data, &length);
+  g_autofree char *text = g_utf8_make_valid (bytes ? bytes : "", (gssize) length);
+
+  printf ("channel-message from=%s bytes=%" G_GSIZE_FORMAT " text=%s\n",
+          (const char *) user_data, length, text);
+  fflush (stdout);
+}
+
+static void
+on_channel_close (HormigaDataChannel *channel,
+                  gpointer            user_data)
+{
+  printf ("channel-closed peer=%s\n", (const char *) user_data);
+  fflush (stdout);
+}
+
+static void
+free_peer_id (gpointer  data,
+              GClosure *closure)
+{
+  g_free (data);
+}
+
+static void
+track_channel (Node               *node,
+               const char         *peer_id,
+               HormigaDataChannel *channel)
+{
+  g_hash_table_replace (node->channels, g_strdup (peer_id), g_object_ref (channel));
+  /* Each handler owns its copy of the PeerID. */
+  g_signal_connect_data (channel, "open", G_CALLBACK (on_channel_open), g_strdup (peer_id),
+                         free_peer_id, 0);
+  g_signal_connect_data (channel, "message", G_CALLBACK (on_channel_message), g_strdup (peer_id),
+                         free_peer_id, 0);
+  g_signal_connect_data (channel, "close", G_CALLBACK (on_channel_close), g_strdup (peer_id),
+                         free_peer_id, 0);
+}
+
+typedef struct
+{
+  Node *node;
+  char *peer_id;
+} Incoming;
+
+static void
+on_remote_channel (HormigaPeerConnection *pc,
+                   HormigaDataChannel    *channel,
+                   gpointer               user_data)
+{
+  Incoming *incoming = user_data;
+
+  track_channel (incoming->node, incoming->peer_id, channel);
+  on_channel_open (channel, incoming->peer_id);
+}
+
+static void
+incoming_free (gpointer data,
+               GClosure *closure)
+{
+  Incoming *incoming = data;
+
+  g_free (incoming->peer_id);
+  g_free (incoming);
+}
+
+static void
+on_peer_connection (HormigaRtcConnector   *connector,
+                    const char            *peer_id,
+                    HormigaPeerConnection *pc,
+                    gboolean               is_incoming,
+                    gpointer               user_data)
+{
+  Incoming *incoming;
+
+  if (!is_incoming)
+    return;
+  incoming = g_new0 (Incoming, 1);
+  incoming->node = user_data;
+  incoming->peer_id = g_strdup (peer_id);
+  g_signal_connect_data (pc, "data-channel", G_CALLBACK (on_remote_channel), incoming,
+                         incoming_free, 0);
+}
 
 static void read_next_line (Node *node);
 
@@ -57,8 +164,12 @@ on_signal_received (HormigaSignalingClient *client,
 {
   gsize length = 0;
   const char *data = g_bytes_get_data (payload, &length);
-  g_autofree char *text = g_utf8_make_valid (data ? data : "", (gssize) length);
+  g_autofree char *text = NULL;
 
+  /* WebRTC negotiation is the connector's; print the rest. */
+  if (g_str_has_prefix (sid, "rtc-"))
+    return;
+  text = g_utf8_make_valid (data ? data : "", (gssize) length);
   printf ("signal from=%s sid=%s bytes=%" G_GSIZE_FORMAT " text=%s\n", from, sid, length, text);
   fflush (stdout);
 }
@@ -114,7 +225,40 @@ handle_line (Node       *node,
       return;
     }
 
-  printf ("error: unknown command “%s”; commands: signal PEERID TEXT, quit\n", words[0]);
+  if (g_str_equal (words[0], "connect") && words[1] != NULL)
+    {
+      HormigaPeerConnection *pc = hormiga_rtc_connector_connect (node->connector, words[1], &error);
+      g_autoptr(HormigaDataChannel) channel = NULL;
+
+      if (pc != NULL)
+        channel = hormiga_peer_connection_create_data_channel (pc, "chat", NULL, &error);
+      if (channel == NULL)
+        printf ("error: %s\n", error->message);
+      else
+        {
+          track_channel (node, words[1], channel);
+          printf ("connecting peer=%s\n", words[1]);
+        }
+      fflush (stdout);
+      return;
+    }
+
+  if (g_str_equal (words[0], "send") && words[1] != NULL)
+    {
+      HormigaDataChannel *channel = g_hash_table_lookup (node->channels, words[1]);
+
+      if (channel == NULL)
+        printf ("error: no data channel with %s; use connect first\n", words[1]);
+      else if (!hormiga_data_channel_send_text (channel, words[2] ? words[2] : "", &error))
+        printf ("error: %s\n", error->message);
+      else
+        printf ("sent peer=%s\n", words[1]);
+      fflush (stdout);
+      return;
+    }
+
+  printf ("error: unknown command “%s”; commands: signal PEERID TEXT, connect PEERID, "
+          "send PEERID TEXT, quit\n", words[0]);
   fflush (stdout);
 }
 
@@ -152,15 +296,29 @@ read_next_line (Node *node)
 
 static int
 run_node (HormigaIdentity *identity,
-          const char      *server)
+          const char      *server,
+          const char      *ice_address)
 {
   g_autoptr(GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaCertificate) certificate = hormiga_certificate_generate (&error);
   Node node = { 0 };
+
+  if (certificate == NULL)
+    {
+      g_printerr ("hormiga-node: %s\n", error->message);
+      return 1;
+    }
 
   node.loop = g_main_loop_new (NULL, FALSE);
   node.cancellable = g_cancellable_new ();
   node.input = g_data_input_stream_new (stdin_stream);
   node.client = hormiga_signaling_client_new (server, identity, NULL);
+  node.connector = hormiga_rtc_connector_new (node.client, certificate, NULL);
+  if (ice_address != NULL)
+    hormiga_rtc_connector_set_local_address (node.connector, ice_address);
+  node.channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  g_signal_connect (node.connector, "peer-connection", G_CALLBACK (on_peer_connection), &node);
 
   g_signal_connect (node.client, "admitted", G_CALLBACK (on_admitted), &node);
   g_signal_connect (node.client, "signal-received", G_CALLBACK (on_signal_received), &node);
@@ -174,6 +332,16 @@ run_node (HormigaIdentity *identity,
   g_main_loop_run (node.loop);
 
   g_cancellable_cancel (node.cancellable);
+  {
+    GHashTableIter iter;
+    gpointer channel;
+
+    g_hash_table_iter_init (&iter, node.channels);
+    while (g_hash_table_iter_next (&iter, NULL, &channel))
+      g_signal_handlers_disconnect_by_func (channel, on_channel_close, NULL);
+  }
+  g_clear_pointer (&node.channels, g_hash_table_unref);
+  g_clear_object (&node.connector);
   hormiga_signaling_client_stop (node.client);
   g_clear_object (&node.client);
   g_clear_object (&node.input);
@@ -188,6 +356,7 @@ main (int    argc,
 {
   g_autofree char *data_dir = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *ice_address = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) options = NULL;
   g_autoptr(HormigaIdentity) identity = NULL;
@@ -198,6 +367,8 @@ main (int    argc,
       "Where the node keeps its identity (default $XDG_DATA_HOME/hormiga)", "DIR" },
     { "server", 's', 0, G_OPTION_ARG_STRING, &server,
       "hormiguero to join (default ws://127.0.0.1:8710/ws)", "URL" },
+    { "ice-address", 0, 0, G_OPTION_ARG_STRING, &ice_address,
+      "Gather host candidates on this IP address only (default: every interface)", "ADDR" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -207,7 +378,8 @@ main (int    argc,
     "Commands:\n"
     "  id    print this node's PeerID (the identity is created on first start)\n"
     "  run   join hormiguero and print events (default); stdin takes\n"
-    "        `signal PEERID TEXT` and `quit`\n");
+    "        `signal PEERID TEXT`, `connect PEERID` (open a data channel),\n"
+    "        `send PEERID TEXT` (over it) and `quit`\n");
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))
     {
@@ -245,5 +417,5 @@ main (int    argc,
 
   printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
   fflush (stdout);
-  return run_node (identity, server ? server : "ws://127.0.0.1:8710/ws");
+  return run_node (identity, server ? server : "ws://127.0.0.1:8710/ws", ice_address);
 }

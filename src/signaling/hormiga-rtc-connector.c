@@ -26,6 +26,9 @@ typedef struct
   char                  *sid;
   char                  *key;
   HormigaPeerConnection *pc;
+  gboolean               described;     /* our offer or answer went out */
+  GPtrArray             *held;          /* candidates gathered before that */
+  gboolean               held_end;      /* and end-of-candidates */
 } Session;
 
 G_DEFINE_FINAL_TYPE (HormigaRtcConnector, hormiga_rtc_connector, G_TYPE_OBJECT)
@@ -46,6 +49,7 @@ session_free (Session *session)
   g_free (session->peer_id);
   g_free (session->sid);
   g_free (session->key);
+  g_ptr_array_unref (session->held);
   g_free (session);
 }
 
@@ -62,19 +66,47 @@ send_to_peer (Session              *session,
     g_debug ("connector: cannot signal %s: %s", session->peer_id, error->message);
 }
 
+/* Gathering starts while the description is made, so the first candidates
+ * exist before it is sent: they wait here, as the peer cannot use a
+ * candidate of a session it does not know yet. */
 static void
 on_local_candidate (HormigaPeerConnection *pc,
                     const char            *candidate,
                     gpointer               user_data)
 {
-  send_to_peer (user_data, HORMIGA_RTC_SIGNAL_CANDIDATE, candidate);
+  Session *session = user_data;
+
+  if (!session->described)
+    g_ptr_array_add (session->held, g_strdup (candidate));
+  else
+    send_to_peer (session, HORMIGA_RTC_SIGNAL_CANDIDATE, candidate);
 }
 
 static void
 on_gathering_done (HormigaPeerConnection *pc,
                    gpointer               user_data)
 {
-  send_to_peer (user_data, HORMIGA_RTC_SIGNAL_END_OF_CANDIDATES, NULL);
+  Session *session = user_data;
+
+  if (!session->described)
+    session->held_end = TRUE;
+  else
+    send_to_peer (session, HORMIGA_RTC_SIGNAL_END_OF_CANDIDATES, NULL);
+}
+
+/* Sends our offer or answer, then what gathering produced meanwhile. */
+static void
+send_description (Session              *session,
+                  HormigaRtcSignalType  type,
+                  const char           *sdp)
+{
+  send_to_peer (session, type, sdp);
+  session->described = TRUE;
+  for (guint i = 0; i < session->held->len; i++)
+    send_to_peer (session, HORMIGA_RTC_SIGNAL_CANDIDATE, g_ptr_array_index (session->held, i));
+  g_ptr_array_set_size (session->held, 0);
+  if (session->held_end)
+    send_to_peer (session, HORMIGA_RTC_SIGNAL_END_OF_CANDIDATES, NULL);
 }
 
 static Session *
@@ -88,6 +120,7 @@ session_new (HormigaRtcConnector *self,
   session->peer_id = g_strdup (peer_id);
   session->sid = g_strdup (sid);
   session->key = g_strconcat (peer_id, "/", sid, NULL);
+  session->held = g_ptr_array_new_with_free_func (g_free);
   session->pc = hormiga_peer_connection_new (self->context, self->certificate);
   if (self->local_address != NULL)
     hormiga_ice_transport_add_local_address (hormiga_peer_connection_get_ice (session->pc),
@@ -137,7 +170,7 @@ on_signal_received (HormigaSignalingClient *signaling,
           g_hash_table_remove (self->sessions, key);
           return;
         }
-      send_to_peer (session, HORMIGA_RTC_SIGNAL_ANSWER, answer);
+      send_description (session, HORMIGA_RTC_SIGNAL_ANSWER, answer);
       g_signal_emit (self, signals[PEER_CONNECTION], 0, from, session->pc, TRUE);
       return;
     }
@@ -189,7 +222,7 @@ hormiga_rtc_connector_connect (HormigaRtcConnector  *self,
       g_hash_table_remove (self->sessions, session->key);
       return NULL;
     }
-  send_to_peer (session, HORMIGA_RTC_SIGNAL_OFFER, offer);
+  send_description (session, HORMIGA_RTC_SIGNAL_OFFER, offer);
   g_signal_emit (self, signals[PEER_CONNECTION], 0, peer_id, session->pc, FALSE);
   return session->pc;
 }
