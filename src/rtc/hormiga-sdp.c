@@ -5,6 +5,8 @@
 #include "hormiga-rtc-error.h"
 #include "hormiga-sdp.h"
 
+#include <string.h>
+
 G_DEFINE_BOXED_TYPE (HormigaSdp, hormiga_sdp, hormiga_sdp_copy, hormiga_sdp_free)
 
 HormigaSdp *
@@ -67,6 +69,17 @@ setup_to_string (HormigaSdpSetup setup)
     }
 }
 
+/* At most @max bytes of @text for an error message, C-escaped so that a
+ * message never carries a cut UTF-8 sequence or control characters. */
+static char *
+quote (const char *text,
+       gsize       max)
+{
+  g_autofree char *head = g_strndup (text, max);
+
+  return g_strescape (head, NULL);
+}
+
 char *
 hormiga_sdp_fingerprint_to_string (const guint8 fingerprint[32])
 {
@@ -98,9 +111,11 @@ hormiga_sdp_fingerprint_parse (const char  *text,
 
       if (high < 0 || low < 0 || (i < 31 && text[3 * i + 2] != ':'))
         {
+          g_autofree char *bad = quote (text + 3 * i, i < 31 ? 3 : 2);
+
           g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_FINGERPRINT,
-                       "fingerprint byte %u (“%.3s”) is not a hex pair followed by “:”", i + 1,
-                       text + 3 * i);
+                       "fingerprint byte %u (“%s”) is not a hex pair followed by “:”", i + 1,
+                       bad);
           return FALSE;
         }
       out[i] = (guint8) (high << 4 | low);
@@ -111,12 +126,14 @@ hormiga_sdp_fingerprint_parse (const char  *text,
 char *
 hormiga_sdp_to_string (const HormigaSdp *sdp)
 {
-  GString *out = g_string_sized_new (1024);
+  GString *out;
   g_autofree char *fingerprint = NULL;
 
   g_return_val_if_fail (sdp != NULL, NULL);
   g_return_val_if_fail (sdp->ice_ufrag != NULL && sdp->ice_pwd != NULL, NULL);
+  g_return_val_if_fail (sdp->mid != NULL && sdp->candidates != NULL, NULL);
 
+  out = g_string_sized_new (1024);
   fingerprint = hormiga_sdp_fingerprint_to_string (sdp->fingerprint);
   g_string_append_printf (out,
                           "v=0\r\n"
@@ -165,6 +182,7 @@ typedef struct
 {
   char            *ufrag;
   char            *pwd;
+  gboolean         has_options;
   gboolean         trickle;
   gboolean         has_fingerprint;
   gboolean         fingerprint_unsupported;
@@ -222,6 +240,21 @@ is_ice_chars (const char *text,
   return TRUE;
 }
 
+/* RFC 4566 token: what a=mid and a=group:BUNDLE can carry unquoted. */
+static gboolean
+is_token (const char *text,
+          gsize       max)
+{
+  gsize length = strlen (text);
+
+  if (length == 0 || length > max)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`{|}~", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 parse_number (const char *text,
               guint64     max,
@@ -257,6 +290,9 @@ parse_transport_attribute (Transport   *transport,
   else if (g_str_equal (name, "ice-options"))
     {
       g_auto(GStrv) options = g_strsplit (value ? value : "", " ", -1);
+
+      /* The media section's list replaces the session's (RFC 8839 §5.6). */
+      transport->has_options = TRUE;
       transport->trickle = g_strv_contains ((const char * const *) options, "trickle");
     }
   else if (g_str_equal (name, "fingerprint"))
@@ -349,6 +385,9 @@ hormiga_sdp_parse (const char      *text,
     }
 
   sdp = hormiga_sdp_new (type);
+  /* Parsing is deterministic: no o= line leaves the origin at 0. */
+  sdp->session_id = 0;
+  sdp->session_version = 0;
   sdp->max_message_size = HORMIGA_SDP_DEFAULT_MESSAGE_SIZE;
   sdp->ice_trickle = FALSE;
   g_clear_pointer (&sdp->mid, g_free);
@@ -373,8 +412,18 @@ hormiga_sdp_parse (const char      *text,
         }
       if (line_length < 2 || !g_ascii_islower (line[0]) || line[1] != '=')
         {
+          g_autofree char *bad = quote (line, 40);
+
           fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, number,
-                "“%.40s” is not a “x=value” line", line);
+                "“%s” is not a “x=value” line (one lower-case letter, “=”, value)", bad);
+          goto out;
+        }
+      /* RFC 4566 text excludes CR; a stray one would survive into what we
+       * write and split the line for a stricter reader. */
+      if (memchr (line, '\r', line_length) != NULL)
+        {
+          fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, number,
+                "a carriage return inside the line (lines end with CRLF or LF)");
           goto out;
         }
       kind = line[0];
@@ -390,6 +439,12 @@ hormiga_sdp_parse (const char      *text,
             }
           seen_version = TRUE;
           continue;
+        }
+      if (kind == 'v')
+        {
+          fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, number,
+                "a second “v=” line: one description at a time");
+          goto out;
         }
 
       if (kind == 'm')
@@ -459,17 +514,17 @@ hormiga_sdp_parse (const char      *text,
 
         if (g_str_equal (name, "mid"))
           {
-            if (attribute_value == NULL || *attribute_value == '\0' ||
-                strlen (attribute_value) > HORMIGA_SDP_MAX_MID)
+            if (attribute_value == NULL || !is_token (attribute_value, HORMIGA_SDP_MAX_MID))
               {
-                fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, number, "a=mid must be 1 to %u bytes",
+                fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, number,
+                      "a=mid must be 1 to %u letters, digits or “!#$%%&'*+-.^_`{|}~”",
                       HORMIGA_SDP_MAX_MID);
                 goto out;
               }
             g_free (sdp->mid);
             sdp->mid = g_strdup (attribute_value);
           }
-        else if (g_str_equal (name, "sctp-port"))
+        else if (g_str_equal (name, "sctp-port") && !sdp->legacy)
           {
             guint64 port;
 
@@ -482,15 +537,31 @@ hormiga_sdp_parse (const char      *text,
               }
             sdp->sctp_port = (guint16) port;
           }
-        else if (g_str_equal (name, "sctpmap"))
-          sctpmap_seen = TRUE;
+        else if (g_str_equal (name, "sctpmap") && sdp->legacy)
+          {
+            g_auto(GStrv) fields = g_strsplit (attribute_value ? attribute_value : "", " ", -1);
+            guint64 port = 0;
+
+            /* a=sctpmap:<port> webrtc-datachannel [<streams>], port as in the m-line */
+            if (g_strv_length (fields) < 2 || g_strv_length (fields) > 3 ||
+                !parse_number (fields[0], G_MAXUINT16, &port) || port != sdp->sctp_port ||
+                !g_str_equal (fields[1], "webrtc-datachannel"))
+              {
+                fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, number,
+                      "a=sctpmap must be “%u webrtc-datachannel [STREAMS]” for this section",
+                      sdp->sctp_port);
+                goto out;
+              }
+            sctpmap_seen = TRUE;
+          }
         else if (g_str_equal (name, "max-message-size"))
           {
             if (attribute_value == NULL ||
                 !parse_number (attribute_value, G_MAXUINT64, &sdp->max_message_size))
               {
                 fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, number,
-                      "a=max-message-size must be a whole number of bytes");
+                      "a=max-message-size must be a decimal number of bytes below 2^64 "
+                      "(0: no limit)");
                 goto out;
               }
             has_max_message_size = TRUE;
@@ -530,16 +601,24 @@ hormiga_sdp_parse (const char      *text,
   if (sdp->legacy && !sctpmap_seen)
     {
       fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, 0,
-            "a legacy DTLS/SCTP section needs a=sctpmap");
+            "a legacy DTLS/SCTP section needs “a=sctpmap:%u webrtc-datachannel”",
+            sdp->sctp_port);
       goto out;
     }
 
   sdp->ice_ufrag = g_strdup (media.ufrag ? media.ufrag : session.ufrag);
   sdp->ice_pwd = g_strdup (media.pwd ? media.pwd : session.pwd);
-  sdp->ice_trickle = media.trickle || session.trickle;
-  if (sdp->ice_ufrag == NULL || sdp->ice_pwd == NULL)
+  sdp->ice_trickle = media.has_options ? media.trickle : session.trickle;
+  if (sdp->ice_ufrag == NULL)
     {
-      fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, 0, "a=ice-ufrag or a=ice-pwd is missing");
+      fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, 0,
+            "a=ice-ufrag is missing (neither at session level nor in the data section)");
+      goto out;
+    }
+  if (sdp->ice_pwd == NULL)
+    {
+      fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, 0,
+            "a=ice-pwd is missing (neither at session level nor in the data section)");
       goto out;
     }
   if (media.has_fingerprint)
@@ -554,7 +633,8 @@ hormiga_sdp_parse (const char      *text,
     }
   else
     {
-      fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, 0, "a=fingerprint is missing");
+      fail (error, HORMIGA_RTC_ERROR_SDP_INVALID, 0,
+            "a=fingerprint is missing (neither at session level nor in the data section)");
       goto out;
     }
   if (media.has_setup || session.has_setup)

@@ -33,6 +33,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   text = hormiga_sdp_to_string (sdp);
   again = hormiga_sdp_parse (text, strlen (text), HORMIGA_SDP_OFFER, &again_error);
   g_assert_no_error (again_error);
+  g_assert_cmpint (again->type, ==, sdp->type);
+  g_assert_cmpuint (again->session_id, ==, sdp->session_id);
+  g_assert_cmpuint (again->session_version, ==, sdp->session_version);
+  g_assert_cmpint (again->ice_trickle, ==, sdp->ice_trickle);
+  g_assert_cmpint (again->ice_lite, ==, sdp->ice_lite);
   g_assert_cmpstr (again->ice_ufrag, ==, sdp->ice_ufrag);
   g_assert_cmpstr (again->ice_pwd, ==, sdp->ice_pwd);
   g_assert_cmpstr (again->mid, ==, sdp->mid);
@@ -42,6 +47,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_assert_cmpuint (again->max_message_size, ==, sdp->max_message_size);
   g_assert_cmpint (again->legacy, ==, sdp->legacy);
   g_assert_cmpuint (again->candidates->len, ==, sdp->candidates->len);
+  for (guint i = 0; i < sdp->candidates->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (again->candidates, i), ==,
+                     g_ptr_array_index (sdp->candidates, i));
   g_assert_cmpint (again->end_of_candidates, ==, sdp->end_of_candidates);
+
+  /* What we write is the canonical form: writing it again changes nothing. */
+  {
+    g_autofree char *text2 = hormiga_sdp_to_string (again);
+
+    g_assert_cmpstr (text2, ==, text);
+  }
   return 0;
 }
