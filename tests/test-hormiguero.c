@@ -349,13 +349,12 @@ raw_join (Raw             *raw,
           HormigaIdentity *identity)
 {
   HormigaMessage *challenge = g_ptr_array_index (raw->messages, 0);
-  guint8 transcript[sizeof HORMIGA_JOIN_CONTEXT - 1 + HORMIGA_NONCE_LENGTH];
+  guint8 transcript[HORMIGA_JOIN_TRANSCRIPT_LENGTH];
   guint8 signature[64];
   g_autoptr(HormigaMessage) join = NULL;
 
   g_assert_cmpint (challenge->type, ==, HORMIGA_MESSAGE_CHALLENGE);
-  memcpy (transcript, HORMIGA_JOIN_CONTEXT, sizeof HORMIGA_JOIN_CONTEXT - 1);
-  memcpy (transcript + sizeof HORMIGA_JOIN_CONTEXT - 1, challenge->challenge.nonce, 32);
+  hormiga_protocol_join_transcript (challenge->challenge.nonce, transcript);
   hormiga_identity_sign (identity, transcript, sizeof transcript, signature);
   join = hormiga_message_new_join (hormiga_identity_get_public_key (identity), signature);
   raw_send_message (raw, join);

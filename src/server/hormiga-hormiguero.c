@@ -254,15 +254,13 @@ handle_join (Peer                 *peer,
              const HormigaMessage *join)
 {
   HormigaHormiguero *self = peer->server;
-  guint8 transcript[sizeof HORMIGA_JOIN_CONTEXT - 1 + HORMIGA_NONCE_LENGTH];
-  g_autoptr(GError) error = NULL;
+  guint8 transcript[HORMIGA_JOIN_TRANSCRIPT_LENGTH];
   g_autoptr(GPtrArray) sample = NULL;
   g_autoptr(HormigaMessage) welcome = NULL;
   HormigaPeerId *peer_id;
   Peer *previous;
 
-  memcpy (transcript, HORMIGA_JOIN_CONTEXT, sizeof HORMIGA_JOIN_CONTEXT - 1);
-  memcpy (transcript + sizeof HORMIGA_JOIN_CONTEXT - 1, peer->nonce, HORMIGA_NONCE_LENGTH);
+  hormiga_protocol_join_transcript (peer->nonce, transcript);
 
   if (!hormiga_identity_verify (join->join.public_key, transcript, sizeof transcript,
                                 join->join.signature))

@@ -153,13 +153,11 @@ static void
 handle_challenge (HormigaSignalingClient *self,
                   const HormigaMessage   *challenge)
 {
-  guint8 transcript[sizeof HORMIGA_JOIN_CONTEXT - 1 + HORMIGA_NONCE_LENGTH];
+  guint8 transcript[HORMIGA_JOIN_TRANSCRIPT_LENGTH];
   guint8 signature[HORMIGA_SIGNATURE_LENGTH];
   g_autoptr(HormigaMessage) join = NULL;
 
-  memcpy (transcript, HORMIGA_JOIN_CONTEXT, sizeof HORMIGA_JOIN_CONTEXT - 1);
-  memcpy (transcript + sizeof HORMIGA_JOIN_CONTEXT - 1, challenge->challenge.nonce,
-          HORMIGA_NONCE_LENGTH);
+  hormiga_protocol_join_transcript (challenge->challenge.nonce, transcript);
   hormiga_identity_sign (self->identity, transcript, sizeof transcript, signature);
 
   join = hormiga_message_new_join (hormiga_identity_get_public_key (self->identity), signature);

@@ -47,3 +47,11 @@ hormiga_protocol_error_to_string (HormigaProtocolError code)
       return "unknown";
     }
 }
+
+void
+hormiga_protocol_join_transcript (const guint8 nonce[32],
+                                  guint8       transcript[HORMIGA_JOIN_TRANSCRIPT_LENGTH])
+{
+  memcpy (transcript, HORMIGA_JOIN_CONTEXT, sizeof HORMIGA_JOIN_CONTEXT - 1);
+  memcpy (transcript + sizeof HORMIGA_JOIN_CONTEXT - 1, nonce, 32);
+}

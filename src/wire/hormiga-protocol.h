@@ -13,6 +13,11 @@ G_BEGIN_DECLS
 /* Domain-separation prefix of the join signature: the client signs
  * HORMIGA_JOIN_CONTEXT (without its NUL) followed by the 32-byte nonce. */
 #define HORMIGA_JOIN_CONTEXT "hormiga/join/v1:"
+#define HORMIGA_JOIN_TRANSCRIPT_LENGTH (sizeof HORMIGA_JOIN_CONTEXT - 1 + 32)
+
+/* The bytes a join signs: HORMIGA_JOIN_CONTEXT then the 32-byte nonce. */
+void hormiga_protocol_join_transcript (const guint8 nonce[32],
+                                       guint8       transcript[HORMIGA_JOIN_TRANSCRIPT_LENGTH]);
 
 /**
  * HormigaProtocolError:
