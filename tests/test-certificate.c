@@ -408,37 +408,6 @@ test_dtls_handshake (void)
 
 /* ---- cost ------------------------------------------------------------------ */
 
-static int
-compare_int64 (gconstpointer a,
-               gconstpointer b)
-{
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* Reports what generating costs here (a node makes one per run). Only a
- * generous bound is asserted: sanitizers and loaded machines are slow. */
-static void
-test_generation_time (void)
-{
-  gint64 times[25];
-
-  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
-    {
-      gint64 start = g_get_monotonic_time ();
-      HormigaCertificate *certificate = generate ();
-
-      times[i] = g_get_monotonic_time () - start;
-      g_assert_finalize_object (certificate);
-    }
-  qsort (times, G_N_ELEMENTS (times), sizeof times[0], compare_int64);
-  g_test_message ("generating a certificate: median %.2f ms, min %.2f ms, max %.2f ms (%u runs)",
-                  times[G_N_ELEMENTS (times) / 2] / 1000.0, times[0] / 1000.0,
-                  times[G_N_ELEMENTS (times) - 1] / 1000.0, (guint) G_N_ELEMENTS (times));
-  g_assert_cmpint (times[G_N_ELEMENTS (times) / 2], <, 2 * G_USEC_PER_SEC);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -451,6 +420,5 @@ main (int    argc,
   g_test_add_func ("/hormiga/certificate/every-run-differs", test_every_run_differs);
   g_test_add_func ("/hormiga/certificate/error", test_error);
   g_test_add_func ("/hormiga/certificate/dtls-handshake", test_dtls_handshake);
-  g_test_add_func ("/hormiga/certificate/generation-time", test_generation_time);
   return g_test_run ();
 }
