@@ -5,6 +5,8 @@
 #include "hormiga-dcep.h"
 #include "hormiga-rtc-error.h"
 
+#include <string.h>
+
 void
 hormiga_dcep_open_free (HormigaDcepOpen *open)
 {
@@ -13,6 +15,13 @@ hormiga_dcep_open_free (HormigaDcepOpen *open)
   g_free (open->label);
   g_free (open->protocol);
   g_free (open);
+}
+
+static gboolean
+string_is_encodable (const char *text)
+{
+  return text == NULL ||
+         (strlen (text) <= HORMIGA_DCEP_MAX_STRING && g_utf8_validate (text, -1, NULL));
 }
 
 static gboolean
@@ -41,10 +50,11 @@ hormiga_dcep_encode_open (const HormigaDcepOpen *open)
   g_return_val_if_fail (open != NULL, NULL);
   g_return_val_if_fail (channel_type_is_known (open->channel_type), NULL);
 
+  g_return_val_if_fail (string_is_encodable (open->label), NULL);
+  g_return_val_if_fail (string_is_encodable (open->protocol), NULL);
+
   label_length = open->label ? strlen (open->label) : 0;
   protocol_length = open->protocol ? strlen (open->protocol) : 0;
-  g_return_val_if_fail (label_length <= HORMIGA_DCEP_MAX_STRING, NULL);
-  g_return_val_if_fail (protocol_length <= HORMIGA_DCEP_MAX_STRING, NULL);
 
   data = g_malloc (HORMIGA_DCEP_HEADER + label_length + protocol_length);
   data[0] = HORMIGA_DCEP_MESSAGE_OPEN;
@@ -87,7 +97,14 @@ take_string (const guint8  *data,
                    HORMIGA_DCEP_MAX_STRING);
       return NULL;
     }
-  if (memchr (data, 0, length) != NULL || !g_utf8_validate_len ((const char *) data, length, NULL))
+  /* Checked first: g_utf8_validate_len() also refuses NUL, with a vaguer reason. */
+  if (memchr (data, 0, length) != NULL)
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
+                   "DCEP OPEN %s holds a NUL character, which we do not accept", what);
+      return NULL;
+    }
+  if (!g_utf8_validate_len ((const char *) data, length, NULL))
     {
       g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
                    "DCEP OPEN %s is not valid UTF-8 text", what);
@@ -107,6 +124,7 @@ hormiga_dcep_decode (const guint8            *data,
   gsize label_length, protocol_length;
 
   g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (length == 0)
     {
@@ -122,7 +140,8 @@ hormiga_dcep_decode (const guint8            *data,
       if (length != 1)
         {
           g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
-                       "DCEP ACK is 1 byte, not %" G_GSIZE_FORMAT, length);
+                       "DCEP ACK must be the single byte 0x02, this one has %" G_GSIZE_FORMAT
+                       " bytes", length);
           return FALSE;
         }
       if (type_out != NULL)
@@ -143,25 +162,37 @@ hormiga_dcep_decode (const guint8            *data,
   if (length < HORMIGA_DCEP_HEADER)
     {
       g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
-                   "DCEP OPEN is truncated: %" G_GSIZE_FORMAT " bytes, the header alone is %u",
+                   "DCEP OPEN is truncated: it has %" G_GSIZE_FORMAT " of the %u header bytes",
                    length, HORMIGA_DCEP_HEADER);
       return FALSE;
     }
   if (!channel_type_is_known (data[1]))
     {
       g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
-                   "DCEP OPEN has unknown channel type 0x%02x", data[1]);
+                   "DCEP OPEN has unknown channel type 0x%02x (known: 0x00-0x02, 0x80-0x82)",
+                   data[1]);
       return FALSE;
     }
 
   label_length = (gsize) data[8] << 8 | data[9];
   protocol_length = (gsize) data[10] << 8 | data[11];
-  if (HORMIGA_DCEP_HEADER + label_length + protocol_length != length)
+  if (length - HORMIGA_DCEP_HEADER < label_length + protocol_length)
     {
       g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
-                   "DCEP OPEN announces a %" G_GSIZE_FORMAT "-byte label and a %" G_GSIZE_FORMAT
-                   "-byte protocol, but carries %" G_GSIZE_FORMAT " bytes after its header",
-                   label_length, protocol_length, length - HORMIGA_DCEP_HEADER);
+                   "DCEP OPEN is truncated: its %" G_GSIZE_FORMAT "-byte label and %"
+                   G_GSIZE_FORMAT "-byte protocol need %" G_GSIZE_FORMAT " bytes after the "
+                   "header, the message has %" G_GSIZE_FORMAT,
+                   label_length, protocol_length, label_length + protocol_length,
+                   length - HORMIGA_DCEP_HEADER);
+      return FALSE;
+    }
+  if (length - HORMIGA_DCEP_HEADER > label_length + protocol_length)
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
+                   "DCEP OPEN has trailing data: %" G_GSIZE_FORMAT " bytes follow the header, "
+                   "its %" G_GSIZE_FORMAT "-byte label and %" G_GSIZE_FORMAT "-byte protocol "
+                   "take %" G_GSIZE_FORMAT, length - HORMIGA_DCEP_HEADER,
+                   label_length, protocol_length, label_length + protocol_length);
       return FALSE;
     }
 
@@ -202,10 +233,15 @@ hormiga_dcep_channel_type_from_options (gboolean                 ordered,
   guint type;
   guint32 parameter = 0;
 
+  g_return_val_if_fail (type_out != NULL, FALSE);
+  g_return_val_if_fail (parameter_out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (max_retransmits >= 0 && max_lifetime_ms >= 0)
     {
       g_set_error_literal (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
-                           "a channel limits retransmissions or lifetime, not both");
+                           "a channel limits either retransmissions (maxRetransmits) or "
+                           "lifetime (maxPacketLifeTime), not both: unset one of them");
       return FALSE;
     }
 
@@ -230,10 +266,17 @@ hormiga_dcep_channel_type_from_options (gboolean                 ordered,
 }
 
 gboolean
+hormiga_dcep_stream_id_is_valid_for (guint16  id,
+                                     gboolean dtls_client)
+{
+  return id <= HORMIGA_DCEP_MAX_STREAM && (id % 2 == 0) == !!dtls_client;
+}
+
+gboolean
 hormiga_dcep_stream_is_ours (guint16  stream,
                              gboolean dtls_client)
 {
-  return stream <= HORMIGA_DCEP_MAX_STREAM && (stream % 2 == 0) == !!dtls_client;
+  return hormiga_dcep_stream_id_is_valid_for (stream, dtls_client);
 }
 
 HormigaPpid
@@ -241,10 +284,36 @@ hormiga_dcep_ppid_for_message (gboolean  is_text,
                                gsize     length,
                                gboolean *send_zero_byte)
 {
+  g_return_val_if_fail (send_zero_byte != NULL, HORMIGA_PPID_BINARY);
+
   *send_zero_byte = length == 0;
   if (length == 0)
     return is_text ? HORMIGA_PPID_STRING_EMPTY : HORMIGA_PPID_BINARY_EMPTY;
   return is_text ? HORMIGA_PPID_STRING : HORMIGA_PPID_BINARY;
+}
+
+HormigaPpidKind
+hormiga_dcep_ppid_classify (guint32 ppid)
+{
+  switch (ppid)
+    {
+    case HORMIGA_PPID_DCEP:
+      return HORMIGA_PPID_KIND_DCEP;
+    case HORMIGA_PPID_STRING:
+      return HORMIGA_PPID_KIND_TEXT;
+    case HORMIGA_PPID_BINARY:
+      return HORMIGA_PPID_KIND_BINARY;
+    case HORMIGA_PPID_STRING_EMPTY:
+      return HORMIGA_PPID_KIND_TEXT_EMPTY;
+    case HORMIGA_PPID_BINARY_EMPTY:
+      return HORMIGA_PPID_KIND_BINARY_EMPTY;
+    case HORMIGA_PPID_STRING_PARTIAL:
+      return HORMIGA_PPID_KIND_TEXT_PARTIAL;
+    case HORMIGA_PPID_BINARY_PARTIAL:
+      return HORMIGA_PPID_KIND_BINARY_PARTIAL;
+    default:
+      return HORMIGA_PPID_KIND_INVALID;
+    }
 }
 
 gboolean
@@ -252,26 +321,31 @@ hormiga_dcep_ppid_is_data (guint32   ppid,
                            gboolean *is_text,
                            gboolean *is_empty)
 {
-  switch (ppid)
+  g_return_val_if_fail (is_text != NULL, FALSE);
+  g_return_val_if_fail (is_empty != NULL, FALSE);
+
+  switch (hormiga_dcep_ppid_classify (ppid))
     {
-    case HORMIGA_PPID_STRING:
-    case HORMIGA_PPID_STRING_PARTIAL:
+    case HORMIGA_PPID_KIND_TEXT:
+    case HORMIGA_PPID_KIND_TEXT_PARTIAL:
       *is_text = TRUE;
       *is_empty = FALSE;
       return TRUE;
-    case HORMIGA_PPID_BINARY:
-    case HORMIGA_PPID_BINARY_PARTIAL:
+    case HORMIGA_PPID_KIND_BINARY:
+    case HORMIGA_PPID_KIND_BINARY_PARTIAL:
       *is_text = FALSE;
       *is_empty = FALSE;
       return TRUE;
-    case HORMIGA_PPID_STRING_EMPTY:
+    case HORMIGA_PPID_KIND_TEXT_EMPTY:
       *is_text = TRUE;
       *is_empty = TRUE;
       return TRUE;
-    case HORMIGA_PPID_BINARY_EMPTY:
+    case HORMIGA_PPID_KIND_BINARY_EMPTY:
       *is_text = FALSE;
       *is_empty = TRUE;
       return TRUE;
+    case HORMIGA_PPID_KIND_DCEP:
+    case HORMIGA_PPID_KIND_INVALID:
     default:
       return FALSE;
     }
