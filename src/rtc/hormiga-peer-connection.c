@@ -155,8 +155,9 @@ handle_dcep (HormigaPeerConnection *self,
       return;
     }
 
-  /* An OPEN on a stream in use or of our own parity is refused (RFC 8832 §6). */
-  if (channel != NULL || hormiga_dcep_stream_is_ours ((guint16) stream, self->dtls_client))
+  /* An OPEN on a stream in use, of our own parity, or reserved (65535) is
+   * refused (RFC 8832 §6). */
+  if (channel != NULL || !hormiga_dcep_stream_id_is_valid_for ((guint16) stream, !self->dtls_client))
     {
       g_debug ("peer connection: refusing OPEN on stream %u", stream);
       hormiga_sctp_association_reset_stream (self->sctp, (guint16) stream);

@@ -325,7 +325,8 @@ static gboolean
 process (gpointer user_data)
 {
   HormigaSctpAssociation *self = user_data;
-  g_autoptr(HormigaSctpAssociation) hold = g_object_ref (self);
+  /* Handlers may drop the last reference; keep self alive until the end. */
+  g_autoptr(HormigaSctpAssociation) hold G_GNUC_UNUSED = g_object_ref (self);
   guint8 chunk[RECEIVE_CHUNK];
 
   g_clear_pointer (&self->process_source, g_source_unref);
