@@ -2,9 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Vectors: "Hello World!" and the leading-zero case are the base58btc
- * vectors of the multibase test suite (multiformats/multibase, tests/), and
- * were checked against an independent big-integer implementation.
+ * Vectors, all checked against an independent big-integer implementation
+ * (Python):
+ * - draft-msporny-base58 (IETF, "The Base58 Encoding Scheme"), test vectors:
+ *   "Hello World!", the quick brown fox, and 00 00 28 7f b4 cd → "11233QC4".
+ * - multiformats/multibase, tests/basic.csv, leading_zero.csv,
+ *   two_leading_zeros.csv and test1.csv: the base58btc ('z') rows, without
+ *   their multibase prefix.
  */
 #include "hormiga-base58.h"
 #include "hormiga-identity-error.h"
@@ -31,7 +35,14 @@ test_vectors (void)
   static const guint8 one_zero[] = { 0x00 };
 
   check_vector ((const guint8 *) "Hello World!", 12, "2NEpo7TZRRrLZSi2U");
+  check_vector ((const guint8 *) "The quick brown fox jumps over the lazy dog.", 44,
+                "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z");
   check_vector (zeros, sizeof zeros, "11233QC4");
+  check_vector ((const guint8 *) "yes mani !", 10, "7paNL19xttacUY");
+  check_vector ((const guint8 *) "\0yes mani !", 11, "17paNL19xttacUY");
+  check_vector ((const guint8 *) "\0\0yes mani !", 12, "117paNL19xttacUY");
+  check_vector ((const guint8 *) "Decentralize everything!!", 25,
+                "UXE7GvtEk8XTXs1GF8HSGbVA9FCX9SEBPe");
   check_vector (one_zero, 1, "1");
   check_vector ((const guint8 *) "", 0, "");
 }
@@ -63,7 +74,8 @@ test_round_trip (void)
 static void
 test_rejects (void)
 {
-  const char *bad[] = { "0abc", "abcO", "I", "xyzl", "ab+c", "abc d", "caf\xc3\xa9", NULL };
+  const char *bad[] = { "0abc", "abcO", "I", "xyzl", "ab+c", "abc d", "caf\xc3\xa9", "ab\tc",
+                        "\x7f", NULL };
 
   for (guint i = 0; bad[i] != NULL; i++)
     {
@@ -73,7 +85,23 @@ test_rejects (void)
       g_assert_null (bytes);
       g_assert_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID);
       g_assert_nonnull (strstr (error->message, "position"));
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
     }
+}
+
+static void
+test_reject_message (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The message names the character and where it is. */
+  g_assert_null (hormiga_base58_decode ("2NEpo7TZ0RrLZSi2U", 64, &error));
+  g_assert_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID);
+  g_assert_nonnull (strstr (error->message, "“0” at position 8"));
+  g_clear_error (&error);
+
+  g_assert_null (hormiga_base58_decode ("12\x01", 64, &error));
+  g_assert_nonnull (strstr (error->message, "byte 0x01 at position 2"));
 }
 
 static void
@@ -97,6 +125,18 @@ test_max_length (void)
   /* Long text is refused before any arithmetic. */
   g_assert_null (hormiga_base58_decode (long_text, 38, &error));
   g_assert_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID);
+  g_clear_error (&error);
+
+  /* Leading '1's are a byte each and count too. */
+  g_assert_null (hormiga_base58_decode ("1111", 3, &error));
+  g_assert_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID);
+  g_clear_error (&error);
+
+  /* No limit at all does not overflow the length check. */
+  g_clear_pointer (&ok, g_bytes_unref);
+  ok = hormiga_base58_decode ("2NEpo7TZRRrLZSi2U", G_MAXSIZE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (ok), ==, 12);
 }
 
 int
@@ -107,6 +147,7 @@ main (int    argc,
   g_test_add_func ("/hormiga/base58/vectors", test_vectors);
   g_test_add_func ("/hormiga/base58/round-trip", test_round_trip);
   g_test_add_func ("/hormiga/base58/rejects", test_rejects);
+  g_test_add_func ("/hormiga/base58/reject-message", test_reject_message);
   g_test_add_func ("/hormiga/base58/max-length", test_max_length);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
  * (libp2p/specs, peer-ids/peer-ids.md).
  */
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "hormiga-identity.h"
 #include "hormiga-identity-error.h"
@@ -19,7 +20,8 @@ from_hex (const char *hex,
 {
   g_assert_cmpuint (strlen (hex), ==, length * 2);
   for (gsize i = 0; i < length; i++)
-    out[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4 | g_ascii_xdigit_value (hex[2 * i + 1]));
+    out[i] = (guint8) (g_ascii_xdigit_value (hex[2 * i]) << 4
+                       | g_ascii_xdigit_value (hex[2 * i + 1]));
 }
 
 static void
@@ -115,7 +117,11 @@ test_create_then_load (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(HormigaIdentity) first = NULL;
   g_autoptr(HormigaIdentity) second = NULL;
-  GStatBuf st;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_length = 0, after_length = 0;
+  GStatBuf st, st_after;
 
   first = hormiga_identity_load_or_create (fixture->data_dir, &error);
   g_assert_no_error (error);
@@ -127,10 +133,72 @@ test_create_then_load (Fixture       *fixture,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   g_assert_cmpint (st.st_size, ==, 72);
 
+  /* The file holds the magic, the seed and the public key; no temporary
+   * file is left beside it. */
+  g_assert_true (g_file_get_contents (fixture->key_path, &before, &before_length, &error));
+  g_assert_cmpmem (before, 8, "HRMGKEY1", 8);
+  g_assert_cmpmem (before + 40, 32, hormiga_identity_get_public_key (first), 32);
+  dir = g_dir_open (fixture->data_dir, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_dir_read_name (dir), ==, HORMIGA_KEY_FILE_NAME);
+  g_assert_null (g_dir_read_name (dir));
+
   second = hormiga_identity_load_or_create (fixture->data_dir, &error);
   g_assert_no_error (error);
   g_assert_true (hormiga_peer_id_equal (hormiga_identity_get_peer_id (first),
                                         hormiga_identity_get_peer_id (second)));
+
+  /* Loading leaves the file alone: same inode, same bytes. */
+  g_assert_cmpint (g_stat (fixture->key_path, &st_after), ==, 0);
+  g_assert_cmpuint (st_after.st_ino, ==, st.st_ino);
+  g_assert_true (g_file_get_contents (fixture->key_path, &after, &after_length, &error));
+  g_assert_cmpmem (after, after_length, before, before_length);
+}
+
+typedef struct
+{
+  const char      *data_dir;
+  HormigaIdentity *identity;
+  GError          *error;
+} Racer;
+
+static gpointer
+race_load_or_create (gpointer data)
+{
+  Racer *racer = data;
+
+  racer->identity = hormiga_identity_load_or_create (racer->data_dir, &racer->error);
+  return NULL;
+}
+
+/* Nodes sharing a data directory that start at once end with one identity,
+ * the one on disk. */
+static void
+test_concurrent_create (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  Racer racers[8] = { 0 };
+  GThread *threads[G_N_ELEMENTS (racers)];
+  g_autoptr(HormigaIdentity) on_disk = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+    {
+      racers[i].data_dir = fixture->data_dir;
+      threads[i] = g_thread_new ("racer", race_load_or_create, &racers[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+    g_thread_join (threads[i]);
+
+  on_disk = hormiga_identity_load_or_create (fixture->data_dir, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (racers); i++)
+    {
+      g_assert_no_error (racers[i].error);
+      g_assert_true (hormiga_peer_id_equal (hormiga_identity_get_peer_id (racers[i].identity),
+                                            hormiga_identity_get_peer_id (on_disk)));
+      g_object_unref (racers[i].identity);
+    }
 }
 
 static void
@@ -145,7 +213,9 @@ check_bad_file (Fixture     *fixture,
   gsize after_length = 0;
 
   g_assert_cmpint (g_mkdir_with_parents (fixture->data_dir, 0700), ==, 0);
-  g_assert_true (g_file_set_contents (fixture->key_path, contents, (gssize) length, &error));
+  g_unlink (fixture->key_path);
+  g_assert_true (g_file_set_contents_full (fixture->key_path, contents, (gssize) length,
+                                           G_FILE_SET_CONTENTS_NONE, 0600, &error));
 
   identity = hormiga_identity_load_or_create (fixture->data_dir, &error);
   g_assert_null (identity);
@@ -183,8 +253,74 @@ test_truncated (Fixture       *fixture,
   g_object_unref (make_key_file (fixture));
   g_assert_true (g_file_get_contents (fixture->key_path, &good, &length, &error));
   g_assert_cmpuint (length, ==, 72);
-  check_bad_file (fixture, good, 40, "truncated");
-  check_bad_file (fixture, "", 0, "truncated");
+  check_bad_file (fixture, good, 40, "is 40 bytes, not 72: it is truncated");
+  check_bad_file (fixture, "", 0, "is 0 bytes, not 72: it is truncated");
+}
+
+static void
+test_too_long (Fixture       *fixture,
+               gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *good = NULL;
+  g_autofree char *longer = NULL;
+  g_autofree char *huge = g_malloc0 (1 << 20);
+  gsize length = 0;
+
+  g_object_unref (make_key_file (fixture));
+  g_assert_true (g_file_get_contents (fixture->key_path, &good, &length, &error));
+  longer = g_malloc (length + 1);
+  memcpy (longer, good, length);
+  longer[length] = '\n';
+  check_bad_file (fixture, longer, length + 1, "is 73 bytes, not 72");
+
+  memcpy (huge, good, length);
+  check_bad_file (fixture, huge, 1 << 20, "is 1048576 bytes, not 72");
+}
+
+static void
+test_not_a_file (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaIdentity) identity = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (fixture->key_path, 0700), ==, 0);
+  identity = hormiga_identity_load_or_create (fixture->data_dir, &error);
+  g_assert_null (identity);
+  g_assert_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_KEY_FILE);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_assert_true (g_file_test (fixture->key_path, G_FILE_TEST_IS_DIR));
+  g_assert_cmpint (g_rmdir (fixture->key_path), ==, 0);
+  g_clear_error (&error);
+
+  /* A FIFO would block a plain open(). */
+  g_assert_cmpint (mkfifo (fixture->key_path, 0600), ==, 0);
+  identity = hormiga_identity_load_or_create (fixture->data_dir, &error);
+  g_assert_null (identity);
+  g_assert_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_KEY_FILE);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+}
+
+/* A key file others can read still loads, and is made 0600. */
+static void
+test_loose_permissions (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaIdentity) created = make_key_file (fixture);
+  g_autoptr(HormigaIdentity) loaded = NULL;
+  GStatBuf st;
+
+  g_assert_cmpint (g_chmod (fixture->key_path, 0644), ==, 0);
+  g_test_expect_message (NULL, G_LOG_LEVEL_MESSAGE, "*could be read by other users*0644*");
+  loaded = hormiga_identity_load_or_create (fixture->data_dir, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_true (hormiga_peer_id_equal (hormiga_identity_get_peer_id (created),
+                                        hormiga_identity_get_peer_id (loaded)));
+  g_assert_cmpint (g_stat (fixture->key_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
 
 static void
@@ -209,6 +345,9 @@ test_corrupt (Fixture       *fixture,
   g_assert_true (g_file_get_contents (fixture->key_path, &good, &length, &error));
   good[20] ^= 0x40;  /* a bit of the seed: the stored public key no longer matches */
   check_bad_file (fixture, good, length, "corrupt");
+  good[20] ^= 0x40;
+  good[60] ^= 0x01;  /* a bit of the public key */
+  check_bad_file (fixture, good, length, "corrupt");
 }
 
 static void
@@ -231,8 +370,16 @@ main (int    argc,
   g_test_add_func ("/hormiga/identity/default-data-dir", test_default_data_dir);
   g_test_add ("/hormiga/identity/create-then-load", Fixture, NULL, fixture_set_up,
               test_create_then_load, fixture_tear_down);
+  g_test_add ("/hormiga/identity/concurrent-create", Fixture, NULL, fixture_set_up,
+              test_concurrent_create, fixture_tear_down);
   g_test_add ("/hormiga/identity/truncated", Fixture, NULL, fixture_set_up, test_truncated,
               fixture_tear_down);
+  g_test_add ("/hormiga/identity/too-long", Fixture, NULL, fixture_set_up, test_too_long,
+              fixture_tear_down);
+  g_test_add ("/hormiga/identity/not-a-file", Fixture, NULL, fixture_set_up, test_not_a_file,
+              fixture_tear_down);
+  g_test_add ("/hormiga/identity/loose-permissions", Fixture, NULL, fixture_set_up,
+              test_loose_permissions, fixture_tear_down);
   g_test_add ("/hormiga/identity/wrong-magic", Fixture, NULL, fixture_set_up, test_wrong_magic,
               fixture_tear_down);
   g_test_add ("/hormiga/identity/corrupt", Fixture, NULL, fixture_set_up, test_corrupt,

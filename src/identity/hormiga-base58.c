@@ -6,6 +6,8 @@
  * (PeerIDs are 38 bytes), and decode refuses text longer than the largest
  * result allowed could produce.
  */
+#include <string.h>
+
 #include "hormiga-base58.h"
 #include "hormiga-identity-error.h"
 
@@ -69,6 +71,7 @@ hormiga_base58_decode (const char  *text,
                        gsize        max_length,
                        GError     **error)
 {
+  gsize max_text;
   gsize text_length;
   gsize zeros = 0;
   gsize n_bytes = 0;
@@ -77,14 +80,16 @@ hormiga_base58_decode (const char  *text,
 
   g_return_val_if_fail (text != NULL, NULL);
 
-  text_length = strlen (text);
-  /* Each character carries less than 6 bits, so text longer than this
-   * cannot fit max_length bytes (leading '1's are one byte each). */
-  if (text_length > max_length * 2 + 2)
+  /* Each character past the leading '1's carries more than 5.8 bits and each
+   * leading '1' is one byte, so text longer than this cannot fit max_length
+   * bytes. Not even strlen() looks further. */
+  max_text = (max_length < (G_MAXSIZE - 2) / 2) ? max_length * 2 + 2 : G_MAXSIZE - 1;
+  text_length = strnlen (text, max_text + 1);
+  if (text_length > max_text)
     {
       g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID,
-                   "base58 text is %" G_GSIZE_FORMAT " characters; at most %" G_GSIZE_FORMAT
-                   " bytes are expected", text_length, max_length);
+                   "base58 text is longer than %" G_GSIZE_FORMAT " characters; at most %"
+                   G_GSIZE_FORMAT " bytes are expected", max_text, max_length);
       return NULL;
     }
 
@@ -102,6 +107,10 @@ hormiga_base58_decode (const char  *text,
           if ((guchar) text[i] >= 0x80)
             g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID,
                          "non-ASCII byte at position %" G_GSIZE_FORMAT " is not base58", i);
+          else if (!g_ascii_isgraph (text[i]))
+            g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID,
+                         "byte 0x%02x at position %" G_GSIZE_FORMAT " is not a base58 character",
+                         (guint) (guchar) text[i], i);
           else
             g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID,
                          "“%c” at position %" G_GSIZE_FORMAT " is not a base58 character "

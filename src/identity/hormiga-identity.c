@@ -6,11 +6,19 @@
  *   8 bytes   magic "HRMGKEY1"
  *   32 bytes  Ed25519 seed (the secret)
  *   32 bytes  Ed25519 public key derived from the seed (a consistency check)
- * Mode 0600 in a 0700 directory, written atomically, never overwritten.
+ * Mode 0600 in a 0700 directory, never overwritten: written to a temporary
+ * file in the same directory, flushed, then hard-linked into place (link()
+ * fails instead of replacing a key file another node created meanwhile).
+ * A key file readable by others is still loaded, after its mode is tightened
+ * to 0600 and a g_message says so (not a warning: the key works, and a
+ * warning would abort programs run with fatal warnings).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hormiga-identity.h"
 #include "hormiga-identity-error.h"
@@ -93,36 +101,103 @@ hormiga_identity_default_data_dir (void)
   return g_build_filename (g_get_user_data_dir (), "hormiga", NULL);
 }
 
-static HormigaIdentity *
-load_key_file (const char  *path,
+/* Reads at most KEY_FILE_LENGTH + 1 bytes of @path into @contents: enough to
+ * tell a right-sized file from any other without reading a huge one. A file
+ * that others may read is tightened to 0600 and still loaded. */
+static gboolean
+read_key_file (const char  *path,
+               guint8       contents[KEY_FILE_LENGTH + 1],
+               gsize       *length,
+               goffset     *file_size,
                GError     **error)
 {
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-  g_autoptr(GError) local_error = NULL;
-  HormigaIdentity *self;
+  struct stat st;
+  int fd;
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  /* O_NONBLOCK: a FIFO in its place must not hang us (fstat refuses it). */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_KEY_FILE,
+                   "cannot open the key file %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_KEY_FILE,
-                   "cannot read the key file: %s", local_error->message);
-      return NULL;
+                   "key file %s is not a regular file; move it away to start with a new "
+                   "identity (a new PeerID)", path);
+      close (fd);
+      return FALSE;
     }
+  *file_size = st.st_size;
+
+  if ((st.st_mode & 0077) != 0)
+    {
+      if (fchmod (fd, 0600) == 0)
+        {
+          g_message ("key file %s could be read by other users (mode %04o); it is now 0600",
+                     path, (guint) (st.st_mode & 07777));
+        }
+      else
+        {
+          int saved = errno;
+          g_message ("key file %s can be read by other users (mode %04o) and could not be "
+                     "made 0600: %s", path, (guint) (st.st_mode & 07777), g_strerror (saved));
+        }
+    }
+
+  *length = 0;
+  while (*length < KEY_FILE_LENGTH + 1)
+    {
+      gssize n = read (fd, contents + *length, KEY_FILE_LENGTH + 1 - *length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_KEY_FILE,
+                       "cannot read the key file %s: %s", path, g_strerror (saved));
+          close (fd);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      *length += (gsize) n;
+    }
+
+  close (fd);
+  return TRUE;
+}
+
+static HormigaIdentity *
+identity_from_key_file (const char    *path,
+                        const guint8  *contents,
+                        gsize          length,
+                        goffset        file_size,
+                        GError       **error)
+{
+  HormigaIdentity *self;
 
   if (length != KEY_FILE_LENGTH)
     {
-      sodium_memzero (contents, length);
+      /* Only KEY_FILE_LENGTH + 1 bytes were read of a longer file. */
+      goffset size = (length > KEY_FILE_LENGTH) ? MAX (file_size, (goffset) length)
+                                                : (goffset) length;
+
       g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_KEY_FILE,
-                   "key file %s is %" G_GSIZE_FORMAT " bytes, not %u: it is truncated or is "
+                   "key file %s is %" G_GOFFSET_FORMAT " bytes, not %u: it is truncated or is "
                    "not a Hormiga key file. It was left as it is; restore it from a backup, "
                    "or move it away to start with a new identity (a new PeerID)",
-                   path, length, (guint) KEY_FILE_LENGTH);
+                   path, size, (guint) KEY_FILE_LENGTH);
       return NULL;
     }
 
   if (memcmp (contents, KEY_FILE_MAGIC, MAGIC_LENGTH) != 0)
     {
-      sodium_memzero (contents, length);
       g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_KEY_FILE,
                    "key file %s does not start with “" KEY_FILE_MAGIC "”: it is not a Hormiga "
                    "key file. It was left as it is; move it away to start with a new identity",
@@ -130,11 +205,10 @@ load_key_file (const char  *path,
       return NULL;
     }
 
-  self = hormiga_identity_new_from_seed ((const guint8 *) contents + MAGIC_LENGTH);
+  self = hormiga_identity_new_from_seed (contents + MAGIC_LENGTH);
   if (sodium_memcmp (self->public_key, contents + MAGIC_LENGTH + SEED_LENGTH,
                      crypto_sign_PUBLICKEYBYTES) != 0)
     {
-      sodium_memzero (contents, length);
       g_object_unref (self);
       g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_KEY_FILE,
                    "key file %s is corrupt: its public key does not match its secret. It was "
@@ -142,8 +216,85 @@ load_key_file (const char  *path,
       return NULL;
     }
 
-  sodium_memzero (contents, length);
   return self;
+}
+
+static HormigaIdentity *
+load_key_file (const char  *path,
+               GError     **error)
+{
+  guint8 contents[KEY_FILE_LENGTH + 1];
+  gsize length = 0;
+  goffset file_size = 0;
+  HormigaIdentity *self = NULL;
+
+  if (read_key_file (path, contents, &length, &file_size, error))
+    self = identity_from_key_file (path, contents, length, file_size, error);
+  sodium_memzero (contents, sizeof contents);
+  return self;
+}
+
+static gboolean
+write_all (int            fd,
+           const guint8  *data,
+           gsize          length)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Writes @contents to a new temporary file in @data_dir, mode 0600, flushed
+ * to disk, and returns its path. */
+static char *
+write_temporary (const char    *data_dir,
+                 const guint8  *contents,
+                 gsize          length,
+                 GError       **error)
+{
+  g_autofree char *tmp_path = g_build_filename (data_dir, HORMIGA_KEY_FILE_NAME ".new-XXXXXX",
+                                                NULL);
+  int fd;
+  int saved;
+
+  fd = g_mkstemp_full (tmp_path, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_FAILED,
+                   "cannot create a key file in %s: %s", data_dir, g_strerror (saved));
+      return NULL;
+    }
+
+  if (!write_all (fd, contents, length) || fsync (fd) != 0)
+    {
+      saved = errno;
+      close (fd);
+      g_unlink (tmp_path);
+      g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_FAILED,
+                   "cannot write the key file %s: %s", tmp_path, g_strerror (saved));
+      return NULL;
+    }
+
+  if (close (fd) != 0)
+    {
+      saved = errno;
+      g_unlink (tmp_path);
+      g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_FAILED,
+                   "cannot write the key file %s: %s", tmp_path, g_strerror (saved));
+      return NULL;
+    }
+
+  return g_steal_pointer (&tmp_path);
 }
 
 HormigaIdentity *
@@ -151,11 +302,11 @@ hormiga_identity_load_or_create (const char  *data_dir,
                                  GError     **error)
 {
   g_autofree char *path = NULL;
+  g_autofree char *tmp_path = NULL;
   guint8 contents[KEY_FILE_LENGTH];
   guint8 seed[SEED_LENGTH];
   g_autoptr(HormigaIdentity) self = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gboolean ok;
+  int saved;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
 
@@ -165,7 +316,7 @@ hormiga_identity_load_or_create (const char  *data_dir,
 
   if (g_mkdir_with_parents (data_dir, 0700) != 0)
     {
-      int saved = errno;
+      saved = errno;
       g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_FAILED,
                    "cannot create the data directory %s: %s", data_dir, g_strerror (saved));
       return NULL;
@@ -181,17 +332,36 @@ hormiga_identity_load_or_create (const char  *data_dir,
   memcpy (contents + MAGIC_LENGTH + SEED_LENGTH, self->public_key, crypto_sign_PUBLICKEYBYTES);
   sodium_memzero (seed, sizeof seed);
 
-  /* Atomic: a crash leaves either no file or a whole one. */
-  ok = g_file_set_contents_full (path, (const char *) contents, sizeof contents,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error);
+  tmp_path = write_temporary (data_dir, contents, sizeof contents, error);
   sodium_memzero (contents, sizeof contents);
-  if (!ok)
+  if (tmp_path == NULL)
+    return NULL;
+
+  /* link() puts the whole file in place atomically and, unlike rename(),
+   * fails if a key file appeared meanwhile (another node sharing the data
+   * directory started at the same time): then that one is loaded. */
+  if (link (tmp_path, path) != 0)
     {
-      g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_FAILED,
-                   "cannot write the key file: %s", local_error->message);
-      return NULL;
+      saved = errno;
+      if (saved == EEXIST)
+        {
+          g_unlink (tmp_path);
+          return load_key_file (path, error);
+        }
+      /* A file system without hard links: rename(), which would replace a
+       * file created since the check above. */
+      if (g_rename (tmp_path, path) != 0)
+        {
+          saved = errno;
+          g_unlink (tmp_path);
+          g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_FAILED,
+                       "cannot create the key file %s: %s", path, g_strerror (saved));
+          return NULL;
+        }
+      return g_steal_pointer (&self);
     }
 
+  g_unlink (tmp_path);
   return g_steal_pointer (&self);
 }
 

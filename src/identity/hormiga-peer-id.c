@@ -16,6 +16,10 @@
 #define KEY_OFFSET 6
 /* Longest text we look at: far above the 52 characters of a PeerID. */
 #define MAX_TEXT 128
+/* Multibase prefixes (multiformats/multibase, multibase.csv; R is base45),
+ * the first character of a PeerID in CID form. Neither '1' nor 'Q' is one. */
+#define MULTIBASE_PREFIXES "079bBcCfFhkKmMpRtTuUvVzZ"
+#define MULTIBASE_EMOJI    "\xf0\x9f\x9a\x80"  /* U+1F680, base256emoji */
 
 static const guint8 ed25519_header[KEY_OFFSET] = { 0x00, 0x24, 0x08, 0x01, 0x12, 0x20 };
 
@@ -57,11 +61,12 @@ hormiga_peer_id_new_from_bytes (const guint8  *data,
 {
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (length >= 2 && data[0] == 0x12 && data[1] == 0x20)
+  if (length == 34 && data[0] == 0x12 && data[1] == 0x20)
     {
+      /* Keys longer than 42 bytes are hashed: RSA and ECDSA ("Qm…"). */
       g_set_error_literal (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_UNSUPPORTED_KEY,
-                           "this PeerID is a SHA-256 hash of a key (an RSA or secp256k1 "
-                           "PeerID, “Qm…”); only Ed25519 PeerIDs (“12D3KooW…”) are supported");
+                           "this PeerID is a SHA-256 hash of a key (an RSA or ECDSA PeerID, "
+                           "“Qm…”); only Ed25519 PeerIDs (“12D3KooW…”) are supported");
       return NULL;
     }
 
@@ -97,6 +102,21 @@ hormiga_peer_id_new_from_bytes (const guint8  *data,
   return peer_id_new (data + KEY_OFFSET);
 }
 
+/* @text (at most MAX_TEXT bytes) in quotes for an error message, or a
+ * placeholder if it is not printable UTF-8 (it comes from the network). */
+static const char *
+quoted_text (const char *text,
+             char        buffer[MAX_TEXT + 16])
+{
+  if (!g_utf8_validate (text, -1, NULL))
+    return "the text";
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (!g_unichar_isprint (g_utf8_get_char (p)))
+      return "the text";
+  g_snprintf (buffer, MAX_TEXT + 16, "“%s”", text);
+  return buffer;
+}
+
 HormigaPeerId *
 hormiga_peer_id_parse (const char  *text,
                        GError     **error)
@@ -106,6 +126,7 @@ hormiga_peer_id_parse (const char  *text,
   gsize text_length;
   gsize length;
   const guint8 *data;
+  char quoted[MAX_TEXT + 16];
 
   g_return_val_if_fail (text != NULL, NULL);
 
@@ -123,12 +144,21 @@ hormiga_peer_id_parse (const char  *text,
       return NULL;
     }
 
-  /* libp2p also allows a CIDv1 form ("bafz…", "k51…" in base36, …). */
-  if (text[0] == 'b' || text[0] == 'k' || text[0] == 'f')
+  /* The decoding rule of libp2p/specs peer-ids/peer-ids.md: text starting
+   * with '1' or "Qm" is a bare base58btc multihash; text starting with a
+   * multibase prefix is a CIDv1 ("bafz…", "k51…", …), which we do not take;
+   * anything else is not a PeerID. */
+  if (text[0] != '1' && !g_str_has_prefix (text, "Qm"))
     {
-      g_set_error_literal (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID,
-                           "PeerIDs in CID form are not supported; give the base58 form "
-                           "(“12D3KooW…”)");
+      if (strchr (MULTIBASE_PREFIXES, text[0]) != NULL
+          || g_str_has_prefix (text, MULTIBASE_EMOJI))
+        g_set_error_literal (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID,
+                             "PeerIDs in CID form are not supported; give the base58 form "
+                             "(“12D3KooW…”)");
+      else
+        g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID,
+                     "%s is not a PeerID: a PeerID starts with “12D3KooW” (Ed25519) "
+                     "or “Qm” (other key types)", quoted_text (text, quoted));
       return NULL;
     }
 
@@ -136,7 +166,7 @@ hormiga_peer_id_parse (const char  *text,
   if (bytes == NULL)
     {
       g_set_error (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_PEER_ID,
-                   "“%s” is not a PeerID: %s", text, local_error->message);
+                   "%s is not a PeerID: %s", quoted_text (text, quoted), local_error->message);
       return NULL;
     }
 
