@@ -2,13 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Starts hormiguero (or uses --server), joins N clients, then keeps
- * N × --inflight signals circulating for --duration seconds: each signal
- * received is answered by a new one to a random peer. Prints one JSON line
- * with join rate, signal rate, forward latency, the server's memory and the
- * bytes a join costs, next to a baseline measured in the same run: the same
- * frames through a plain TCP relay on loopback (kernel and one hop, no
- * WebSocket, no MessagePack, no lookup).
+ * Starts hormiguero (or uses --server), joins N clients, then for
+ * --duration seconds every client sends signals to random other clients as
+ * fast as it can with at most --inflight of its own on their way: each one
+ * that arrives lets its sender send the next. Prints one JSON line with join
+ * rate, signal rate, forward latency, the server's memory and the bytes a
+ * join costs, next to a baseline measured in the same run: as many frames of
+ * the same size, as many in flight, through a plain TCP relay on loopback
+ * (kernel and one hop, no WebSocket, no MessagePack, no lookup).
  */
 #include <gio/gio.h>
 #include <libsoup/soup.h>
@@ -35,19 +36,22 @@ typedef struct
   HormigaSignalingClient *client;
   HormigaIdentity        *identity;
   char                   *id;
+  guint                   in_flight;  /* signals sent and not yet arrived */
 } Client;
 
 struct _Bench
 {
-  GPtrArray *clients;
-  guint      n_admitted;
-  gboolean   running;
-  guint64    received;
-  guint64    sent;
-  guint64    errors;
-  guint64    seq;
-  GArray    *latencies_us;   /* gint64 */
-  GRand     *rand;
+  GPtrArray  *clients;
+  GHashTable *by_id;         /* PeerID text → Client */
+  guint       inflight;      /* most signals in flight per client */
+  guint       n_admitted;
+  gboolean    running;
+  guint64     received;
+  guint64     sent;
+  guint64     errors;
+  guint64     seq;
+  GArray     *latencies_us;  /* gint64 */
+  GRand      *rand;
 };
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -149,6 +153,8 @@ process_rss_mb (const char *pid)
 
 /* ---- the signaling clients ------------------------------------------------- */
 
+/* One signal of PAYLOAD_SIZE bytes, stamped with the time it leaves, to a
+ * random client other than @from. */
 static void
 send_one (Bench  *bench,
           Client *from)
@@ -165,9 +171,23 @@ send_one (Bench  *bench,
   g_snprintf (sid, sizeof sid, "%" G_GUINT64_FORMAT, bench->seq++);
   bytes = g_bytes_new (payload, sizeof payload);
   if (hormiga_signaling_client_send_signal (from->client, target->id, sid, bytes, NULL))
-    bench->sent++;
+    {
+      bench->sent++;
+      from->in_flight++;
+    }
   else
     bench->errors++;
+}
+
+/* Sends until @client has its full window on the way. */
+static void
+fill_window (Bench  *bench,
+             Client *client)
+{
+  guint64 errors = bench->errors;
+
+  while (bench->running && client->in_flight < bench->inflight && bench->errors == errors)
+    send_one (bench, client);
 }
 
 static void
@@ -189,15 +209,23 @@ on_signal (HormigaSignalingClient *client,
 {
   Client *self = user_data;
   Bench *bench = self->bench;
+  Client *sender = g_hash_table_lookup (bench->by_id, from);
   gint64 sent_at, latency;
 
-  if (!bench->running || g_bytes_get_size (payload) < sizeof sent_at)
+  if (sender == NULL || g_bytes_get_size (payload) != PAYLOAD_SIZE)
+    {
+      bench->errors++;
+      return;
+    }
+  sender->in_flight--;
+  if (!bench->running)
     return;
+
   memcpy (&sent_at, g_bytes_get_data (payload, NULL), sizeof sent_at);
   latency = g_get_monotonic_time () - sent_at;
   g_array_append_val (bench->latencies_us, latency);
   bench->received++;
-  send_one (bench, self);
+  fill_window (bench, sender);
 }
 
 static void
@@ -242,28 +270,15 @@ never (Bench *bench)
 
 /* ---- baseline: a TCP relay on loopback -------------------------------------- */
 
+/* Frames are a 4-byte big-endian length and a PAYLOAD_SIZE payload whose first
+ * 8 bytes are the send time, the same payload the signals carry. */
+#define FRAME_SIZE (4 + PAYLOAD_SIZE)
+
 typedef struct
 {
   GSocket *in;
   GSocket *out;
 } Relay;
-
-static gboolean
-read_all (GSocket *socket,
-          guint8  *buffer,
-          gsize    length)
-{
-  gsize done = 0;
-
-  while (done < length)
-    {
-      gssize n = g_socket_receive (socket, (char *) buffer + done, length - done, NULL, NULL);
-      if (n <= 0)
-        return FALSE;
-      done += (gsize) n;
-    }
-  return TRUE;
-}
 
 static gboolean
 write_all (GSocket      *socket,
@@ -282,16 +297,40 @@ write_all (GSocket      *socket,
   return TRUE;
 }
 
-/* Frame by frame, as a relay that looks at each message would. */
+/* Reads what is there, walks the length prefixes and forwards each complete
+ * frame with a send of its own, as a relay of messages would (without
+ * decoding or looking anything up). */
 static gpointer
 relay_thread (gpointer data)
 {
   Relay *relay = data;
-  guint8 frame[4 + PAYLOAD_SIZE];
+  g_autofree guint8 *buffer = g_malloc (64 * 1024);
+  gsize have = 0;
 
-  while (read_all (relay->in, frame, sizeof frame))
-    if (!write_all (relay->out, frame, sizeof frame))
-      break;
+  for (;;)
+    {
+      gssize n = g_socket_receive (relay->in, (char *) buffer + have, 64 * 1024 - have, NULL, NULL);
+      gsize complete = 0;
+
+      if (n <= 0)
+        break;
+      have += (gsize) n;
+      while (have - complete >= 4)
+        {
+          guint32 length;
+
+          memcpy (&length, buffer + complete, sizeof length);
+          length = GUINT32_FROM_BE (length);
+          if (have - complete < 4 + (gsize) length)
+            break;
+          if (!write_all (relay->out, buffer + complete, 4 + (gsize) length))
+            goto done;
+          complete += 4 + length;
+        }
+      memmove (buffer, buffer + complete, have - complete);
+      have -= complete;
+    }
+done:
   g_socket_shutdown (relay->out, FALSE, TRUE, NULL);
   return NULL;
 }
@@ -306,16 +345,21 @@ typedef struct
   gboolean  stop;
 } Sender;
 
+/* Keeps the window full: takes whatever room there is, then sends those
+ * frames one send each (a client sends one signal per call), each stamped
+ * as it leaves. The relay thus has `window` frames on their way, as
+ * hormiguero has clients × inflight. */
 static gpointer
 sender_thread (gpointer data)
 {
   Sender *sender = data;
-  guint8 frame[4 + PAYLOAD_SIZE] = { 0 };
+  guint8 frame[FRAME_SIZE] = { 0 };
+  guint32 length = GUINT32_TO_BE (PAYLOAD_SIZE);
 
-  frame[3] = PAYLOAD_SIZE;
+  memcpy (frame, &length, sizeof length);
   for (;;)
     {
-      gint64 now;
+      guint room;
 
       g_mutex_lock (&sender->lock);
       while (!sender->stop && sender->in_flight >= sender->window)
@@ -325,14 +369,20 @@ sender_thread (gpointer data)
           g_mutex_unlock (&sender->lock);
           break;
         }
-      sender->in_flight++;
+      room = sender->window - sender->in_flight;
+      sender->in_flight += room;
       g_mutex_unlock (&sender->lock);
 
-      now = g_get_monotonic_time ();
-      memcpy (frame + 4, &now, sizeof now);
-      if (!write_all (sender->socket, frame, sizeof frame))
-        break;
+      for (guint i = 0; i < room; i++)
+        {
+          gint64 now = g_get_monotonic_time ();
+
+          memcpy (frame + 4, &now, sizeof now);
+          if (!write_all (sender->socket, frame, sizeof frame))
+            goto done;
+        }
     }
+done:
   g_socket_shutdown (sender->socket, FALSE, TRUE, NULL);
   return NULL;
 }
@@ -346,7 +396,8 @@ listen_loopback (guint16 *port)
   GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
                                   G_SOCKET_PROTOCOL_TCP, NULL);
 
-  g_assert (g_socket_bind (socket, any, TRUE, NULL) && g_socket_listen (socket, NULL));
+  if (socket == NULL || !g_socket_bind (socket, any, TRUE, NULL) || !g_socket_listen (socket, NULL))
+    g_error ("hormiga-bench signaling: cannot listen on loopback for the baseline");
   bound = g_socket_get_local_address (socket, NULL);
   *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   return socket;
@@ -360,14 +411,29 @@ connect_loopback (guint16 port)
   GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
                                   G_SOCKET_PROTOCOL_TCP, NULL);
 
-  g_assert (g_socket_connect (socket, address, NULL, NULL));
+  if (socket == NULL || !g_socket_connect (socket, address, NULL, NULL))
+    g_error ("hormiga-bench signaling: cannot connect on loopback for the baseline");
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   return socket;
 }
 
+static GSocket *
+accept_nodelay (GSocket *listener)
+{
+  GSocket *socket = g_socket_accept (listener, NULL, NULL);
+
+  if (socket == NULL)
+    g_error ("hormiga-bench signaling: cannot accept on loopback for the baseline");
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  return socket;
+}
+
+/* Relays @count frames (at most @max_duration_s seconds) with @window in
+ * flight, and reports the rate and the sender → receiver latency. */
 static void
 run_baseline (guint    window,
-              double   duration_s,
+              guint64  count,
+              double   max_duration_s,
               double  *signals_per_s,
               double  *p50_ms,
               double  *p99_ms)
@@ -378,34 +444,51 @@ run_baseline (guint    window,
   g_autoptr(GSocket) to_relay = connect_loopback (in_port);
   g_autoptr(GSocket) from_relay = connect_loopback (out_port);
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (gint64));
-  Relay relay = { g_socket_accept (in_listener, NULL, NULL), g_socket_accept (out_listener, NULL, NULL) };
+  g_autofree guint8 *buffer = g_malloc (64 * 1024);
+  Relay relay = { accept_nodelay (in_listener), accept_nodelay (out_listener) };
   Sender sender = { to_relay, { 0 }, { 0 }, window, 0, FALSE };
   GThread *relay_worker, *sender_worker;
-  guint8 frame[4 + PAYLOAD_SIZE];
   gint64 start = g_get_monotonic_time ();
-  gint64 end = start + (gint64) (duration_s * G_USEC_PER_SEC);
+  gint64 end = start + (gint64) (max_duration_s * G_USEC_PER_SEC);
+  gint64 last = start;
   guint64 received = 0;
+  gsize have = 0;
+  gboolean counting = TRUE;
 
   g_mutex_init (&sender.lock);
   g_cond_init (&sender.cond);
   relay_worker = g_thread_new ("bench-relay", relay_thread, &relay);
   sender_worker = g_thread_new ("bench-sender", sender_thread, &sender);
 
-  while (read_all (from_relay, frame, sizeof frame))
+  /* Until the sender stops and the relay has passed on everything. */
+  for (;;)
     {
-      gint64 sent_at, now = g_get_monotonic_time ();
+      gssize n = g_socket_receive (from_relay, (char *) buffer + have, 64 * 1024 - have, NULL, NULL);
+      gint64 now = g_get_monotonic_time ();
+      gsize at = 0;
+      guint arrived = 0;
 
-      memcpy (&sent_at, frame + 4, sizeof sent_at);
-      if (now < end)
-        {
-          gint64 latency = now - sent_at;
-          g_array_append_val (latencies, latency);
-          received++;
-        }
+      if (n <= 0)
+        break;
+      have += (gsize) n;
+      for (; have - at >= FRAME_SIZE; at += FRAME_SIZE, arrived++)
+        if (counting)
+          {
+            gint64 sent_at, latency;
+
+            memcpy (&sent_at, buffer + at + 4, sizeof sent_at);
+            latency = now - sent_at;
+            g_array_append_val (latencies, latency);
+            received++;
+            last = now;
+            counting = received < count && now < end;
+          }
+      memmove (buffer, buffer + at, have - at);
+      have -= at;
+
       g_mutex_lock (&sender.lock);
-      sender.in_flight--;
-      if (now >= end)
-        sender.stop = TRUE;
+      sender.in_flight -= arrived;
+      sender.stop |= !counting;
       g_cond_signal (&sender.cond);
       g_mutex_unlock (&sender.lock);
     }
@@ -417,7 +500,7 @@ run_baseline (guint    window,
   g_mutex_clear (&sender.lock);
   g_cond_clear (&sender.cond);
 
-  *signals_per_s = received / duration_s;
+  *signals_per_s = last > start ? received / ((last - start) / (double) G_USEC_PER_SEC) : 0;
   *p50_ms = percentile_ms (latencies, 0.50);
   *p99_ms = percentile_ms (latencies, 0.99);
 }
@@ -442,6 +525,8 @@ hormiga_bench_signaling (int    argc,
   guint64 bytes_before = 0, bytes_after_join = 0;
   double joins_per_s, signals_per_s, rss_mb = -1;
   double base_rate, base_p50, base_p99;
+  g_autofree char *rss_text = g_strdup ("null");
+  g_autofree char *bytes_per_join_text = g_strdup ("null");
   GOptionEntry entries[] = {
     { "clients", 'n', 0, G_OPTION_ARG_INT, &n_clients, "Clients (default 1000)", "N" },
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration_s, "Seconds of signaling (default 10)", "S" },
@@ -478,7 +563,7 @@ hormiga_bench_signaling (int    argc,
           return 1;
         }
       g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-      /* The rate limit is raised: this measures forwarding, not the limiter. */
+      /* No effective rate limit: this measures forwarding, not the limiter. */
       server = g_subprocess_launcher_spawn (launcher, &error, path, "--listen", "127.0.0.1:0",
                                             "--rate", "1000000", "--burst", "1000000",
                                             "--max-connections", "1000000", NULL);
@@ -507,6 +592,8 @@ hormiga_bench_signaling (int    argc,
     }
 
   bench.clients = g_ptr_array_new ();
+  bench.by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  bench.inflight = (guint) inflight;
   bench.latencies_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   bench.rand = g_rand_new ();
 
@@ -525,6 +612,7 @@ hormiga_bench_signaling (int    argc,
       g_signal_connect (client->client, "signal-received", G_CALLBACK (on_signal), client);
       g_signal_connect (client->client, "error-received", G_CALLBACK (on_error), client);
       g_ptr_array_add (bench.clients, client);
+      g_hash_table_insert (bench.by_id, client->id, client);
     }
 
   if (port != 0)
@@ -543,12 +631,11 @@ hormiga_bench_signaling (int    argc,
   if (port != 0)
     bytes_after_join = metric (port, "hormiguero_bytes_in_total") + metric (port, "hormiguero_bytes_out_total");
 
-  /* Phase 2: N × inflight signals circulate for the duration. */
+  /* Phase 2: every client keeps its window of signals on the way. */
   bench.running = TRUE;
   phase_start = g_get_monotonic_time ();
   for (guint i = 0; i < bench.clients->len; i++)
-    for (int k = 0; k < inflight; k++)
-      send_one (&bench, g_ptr_array_index (bench.clients, i));
+    fill_window (&bench, g_ptr_array_index (bench.clients, i));
   iterate_until (never, &bench, phase_start + (gint64) (duration_s * G_USEC_PER_SEC));
   bench.running = FALSE;
   signals_per_s = bench.received / ((g_get_monotonic_time () - phase_start) / (double) G_USEC_PER_SEC);
@@ -556,18 +643,29 @@ hormiga_bench_signaling (int    argc,
   if (server != NULL)
     rss_mb = process_rss_mb (g_subprocess_get_identifier (server));
 
-  /* The baseline, with the same frame size and as many in flight. */
-  run_baseline ((guint) (n_clients * inflight), duration_s, &base_rate, &base_p50, &base_p99);
+  /* Unknown (a server we did not start, or no /metrics) is null. */
+  if (rss_mb >= 0)
+    rss_text = g_strdup_printf ("%.1f", rss_mb);
+  if (port != 0 && bytes_after_join > bytes_before)
+    bytes_per_join_text = g_strdup_printf ("%.1f", (bytes_after_join - bytes_before) / (double) n_clients);
 
-  printf ("{\"bench\":\"signaling\",\"clients\":%d,\"inflight_per_client\":%d,\"duration_s\":%.1f,"
-          "\"payload_bytes\":%d,\"rate_limit\":\"raised-for-bench\","
-          "\"joins_per_s\":%.1f,\"signals_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-          "\"server_rss_mb\":%.1f,\"bytes_per_join\":%.1f,\"errors\":%" G_GUINT64_FORMAT ","
+  /* The baseline: as many frames of the same size, as many in flight, at
+   * most as long. */
+  run_baseline ((guint) (n_clients * inflight), MAX (bench.received, 1), duration_s,
+                &base_rate, &base_p50, &base_p99);
+
+  printf ("{\"bench\":\"signaling\",\"clients\":%d,\"duration_s\":%.1f,"
+          "\"inflight_per_client\":%d,\"payload_bytes\":%d,\"rate_limit\":\"%s\","
+          "\"joins_per_s\":%.1f,\"signals\":%" G_GUINT64_FORMAT ",\"signals_per_s\":%.1f,"
+          "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"server_rss_mb\":%s,\"bytes_per_join\":%s,"
+          "\"errors\":%" G_GUINT64_FORMAT ","
           "\"baseline\":{\"kind\":\"tcp-loopback-relay\",\"signals_per_s\":%.1f,"
           "\"p50_ms\":%.3f,\"p99_ms\":%.3f},\"ratio_to_baseline\":%.3f}\n",
-          n_clients, inflight, duration_s, PAYLOAD_SIZE, joins_per_s, signals_per_s,
+          n_clients, duration_s, inflight, PAYLOAD_SIZE,
+          server != NULL ? "disabled-for-bench" : "as-configured-on-server",
+          joins_per_s, bench.received, signals_per_s,
           percentile_ms (bench.latencies_us, 0.50), percentile_ms (bench.latencies_us, 0.99),
-          rss_mb, port != 0 ? (bytes_after_join - bytes_before) / (double) n_clients : -1.0,
+          rss_text, bytes_per_join_text,
           bench.errors, base_rate, base_p50, base_p99,
           base_rate > 0 ? signals_per_s / base_rate : 0.0);
   fflush (stdout);
@@ -583,6 +681,7 @@ hormiga_bench_signaling (int    argc,
       g_free (client);
     }
   g_ptr_array_unref (bench.clients);
+  g_hash_table_unref (bench.by_id);
   g_array_unref (bench.latencies_us);
   g_rand_free (bench.rand);
 

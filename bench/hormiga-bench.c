@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib.h>
+#include <locale.h>
 #include <stdio.h>
 
 #include "hormiga-bench.h"
@@ -32,6 +33,10 @@ int
 main (int    argc,
       char **argv)
 {
+  /* The locale's charset for --help; numbers stay "C" so the JSON is JSON. */
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");
+
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
     {
       usage (argc < 2 ? stderr : stdout);
