@@ -22,6 +22,7 @@ struct _HormigaDataChannel
   HormigaDataChannelState  state;
   gboolean                 reset_sent;
   guint64                  low_threshold;
+  gboolean                 above_threshold;    /* since the last ::buffered-amount-low */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaDataChannel, hormiga_data_channel, G_TYPE_OBJECT)
@@ -93,8 +94,12 @@ send_message (HormigaDataChannel  *self,
     }
 
   ppid = hormiga_dcep_ppid_for_message (is_text, length, &zero_byte);
-  return hormiga_sctp_association_send (self->association, (guint16) self->id, ppid, &how,
-                                        zero_byte ? &zero : data, zero_byte ? 1 : length, error);
+  if (!hormiga_sctp_association_send (self->association, (guint16) self->id, ppid, &how,
+                                      zero_byte ? &zero : data, zero_byte ? 1 : length, error))
+    return FALSE;
+  if (hormiga_data_channel_get_buffered_amount (self) > self->low_threshold)
+    self->above_threshold = TRUE;
+  return TRUE;
 }
 
 gboolean
@@ -294,9 +299,13 @@ void
 _hormiga_data_channel_buffered_amount_decreased (HormigaDataChannel *self,
                                                  guint64             amount)
 {
-  /* Emitted when the amount crosses the threshold going down. */
-  if (amount <= self->low_threshold && self->state == HORMIGA_DATA_CHANNEL_OPEN)
-    g_signal_emit (self, signals[BUFFERED_AMOUNT_LOW], 0);
+  /* Emitted when the amount crosses the threshold going down, as browsers do. */
+  if (amount <= self->low_threshold && self->above_threshold &&
+      self->state == HORMIGA_DATA_CHANNEL_OPEN)
+    {
+      self->above_threshold = FALSE;
+      g_signal_emit (self, signals[BUFFERED_AMOUNT_LOW], 0);
+    }
 }
 
 void
