@@ -15,6 +15,7 @@
 
 #include "hormiga-bench.h"
 #include "hormiga-certificate.h"
+#include "hormiga-identity.h"
 #include "hormiga-peer-connection.h"
 
 #define HIGH_WATER (4 * 1024 * 1024)
@@ -25,6 +26,7 @@ typedef struct _Side Side;
 struct _Side
 {
   HormigaCertificate    *certificate;
+  HormigaIdentity       *identity;
   HormigaPeerConnection *pc;
   Side                  *other;
   HormigaDataChannel    *remote_channel;
@@ -179,7 +181,8 @@ setup (Bench  *bench,
 
       side->other = &bench->sides[1 - i];
       side->certificate = hormiga_certificate_generate (NULL);
-      side->pc = hormiga_peer_connection_new (NULL, side->certificate);
+      side->identity = hormiga_identity_generate ();
+      side->pc = hormiga_peer_connection_new (NULL, side->certificate, side->identity);
       hormiga_ice_transport_add_local_address (hormiga_peer_connection_get_ice (side->pc),
                                                "127.0.0.1", NULL);
       g_signal_connect (side->pc, "local-candidate", G_CALLBACK (on_candidate), side);
@@ -215,6 +218,7 @@ teardown (Bench *bench)
       g_clear_object (&side->remote_channel);
       g_clear_object (&side->pc);
       g_clear_object (&side->certificate);
+      g_clear_object (&side->identity);
     }
   g_clear_object (&bench->channel);
 }

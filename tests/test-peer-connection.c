@@ -7,6 +7,7 @@
  * loopback, DTLS, SCTP, DCEP.
  */
 #include "hormiga-certificate.h"
+#include "hormiga-identity.h"
 #include "hormiga-peer-connection.h"
 #include "hormiga-rtc-error.h"
 #include "hormiga-test-util.h"
@@ -16,6 +17,7 @@ typedef struct _Peer Peer;
 struct _Peer
 {
   HormigaCertificate    *certificate;
+  HormigaIdentity       *identity;
   HormigaPeerConnection *pc;
   Peer                  *other;
   GPtrArray             *channels;    /* HormigaDataChannel opened by the other side */
@@ -88,7 +90,8 @@ peer_init (Peer *peer,
   peer->other = other;
   peer->certificate = hormiga_certificate_generate (&error);
   g_assert_no_error (error);
-  peer->pc = hormiga_peer_connection_new (NULL, peer->certificate);
+  peer->identity = hormiga_identity_generate ();
+  peer->pc = hormiga_peer_connection_new (NULL, peer->certificate, peer->identity);
   g_assert_true (hormiga_ice_transport_add_local_address (hormiga_peer_connection_get_ice (peer->pc),
                                                           "127.0.0.1", &error));
   peer->channels = g_ptr_array_new_with_free_func (g_object_unref);
@@ -110,6 +113,7 @@ peer_clear (Peer *peer)
   g_ptr_array_unref (peer->channels);
   g_assert_finalize_object (peer->pc);
   g_object_unref (peer->certificate);
+  g_object_unref (peer->identity);
   g_ptr_array_unref (peer->messages);
   g_array_unref (peer->is_text);
   g_clear_error (&peer->failure);
@@ -196,21 +200,29 @@ test_channels_both_ways (void)
   g_assert_no_error (error);
   g_assert_cmpint (hormiga_data_channel_get_state (early), ==, HORMIGA_DATA_CHANNEL_CONNECTING);
 
+  hormiga_peer_connection_set_expected_peer (peers[0].pc,
+                                             hormiga_identity_get_peer_id (peers[1].identity));
   negotiate (peers, NULL);
   g_assert_true (hormiga_test_wait_until (both_connected, peers, 15000));
+  /* Each side knows whose identity ran the other end of DTLS. */
+  g_assert_true (hormiga_peer_id_equal (hormiga_peer_connection_get_remote_peer (peers[0].pc),
+                                        hormiga_identity_get_peer_id (peers[1].identity)));
+  g_assert_true (hormiga_peer_id_equal (hormiga_peer_connection_get_remote_peer (peers[1].pc),
+                                        hormiga_identity_get_peer_id (peers[0].identity)));
   open_wait = (StateWait) { early, HORMIGA_DATA_CHANNEL_OPEN };
   g_assert_true (hormiga_test_wait_until (channel_in_state, &open_wait, 5000));
   g_assert_true (hormiga_test_wait_until (has_channels, &at_answerer, 5000));
   g_assert_cmpstr (hormiga_data_channel_get_label (g_ptr_array_index (peers[1].channels, 0)), ==,
                    "early");
-  /* The offerer is the DTLS server here: odd stream ids. */
+  /* The offerer is the DTLS server here: odd stream ids. The answerer's
+   * first is 2: stream 0 is the identity-binding channel. */
   g_assert_cmpint (hormiga_data_channel_get_id (early) % 2, ==, 1);
 
   /* The answerer opens one too. */
   late = hormiga_peer_connection_create_data_channel (peers[1].pc, "late", NULL, &error);
   g_assert_no_error (error);
   g_assert_true (hormiga_test_wait_until (has_channels, &at_offerer, 5000));
-  g_assert_cmpint (hormiga_data_channel_get_id (late) % 2, ==, 0);
+  g_assert_cmpint (hormiga_data_channel_get_id (late), ==, 2);
 
   /* Every size class, binary and text, checked byte for byte. */
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
@@ -351,6 +363,93 @@ test_man_in_the_middle (void)
   peer_clear (&peers[1]);
 }
 
+static gboolean
+both_failed (gpointer data)
+{
+  Peer *peers = data;
+  return peers[0].failure != NULL && peers[1].failure != NULL;
+}
+
+/* The offerer expects someone else: its check fails and says who is who;
+ * the answerer learns through the aborted association; no channel opens. */
+static void
+test_wrong_peer (void)
+{
+  Peer peers[2];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaIdentity) someone_else = hormiga_identity_generate ();
+  g_autoptr(HormigaDataChannel) channel = NULL;
+
+  peer_init (&peers[0], &peers[1]);
+  peer_init (&peers[1], &peers[0]);
+  hormiga_peer_connection_set_expected_peer (peers[0].pc,
+                                             hormiga_identity_get_peer_id (someone_else));
+  channel = hormiga_peer_connection_create_data_channel (peers[0].pc, "secret", NULL, &error);
+  g_assert_no_error (error);
+  negotiate (peers, NULL);
+
+  g_assert_true (hormiga_test_wait_until (both_failed, peers, 15000));
+  g_assert_error (peers[0].failure, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_IDENTITY);
+  g_assert_nonnull (strstr (peers[0].failure->message,
+                            hormiga_peer_id_to_string (hormiga_identity_get_peer_id (peers[1].identity))));
+  g_assert_nonnull (strstr (peers[0].failure->message,
+                            hormiga_peer_id_to_string (hormiga_identity_get_peer_id (someone_else))));
+  g_assert_null (hormiga_peer_connection_get_remote_peer (peers[0].pc));
+  g_assert_cmpint (hormiga_data_channel_get_state (channel), ==, HORMIGA_DATA_CHANNEL_CLOSED);
+  g_assert_cmpuint (peers[1].channels->len, ==, 0);
+
+  peer_clear (&peers[0]);
+  peer_clear (&peers[1]);
+}
+
+/* Stream 0 belongs to the binding. */
+static void
+test_stream_zero_reserved (void)
+{
+  Peer peers[2];
+  g_autoptr(GError) error = NULL;
+  HormigaDataChannelOptions options = HORMIGA_DATA_CHANNEL_OPTIONS_INIT;
+  g_autoptr(HormigaDataChannel) channel = NULL;
+
+  peer_init (&peers[0], &peers[1]);
+  peer_init (&peers[1], &peers[0]);
+  options.negotiated = TRUE;
+  options.id = 0;
+  channel = hormiga_peer_connection_create_data_channel (peers[0].pc, "mine", &options, &error);
+  g_assert_null (channel);
+  g_assert_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID);
+  peer_clear (&peers[0]);
+  peer_clear (&peers[1]);
+}
+
+/* One side vanishes without a word (its connection object is dropped
+ * with nothing sent, as a killed process would): the other reports the
+ * loss once its peer timeout passes. */
+static void
+test_peer_lost (void)
+{
+  Peer peers[2];
+  Peer *survivor = &peers[0];
+
+  peer_init (&peers[0], &peers[1]);
+  peer_init (&peers[1], &peers[0]);
+  hormiga_peer_connection_set_peer_timeout (peers[0].pc, 1500);
+  negotiate (peers, NULL);
+  g_assert_true (hormiga_test_wait_until (both_connected, peers, 15000));
+
+  /* Silence: the vanished side's ICE stops sending and answering. */
+  g_signal_handlers_disconnect_by_data (peers[1].pc, &peers[1]);
+  hormiga_ice_transport_close (hormiga_peer_connection_get_ice (peers[1].pc));
+
+  g_assert_true (hormiga_test_wait_until (offerer_failed, peers, 30000));
+  g_assert_error (survivor->failure, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE);
+  g_assert_cmpint (hormiga_peer_connection_get_state (survivor->pc), ==,
+                   HORMIGA_PEER_CONNECTION_FAILED);
+
+  peer_clear (&peers[0]);
+  peer_clear (&peers[1]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -359,5 +458,8 @@ main (int    argc,
   g_test_add_func ("/hormiga/peer-connection/channels-both-ways", test_channels_both_ways);
   g_test_add_func ("/hormiga/peer-connection/many-channels", test_many_channels);
   g_test_add_func ("/hormiga/peer-connection/man-in-the-middle", test_man_in_the_middle);
+  g_test_add_func ("/hormiga/peer-connection/wrong-peer", test_wrong_peer);
+  g_test_add_func ("/hormiga/peer-connection/stream-zero-reserved", test_stream_zero_reserved);
+  g_test_add_func ("/hormiga/peer-connection/peer-lost", test_peer_lost);
   return g_test_run ();
 }

@@ -7,17 +7,33 @@
  * the DTLS client opens channels on even streams, the server on odd ones.
  * DCEP (PPID 50) opens channels in-band; data PPIDs go to the channel of
  * their stream; a stream reset from the peer closes that channel.
+ *
+ * Stream 0 is the negotiated identity-binding channel: the connection is
+ * CONNECTED, and channels open, only once the peer's proof verifies
+ * (hormiga-identity-binding.h). Until then the peer's other messages wait.
  */
 #include "hormiga-certificate.h"
 #include "hormiga-data-channel-private.h"
 #include "hormiga-dcep.h"
 #include "hormiga-dtls-transport.h"
+#include "hormiga-identity-binding.h"
 #include "hormiga-peer-connection.h"
 #include "hormiga-rtc-error.h"
 #include "hormiga-sctp-association.h"
 
 /* Datagrams kept from before ICE reports "connected" on our side. */
 #define MAX_EARLY_DATAGRAMS 32
+/* Messages of the peer's other streams held until its proof verifies. */
+#define MAX_HELD_MESSAGES 256
+#define BINDING_TIMEOUT_MS 10000
+#define DEFAULT_PEER_TIMEOUT_MS 15000
+
+typedef struct
+{
+  guint   stream;
+  guint   ppid;
+  GBytes *data;
+} Held;
 
 struct _HormigaPeerConnection
 {
@@ -40,6 +56,17 @@ struct _HormigaPeerConnection
   GHashTable                 *channels;   /* stream id → HormigaDataChannel (ref) */
   GPtrArray                  *pending;    /* HormigaDataChannel waiting for SCTP */
   guint16                     next_stream;
+
+  HormigaIdentity            *identity;
+  HormigaPeerId              *expected;   /* whom this connection is for, or NULL */
+  HormigaPeerId              *remote_peer; /* once its proof verified */
+  GQueue                      held;       /* Held: the peer's messages before that */
+  GSource                    *binding_timeout;
+
+  guint                       peer_timeout_ms;
+  gint64                      last_receive; /* monotonic µs of the last datagram */
+  GSource                    *liveness;
+  GSource                    *teardown;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaPeerConnection, hormiga_peer_connection, G_TYPE_OBJECT)
@@ -66,6 +93,63 @@ set_state (HormigaPeerConnection      *self,
 }
 
 static void
+held_free (Held *held)
+{
+  g_bytes_unref (held->data);
+  g_free (held);
+}
+
+static void
+stop_timers (HormigaPeerConnection *self)
+{
+  if (self->binding_timeout != NULL)
+    {
+      g_source_destroy (self->binding_timeout);
+      g_clear_pointer (&self->binding_timeout, g_source_unref);
+    }
+  if (self->liveness != NULL)
+    {
+      g_source_destroy (self->liveness);
+      g_clear_pointer (&self->liveness, g_source_unref);
+    }
+  if (self->teardown != NULL)
+    {
+      g_source_destroy (self->teardown);
+      g_clear_pointer (&self->teardown, g_source_unref);
+    }
+}
+
+static GSource *
+add_timeout (HormigaPeerConnection *self,
+             guint                  interval_ms,
+             GSourceFunc            func)
+{
+  GSource *source = g_timeout_source_new (interval_ms);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+/* After a failure: abort the association (the peer learns at once) and
+ * end DTLS, outside the callbacks that reported it. */
+static gboolean
+teardown (gpointer user_data)
+{
+  HormigaPeerConnection *self = user_data;
+
+  g_clear_pointer (&self->teardown, g_source_unref);
+  if (self->sctp != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->sctp, self);
+      hormiga_sctp_association_close (self->sctp);
+    }
+  if (self->dtls != NULL)
+    hormiga_dtls_transport_close (self->dtls);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 fail (HormigaPeerConnection *self,
       GError                *error)
 {
@@ -77,6 +161,7 @@ fail (HormigaPeerConnection *self,
     return;
 
   g_debug ("peer connection failed: %s", owned->message);
+  stop_timers (self);
   g_hash_table_iter_init (&iter, self->channels);
   while (g_hash_table_iter_next (&iter, NULL, &channel))
     _hormiga_data_channel_abort (channel, owned);
@@ -84,6 +169,13 @@ fail (HormigaPeerConnection *self,
     _hormiga_data_channel_abort (g_ptr_array_index (self->pending, i), owned);
   set_state (self, HORMIGA_PEER_CONNECTION_FAILED);
   g_signal_emit (self, signals[FAILED], 0, owned);
+
+  if (self->teardown == NULL)
+    {
+      self->teardown = g_idle_source_new ();
+      g_source_set_callback (self->teardown, teardown, self, NULL);
+      g_source_attach (self->teardown, self->context);
+    }
 }
 
 /* ---- channels -------------------------------------------------------------- */
@@ -147,6 +239,11 @@ handle_dcep (HormigaPeerConnection *self,
       return;
     }
 
+  if (stream == HORMIGA_IDENTITY_BINDING_STREAM)
+    {
+      g_debug ("peer connection: DCEP on stream 0, the identity-binding channel; ignored");
+      return;
+    }
   channel = g_hash_table_lookup (self->channels, GUINT_TO_POINTER (stream));
   if (type == HORMIGA_DCEP_MESSAGE_ACK)
     {
@@ -202,11 +299,55 @@ on_sctp_output (const guint8 *packet,
     }
 }
 
+static void dispatch (HormigaPeerConnection *self,
+                      guint                  stream,
+                      guint                  ppid,
+                      GBytes                *data);
+
+/* Client's and server's fingerprints, as this side saw them. */
 static void
-on_sctp_connected (HormigaSctpAssociation *sctp,
-                   gpointer                user_data)
+fingerprints (HormigaPeerConnection *self,
+              const guint8         **client,
+              const guint8         **server)
+{
+  const guint8 *local = hormiga_certificate_get_fingerprint (self->certificate);
+
+  *client = self->dtls_client ? local : self->remote->fingerprint;
+  *server = self->dtls_client ? self->remote->fingerprint : local;
+}
+
+static gboolean
+on_binding_timeout (gpointer user_data)
 {
   HormigaPeerConnection *self = user_data;
+
+  g_clear_pointer (&self->binding_timeout, g_source_unref);
+  fail (self, g_error_new (HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_IDENTITY,
+                           "identity binding: the peer sent no proof within %u s of the "
+                           "association coming up", BINDING_TIMEOUT_MS / 1000));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+send_proof (HormigaPeerConnection *self)
+{
+  static const HormigaSctpReliability reliable = { FALSE, -1, -1 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) proof = NULL;
+  const guint8 *client, *server;
+
+  fingerprints (self, &client, &server);
+  proof = hormiga_identity_binding_encode (self->identity, self->dtls_client, client, server);
+  if (!hormiga_sctp_association_send (self->sctp, HORMIGA_IDENTITY_BINDING_STREAM,
+                                      HORMIGA_PPID_BINARY, &reliable,
+                                      g_bytes_get_data (proof, NULL), g_bytes_get_size (proof),
+                                      &error))
+    fail (self, g_steal_pointer (&error));
+}
+
+static void
+on_verified (HormigaPeerConnection *self)
+{
   g_autoptr(GPtrArray) pending = g_steal_pointer (&self->pending);
 
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
@@ -219,16 +360,71 @@ on_sctp_connected (HormigaSctpAssociation *sctp,
       if (!open_channel (self, channel, &error))
         _hormiga_data_channel_abort (channel, error);
     }
+
+  while (!g_queue_is_empty (&self->held) && self->state == HORMIGA_PEER_CONNECTION_CONNECTED)
+    {
+      Held *held = g_queue_pop_head (&self->held);
+
+      dispatch (self, held->stream, held->ppid, held->data);
+      held_free (held);
+    }
 }
 
 static void
-on_sctp_message (HormigaSctpAssociation *sctp,
-                 guint                   stream,
-                 guint                   ppid,
-                 GBytes                 *data,
-                 gpointer                user_data)
+on_sctp_connected (HormigaSctpAssociation *sctp,
+                   gpointer                user_data)
 {
   HormigaPeerConnection *self = user_data;
+
+  self->binding_timeout = add_timeout (self, BINDING_TIMEOUT_MS, on_binding_timeout);
+  send_proof (self);
+}
+
+static void
+receive_proof (HormigaPeerConnection *self,
+               guint                  ppid,
+               GBytes                *data)
+{
+  g_autoptr(GError) error = NULL;
+  const guint8 *client, *server;
+  gsize length;
+  const guint8 *bytes = g_bytes_get_data (data, &length);
+
+  if (self->remote_peer != NULL)
+    {
+      fail (self, g_error_new_literal (HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_IDENTITY,
+                                       "identity binding: a second message on channel 0"));
+      return;
+    }
+  if (ppid != HORMIGA_PPID_BINARY)
+    {
+      fail (self, g_error_new (HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_IDENTITY,
+                               "identity binding: the proof must be binary (PPID 53), not PPID %u",
+                               ppid));
+      return;
+    }
+  fingerprints (self, &client, &server);
+  self->remote_peer = hormiga_identity_binding_verify (bytes, length, !self->dtls_client, client,
+                                                       server, self->expected, &error);
+  if (self->remote_peer == NULL)
+    {
+      fail (self, g_steal_pointer (&error));
+      return;
+    }
+  if (self->binding_timeout != NULL)
+    {
+      g_source_destroy (self->binding_timeout);
+      g_clear_pointer (&self->binding_timeout, g_source_unref);
+    }
+  on_verified (self);
+}
+
+static void
+dispatch (HormigaPeerConnection *self,
+          guint                  stream,
+          guint                  ppid,
+          GBytes                *data)
+{
   HormigaDataChannel *channel;
 
   if (ppid == HORMIGA_PPID_DCEP)
@@ -241,6 +437,40 @@ on_sctp_message (HormigaSctpAssociation *sctp,
     _hormiga_data_channel_receive (channel, ppid, data);
   else
     g_debug ("peer connection: message on stream %u, which has no channel", stream);
+}
+
+static void
+on_sctp_message (HormigaSctpAssociation *sctp,
+                 guint                   stream,
+                 guint                   ppid,
+                 GBytes                 *data,
+                 gpointer                user_data)
+{
+  HormigaPeerConnection *self = user_data;
+  Held *held;
+
+  if (stream == HORMIGA_IDENTITY_BINDING_STREAM && ppid != HORMIGA_PPID_DCEP)
+    {
+      receive_proof (self, ppid, data);
+      return;
+    }
+  if (self->remote_peer != NULL)
+    {
+      dispatch (self, stream, ppid, data);
+      return;
+    }
+  if (g_queue_get_length (&self->held) >= MAX_HELD_MESSAGES)
+    {
+      fail (self, g_error_new (HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_IDENTITY,
+                               "identity binding: the peer sent more than %u messages before "
+                               "its proof", MAX_HELD_MESSAGES));
+      return;
+    }
+  held = g_new (Held, 1);
+  held->stream = stream;
+  held->ppid = ppid;
+  held->data = g_bytes_ref (data);
+  g_queue_push_tail (&self->held, held);
 }
 
 static void
@@ -305,6 +535,21 @@ on_dtls_receive (const guint8 *data,
     hormiga_sctp_association_input (self->sctp, data, length);
 }
 
+static gboolean
+on_liveness (gpointer user_data)
+{
+  HormigaPeerConnection *self = user_data;
+  gint64 silent_ms = (g_get_monotonic_time () - self->last_receive) / 1000;
+
+  if (silent_ms < self->peer_timeout_ms)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&self->liveness, g_source_unref);
+  fail (self, g_error_new (HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                           "the peer stopped answering: nothing received for %" G_GINT64_FORMAT
+                           " ms (the limit is %u ms)", silent_ms, self->peer_timeout_ms));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_dtls_connected (HormigaDtlsTransport *dtls,
                    gpointer              user_data)
@@ -312,7 +557,13 @@ on_dtls_connected (HormigaDtlsTransport *dtls,
   HormigaPeerConnection *self = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* SCTP heartbeats answer well within the limit from a live, idle peer;
+   * the check runs a few times per limit. */
+  self->last_receive = g_get_monotonic_time ();
+  self->liveness = add_timeout (self, MAX (self->peer_timeout_ms / 5, 100), on_liveness);
   self->sctp = hormiga_sctp_association_new (self->context);
+  hormiga_sctp_association_set_heartbeat_interval (self->sctp,
+                                                   MAX (self->peer_timeout_ms / 3, 200));
   hormiga_sctp_association_set_output (self->sctp, on_sctp_output, self, NULL);
   g_signal_connect (self->sctp, "connected", G_CALLBACK (on_sctp_connected), self);
   g_signal_connect (self->sctp, "message", G_CALLBACK (on_sctp_message), self);
@@ -340,6 +591,7 @@ on_ice_receive (const guint8 *data,
 {
   HormigaPeerConnection *self = user_data;
 
+  self->last_receive = g_get_monotonic_time ();
   if (self->dtls != NULL)
     hormiga_dtls_transport_input (self->dtls, data, length);
   else if (g_queue_get_length (&self->early) < MAX_EARLY_DATAGRAMS)
@@ -483,7 +735,8 @@ hormiga_peer_connection_set_remote_description (HormigaPeerConnection  *self,
     }
   else
     self->dtls_client = remote->setup != HORMIGA_SDP_SETUP_ACTIVE;
-  self->next_stream = self->dtls_client ? 0 : 1;
+  /* Stream 0 is the identity-binding channel. */
+  self->next_stream = self->dtls_client ? 2 : 1;
 
   hormiga_ice_transport_set_remote_credentials (self->ice, remote->ice_ufrag, remote->ice_pwd);
   for (guint i = 0; i < remote->candidates->len; i++)
@@ -546,6 +799,12 @@ hormiga_peer_connection_create_data_channel (HormigaPeerConnection            *s
                    "a channel label has at most %u bytes", HORMIGA_DCEP_MAX_STRING);
       return NULL;
     }
+  if (options->negotiated && options->id == HORMIGA_IDENTITY_BINDING_STREAM)
+    {
+      g_set_error_literal (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_DCEP_INVALID,
+                           "stream 0 is the identity-binding channel; pick another id");
+      return NULL;
+    }
   if (!hormiga_dcep_channel_type_from_options (options->ordered, options->max_retransmits,
                                                options->max_lifetime_ms, &type, &parameter, error))
     return NULL;
@@ -561,8 +820,7 @@ hormiga_peer_connection_create_data_channel (HormigaPeerConnection            *s
   if (options->negotiated)
     _hormiga_data_channel_attach (channel, NULL, options->id, 0);
 
-  if (self->sctp != NULL &&
-      hormiga_sctp_association_get_state (self->sctp) == HORMIGA_SCTP_STATE_CONNECTED)
+  if (self->state == HORMIGA_PEER_CONNECTION_CONNECTED)
     {
       if (!open_channel (self, channel, error))
         return NULL;
@@ -582,6 +840,7 @@ hormiga_peer_connection_close (HormigaPeerConnection *self)
 
   if (self->state == HORMIGA_PEER_CONNECTION_CLOSED)
     return;
+  stop_timers (self);
   g_hash_table_iter_init (&iter, self->channels);
   while (g_hash_table_iter_next (&iter, NULL, &channel))
     _hormiga_data_channel_abort (channel, NULL);
@@ -614,15 +873,47 @@ hormiga_peer_connection_get_ice (HormigaPeerConnection *self)
   return self->ice;
 }
 
+void
+hormiga_peer_connection_set_expected_peer (HormigaPeerConnection *self,
+                                           const HormigaPeerId   *peer)
+{
+  g_return_if_fail (HORMIGA_IS_PEER_CONNECTION (self));
+
+  g_clear_pointer (&self->expected, hormiga_peer_id_unref);
+  if (peer != NULL)
+    self->expected = hormiga_peer_id_ref ((HormigaPeerId *) peer);
+}
+
+HormigaPeerId *
+hormiga_peer_connection_get_remote_peer (HormigaPeerConnection *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_PEER_CONNECTION (self), NULL);
+
+  return self->remote_peer;
+}
+
+void
+hormiga_peer_connection_set_peer_timeout (HormigaPeerConnection *self,
+                                          guint                  timeout_ms)
+{
+  g_return_if_fail (HORMIGA_IS_PEER_CONNECTION (self));
+  g_return_if_fail (timeout_ms >= 500);
+
+  self->peer_timeout_ms = timeout_ms;
+}
+
 HormigaPeerConnection *
 hormiga_peer_connection_new (GMainContext       *context,
-                             HormigaCertificate *certificate)
+                             HormigaCertificate *certificate,
+                             HormigaIdentity    *identity)
 {
   HormigaPeerConnection *self;
 
   g_return_val_if_fail (HORMIGA_IS_CERTIFICATE (certificate), NULL);
+  g_return_val_if_fail (HORMIGA_IS_IDENTITY (identity), NULL);
 
   self = g_object_new (HORMIGA_TYPE_PEER_CONNECTION, NULL);
+  self->identity = g_object_ref (identity);
   self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   self->certificate = g_object_ref (certificate);
   self->ice = hormiga_ice_transport_new (self->context, FALSE);
@@ -640,6 +931,7 @@ hormiga_peer_connection_dispose (GObject *object)
 {
   HormigaPeerConnection *self = HORMIGA_PEER_CONNECTION (object);
 
+  stop_timers (self);
   if (self->ice != NULL)
     {
       hormiga_peer_connection_close (self);
@@ -663,6 +955,7 @@ hormiga_peer_connection_dispose (GObject *object)
   g_clear_object (&self->dtls);
   g_clear_object (&self->ice);
   g_clear_object (&self->certificate);
+  g_clear_object (&self->identity);
 
   G_OBJECT_CLASS (hormiga_peer_connection_parent_class)->dispose (object);
 }
@@ -675,6 +968,9 @@ hormiga_peer_connection_finalize (GObject *object)
   g_clear_pointer (&self->local, hormiga_sdp_free);
   g_clear_pointer (&self->remote, hormiga_sdp_free);
   g_queue_clear_full (&self->early, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear_full (&self->held, (GDestroyNotify) held_free);
+  g_clear_pointer (&self->expected, hormiga_peer_id_unref);
+  g_clear_pointer (&self->remote_peer, hormiga_peer_id_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (hormiga_peer_connection_parent_class)->finalize (object);
@@ -713,6 +1009,8 @@ hormiga_peer_connection_init (HormigaPeerConnection *self)
 {
   self->state = HORMIGA_PEER_CONNECTION_NEW;
   g_queue_init (&self->early);
+  g_queue_init (&self->held);
+  self->peer_timeout_ms = DEFAULT_PEER_TIMEOUT_MS;
   self->channels = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
 }

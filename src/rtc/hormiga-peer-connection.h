@@ -14,6 +14,8 @@
 
 #include "hormiga-data-channel.h"
 #include "hormiga-ice-transport.h"
+#include "hormiga-identity.h"
+#include "hormiga-peer-id.h"
 #include "hormiga-sdp.h"
 #include "hormiga-types.h"
 
@@ -30,8 +32,24 @@ typedef enum {
 #define HORMIGA_TYPE_PEER_CONNECTION (hormiga_peer_connection_get_type ())
 G_DECLARE_FINAL_TYPE (HormigaPeerConnection, hormiga_peer_connection, HORMIGA, PEER_CONNECTION, GObject)
 
+/* @identity signs our side of the identity binding on channel 0. */
 HormigaPeerConnection *hormiga_peer_connection_new          (GMainContext          *context,
-                                                             HormigaCertificate    *certificate);
+                                                             HormigaCertificate    *certificate,
+                                                             HormigaIdentity       *identity);
+
+/* The PeerID the remote identity proof must come from; without one, any
+ * valid proof is accepted (and get_remote_peer() says whose it was). */
+void                   hormiga_peer_connection_set_expected_peer (HormigaPeerConnection *self,
+                                                                  const HormigaPeerId   *peer);
+
+/* The peer whose proof verified (transfer none), NULL before CONNECTED. */
+HormigaPeerId         *hormiga_peer_connection_get_remote_peer   (HormigaPeerConnection *self);
+
+/* How long a silent peer is tolerated once DTLS is up before the
+ * connection fails (default 15,000 ms, at least 500); before the offer or
+ * answer. SCTP heartbeats run at a third of it. */
+void                   hormiga_peer_connection_set_peer_timeout  (HormigaPeerConnection *self,
+                                                                  guint                  timeout_ms);
 
 /* For ICE settings (local addresses, STUN, TURN, relay-only) before the
  * first description; owned by the connection. The controlling role is set

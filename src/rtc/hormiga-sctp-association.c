@@ -43,6 +43,7 @@ struct _HormigaSctpAssociation
   guint32                message_ppid;
   GByteArray            *notification;  /* reassembly of a notification */
   gsize                  max_receive;
+  guint                  heartbeat_ms;
 
   GQueue                 pending;       /* Pending, oldest first */
   gsize                  buffered[HORMIGA_SCTP_MAX_STREAMS];
@@ -459,6 +460,16 @@ set_option (HormigaSctpAssociation  *self,
   return FALSE;
 }
 
+void
+hormiga_sctp_association_set_heartbeat_interval (HormigaSctpAssociation *self,
+                                                 guint                   interval_ms)
+{
+  g_return_if_fail (HORMIGA_IS_SCTP_ASSOCIATION (self));
+  g_return_if_fail (interval_ms > 0);
+
+  self->heartbeat_ms = interval_ms;
+}
+
 gboolean
 hormiga_sctp_association_start (HormigaSctpAssociation  *self,
                                 GError                 **error)
@@ -498,8 +509,9 @@ hormiga_sctp_association_start (HormigaSctpAssociation  *self,
   init.sinit_num_ostreams = HORMIGA_SCTP_MAX_STREAMS;
   init.sinit_max_instreams = HORMIGA_SCTP_MAX_STREAMS;
   /* Fixed MTU, no path MTU discovery (it misbehaves over DTLS). */
-  params.spp_flags = SPP_PMTUD_DISABLE;
+  params.spp_flags = SPP_PMTUD_DISABLE | SPP_HB_ENABLE;
   params.spp_pathmtu = HORMIGA_SCTP_PATH_MTU;
+  params.spp_hbinterval = self->heartbeat_ms;
   sack.sack_assoc_id = SCTP_ALL_ASSOC;
   sack.sack_delay = HORMIGA_SCTP_SACK_DELAY_MS;
   sack.sack_freq = 1;
@@ -764,5 +776,6 @@ hormiga_sctp_association_init (HormigaSctpAssociation *self)
   self->message = g_byte_array_new ();
   self->notification = g_byte_array_new ();
   self->max_receive = DEFAULT_MAX_RECEIVE;
+  self->heartbeat_ms = 10000;
   g_queue_init (&self->pending);
 }

@@ -68,6 +68,11 @@ void              hormiga_sctp_association_set_output      (HormigaSctpAssociati
                                                             gpointer                user_data,
                                                             GDestroyNotify          destroy);
 
+/* Heartbeat interval in ms (default 10,000), before start(): heartbeats
+ * keep packets coming from a live but idle peer, so silence means loss. */
+void              hormiga_sctp_association_set_heartbeat_interval (HormigaSctpAssociation *self,
+                                                                   guint                   interval_ms);
+
 /* Binds port 5000 and connects to the peer's port 5000; both sides call it
  * (simultaneous open, RFC 8841 §9.3). ::connected follows. */
 gboolean          hormiga_sctp_association_start           (HormigaSctpAssociation *self,

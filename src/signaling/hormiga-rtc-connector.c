@@ -15,6 +15,7 @@ struct _HormigaRtcConnector
   HormigaSignalingClient *signaling;
   HormigaCertificate     *certificate;
   char                   *local_address;
+  guint                   peer_timeout_ms;
   GHashTable             *sessions;     /* "peer/sid" → Session */
   gulong                  signal_handler;
 };
@@ -29,6 +30,7 @@ typedef struct
   gboolean               described;     /* our offer or answer went out */
   GPtrArray             *held;          /* candidates gathered before that */
   gboolean               held_end;      /* and end-of-candidates */
+  guint                  removal;       /* idle source dropping a failed session */
 } Session;
 
 G_DEFINE_FINAL_TYPE (HormigaRtcConnector, hormiga_rtc_connector, G_TYPE_OBJECT)
@@ -43,6 +45,8 @@ static guint signals[N_SIGNALS];
 static void
 session_free (Session *session)
 {
+  if (session->removal != 0)
+    g_source_remove (session->removal);
   g_signal_handlers_disconnect_by_data (session->pc, session);
   hormiga_peer_connection_close (session->pc);
   g_object_unref (session->pc);
@@ -109,24 +113,65 @@ send_description (Session              *session,
     send_to_peer (session, HORMIGA_RTC_SIGNAL_END_OF_CANDIDATES, NULL);
 }
 
-static Session *
-session_new (HormigaRtcConnector *self,
-             const char          *peer_id,
-             const char          *sid)
+static gboolean
+remove_session (gpointer user_data)
 {
-  Session *session = g_new0 (Session, 1);
+  Session *session = user_data;
+
+  session->removal = 0;
+  g_hash_table_remove (session->connector->sessions, session->key);
+  return G_SOURCE_REMOVE;
+}
+
+/* A failed connection tells the peer and leaves the table, after the
+ * emission that reported it. */
+static void
+on_pc_failed (HormigaPeerConnection *pc,
+              const GError          *error,
+              gpointer               user_data)
+{
+  Session *session = user_data;
+  GSource *source;
+
+  g_debug ("connector: connection with %s failed: %s", session->peer_id, error->message);
+  send_to_peer (session, HORMIGA_RTC_SIGNAL_BYE, NULL);
+  if (session->removal != 0)
+    return;
+  source = g_idle_source_new ();
+  g_source_set_callback (source, remove_session, session, NULL);
+  session->removal = g_source_attach (source, session->connector->context);
+  g_source_unref (source);
+}
+
+static Session *
+session_new (HormigaRtcConnector  *self,
+             const char           *peer_id,
+             const char           *sid,
+             GError              **error)
+{
+  g_autoptr(HormigaPeerId) expected = hormiga_peer_id_parse (peer_id, error);
+  Session *session;
+
+  if (expected == NULL)
+    return NULL;
+  session = g_new0 (Session, 1);
 
   session->connector = self;
   session->peer_id = g_strdup (peer_id);
   session->sid = g_strdup (sid);
   session->key = g_strconcat (peer_id, "/", sid, NULL);
   session->held = g_ptr_array_new_with_free_func (g_free);
-  session->pc = hormiga_peer_connection_new (self->context, self->certificate);
+  session->pc = hormiga_peer_connection_new (self->context, self->certificate,
+                                             hormiga_signaling_client_get_identity (self->signaling));
+  hormiga_peer_connection_set_expected_peer (session->pc, expected);
+  if (self->peer_timeout_ms != 0)
+    hormiga_peer_connection_set_peer_timeout (session->pc, self->peer_timeout_ms);
   if (self->local_address != NULL)
     hormiga_ice_transport_add_local_address (hormiga_peer_connection_get_ice (session->pc),
                                              self->local_address, NULL);
   g_signal_connect (session->pc, "local-candidate", G_CALLBACK (on_local_candidate), session);
   g_signal_connect (session->pc, "gathering-done", G_CALLBACK (on_gathering_done), session);
+  g_signal_connect (session->pc, "failed", G_CALLBACK (on_pc_failed), session);
   g_hash_table_insert (self->sessions, session->key, session);
   return session;
 }
@@ -160,7 +205,12 @@ on_signal_received (HormigaSignalingClient *signaling,
           g_debug ("connector: %s sent a %d for an unknown session", from, signal->type);
           return;
         }
-      session = session_new (self, from, sid);
+      session = session_new (self, from, sid, &error);
+      if (session == NULL)
+        {
+          g_debug ("connector: offer from %s refused: %s", from, error->message);
+          return;
+        }
       if (!hormiga_peer_connection_set_remote_description (session->pc, HORMIGA_SDP_OFFER,
                                                            signal->text, &error) ||
           (answer = hormiga_peer_connection_create_answer (session->pc, &error)) == NULL)
@@ -212,7 +262,9 @@ hormiga_rtc_connector_connect (HormigaRtcConnector  *self,
   g_return_val_if_fail (peer_id != NULL, NULL);
 
   sid = g_strdup_printf ("rtc-%08x%08x", g_random_int (), g_random_int ());
-  session = session_new (self, peer_id, sid);
+  session = session_new (self, peer_id, sid, error);
+  if (session == NULL)
+    return NULL;
   offer = hormiga_peer_connection_create_offer (session->pc, error);
   if (offer == NULL || strlen (offer) > HORMIGA_RTC_SIGNAL_MAX_SDP)
     {
@@ -235,6 +287,16 @@ hormiga_rtc_connector_set_local_address (HormigaRtcConnector *self,
 
   g_free (self->local_address);
   self->local_address = g_strdup (address);
+}
+
+void
+hormiga_rtc_connector_set_peer_timeout (HormigaRtcConnector *self,
+                                        guint                timeout_ms)
+{
+  g_return_if_fail (HORMIGA_IS_RTC_CONNECTOR (self));
+  g_return_if_fail (timeout_ms >= 500);
+
+  self->peer_timeout_ms = timeout_ms;
 }
 
 guint

@@ -5,6 +5,9 @@
  * Carries offers, answers and trickled candidates in `signal` payloads
  * (hormiga-rtc-signal.h) between two nodes admitted by the same hormiguero.
  * Each negotiation is a session keyed by the peer and a random `sid`.
+ * Every connection expects the identity proof of the PeerID it was made
+ * with (docs/PROTOCOL.md, "Identity binding"); a failed connection sends
+ * `bye` and leaves the table.
  */
 #pragma once
 
@@ -26,6 +29,11 @@ HormigaRtcConnector   *hormiga_rtc_connector_new               (HormigaSignaling
 /* Host candidates only on @address (an IP literal); tests use 127.0.0.1. */
 void                   hormiga_rtc_connector_set_local_address (HormigaRtcConnector    *self,
                                                                 const char             *address);
+
+/* How long a silent peer is tolerated before its connection fails, for
+ * connections made from now on (default 15,000 ms; at least 500). */
+void                   hormiga_rtc_connector_set_peer_timeout  (HormigaRtcConnector    *self,
+                                                                guint                   timeout_ms);
 
 /* Starts a negotiation with @peer_id as the offerer. The connection is
  * returned at once (transfer none; the connector keeps it until it closes):

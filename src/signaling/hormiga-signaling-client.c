@@ -407,6 +407,14 @@ hormiga_signaling_client_get_state (HormigaSignalingClient *self)
   return self->state;
 }
 
+HormigaIdentity *
+hormiga_signaling_client_get_identity (HormigaSignalingClient *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_SIGNALING_CLIENT (self), NULL);
+
+  return self->identity;
+}
+
 const char *
 hormiga_signaling_client_get_url (HormigaSignalingClient *self)
 {
