@@ -88,6 +88,7 @@ typedef struct
   GPtrArray        *lines;
   char             *dir;
   char             *peer_id;
+  GCancellable     *cancellable;
 } NodeProcess;
 
 static void read_next (NodeProcess *node);
@@ -112,25 +113,36 @@ on_line (GObject      *source,
 static void
 read_next (NodeProcess *node)
 {
-  g_data_input_stream_read_line_async (node->out, G_PRIORITY_DEFAULT, NULL, on_line, node);
+  g_data_input_stream_read_line_async (node->out, G_PRIORITY_DEFAULT, node->cancellable, on_line,
+                                       node);
 }
 
+/* @peer_timeout: seconds, as text for --peer-timeout. */
 static NodeProcess *
-node_start (const char *url)
+node_start_with (const char *url,
+                 const char *peer_timeout)
 {
   NodeProcess *node = g_new0 (NodeProcess, 1);
   g_autoptr(GError) error = NULL;
 
   node->dir = g_dir_make_tmp ("hormiga-node-XXXXXX", NULL);
   node->lines = g_ptr_array_new_with_free_func (g_free);
+  node->cancellable = g_cancellable_new ();
   node->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
                                     &error, g_getenv ("HORMIGA_NODE"), "--data-dir", node->dir,
-                                    "--server", url, "--ice-address", "127.0.0.1", "run", NULL);
+                                    "--server", url, "--ice-address", "127.0.0.1",
+                                    "--peer-timeout", peer_timeout, "run", NULL);
   g_assert_no_error (error);
   node->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node->process));
   node->in = g_subprocess_get_stdin_pipe (node->process);
   read_next (node);
   return node;
+}
+
+static NodeProcess *
+node_start (const char *url)
+{
+  return node_start_with (url, "15");
 }
 
 static void
@@ -172,16 +184,13 @@ node_expect (NodeProcess *node,
 }
 
 static void
-node_stop (NodeProcess *node)
+node_free (NodeProcess *node)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *key = g_build_filename (node->dir, "identity.key", NULL);
 
-  node_say (node, "quit");
-  g_subprocess_wait (node->process, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (node->process));
-  g_assert_cmpint (g_subprocess_get_exit_status (node->process), ==, 0);
+  /* The pending read ends with CANCELLED and a NULL line. */
+  g_cancellable_cancel (node->cancellable);
+  g_object_unref (node->cancellable);
   g_object_unref (node->out);
   g_object_unref (node->process);
   g_ptr_array_unref (node->lines);
@@ -190,6 +199,19 @@ node_stop (NodeProcess *node)
   g_free (node->dir);
   g_free (node->peer_id);
   g_free (node);
+}
+
+static void
+node_stop (NodeProcess *node)
+{
+  g_autoptr(GError) error = NULL;
+
+  node_say (node, "quit");
+  g_subprocess_wait (node->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (node->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (node->process), ==, 0);
+  node_free (node);
 }
 
 static void
@@ -222,6 +244,45 @@ test_two_nodes_talk (void)
   hormiga_test_server_stop (server);
 }
 
+/* B is killed (SIGKILL: no goodbye of any kind); A reports the loss once
+ * its peer timeout passes. */
+static void
+test_killed_peer_is_detected (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  NodeProcess *a = node_start_with (hormiga_test_server_get_url (server), "3");
+  NodeProcess *b = node_start (hormiga_test_server_get_url (server));
+  g_autofree char *connect = NULL;
+  g_autofree char *connected = NULL;
+  g_autofree char *failed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  node_expect (a, "admitted ");
+  node_expect (b, "admitted ");
+  connect = g_strdup_printf ("connect %s", b->peer_id);
+  node_say (a, connect);
+  /* The identity each side proved is the one it was reached by. */
+  connected = g_strdup_printf ("peer-connected peer=%s", b->peer_id);
+  node_expect (a, connected);
+  g_free (connected);
+  connected = g_strdup_printf ("peer-connected peer=%s", a->peer_id);
+  node_expect (b, connected);
+  node_expect (a, "channel-open ");
+
+  g_subprocess_force_exit (b->process);
+  g_subprocess_wait (b->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (b->process));
+
+  failed = g_strdup_printf ("peer-failed peer=%s: the peer stopped answering", b->peer_id);
+  node_expect (a, failed);
+  node_expect (a, "channel-closed ");
+
+  node_stop (a);
+  node_free (b);
+  hormiga_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -230,5 +291,6 @@ main (int    argc,
   g_test_add_func ("/hormiga/cli/id-is-stable", test_id_is_stable);
   g_test_add_func ("/hormiga/cli/corrupt-key-is-an-error", test_corrupt_key_is_an_error);
   g_test_add_func ("/hormiga/cli/two-nodes-talk", test_two_nodes_talk);
+  g_test_add_func ("/hormiga/cli/killed-peer-is-detected", test_killed_peer_is_detected);
   return g_test_run ();
 }

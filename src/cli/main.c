@@ -113,6 +113,28 @@ incoming_free (gpointer data,
   g_free (incoming);
 }
 
+/* CONNECTED means the peer's identity proof verified. */
+static void
+on_pc_state (HormigaPeerConnection *pc,
+             guint                  state,
+             gpointer               user_data)
+{
+  if (state != HORMIGA_PEER_CONNECTION_CONNECTED)
+    return;
+  printf ("peer-connected peer=%s\n",
+          hormiga_peer_id_to_string (hormiga_peer_connection_get_remote_peer (pc)));
+  fflush (stdout);
+}
+
+static void
+on_pc_failed (HormigaPeerConnection *pc,
+              const GError          *error,
+              gpointer               user_data)
+{
+  printf ("peer-failed peer=%s: %s\n", (const char *) user_data, error->message);
+  fflush (stdout);
+}
+
 static void
 on_peer_connection (HormigaRtcConnector   *connector,
                     const char            *peer_id,
@@ -122,6 +144,9 @@ on_peer_connection (HormigaRtcConnector   *connector,
 {
   Incoming *incoming;
 
+  g_signal_connect (pc, "state-changed", G_CALLBACK (on_pc_state), NULL);
+  g_signal_connect_data (pc, "failed", G_CALLBACK (on_pc_failed), g_strdup (peer_id),
+                         free_peer_id, 0);
   if (!is_incoming)
     return;
   incoming = g_new0 (Incoming, 1);
@@ -297,7 +322,8 @@ read_next_line (Node *node)
 static int
 run_node (HormigaIdentity *identity,
           const char      *server,
-          const char      *ice_address)
+          const char      *ice_address,
+          double           peer_timeout)
 {
   g_autoptr(GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
   g_autoptr(GError) error = NULL;
@@ -317,6 +343,7 @@ run_node (HormigaIdentity *identity,
   node.connector = hormiga_rtc_connector_new (node.client, certificate, NULL);
   if (ice_address != NULL)
     hormiga_rtc_connector_set_local_address (node.connector, ice_address);
+  hormiga_rtc_connector_set_peer_timeout (node.connector, (guint) (peer_timeout * 1000));
   node.channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_signal_connect (node.connector, "peer-connection", G_CALLBACK (on_peer_connection), &node);
 
@@ -357,6 +384,7 @@ main (int    argc,
   g_autofree char *data_dir = NULL;
   g_autofree char *server = NULL;
   g_autofree char *ice_address = NULL;
+  double peer_timeout = 15;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) options = NULL;
   g_autoptr(HormigaIdentity) identity = NULL;
@@ -369,6 +397,8 @@ main (int    argc,
       "hormiguero to join (default ws://127.0.0.1:8710/ws)", "URL" },
     { "ice-address", 0, 0, G_OPTION_ARG_STRING, &ice_address,
       "Gather host candidates on this IP address only (default: every interface)", "ADDR" },
+    { "peer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &peer_timeout,
+      "Report a peer lost after this many seconds of silence (default 15, at least 0.5)", "S" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -391,6 +421,12 @@ main (int    argc,
     {
       printf ("hormiga-node %s\n", PACKAGE_VERSION);
       return 0;
+    }
+
+  if (!(peer_timeout >= 0.5 && peer_timeout <= 3600))
+    {
+      g_printerr ("hormiga-node: --peer-timeout takes 0.5 to 3600 seconds\n");
+      return 2;
     }
 
   command = argc > 1 ? argv[1] : "run";
@@ -417,5 +453,6 @@ main (int    argc,
 
   printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
   fflush (stdout);
-  return run_node (identity, server ? server : "ws://127.0.0.1:8710/ws", ice_address);
+  return run_node (identity, server ? server : "ws://127.0.0.1:8710/ws", ice_address,
+                   peer_timeout);
 }
