@@ -6,7 +6,9 @@
  *   hormiga-node [run] --server URL      join hormiguero and print events;
  *                                        stdin takes `signal PEERID TEXT`,
  *                                        `connect PEERID`, `send PEERID TEXT`
- *                                        and `quit`
+ *                                        and `quit`; with --echo, every data
+ *                                        channel message goes back to its
+ *                                        sender
  */
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
@@ -28,6 +30,7 @@ typedef struct
   GDataInputStream       *input;
   GCancellable           *cancellable;
   guint                   next_sid;
+  gboolean                echo;
 } Node;
 
 /* ---- data channels ------------------------------------------------------- */
@@ -56,6 +59,41 @@ on_channel_message (HormigaDataChannel *channel,
   fflush (stdout);
 }
 
+/* --echo: the message goes back on its channel with its kind (text or
+ * binary, empty included); the line says what arrived. */
+static void
+on_channel_echo (HormigaDataChannel *channel,
+                 GBytes             *data,
+                 gboolean            is_text,
+                 gpointer            user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *digest = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, data);
+  gsize length = 0;
+  const char *bytes = g_bytes_get_data (data, &length);
+  gboolean sent;
+
+  printf ("channel-echo from=%s kind=%s bytes=%" G_GSIZE_FORMAT " sha256=%s\n",
+          (const char *) user_data, is_text ? "text" : "binary", length, digest);
+  if (!is_text)
+    sent = hormiga_data_channel_send (channel, (const guint8 *) bytes, length, &error);
+  else if (length > 0 && memchr (bytes, '\0', length) != NULL)
+    {
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "a text message with a NUL byte cannot be echoed");
+      sent = FALSE;
+    }
+  else
+    {
+      g_autofree char *text = g_strndup (length > 0 ? bytes : "", length);
+
+      sent = hormiga_data_channel_send_text (channel, text, &error);
+    }
+  if (!sent)
+    printf ("error: echo: %s\n", error->message);
+  fflush (stdout);
+}
+
 static void
 on_channel_close (HormigaDataChannel *channel,
                   gpointer            user_data)
@@ -80,8 +118,9 @@ track_channel (Node               *node,
   /* Each handler owns its copy of the PeerID. */
   g_signal_connect_data (channel, "open", G_CALLBACK (on_channel_open), g_strdup (peer_id),
                          free_peer_id, 0);
-  g_signal_connect_data (channel, "message", G_CALLBACK (on_channel_message), g_strdup (peer_id),
-                         free_peer_id, 0);
+  g_signal_connect_data (channel, "message",
+                         node->echo ? G_CALLBACK (on_channel_echo) : G_CALLBACK (on_channel_message),
+                         g_strdup (peer_id), free_peer_id, 0);
   g_signal_connect_data (channel, "close", G_CALLBACK (on_channel_close), g_strdup (peer_id),
                          free_peer_id, 0);
 }
@@ -323,7 +362,8 @@ static int
 run_node (HormigaIdentity *identity,
           const char      *server,
           const char      *ice_address,
-          double           peer_timeout)
+          double           peer_timeout,
+          gboolean         echo)
 {
   g_autoptr(GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
   g_autoptr(GError) error = NULL;
@@ -336,6 +376,7 @@ run_node (HormigaIdentity *identity,
       return 1;
     }
 
+  node.echo = echo;
   node.loop = g_main_loop_new (NULL, FALSE);
   node.cancellable = g_cancellable_new ();
   node.input = g_data_input_stream_new (stdin_stream);
@@ -390,6 +431,7 @@ main (int    argc,
   g_autoptr(HormigaIdentity) identity = NULL;
   const char *command;
   gboolean version = FALSE;
+  gboolean echo = FALSE;
   GOptionEntry entries[] = {
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
       "Where the node keeps its identity (default $XDG_DATA_HOME/hormiga)", "DIR" },
@@ -399,6 +441,8 @@ main (int    argc,
       "Gather host candidates on this IP address only (default: every interface)", "ADDR" },
     { "peer-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &peer_timeout,
       "Report a peer lost after this many seconds of silence (default 15, at least 0.5)", "S" },
+    { "echo", 0, 0, G_OPTION_ARG_NONE, &echo,
+      "Send every data channel message back on its channel (interop tests)", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -454,5 +498,5 @@ main (int    argc,
   printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
   fflush (stdout);
   return run_node (identity, server ? server : "ws://127.0.0.1:8710/ws", ice_address,
-                   peer_timeout);
+                   peer_timeout, echo);
 }
