@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <stdio.h>
 
+#include "bench-util.h"
 #include "hormiga-bench.h"
 #include "hormiga-certificate.h"
 #include "hormiga-identity.h"
@@ -157,14 +158,6 @@ all_received (Bench *bench)
   return bench->received >= bench->to_send;
 }
 
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
 /* ---- one connection ------------------------------------------------------- */
 
 static gboolean
@@ -247,68 +240,6 @@ throughput (Bench *bench,
   return bench->received / ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC) / 1e6;
 }
 
-/* ---- TCP baseline -------------------------------------------------------------- */
-
-typedef struct
-{
-  GSocket *socket;
-  guint64  total;
-} Reader;
-
-static gpointer
-tcp_reader (gpointer data)
-{
-  Reader *reader = data;
-  g_autofree char *buffer = g_malloc (256 * 1024);
-  guint64 got = 0;
-
-  while (got < reader->total)
-    {
-      gssize n = g_socket_receive (reader->socket, buffer, 256 * 1024, NULL, NULL);
-      if (n <= 0)
-        break;
-      got += (guint64) n;
-    }
-  return NULL;
-}
-
-static double
-tcp_baseline (gsize message_size,
-              gsize total)
-{
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocket) listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                              G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GSocket) client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autofree char *message = g_malloc0 (message_size);
-  Reader reader = { NULL, total };
-  GThread *thread;
-  gint64 start;
-  guint64 sent = 0;
-
-  g_socket_bind (listener, any, TRUE, NULL);
-  g_socket_listen (listener, NULL);
-  bound = g_socket_get_local_address (listener, NULL);
-  g_socket_connect (client, bound, NULL, NULL);
-  reader.socket = g_socket_accept (listener, NULL, NULL);
-
-  start = g_get_monotonic_time ();
-  thread = g_thread_new ("bench-tcp-reader", tcp_reader, &reader);
-  while (sent < total)
-    {
-      gssize n = g_socket_send (client, message, message_size, NULL, NULL);
-      if (n <= 0)
-        break;
-      sent += (guint64) n;
-    }
-  g_thread_join (thread);
-  g_object_unref (reader.socket);
-  return total / ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC) / 1e6;
-}
-
 /* ---- main ------------------------------------------------------------------------ */
 
 static gboolean
@@ -374,11 +305,11 @@ hormiga_bench_datachannel_local (int    argc,
   mb64 = throughput (&bench, 64 * 1024, (gsize) megabytes * 1000 * 1000);
   mb16 = throughput (&bench, 16 * 1024, (gsize) megabytes * 1000 * 1000);
   teardown (&bench);
-  tcp64 = tcp_baseline (64 * 1024, (gsize) megabytes * 1000 * 1000);
-  tcp16 = tcp_baseline (16 * 1024, (gsize) megabytes * 1000 * 1000);
+  tcp64 = hormiga_bench_tcp_baseline (64 * 1024, (gsize) megabytes * 1000 * 1000);
+  tcp16 = hormiga_bench_tcp_baseline (16 * 1024, (gsize) megabytes * 1000 * 1000);
 
-  g_array_sort (setups, compare_double);
-  g_array_sort (rtts, compare_double);
+  g_array_sort (setups, hormiga_bench_compare_double);
+  g_array_sort (rtts, hormiga_bench_compare_double);
   printf ("{\"bench\":\"datachannel-local\",\"processes\":1,\"connections\":%d,\"megabytes\":%d,"
           "\"setup_ms\":%.2f,\"rtt_us\":%.0f,\"mb_per_s_64k\":%.1f,\"mb_per_s_16k\":%.1f,"
           "\"baseline\":{\"kind\":\"tcp-loopback\",\"mb_per_s_64k\":%.1f,\"mb_per_s_16k\":%.1f},"

@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <signal.h>
 
+#include "bench-util.h"
 #include "hormiga-bench.h"
 #include "hormiga-identity.h"
 #include "hormiga-peer-id.h"
@@ -87,33 +87,6 @@ raise_file_limit (void)
       limit.rlim_cur = limit.rlim_max;
       setrlimit (RLIMIT_NOFILE, &limit);
     }
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* $HORMIGUERO, else the build tree's, else the installed one. */
-static char *
-find_hormiguero (void)
-{
-  const char *env = g_getenv ("HORMIGUERO");
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = NULL;
-  char *path;
-
-  if (env != NULL)
-    return g_strdup (env);
-  if (self == NULL)
-    return g_find_program_in_path ("hormiguero");
-  dir = g_path_get_dirname (self);
-  path = g_build_filename (dir, "..", "src", "server", "hormiguero", NULL);
-  if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
-    return path;
-  g_free (path);
-  return g_find_program_in_path ("hormiguero");
 }
 
 static guint64
@@ -551,7 +524,7 @@ hormiga_bench_signaling (int    argc,
 
   if (server_url == NULL)
     {
-      g_autofree char *path = find_hormiguero ();
+      g_autofree char *path = hormiga_bench_find_hormiguero ();
       g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
       g_autoptr(GDataInputStream) out = NULL;
       g_autofree char *line = NULL;
@@ -562,7 +535,7 @@ hormiga_bench_signaling (int    argc,
           g_printerr ("hormiga-bench signaling: cannot find hormiguero; set HORMIGUERO\n");
           return 1;
         }
-      g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+      g_subprocess_launcher_set_child_setup (launcher, hormiga_bench_die_with_parent, NULL, NULL);
       /* No effective rate limit: this measures forwarding, not the limiter. */
       server = g_subprocess_launcher_spawn (launcher, &error, path, "--listen", "127.0.0.1:0",
                                             "--rate", "1000000", "--burst", "1000000",

@@ -16,6 +16,10 @@ static const struct
 } benches[] = {
   { "signaling", hormiga_bench_signaling,
     "N clients join hormiguero, then signal each other for a fixed time" },
+  { "datachannel", hormiga_bench_datachannel,
+    "two node processes through hormiguero: setup, round trip, throughput, CPU" },
+  { "datachannel-peer", hormiga_bench_datachannel_peer,
+    "(the other process of `datachannel`)" },
   { "datachannel-local", hormiga_bench_datachannel_local,
     "two peer connections in one process: setup, round trip, throughput" },
 };
@@ -25,7 +29,7 @@ usage (FILE *out)
 {
   fprintf (out, "usage: hormiga-bench BENCH [OPTION…]\n\nbenchmarks:\n");
   for (guint i = 0; i < G_N_ELEMENTS (benches); i++)
-    fprintf (out, "  %-12s %s\n", benches[i].name, benches[i].summary);
+    fprintf (out, "  %-18s %s\n", benches[i].name, benches[i].summary);
   fprintf (out, "\n`hormiga-bench BENCH --help` lists a benchmark's options.\n");
 }
 

@@ -10,5 +10,7 @@ G_BEGIN_DECLS
 
 int hormiga_bench_signaling        (int argc, char **argv);
 int hormiga_bench_datachannel_local (int argc, char **argv);
+int hormiga_bench_datachannel      (int argc, char **argv);
+int hormiga_bench_datachannel_peer (int argc, char **argv);
 
 G_END_DECLS

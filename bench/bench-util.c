@@ -1,0 +1,135 @@
+/* bench-util.c — what several benchmarks share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "bench-util.h"
+
+void
+hormiga_bench_die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+char *
+hormiga_bench_find_hormiguero (void)
+{
+  const char *env = g_getenv ("HORMIGUERO");
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = NULL;
+  char *path;
+
+  if (env != NULL)
+    return g_strdup (env);
+  if (self == NULL)
+    return g_find_program_in_path ("hormiguero");
+  dir = g_path_get_dirname (self);
+  path = g_build_filename (dir, "..", "src", "server", "hormiguero", NULL);
+  if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+    return path;
+  g_free (path);
+  return g_find_program_in_path ("hormiguero");
+}
+
+gboolean
+hormiga_bench_wait (gboolean (*done) (gpointer data),
+                    gpointer   data,
+                    double     seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    {
+      GSource *tick = g_timeout_source_new (50);
+
+      g_source_set_dummy_callback (tick);
+      g_source_attach (tick, g_main_context_get_thread_default ());
+      g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+      g_source_destroy (tick);
+      g_source_unref (tick);
+    }
+  return done (data);
+}
+
+typedef struct
+{
+  GSocket *socket;
+  guint64  total;
+} Reader;
+
+static gpointer
+tcp_reader (gpointer data)
+{
+  Reader *reader = data;
+  g_autofree char *buffer = g_malloc (256 * 1024);
+  guint64 got = 0;
+
+  while (got < reader->total)
+    {
+      gssize n = g_socket_receive (reader->socket, buffer, 256 * 1024, NULL, NULL);
+      if (n <= 0)
+        break;
+      got += (guint64) n;
+    }
+  return NULL;
+}
+
+double
+hormiga_bench_tcp_baseline (gsize message_size,
+                            gsize total)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocket) listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                              G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocket) client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *message = g_malloc0 (message_size);
+  Reader reader = { NULL, total };
+  GThread *thread;
+  gint64 start;
+  guint64 sent = 0;
+
+  g_socket_bind (listener, any, TRUE, NULL);
+  g_socket_listen (listener, NULL);
+  bound = g_socket_get_local_address (listener, NULL);
+  g_socket_connect (client, bound, NULL, NULL);
+  reader.socket = g_socket_accept (listener, NULL, NULL);
+
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("bench-tcp-reader", tcp_reader, &reader);
+  while (sent < total)
+    {
+      gssize n = g_socket_send (client, message, message_size, NULL, NULL);
+      if (n <= 0)
+        break;
+      sent += (guint64) n;
+    }
+  g_thread_join (thread);
+  g_object_unref (reader.socket);
+  return total / ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC) / 1e6;
+}
+
+int
+hormiga_bench_compare_double (gconstpointer a,
+                              gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+double
+hormiga_bench_cpu_seconds (void)
+{
+  struct rusage usage;
+
+  if (getrusage (RUSAGE_SELF, &usage) != 0)
+    return 0;
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}

@@ -1,0 +1,34 @@
+/* bench-util.h — what several benchmarks share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Child setup for g_subprocess_launcher: the child dies with the bench. */
+void     hormiga_bench_die_with_parent (gpointer user_data);
+
+/* $HORMIGUERO, else the build tree's, else the installed one; NULL if none. */
+char    *hormiga_bench_find_hormiguero (void);
+
+/* Iterates the thread-default context until @done or @seconds pass;
+ * returns what @done says at the end. */
+gboolean hormiga_bench_wait            (gboolean (*done) (gpointer data),
+                                        gpointer   data,
+                                        double     seconds);
+
+/* MB/s of @total bytes written in @message_size pieces over a TCP
+ * connection on 127.0.0.1 to a reader thread. */
+double   hormiga_bench_tcp_baseline    (gsize message_size,
+                                        gsize total);
+
+int      hormiga_bench_compare_double  (gconstpointer a,
+                                        gconstpointer b);
+
+/* User + system CPU seconds of this process so far. */
+double   hormiga_bench_cpu_seconds     (void);
+
+G_END_DECLS
