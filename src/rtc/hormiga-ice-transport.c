@@ -2,13 +2,21 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
 #include <nice/agent.h>
+#include <sys/socket.h>
 
 #include "hormiga-ice-transport.h"
 #include "hormiga-rtc-error.h"
 
 /* Longest candidate attribute we look at. */
 #define MAX_CANDIDATE_LENGTH 1024
+
+/* Datagrams queued for one sendmmsg(): a main-loop iteration's output
+ * (SCTP emits a burst per SACK) leaves in one system call. */
+#define BATCH_MAX   64
+#define BATCH_SLOT  1500
+#define SOCKET_BUFFER_SIZE (4 * 1024 * 1024)
 
 struct _HormigaIceTransport
 {
@@ -27,6 +35,14 @@ struct _HormigaIceTransport
   HormigaIceReceiveFunc  receive;
   gpointer               receive_data;
   GDestroyNotify         receive_destroy;
+
+  GSocket               *direct;        /* the selected pair's UDP socket, unless relayed */
+  GSocketAddress        *direct_to;
+  guint8                *batch_data;    /* BATCH_MAX slots of BATCH_SLOT bytes */
+  GOutputMessage         batch[BATCH_MAX];
+  GOutputVector          batch_vectors[BATCH_MAX];
+  guint                  batch_len;
+  GSource               *flush_source;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaIceTransport, hormiga_ice_transport, G_TYPE_OBJECT)
@@ -128,6 +144,83 @@ on_component_state (NiceAgent *agent,
 }
 
 static void
+flush (HormigaIceTransport *self)
+{
+  guint done = 0;
+
+  if (self->flush_source != NULL)
+    {
+      g_source_destroy (self->flush_source);
+      g_clear_pointer (&self->flush_source, g_source_unref);
+    }
+  /* A full socket buffer drops the rest, as the network would; SCTP
+   * retransmits. */
+  while (done < self->batch_len && self->direct != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      gint sent = g_socket_send_messages (self->direct, self->batch + done, self->batch_len - done,
+                                          0, NULL, &error);
+      if (sent <= 0)
+        {
+          g_debug ("ice: %u datagrams dropped: %s", self->batch_len - done,
+                   error ? error->message : "nothing sent");
+          break;
+        }
+      done += (guint) sent;
+    }
+  self->batch_len = 0;
+}
+
+static gboolean
+on_flush (gpointer user_data)
+{
+  HormigaIceTransport *self = user_data;
+
+  g_clear_pointer (&self->flush_source, g_source_unref);
+  flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+clear_direct (HormigaIceTransport *self)
+{
+  flush (self);
+  g_clear_object (&self->direct);
+  g_clear_object (&self->direct_to);
+}
+
+/* Datagrams of a direct UDP pair skip libnice's one-send-per-datagram path:
+ * they go out in batches on the pair's own socket, whose buffers are
+ * raised so bursts are not dropped (the kernel caps them at its limits). */
+static void
+use_direct (HormigaIceTransport *self,
+            NiceCandidate       *local,
+            NiceCandidate       *remote)
+{
+  struct sockaddr_storage address;
+  int size = SOCKET_BUFFER_SIZE;
+  int fd;
+
+  clear_direct (self);
+  if (local->type == NICE_CANDIDATE_TYPE_RELAYED || local->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+    return;
+  self->direct = nice_agent_get_selected_socket (self->agent, self->stream_id, 1);
+  if (self->direct == NULL)
+    return;
+  nice_address_copy_to_sockaddr (&remote->addr, (struct sockaddr *) &address);
+  self->direct_to = g_socket_address_new_from_native (&address,
+                                                      address.ss_family == AF_INET6
+                                                        ? sizeof (struct sockaddr_in6)
+                                                        : sizeof (struct sockaddr_in));
+  fd = g_socket_get_fd (self->direct);
+  if (setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0 ||
+      setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0)
+    g_debug ("ice: cannot raise the socket buffers: %s", g_strerror (errno));
+  if (self->batch_data == NULL)
+    self->batch_data = g_malloc (BATCH_MAX * BATCH_SLOT);
+}
+
+static void
 on_selected_pair (NiceAgent     *agent,
                   guint          stream_id,
                   guint          component_id,
@@ -148,6 +241,7 @@ on_selected_pair (NiceAgent     *agent,
     default:                                   self->selected_kind = NULL; break;
     }
   g_debug ("ice: selected pair, local %s", self->selected_kind ? self->selected_kind : "?");
+  use_direct (self, local, remote);
 }
 
 /* ---- public API ------------------------------------------------------------ */
@@ -471,6 +565,30 @@ hormiga_ice_transport_send (HormigaIceTransport *self,
 
   if (self->state != HORMIGA_ICE_STATE_CONNECTED || length > G_MAXUINT16)
     return FALSE;
+  if (self->direct != NULL && length <= BATCH_SLOT)
+    {
+      guint8 *slot = self->batch_data + self->batch_len * BATCH_SLOT;
+      GOutputVector *vector = &self->batch_vectors[self->batch_len];
+
+      memcpy (slot, data, length);
+      vector->buffer = slot;
+      vector->size = length;
+      self->batch[self->batch_len] = (GOutputMessage) {
+        .address = self->direct_to, .vectors = vector, .num_vectors = 1,
+      };
+      if (++self->batch_len == BATCH_MAX)
+        flush (self);
+      else if (self->flush_source == NULL)
+        {
+          /* After what the current dispatch still emits. */
+          self->flush_source = g_idle_source_new ();
+          g_source_set_priority (self->flush_source, G_PRIORITY_HIGH);
+          g_source_set_callback (self->flush_source, on_flush, self, NULL);
+          g_source_attach (self->flush_source, self->context);
+        }
+      return TRUE;
+    }
+  flush (self);
   return nice_agent_send (self->agent, self->stream_id, 1, (guint) length,
                           (const char *) data) == (gint) length;
 }
@@ -498,6 +616,7 @@ hormiga_ice_transport_close (HormigaIceTransport *self)
 
   if (self->state == HORMIGA_ICE_STATE_CLOSED)
     return;
+  clear_direct (self);
   g_cancellable_cancel (self->cancellable);
   if (self->agent != NULL && self->stream_id != 0)
     {
@@ -515,6 +634,7 @@ hormiga_ice_transport_dispose (GObject *object)
 {
   HormigaIceTransport *self = HORMIGA_ICE_TRANSPORT (object);
 
+  clear_direct (self);
   if (self->agent != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->agent, self);
@@ -537,6 +657,7 @@ hormiga_ice_transport_finalize (GObject *object)
 {
   HormigaIceTransport *self = HORMIGA_ICE_TRANSPORT (object);
 
+  g_free (self->batch_data);
   g_free (self->local_ufrag);
   g_free (self->local_pwd);
   g_clear_object (&self->cancellable);
