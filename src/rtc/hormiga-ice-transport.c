@@ -629,6 +629,20 @@ hormiga_ice_transport_close (HormigaIceTransport *self)
 
 /* ---- GObject ---------------------------------------------------------------- */
 
+/* TURN allocations are deleted (a Refresh with lifetime 0) only while the
+ * agent lives. nice_agent_close_async() keeps it alive, on our context,
+ * until the server has answered or the request has timed out, then drops
+ * its reference; releasing the agent at once would leave the allocations
+ * on the server until they expire (and libnice warns). */
+static void
+release_agent (HormigaIceTransport *self)
+{
+  g_main_context_push_thread_default (self->context);
+  nice_agent_close_async (self->agent, NULL, NULL);
+  g_main_context_pop_thread_default (self->context);
+  g_clear_object (&self->agent);
+}
+
 static void
 hormiga_ice_transport_dispose (GObject *object)
 {
@@ -644,7 +658,7 @@ hormiga_ice_transport_dispose (GObject *object)
           nice_agent_remove_stream (self->agent, self->stream_id);
           self->stream_id = 0;
         }
-      g_clear_object (&self->agent);
+      release_agent (self);
     }
   g_cancellable_cancel (self->cancellable);
   hormiga_ice_transport_set_receive (self, NULL, NULL, NULL);
