@@ -17,6 +17,7 @@ packages=(
   gettext desktop-file-utils appstream
   clang llvm libclang-rt-14-dev
   python3
+  coturn
 )
 
 missing=()
@@ -40,3 +41,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -q
 "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# The tests start their own coturn on loopback; the system-wide TURN server
+# that the package enables is not wanted, so one we just installed is
+# stopped and disabled.
+if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ]; then
+  "${SUDO[@]}" systemctl disable --now coturn || true
+fi
