@@ -18,7 +18,14 @@ packages=(
   clang llvm libclang-rt-14-dev
   python3
   coturn
+  chromium iproute2 util-linux nodejs
 )
+
+# npm comes with some Node.js builds (NodeSource's conflicts with Debian's
+# npm package); install Debian's only where no npm is found.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
