@@ -25,6 +25,9 @@ typedef struct
   HormigaDataChannel     *remote_channel;
   GPtrArray              *messages;
   GArray                 *signal_types;  /* HormigaRtcSignalType, in arrival order */
+  HormigaPeerConnection  *incoming_pc;
+  GChecksum              *hash;           /* when set, messages are hashed, not kept */
+  guint64                 hashed;
 } Node;
 
 static void
@@ -58,6 +61,15 @@ on_message (HormigaDataChannel *channel,
             gpointer            user_data)
 {
   Node *node = user_data;
+  gsize length;
+  const guint8 *bytes = g_bytes_get_data (data, &length);
+
+  if (node->hash != NULL && !is_text)
+    {
+      g_checksum_update (node->hash, bytes, (gssize) length);
+      node->hashed += length;
+      return;
+    }
   g_ptr_array_add (node->messages, g_bytes_ref (data));
 }
 
@@ -81,10 +93,11 @@ on_peer_connection (HormigaRtcConnector   *connector,
 {
   Node *node = user_data;
 
+  g_signal_connect (pc, "data-channel", G_CALLBACK (on_data_channel), node);
   if (incoming)
     {
       node->n_incoming++;
-      g_signal_connect (pc, "data-channel", G_CALLBACK (on_data_channel), node);
+      g_set_object (&node->incoming_pc, pc);
     }
 }
 
@@ -115,6 +128,8 @@ node_clear (Node *node)
   if (node->remote_channel != NULL)
     g_signal_handlers_disconnect_by_data (node->remote_channel, node);
   g_clear_object (&node->remote_channel);
+  g_clear_object (&node->incoming_pc);
+  g_clear_pointer (&node->hash, g_checksum_free);
   g_assert_finalize_object (node->connector);
   hormiga_signaling_client_stop (node->signaling);
   g_assert_finalize_object (node->signaling);
@@ -194,6 +209,148 @@ test_channel_through_hormiguero (void)
   hormiga_test_server_stop (server);
 }
 
+/* ---- bulk: 100 MB with a hash check, flow-controlled -------------------- */
+
+#define BULK_MESSAGE   (256 * 1024)
+/* 104,857,600 bytes; a fifth of it under AddressSanitizer, whose slow
+ * unwinder (needed by the leak suppressions) makes every allocation in
+ * usrsctp and OpenSSL cost tens of microseconds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BULK_MESSAGES  80
+#else
+#define BULK_MESSAGES  400
+#endif
+#define BULK_HIGH      (4 * 1024 * 1024)
+#define BULK_LOW       (1 * 1024 * 1024)
+
+typedef struct
+{
+  HormigaDataChannel *channel;
+  GRand              *rand;
+  GChecksum          *hash;
+  guint8             *message;
+  guint               sent;
+  guint               low_events;
+  gboolean            low_above_threshold;  /* a ::buffered-amount-low with more than it */
+} Sender;
+
+static void
+bulk_fill (Sender *sender)
+{
+  while (sender->sent < BULK_MESSAGES &&
+         hormiga_data_channel_get_buffered_amount (sender->channel) < BULK_HIGH)
+    {
+      g_autoptr(GError) error = NULL;
+
+      for (guint i = 0; i < BULK_MESSAGE / 4; i++)
+        {
+          guint32 word = g_rand_int (sender->rand);
+          memcpy (sender->message + 4 * i, &word, 4);
+        }
+      g_assert_true (hormiga_data_channel_send (sender->channel, sender->message, BULK_MESSAGE,
+                                                &error));
+      g_assert_no_error (error);
+      g_checksum_update (sender->hash, sender->message, BULK_MESSAGE);
+      sender->sent++;
+    }
+}
+
+static void
+on_bulk_low (HormigaDataChannel *channel,
+             gpointer            user_data)
+{
+  Sender *sender = user_data;
+
+  sender->low_events++;
+  if (hormiga_data_channel_get_buffered_amount (channel) > BULK_LOW)
+    sender->low_above_threshold = TRUE;
+  bulk_fill (sender);
+}
+
+static gboolean
+bulk_received (gpointer data)
+{
+  Node *node = data;
+  return node->hashed >= (guint64) BULK_MESSAGE * BULK_MESSAGES;
+}
+
+static gboolean
+has_remote_channel (gpointer data)
+{
+  Node *node = data;
+  return node->remote_channel != NULL;
+}
+
+static gboolean
+channel_closed (gpointer data)
+{
+  return hormiga_data_channel_get_state (data) == HORMIGA_DATA_CHANNEL_CLOSED;
+}
+
+static void
+test_bulk_through_hormiguero (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Node nodes[2];
+  g_autoptr(GError) error = NULL;
+  HormigaPeerConnection *pc;
+  g_autoptr(HormigaDataChannel) channel = NULL;
+  g_autoptr(HormigaDataChannel) reply = NULL;
+  HormigaDataChannel *reply_at_a;
+  Sender sender = { 0 };
+
+  node_init (&nodes[0], hormiga_test_server_get_url (server));
+  node_init (&nodes[1], hormiga_test_server_get_url (server));
+  g_assert_true (hormiga_test_wait_until (both_admitted, nodes, 5000));
+
+  pc = hormiga_rtc_connector_connect (nodes[0].connector,
+                                      hormiga_peer_id_to_string (hormiga_identity_get_peer_id (nodes[1].identity)),
+                                      &error);
+  g_assert_no_error (error);
+  channel = hormiga_peer_connection_create_data_channel (pc, "bulk", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (channel_open, channel, 15000));
+  g_assert_true (hormiga_test_wait_until (has_remote_channel, &nodes[1], 5000));
+
+  /* The answerer opens a channel of its own on the same connection. */
+  reply = hormiga_peer_connection_create_data_channel (nodes[1].incoming_pc, "reply", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (has_remote_channel, &nodes[0], 5000));
+  reply_at_a = nodes[0].remote_channel;
+  g_assert_cmpstr (hormiga_data_channel_get_label (reply_at_a), ==, "reply");
+
+  /* 100 MB of random bytes, never more than 4 MiB buffered. */
+  nodes[1].hash = g_checksum_new (G_CHECKSUM_SHA256);
+  sender.channel = channel;
+  sender.rand = g_rand_new_with_seed (42);
+  sender.hash = g_checksum_new (G_CHECKSUM_SHA256);
+  sender.message = g_malloc (BULK_MESSAGE);
+  hormiga_data_channel_set_buffered_amount_low_threshold (channel, BULK_LOW);
+  g_signal_connect (channel, "buffered-amount-low", G_CALLBACK (on_bulk_low), &sender);
+  bulk_fill (&sender);
+  g_assert_true (hormiga_test_wait_until (bulk_received, &nodes[1], 300000));
+  g_assert_cmpuint (sender.sent, ==, BULK_MESSAGES);
+  g_assert_cmpuint (nodes[1].hashed, ==, (guint64) BULK_MESSAGE * BULK_MESSAGES);
+  g_assert_cmpstr (g_checksum_get_string (nodes[1].hash), ==, g_checksum_get_string (sender.hash));
+  /* Flow control ran on the signal, and it fired only below the threshold. */
+  g_assert_cmpuint (sender.low_events, >, 0);
+  g_assert_false (sender.low_above_threshold);
+  g_signal_handlers_disconnect_by_data (channel, &sender);
+
+  /* The answerer closes its channel: both ends close. */
+  hormiga_data_channel_close (reply);
+  g_assert_true (hormiga_test_wait_until (channel_closed, reply_at_a, 5000));
+  g_assert_true (hormiga_test_wait_until (channel_closed, reply, 5000));
+  g_assert_cmpint (hormiga_data_channel_get_state (channel), ==, HORMIGA_DATA_CHANNEL_OPEN);
+
+  g_rand_free (sender.rand);
+  g_checksum_free (sender.hash);
+  g_free (sender.message);
+  node_clear (&nodes[0]);
+  node_clear (&nodes[1]);
+  hormiga_test_server_stop (server);
+}
+
 static void
 test_signal_codec (void)
 {
@@ -259,5 +416,6 @@ main (int    argc,
   g_test_add_func ("/hormiga/rtc-connector/signal-codec", test_signal_codec);
   g_test_add_func ("/hormiga/rtc-connector/channel-through-hormiguero",
                    test_channel_through_hormiguero);
+  g_test_add_func ("/hormiga/rtc-connector/bulk-through-hormiguero", test_bulk_through_hormiguero);
   return g_test_run ();
 }
