@@ -138,8 +138,8 @@ on_remote_channel (HormigaPeerConnection *pc,
 {
   Incoming *incoming = user_data;
 
+  /* ::open follows this signal, and prints channel-open. */
   track_channel (incoming->node, incoming->peer_id, channel);
-  on_channel_open (channel, incoming->peer_id);
 }
 
 static void
