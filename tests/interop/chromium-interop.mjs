@@ -231,6 +231,10 @@ async function exchangeRun(node, page, ids, title, pageOffers) {
                      'peer-connected (the page\'s binding proof verified)');
   check(true, `${title}: the node verified the page's identity binding`);
   check(report.results.length === MESSAGE_COUNT, `${title}: ${MESSAGE_COUNT} messages sent`);
+  const opened = node.matching(new RegExp(`^channel-open peer=${pageId} label=(\\S+)$`));
+  check(opened.length === 1 && opened[0][1] === report.label,
+        `${title}: the node opened the same channel, once`,
+        opened.map((match) => match[0]).join('\n'));
 
   /* What the node says it received, in order. */
   await node.waitFor(/^channel-echo /, `${MESSAGE_COUNT} echo lines`, MESSAGE_COUNT);
