@@ -32,7 +32,8 @@ typedef struct
  * peers allowed, no TLS, DTLS, CLI or configuration file; its database,
  * log and pid file in a fresh temporary directory. Returns once it answers
  * a STUN binding request over UDP and accepts a TCP connection. Fails the
- * test if coturn is missing or does not come up within 20 s. */
+ * test if coturn is missing or does not come up within 20 s on any of
+ * three fresh ports. */
 HormigaTestTurn *hormiga_test_turn_start      (void);
 
 guint16          hormiga_test_turn_get_port   (HormigaTestTurn *turn);
