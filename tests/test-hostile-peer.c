@@ -591,7 +591,10 @@ test_bad_input_after_handshake (void)
 
     hostile_send (&hostile, 6, HORMIGA_PPID_DCEP, g_bytes_get_data (open_bytes, NULL),
                   g_bytes_get_size (open_bytes));
-    hostile_send (&hostile, 6, HORMIGA_PPID_STRING, (const guint8 *) "still here", 10);
+    /* In the deprecated pieces (PPID 54, 54, then 51), joined on arrival. */
+    hostile_send (&hostile, 6, HORMIGA_PPID_STRING_PARTIAL, (const guint8 *) "still", 5);
+    hostile_send (&hostile, 6, HORMIGA_PPID_STRING_PARTIAL, (const guint8 *) " ", 1);
+    hostile_send (&hostile, 6, HORMIGA_PPID_STRING, (const guint8 *) "here", 4);
   }
   g_assert_true (hormiga_test_wait_until (real_has, &after, 10000));
   g_assert_cmpuint (real.channels->len, ==, 1);

@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hormiga-data-channel-private.h"
+#include "hormiga-dcep.h"
 #include "hormiga-rtc-error.h"
+#include "hormiga-sdp.h"
 
 struct _HormigaDataChannel
 {
@@ -23,7 +25,11 @@ struct _HormigaDataChannel
   gboolean                 reset_sent;
   guint64                  low_threshold;
   gboolean                 above_threshold;    /* since the last ::buffered-amount-low */
+  GByteArray              *partial;            /* deprecated PPID 52/54 pieces so far */
 };
+
+/* What the deprecated partial PPIDs may add up to: our max-message-size. */
+#define MAX_PARTIAL HORMIGA_SDP_MAX_MESSAGE_SIZE
 
 G_DEFINE_FINAL_TYPE (HormigaDataChannel, hormiga_data_channel, G_TYPE_OBJECT)
 
@@ -269,6 +275,33 @@ _hormiga_data_channel_receive (HormigaDataChannel *self,
       return;
     }
 
+  /* Very old browsers cut messages into PPID 52/54 pieces ended by an
+   * ordinary 53/51 one (RFC 8831 §8, deprecated): join them. */
+  if (ppid == HORMIGA_PPID_BINARY_PARTIAL || ppid == HORMIGA_PPID_STRING_PARTIAL)
+    {
+      if (self->partial == NULL)
+        self->partial = g_byte_array_new ();
+      if (self->partial->len + g_bytes_get_size (data) > MAX_PARTIAL)
+        {
+          g_debug ("data channel %s: a message in pieces outgrew %u bytes; dropped", self->label,
+                   (guint) MAX_PARTIAL);
+          g_clear_pointer (&self->partial, g_byte_array_unref);
+          return;
+        }
+      g_byte_array_append (self->partial, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+      return;
+    }
+  if (self->partial != NULL)
+    {
+      g_autoptr(GBytes) whole = NULL;
+
+      if (!is_empty)
+        g_byte_array_append (self->partial, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+      whole = g_byte_array_free_to_bytes (g_steal_pointer (&self->partial));
+      g_signal_emit (self, signals[MESSAGE], 0, whole, is_text);
+      return;
+    }
+
   if (is_empty)
     {
       g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
@@ -344,6 +377,7 @@ hormiga_data_channel_finalize (GObject *object)
 
   g_free (self->label);
   g_free (self->protocol);
+  g_clear_pointer (&self->partial, g_byte_array_unref);
 
   G_OBJECT_CLASS (hormiga_data_channel_parent_class)->finalize (object);
 }
