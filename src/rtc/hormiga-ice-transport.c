@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <nice/agent.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include "hormiga-ice-transport.h"
@@ -17,6 +19,15 @@
 #define BATCH_MAX   64
 #define BATCH_SLOT  1500
 #define SOCKET_BUFFER_SIZE (4 * 1024 * 1024)
+/* One GSO send: at most 64 segments (the kernel's UDP_MAX_SEGMENTS) within
+ * one UDP datagram's length limit. */
+#define GSO_MAX_SEGMENTS 64
+#define GSO_MAX_BYTES    65000
+
+typedef struct
+{
+  char buffer[CMSG_SPACE (sizeof (guint16))];
+} __attribute__ ((aligned (__alignof__ (struct cmsghdr)))) GsoControl;
 
 struct _HormigaIceTransport
 {
@@ -37,10 +48,11 @@ struct _HormigaIceTransport
   GDestroyNotify         receive_destroy;
 
   GSocket               *direct;        /* the selected pair's UDP socket, unless relayed */
-  GSocketAddress        *direct_to;
+  struct sockaddr_storage direct_to;
+  socklen_t              direct_to_length;
+  gboolean               gso;           /* the kernel takes UDP_SEGMENT */
   guint8                *batch_data;    /* BATCH_MAX slots of BATCH_SLOT bytes */
-  GOutputMessage         batch[BATCH_MAX];
-  GOutputVector          batch_vectors[BATCH_MAX];
+  guint16                batch_lengths[BATCH_MAX];
   guint                  batch_len;
   GSource               *flush_source;
 };
@@ -143,27 +155,107 @@ on_component_state (NiceAgent *agent,
     }
 }
 
+/* The batch as sendmmsg() messages. With GSO, a run of equal-sized
+ * datagrams (the last may be shorter) is one message with UDP_SEGMENT: the
+ * kernel walks its UDP/IP path once for the run and cuts it late. */
+static guint
+build_messages (HormigaIceTransport *self,
+                struct mmsghdr       messages[BATCH_MAX],
+                struct iovec         vectors[BATCH_MAX],
+                GsoControl           controls[BATCH_MAX])
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->batch_len;)
+    {
+      guint16 size = self->batch_lengths[i];
+      guint end = i + 1;
+      struct msghdr *header = &messages[n].msg_hdr;
+
+      if (self->gso)
+        {
+          while (end < self->batch_len && end - i < GSO_MAX_SEGMENTS &&
+                 (end - i + 1) * (gsize) size <= GSO_MAX_BYTES &&
+                 self->batch_lengths[end] == size)
+            end++;
+          if (end < self->batch_len && end - i < GSO_MAX_SEGMENTS &&
+              (end - i + 1) * (gsize) size <= GSO_MAX_BYTES && self->batch_lengths[end] < size)
+            end++;
+        }
+      for (guint j = i; j < end; j++)
+        {
+          vectors[j].iov_base = self->batch_data + j * BATCH_SLOT;
+          vectors[j].iov_len = self->batch_lengths[j];
+        }
+      memset (&messages[n], 0, sizeof messages[n]);
+      header->msg_name = &self->direct_to;
+      header->msg_namelen = self->direct_to_length;
+      header->msg_iov = &vectors[i];
+      header->msg_iovlen = end - i;
+      if (end - i > 1)
+        {
+          struct cmsghdr *control;
+
+          memset (&controls[n], 0, sizeof controls[n]);
+          header->msg_control = controls[n].buffer;
+          header->msg_controllen = sizeof controls[n].buffer;
+          control = CMSG_FIRSTHDR (header);
+          control->cmsg_level = SOL_UDP;
+          control->cmsg_type = UDP_SEGMENT;
+          control->cmsg_len = CMSG_LEN (sizeof (guint16));
+          memcpy (CMSG_DATA (control), &size, sizeof size);
+        }
+      n++;
+      i = end;
+    }
+  return n;
+}
+
 static void
 flush (HormigaIceTransport *self)
 {
-  guint done = 0;
+  struct mmsghdr messages[BATCH_MAX];
+  struct iovec vectors[BATCH_MAX];
+  GsoControl controls[BATCH_MAX];
+  guint n, done = 0;
+  int fd;
 
   if (self->flush_source != NULL)
     {
       g_source_destroy (self->flush_source);
       g_clear_pointer (&self->flush_source, g_source_unref);
     }
+  if (self->batch_len == 0 || self->direct == NULL)
+    {
+      self->batch_len = 0;
+      return;
+    }
+
+  fd = g_socket_get_fd (self->direct);
+  n = build_messages (self, messages, vectors, controls);
   /* A full socket buffer drops the rest, as the network would; SCTP
    * retransmits. */
-  while (done < self->batch_len && self->direct != NULL)
+  while (done < n)
     {
-      g_autoptr(GError) error = NULL;
-      gint sent = g_socket_send_messages (self->direct, self->batch + done, self->batch_len - done,
-                                          0, NULL, &error);
+      int sent = sendmmsg (fd, messages + done, n - done, 0);
+
+      if (sent < 0 && errno == EINTR)
+        continue;
+      if (sent < 0 && self->gso && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT) &&
+          messages[done].msg_hdr.msg_controllen > 0)
+        {
+          /* No GSO here (an old kernel, or a device without checksum
+           * offload): send this batch and the next ones datagram by datagram. */
+          g_debug ("ice: UDP GSO refused (%s); sending datagrams one by one", g_strerror (errno));
+          self->gso = FALSE;
+          n = build_messages (self, messages, vectors, controls);
+          done = 0;
+          continue;
+        }
       if (sent <= 0)
         {
-          g_debug ("ice: %u datagrams dropped: %s", self->batch_len - done,
-                   error ? error->message : "nothing sent");
+          g_debug ("ice: %u datagram batches dropped: %s", n - done,
+                   sent < 0 ? g_strerror (errno) : "nothing sent");
           break;
         }
       done += (guint) sent;
@@ -186,7 +278,6 @@ clear_direct (HormigaIceTransport *self)
 {
   flush (self);
   g_clear_object (&self->direct);
-  g_clear_object (&self->direct_to);
 }
 
 /* Datagrams of a direct UDP pair skip libnice's one-send-per-datagram path:
@@ -197,7 +288,7 @@ use_direct (HormigaIceTransport *self,
             NiceCandidate       *local,
             NiceCandidate       *remote)
 {
-  struct sockaddr_storage address;
+  struct sockaddr_storage address = { 0 };
   int size = SOCKET_BUFFER_SIZE;
   int fd;
 
@@ -208,10 +299,9 @@ use_direct (HormigaIceTransport *self,
   if (self->direct == NULL)
     return;
   nice_address_copy_to_sockaddr (&remote->addr, (struct sockaddr *) &address);
-  self->direct_to = g_socket_address_new_from_native (&address,
-                                                      address.ss_family == AF_INET6
-                                                        ? sizeof (struct sockaddr_in6)
-                                                        : sizeof (struct sockaddr_in));
+  self->direct_to = address;
+  self->direct_to_length = address.ss_family == AF_INET6 ? sizeof (struct sockaddr_in6)
+                                                         : sizeof (struct sockaddr_in);
   fd = g_socket_get_fd (self->direct);
   if (setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0 ||
       setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0)
@@ -572,15 +662,8 @@ hormiga_ice_transport_send (HormigaIceTransport *self,
     return FALSE;
   if (self->direct != NULL && length <= BATCH_SLOT)
     {
-      guint8 *slot = self->batch_data + self->batch_len * BATCH_SLOT;
-      GOutputVector *vector = &self->batch_vectors[self->batch_len];
-
-      memcpy (slot, data, length);
-      vector->buffer = slot;
-      vector->size = length;
-      self->batch[self->batch_len] = (GOutputMessage) {
-        .address = self->direct_to, .vectors = vector, .num_vectors = 1,
-      };
+      memcpy (self->batch_data + self->batch_len * BATCH_SLOT, data, length);
+      self->batch_lengths[self->batch_len] = (guint16) length;
       if (++self->batch_len == BATCH_MAX)
         flush (self);
       else if (self->flush_source == NULL)
@@ -718,4 +801,5 @@ hormiga_ice_transport_init (HormigaIceTransport *self)
 {
   self->state = HORMIGA_ICE_STATE_NEW;
   self->cancellable = g_cancellable_new ();
+  self->gso = TRUE;
 }
