@@ -214,6 +214,10 @@ deliver_records (HormigaDtlsTransport *self)
         {
           if (self->receive != NULL)
             self->receive (buffer, (gsize) n, self->receive_data);
+          /* Usually one record per datagram: skip the read that would only
+           * say WANT_READ. */
+          if (BIO_ctrl_pending (self->read_bio) == 0 && !SSL_has_pending (self->ssl))
+            return;
           continue;
         }
 
