@@ -252,6 +252,21 @@ test_channels_both_ways (void)
       g_assert_true (g_array_index (peers[1].is_text, gboolean, 2 * i + 1));
     }
 
+  /* Text may hold NUL bytes (a browser's may). */
+  {
+    static const char with_nul[] = "nul\0in text";
+    Count one_more = { &peers[1], 2 * G_N_ELEMENTS (sizes) + 1 };
+    GBytes *got;
+
+    g_assert_true (hormiga_data_channel_send_text_len (early, with_nul, sizeof with_nul - 1, &error));
+    g_assert_no_error (error);
+    g_assert_true (hormiga_test_wait_until (has_messages, &one_more, 5000));
+    got = g_ptr_array_index (peers[1].messages, 2 * G_N_ELEMENTS (sizes));
+    g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), with_nul,
+                     sizeof with_nul - 1);
+    g_assert_true (g_array_index (peers[1].is_text, gboolean, 2 * G_N_ELEMENTS (sizes)));
+  }
+
   /* Above the peer's max-message-size: refused with a clear error. */
   {
     g_autofree guint8 *big = g_malloc0 (262145);

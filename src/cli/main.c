@@ -75,20 +75,10 @@ on_channel_echo (HormigaDataChannel *channel,
 
   printf ("channel-echo from=%s kind=%s bytes=%" G_GSIZE_FORMAT " sha256=%s\n",
           (const char *) user_data, is_text ? "text" : "binary", length, digest);
-  if (!is_text)
-    sent = hormiga_data_channel_send (channel, (const guint8 *) bytes, length, &error);
-  else if (length > 0 && memchr (bytes, '\0', length) != NULL)
-    {
-      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "a text message with a NUL byte cannot be echoed");
-      sent = FALSE;
-    }
+  if (is_text)
+    sent = hormiga_data_channel_send_text_len (channel, bytes, length, &error);
   else
-    {
-      g_autofree char *text = g_strndup (length > 0 ? bytes : "", length);
-
-      sent = hormiga_data_channel_send_text (channel, text, &error);
-    }
+    sent = hormiga_data_channel_send (channel, (const guint8 *) bytes, length, &error);
   if (!sent)
     printf ("error: echo: %s\n", error->message);
   fflush (stdout);

@@ -131,6 +131,18 @@ hormiga_data_channel_send_text (HormigaDataChannel  *self,
   return send_message (self, (const guint8 *) text, strlen (text), TRUE, error);
 }
 
+gboolean
+hormiga_data_channel_send_text_len (HormigaDataChannel  *self,
+                                    const char          *text,
+                                    gsize                length,
+                                    GError             **error)
+{
+  g_return_val_if_fail (HORMIGA_IS_DATA_CHANNEL (self), FALSE);
+  g_return_val_if_fail (text != NULL || length == 0, FALSE);
+
+  return send_message (self, (const guint8 *) text, length, TRUE, error);
+}
+
 void
 hormiga_data_channel_close (HormigaDataChannel *self)
 {

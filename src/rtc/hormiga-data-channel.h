@@ -47,6 +47,11 @@ gboolean                hormiga_data_channel_send        (HormigaDataChannel  *s
 gboolean                hormiga_data_channel_send_text   (HormigaDataChannel  *self,
                                                           const char          *text,
                                                           GError             **error);
+/* Text of @length bytes (it may hold NUL bytes, as a browser's may). */
+gboolean                hormiga_data_channel_send_text_len (HormigaDataChannel  *self,
+                                                            const char          *text,
+                                                            gsize                length,
+                                                            GError             **error);
 /* Resets the outgoing stream; ::close follows once the peer resets too. */
 void                    hormiga_data_channel_close       (HormigaDataChannel  *self);
 
