@@ -1,0 +1,98 @@
+/* hormiga-dht-message.h — the DHT RPCs on the wire
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One MessagePack map per DataChannel message, checked with explicit limits
+ * before it is read (docs/PROTOCOL.md, "DHT"):
+ *   {"v": 1, "t": TYPE, "id": uint32, …}
+ * Requests: ping, find-node {key}, get-value {key}, put-value {record},
+ * add-provider {record}, get-providers {key}. Responses echo the request's
+ * id: pong, nodes {nodes}, value {record?, nodes}, stored, providers
+ * {records, nodes}, error {code, text}. A request may carry "client": true
+ * (the sender is in client mode and must not enter routing tables).
+ * The sender is never named in the message: the connection it came on
+ * says who it is (identity binding).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "hormiga-dht-key.h"
+#include "hormiga-peer-id.h"
+
+G_BEGIN_DECLS
+
+#define HORMIGA_DHT_MESSAGE_MAX_SIZE   (64 * 1024)
+#define HORMIGA_DHT_MESSAGE_MAX_NODES  20   /* contacts in one response */
+#define HORMIGA_DHT_MESSAGE_MAX_RECORDS 20  /* provider records in one response */
+#define HORMIGA_DHT_MESSAGE_MAX_RECORD (HORMIGA_DHT_RECORD_MAX_SIZE)
+#define HORMIGA_DHT_MESSAGE_MAX_TEXT   256  /* error text */
+
+/* An encoded record (hormiga-dht-record.h) is at most this long. */
+#define HORMIGA_DHT_RECORD_MAX_SIZE    (20 * 1024)
+
+typedef enum {
+  HORMIGA_DHT_MESSAGE_PING,
+  HORMIGA_DHT_MESSAGE_PONG,
+  HORMIGA_DHT_MESSAGE_FIND_NODE,
+  HORMIGA_DHT_MESSAGE_NODES,
+  HORMIGA_DHT_MESSAGE_GET_VALUE,
+  HORMIGA_DHT_MESSAGE_VALUE,
+  HORMIGA_DHT_MESSAGE_PUT_VALUE,
+  HORMIGA_DHT_MESSAGE_ADD_PROVIDER,
+  HORMIGA_DHT_MESSAGE_STORED,
+  HORMIGA_DHT_MESSAGE_GET_PROVIDERS,
+  HORMIGA_DHT_MESSAGE_PROVIDERS,
+  HORMIGA_DHT_MESSAGE_ERROR,
+} HormigaDhtMessageType;
+
+/**
+ * HormigaDhtMessage:
+ * @type: what it is
+ * @id: the request's id; a response carries the id of its request
+ * @client: on requests, the sender is a client-mode node
+ * @key: find-node's target; get-value's and get-providers' key
+ * @nodes: (element-type HormigaPeerId): nodes, value, providers: closer
+ *   nodes, at most HORMIGA_DHT_MESSAGE_MAX_NODES; never NULL (may be empty)
+ * @record: put-value, add-provider: the encoded record; value: the record
+ *   found, or NULL
+ * @records: (element-type GBytes): providers: encoded provider records, at
+ *   most HORMIGA_DHT_MESSAGE_MAX_RECORDS; never NULL
+ * @code: error: a HormigaDhtError code
+ * @text: error: what went wrong, for people (≤ 256 bytes); NULL otherwise
+ *
+ * Plain data, owned by whoever holds it; free with hormiga_dht_message_free().
+ * Records are carried as bytes here: hormiga-dht-record.h decodes and
+ * verifies them.
+ */
+typedef struct
+{
+  HormigaDhtMessageType type;
+  guint32               id;
+  gboolean              client;
+  HormigaDhtKey         key;
+  GPtrArray            *nodes;
+  GBytes               *record;
+  GPtrArray            *records;
+  guint                 code;
+  char                 *text;
+} HormigaDhtMessage;
+
+/* An empty message of @type (nodes and records empty arrays). */
+HormigaDhtMessage *hormiga_dht_message_new    (HormigaDhtMessageType     type,
+                                               guint32                   id);
+void               hormiga_dht_message_free   (HormigaDhtMessage        *message);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HormigaDhtMessage, hormiga_dht_message_free)
+
+/* TRUE for the six request types. */
+gboolean           hormiga_dht_message_is_request (HormigaDhtMessageType type);
+const char        *hormiga_dht_message_type_to_string (HormigaDhtMessageType type);
+
+/* Fields beyond the limits are a programmer error. */
+GBytes            *hormiga_dht_message_encode (const HormigaDhtMessage  *message);
+/* NULL and HORMIGA_DHT_ERROR (MALFORMED, UNKNOWN_TYPE, TOO_LARGE) with a
+ * message that says which field is wrong. */
+HormigaDhtMessage *hormiga_dht_message_decode (GBytes                   *bytes,
+                                               GError                  **error);
+
+G_END_DECLS

@@ -1,0 +1,5 @@
+/* hormiga-dht-store.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "hormiga-dht-store.h"
