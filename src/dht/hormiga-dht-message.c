@@ -438,11 +438,12 @@ get_record (const msgpack_object  *object,
             const char            *field,
             GError               **error)
 {
-  static const char expected[] =
-    "an encoded record, a bin of 1 to " G_STRINGIFY (HORMIGA_DHT_RECORD_MAX_SIZE) " bytes";
-
   if (object->type != MSGPACK_OBJECT_BIN || object->via.bin.size == 0)
     {
+      g_autofree char *expected =
+        g_strdup_printf ("an encoded record, a bin of 1 to %u bytes",
+                         (guint) HORMIGA_DHT_MESSAGE_MAX_RECORD);
+
       set_wrong (error, HORMIGA_DHT_ERROR_MALFORMED, type, field, expected, object);
       return NULL;
     }
