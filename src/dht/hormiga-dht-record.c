@@ -619,15 +619,15 @@ check_layout (const msgpack_object  *root,
           g_autofree char *quoted = quote_text (key->via.str.ptr, key->via.str.size);
 
           g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
-                       "DHT record: field %s does not belong to a %s record; its fields are %s",
+                       "DHT record: field %s does not belong to %s records; their fields are %s",
                        quoted, kinds[kind].name, kinds[kind].field_list);
           return FALSE;
         }
       if (f <= last)
         {
           g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
-                       "DHT record: field \"%s\" is repeated or out of order; a %s record's "
-                       "fields come once each, in the order %s",
+                       "DHT record: field \"%s\" is repeated or out of order; the fields of %s "
+                       "records come once each, in the order %s",
                        field_names[f], kinds[kind].name, kinds[kind].field_list);
           return FALSE;
         }
@@ -639,7 +639,7 @@ check_layout (const msgpack_object  *root,
     if ((kinds[kind].fields & (1u << f)) != 0 && fields[f] == NULL)
       {
         g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
-                     "DHT record: a %s record needs a \"%s\" field; its fields are %s",
+                     "DHT record: %s records need a \"%s\" field; their fields are %s",
                      kinds[kind].name, field_names[f], kinds[kind].field_list);
         return FALSE;
       }
@@ -660,7 +660,7 @@ read_addresses (const msgpack_object  *object,
   if (object->via.array.size > HORMIGA_DHT_RECORD_MAX_ADDRESSES)
     {
       g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_TOO_LARGE,
-                   "DHT record: a peer record carries at most %d addresses; this one has %u",
+                   "DHT record: peer records carry at most %d addresses; this one has %u",
                    HORMIGA_DHT_RECORD_MAX_ADDRESSES, object->via.array.size);
       return FALSE;
     }
@@ -853,7 +853,8 @@ hormiga_dht_record_decode (GBytes   *encoded,
 
       g_set_error (error, HORMIGA_DHT_ERROR,
                    too_large ? HORMIGA_DHT_ERROR_TOO_LARGE : HORMIGA_DHT_ERROR_MALFORMED,
-                   "DHT record: %s", local_error->message);
+                   "DHT record: %s: %s",
+                   too_large ? "above a record limit" : "does not decode", local_error->message);
       return NULL;
     }
 
