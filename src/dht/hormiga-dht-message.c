@@ -507,8 +507,8 @@ get_nodes (const msgpack_object  *object,
                        i, article (type), type, HORMIGA_PEER_ID_LENGTH, description);
           return FALSE;
         }
-      peer = hormiga_peer_id_new_from_bytes ((const guint8 *) element->via.bin.ptr,
-                                             element->via.bin.size, &local_error);
+      peer = hormiga_peer_id_new_contact_from_bytes ((const guint8 *) element->via.bin.ptr,
+                                                     element->via.bin.size, &local_error);
       if (peer == NULL)
         {
           g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,

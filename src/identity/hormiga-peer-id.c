@@ -42,7 +42,8 @@ peer_id_new (const guint8 public_key[32])
   memcpy (self->bytes, ed25519_header, KEY_OFFSET);
   memcpy (self->bytes + KEY_OFFSET, public_key, 32);
   crypto_hash_sha256 (self->dht_key, self->bytes, sizeof self->bytes);
-  self->text = hormiga_base58_encode (self->bytes, sizeof self->bytes);
+  /* The text is made when first asked for: most PeerIDs a DHT node decodes
+   * are only compared and measured. */
   return self;
 }
 
@@ -54,13 +55,12 @@ hormiga_peer_id_new_from_public_key (const guint8 public_key[32])
   return peer_id_new (public_key);
 }
 
-HormigaPeerId *
-hormiga_peer_id_new_from_bytes (const guint8  *data,
-                                gsize          length,
-                                GError       **error)
+static HormigaPeerId *
+new_from_bytes (const guint8  *data,
+                gsize          length,
+                gboolean       check_point,
+                GError       **error)
 {
-  g_return_val_if_fail (data != NULL || length == 0, NULL);
-
   if (length == 34 && data[0] == 0x12 && data[1] == 0x20)
     {
       /* Keys longer than 42 bytes are hashed: RSA and ECDSA ("Qm…"). */
@@ -92,7 +92,8 @@ hormiga_peer_id_new_from_bytes (const guint8  *data,
       return NULL;
     }
 
-  if (sodium_init () < 0 || !crypto_core_ed25519_is_valid_point (data + KEY_OFFSET))
+  if (check_point &&
+      (sodium_init () < 0 || !crypto_core_ed25519_is_valid_point (data + KEY_OFFSET)))
     {
       g_set_error_literal (error, HORMIGA_IDENTITY_ERROR, HORMIGA_IDENTITY_ERROR_INVALID_KEY,
                            "the PeerID's public key is not a valid Ed25519 point");
@@ -100,6 +101,26 @@ hormiga_peer_id_new_from_bytes (const guint8  *data,
     }
 
   return peer_id_new (data + KEY_OFFSET);
+}
+
+HormigaPeerId *
+hormiga_peer_id_new_from_bytes (const guint8  *data,
+                                gsize          length,
+                                GError       **error)
+{
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  return new_from_bytes (data, length, TRUE, error);
+}
+
+HormigaPeerId *
+hormiga_peer_id_new_contact_from_bytes (const guint8  *data,
+                                        gsize          length,
+                                        GError       **error)
+{
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  return new_from_bytes (data, length, FALSE, error);
 }
 
 /* @text (at most MAX_TEXT bytes) in quotes for an error message, or a
@@ -198,9 +219,22 @@ hormiga_peer_id_unref (HormigaPeerId *self)
 const char *
 hormiga_peer_id_to_string (const HormigaPeerId *self)
 {
+  char *text;
+
   g_return_val_if_fail (self != NULL, NULL);
 
-  return self->text;
+  text = g_atomic_pointer_get (&((HormigaPeerId *) self)->text);
+  if (text == NULL)
+    {
+      /* Several threads may race here; one copy wins, the others go. */
+      text = hormiga_base58_encode (self->bytes, sizeof self->bytes);
+      if (!g_atomic_pointer_compare_and_exchange (&((HormigaPeerId *) self)->text, NULL, text))
+        {
+          g_free (text);
+          text = g_atomic_pointer_get (&((HormigaPeerId *) self)->text);
+        }
+    }
+  return text;
 }
 
 const guint8 *

@@ -24,6 +24,12 @@ HormigaPeerId  *hormiga_peer_id_new_from_bytes  (const guint8  *data,
                                                  gsize          length,
                                                  GError       **error);
 /* Parses the base58btc text form. */
+/* As new_from_bytes(), without checking that the key is a valid Ed25519
+ * point (the costly part): for contacts a DHT response names, which are
+ * only measured by distance until a connection makes them prove the key. */
+HormigaPeerId  *hormiga_peer_id_new_contact_from_bytes (const guint8  *data,
+                                                        gsize          length,
+                                                        GError       **error);
 HormigaPeerId  *hormiga_peer_id_parse           (const char    *text,
                                                  GError       **error);
 
