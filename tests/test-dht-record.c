@@ -390,6 +390,47 @@ test_layout_and_signed_bytes (void)
                                           message->len, data + size - 64));
 }
 
+/* The immutable example of docs/PROTOCOL.md, byte for byte. */
+static void
+test_immutable_golden (void)
+{
+  static const guint8 expected[] = {
+    0x85, 0xa1, 0x76, 0x01, 0xa4, 0x6b, 0x69, 0x6e, 0x64,
+    0xa9, 0x69, 0x6d, 0x6d, 0x75, 0x74, 0x61, 0x62, 0x6c, 0x65,
+    0xa3, 0x6b, 0x65, 0x79, 0xc4, 0x20,
+    0xb2, 0x21, 0xd9, 0xdb, 0xb0, 0x83, 0xa7, 0xf3, 0x34, 0x28, 0xd7, 0xc2, 0xa3, 0xc3, 0x19, 0x8a,
+    0xe9, 0x25, 0x61, 0x4d, 0x70, 0x21, 0x0e, 0x28, 0x71, 0x6c, 0xca, 0xa7, 0xcd, 0x4d, 0xdb, 0x79,
+    0xa7, 0x65, 0x78, 0x70, 0x69, 0x72, 0x65, 0x73, 0xce, 0x69, 0x55, 0xc7, 0x10,
+    0xa5, 0x76, 0x61, 0x6c, 0x75, 0x65, 0xc4, 0x04, 0x68, 0x6f, 0x6c, 0x61,
+  };
+  g_autoptr(GBytes) value = g_bytes_new_static ("hola", 4);
+  g_autoptr(HormigaDhtRecord) record = hormiga_dht_record_new_immutable (value, EXPIRES);
+
+  g_assert_cmpuint (EXPIRES, ==, 1767229200);
+  g_assert_cmpmem (g_bytes_get_data (record->encoded, NULL), g_bytes_get_size (record->encoded),
+                   expected, sizeof expected);
+}
+
+/* The largest record the limits allow fits HORMIGA_DHT_RECORD_MAX_SIZE
+ * with room to spare (docs/PROTOCOL.md gives its size). */
+static void
+test_largest (void)
+{
+  g_autoptr(HormigaIdentity) alice = identity_of (0x11);
+  g_autofree char *name = g_strnfill (HORMIGA_DHT_RECORD_MAX_NAME, 'n');
+  g_autoptr(GBytes) value = bytes_of (0xff, HORMIGA_DHT_RECORD_MAX_VALUE);
+  g_autoptr(HormigaDhtRecord) record =
+    hormiga_dht_record_new_mutable (alice, name, G_MAXUINT64, G_MAXUINT64, value);
+  g_autoptr(HormigaDhtRecord) decoded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (g_bytes_get_size (record->encoded), ==, 16852);
+  g_assert_cmpuint (g_bytes_get_size (record->encoded), <, HORMIGA_DHT_RECORD_MAX_SIZE);
+  decoded = hormiga_dht_record_decode (record->encoded, G_MAXUINT64 - 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (decoded->name, ==, name);
+}
+
 static void
 test_boxed (void)
 {
@@ -864,6 +905,8 @@ main (int argc, char **argv)
   g_test_add_func ("/hormiga/dht-record/immutable-round-trip", test_immutable_round_trip);
   g_test_add_func ("/hormiga/dht-record/provider-round-trip", test_provider_round_trip);
   g_test_add_func ("/hormiga/dht-record/layout-and-signed-bytes", test_layout_and_signed_bytes);
+  g_test_add_func ("/hormiga/dht-record/immutable-golden", test_immutable_golden);
+  g_test_add_func ("/hormiga/dht-record/largest", test_largest);
   g_test_add_func ("/hormiga/dht-record/boxed", test_boxed);
   g_test_add_func ("/hormiga/dht-record/forged-signature", test_forged_signature);
   g_test_add_func ("/hormiga/dht-record/signed-by-another", test_signed_by_another);
