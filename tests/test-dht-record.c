@@ -689,6 +689,8 @@ test_expiry (void)
     hormiga_dht_record_new_peer (alice, 1, NOW + HORMIGA_DHT_RECORD_MAX_TTL_S, NULL);
   g_autoptr(HormigaDhtRecord) ok = decode_ok (farthest->encoded);
 
+  /* Exactly 48 h ahead is still within the limit. */
+  g_assert_cmpuint (ok->expires, ==, NOW + HORMIGA_DHT_RECORD_MAX_TTL_S);
   assert_refused (at_now->encoded, HORMIGA_DHT_ERROR_EXPIRED, "expired at 1767225600, 0 s before");
   assert_refused (past->encoded, HORMIGA_DHT_ERROR_EXPIRED, "10 s before now");
   assert_refused (too_far->encoded, HORMIGA_DHT_ERROR_EXPIRED, "172801 s from now");
