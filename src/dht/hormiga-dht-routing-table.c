@@ -340,22 +340,54 @@ hormiga_dht_routing_table_list (HormigaDhtRoutingTable *table)
   return all;
 }
 
+/* Appends the contacts of buckets [@first, @last] to @out, sorted. */
+static void
+add_sorted (HormigaDhtRoutingTable *table,
+            guint                   first,
+            guint                   last,
+            const HormigaDhtKey    *target,
+            GPtrArray              *out)
+{
+  g_autoptr(GPtrArray) group = g_ptr_array_new ();
+
+  for (guint i = first; i <= last && i < HORMIGA_DHT_KEY_BITS; i++)
+    if (table->buckets[i].contacts != NULL)
+      for (guint j = 0; j < table->buckets[i].contacts->len; j++)
+        g_ptr_array_add (group, g_ptr_array_index (table->buckets[i].contacts, j));
+  g_ptr_array_sort_with_data (group, compare_for_target, (gpointer) target);
+  for (guint i = 0; i < group->len; i++)
+    g_ptr_array_add (out, hormiga_peer_id_ref (((HormigaDhtContact *) g_ptr_array_index (group, i))->peer));
+}
+
+/* With c the prefix @target shares with us, a contact's distance to the
+ * target first differs at bit c if it is in a bucket deeper than c, at a
+ * bit after c if it is in bucket c, and at bit i if it is in a shallower
+ * bucket i. So: bucket c, then every deeper bucket together, then the
+ * shallower ones from c − 1 up — each group sorted, no more than needed. */
 GPtrArray *
 hormiga_dht_routing_table_closest (HormigaDhtRoutingTable *table,
                                    const HormigaDhtKey    *target,
                                    guint                   n)
 {
-  g_autoptr(GPtrArray) all = NULL;
   GPtrArray *closest;
+  guint c;
 
   g_return_val_if_fail (table != NULL && target != NULL, NULL);
 
-  all = hormiga_dht_routing_table_list (table);
-  g_ptr_array_sort_with_data (all, compare_for_target, (gpointer) target);
-  closest = g_ptr_array_new_full (MIN (n, all->len), (GDestroyNotify) hormiga_peer_id_unref);
-  for (guint i = 0; i < all->len && i < n; i++)
-    g_ptr_array_add (closest,
-                     hormiga_peer_id_ref (((HormigaDhtContact *) g_ptr_array_index (all, i))->peer));
+  closest = g_ptr_array_new_full (n, (GDestroyNotify) hormiga_peer_id_unref);
+  c = hormiga_dht_key_common_prefix (&table->self, target);
+  if (c < HORMIGA_DHT_KEY_BITS)
+    {
+      add_sorted (table, c, c, target, closest);
+      if (closest->len < n)
+        add_sorted (table, c + 1, HORMIGA_DHT_KEY_BITS - 1, target, closest);
+    }
+  else
+    add_sorted (table, 0, HORMIGA_DHT_KEY_BITS - 1, target, closest);
+  for (guint i = MIN (c, HORMIGA_DHT_KEY_BITS); i-- > 0 && closest->len < n;)
+    add_sorted (table, i, i, target, closest);
+  if (closest->len > n)
+    g_ptr_array_set_size (closest, n);
   return closest;
 }
 
