@@ -305,10 +305,21 @@ start_stores (Operation *op)
   g_autoptr(GError) error = NULL;
 
   op->storing = TRUE;
-  /* A server-mode node keeps what it puts, too. */
-  if (!dht->config.client_mode &&
-      hormiga_dht_store_put (dht->store, op->record, NULL, now_s (dht), &error))
-    op->stored++;
+  /* A server-mode node that is itself among the k closest keeps it too. */
+  if (!dht->config.client_mode)
+    {
+      gboolean among = closest->len < dht->config.k;
+
+      if (!among)
+        {
+          HormigaDhtKey last;
+
+          hormiga_dht_key_from_peer_id (&last, g_ptr_array_index (closest, closest->len - 1));
+          among = hormiga_dht_key_compare_distance (&op->record->key, &dht->self_key, &last) < 0;
+        }
+      if (among && hormiga_dht_store_put (dht->store, op->record, NULL, now_s (dht), &error))
+        op->stored++;
+    }
   for (guint i = 0; i < closest->len; i++)
     {
       g_autoptr(HormigaDhtMessage) message =

@@ -237,6 +237,13 @@ hormiga_sim_network_free (HormigaSimNetwork *network)
 HormigaSimNode *
 hormiga_sim_network_add_node (HormigaSimNetwork *network)
 {
+  return hormiga_sim_network_add_node_with_config (network, &network->dht_config);
+}
+
+HormigaSimNode *
+hormiga_sim_network_add_node_with_config (HormigaSimNetwork      *network,
+                                          const HormigaDhtConfig *config)
+{
   static const HormigaDhtIo io = { on_send, on_now, on_random };
   HormigaSimNode *node = g_new0 (HormigaSimNode, 1);
   guint8 seed[32];
@@ -248,7 +255,7 @@ hormiga_sim_network_add_node (HormigaSimNetwork *network)
   node->network = network;
   node->index = network->nodes->len;
   node->alive = TRUE;
-  node->dht = hormiga_dht_new (identity, &network->dht_config, &io, node);
+  node->dht = hormiga_dht_new (identity, config, &io, node);
   g_ptr_array_add (network->nodes, node);
   g_hash_table_insert (network->by_peer, (gpointer) hormiga_dht_get_peer_id (node->dht), node);
   schedule_tick (node, network->dht_config.request_timeout_ms);

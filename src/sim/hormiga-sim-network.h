@@ -32,6 +32,9 @@ void               hormiga_sim_network_free       (HormigaSimNetwork *network);
 
 /* A new live node (its identity made from the network's seeded randomness). */
 HormigaSimNode    *hormiga_sim_network_add_node   (HormigaSimNetwork *network);
+/* The same with its own configuration (a client-mode node, say). */
+HormigaSimNode    *hormiga_sim_network_add_node_with_config (HormigaSimNetwork      *network,
+                                                             const HormigaDhtConfig *config);
 /* The node leaves without a word: messages to it vanish. */
 void               hormiga_sim_network_kill       (HormigaSimNetwork *network,
                                                    HormigaSimNode    *node);
