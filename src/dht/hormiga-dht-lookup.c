@@ -10,6 +10,7 @@
 typedef enum {
   CANDIDATE_NEW,
   CANDIDATE_IN_FLIGHT,
+  CANDIDATE_STALLED,     /* asked, slow: no longer counted in α, still heard */
   CANDIDATE_RESPONDED,
   CANDIDATE_FAILED,
 } CandidateState;
@@ -151,7 +152,7 @@ hormiga_dht_lookup_next (HormigaDhtLookup *lookup)
     {
       Candidate *candidate = g_ptr_array_index (lookup->candidates, i);
 
-      if (candidate->state == CANDIDATE_FAILED)
+      if (candidate->state == CANDIDATE_FAILED || candidate->state == CANDIDATE_STALLED)
         continue;
       usable++;
       if (candidate->state == CANDIDATE_NEW)
@@ -176,10 +177,12 @@ hormiga_dht_lookup_responded (HormigaDhtLookup    *lookup,
   g_return_if_fail (lookup != NULL && peer != NULL);
 
   candidate = find (lookup, peer);
-  if (candidate == NULL || candidate->state != CANDIDATE_IN_FLIGHT)
+  if (candidate == NULL ||
+      (candidate->state != CANDIDATE_IN_FLIGHT && candidate->state != CANDIDATE_STALLED))
     return;
+  if (candidate->state == CANDIDATE_IN_FLIGHT)
+    lookup->in_flight--;
   candidate->state = CANDIDATE_RESPONDED;
-  lookup->in_flight--;
   hormiga_dht_lookup_add (lookup, closer, peer, exclude);
 }
 
@@ -192,9 +195,26 @@ hormiga_dht_lookup_failed (HormigaDhtLookup    *lookup,
   g_return_if_fail (lookup != NULL && peer != NULL);
 
   candidate = find (lookup, peer);
+  if (candidate == NULL ||
+      (candidate->state != CANDIDATE_IN_FLIGHT && candidate->state != CANDIDATE_STALLED))
+    return;
+  if (candidate->state == CANDIDATE_IN_FLIGHT)
+    lookup->in_flight--;
+  candidate->state = CANDIDATE_FAILED;
+}
+
+void
+hormiga_dht_lookup_stalled (HormigaDhtLookup    *lookup,
+                            const HormigaPeerId *peer)
+{
+  Candidate *candidate;
+
+  g_return_if_fail (lookup != NULL && peer != NULL);
+
+  candidate = find (lookup, peer);
   if (candidate == NULL || candidate->state != CANDIDATE_IN_FLIGHT)
     return;
-  candidate->state = CANDIDATE_FAILED;
+  candidate->state = CANDIDATE_STALLED;
   lookup->in_flight--;
 }
 
@@ -209,7 +229,7 @@ hormiga_dht_lookup_is_done (HormigaDhtLookup *lookup)
     {
       Candidate *candidate = g_ptr_array_index (lookup->candidates, i);
 
-      if (candidate->state == CANDIDATE_FAILED)
+      if (candidate->state == CANDIDATE_FAILED || candidate->state == CANDIDATE_STALLED)
         continue;
       usable++;
       if (candidate->state != CANDIDATE_RESPONDED)

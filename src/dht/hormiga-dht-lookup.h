@@ -4,8 +4,9 @@
  *
  * Sans-I/O: the caller asks next() for peers to query (at most α in
  * flight), reports each answer with responded() or each silence with
- * failed(), and stops when is_done(): the k closest candidates not known
- * to have failed have all answered. Candidates remember how many steps
+ * failed() (or, for a slow one, stalled() first), and stops when
+ * is_done(): the k closest candidates not known to have failed or stalled
+ * have all answered. Candidates remember how many steps
  * away from the caller they were learnt (the caller's own contacts are at
  * 1), which gives the lookup's hop count.
  */
@@ -43,6 +44,10 @@ void              hormiga_dht_lookup_responded  (HormigaDhtLookup     *lookup,
                                                  GPtrArray            *closer,
                                                  const HormigaPeerId  *exclude);
 void              hormiga_dht_lookup_failed     (HormigaDhtLookup     *lookup,
+                                                 const HormigaPeerId  *peer);
+/* @peer is slow: it stops counting in α and in the termination rule (as
+ * if failed), but an answer that comes later is still taken. */
+void              hormiga_dht_lookup_stalled    (HormigaDhtLookup     *lookup,
                                                  const HormigaPeerId  *peer);
 gboolean          hormiga_dht_lookup_is_done    (HormigaDhtLookup     *lookup);
 /* The up to k closest peers that answered, closest first (transfer full). */

@@ -53,6 +53,7 @@ typedef struct
   RequestKind    kind;
   HormigaPeerId *peer;
   gint64         deadline;
+  gint64         stall_at;  /* lookup steps: when to stop waiting on it for α */
   Operation     *op;       /* NULL for pings */
 } Request;
 
@@ -80,6 +81,7 @@ struct _HormigaDht
   guint64                 peer_seq;
   gint64                  next_refresh;
   gint64                  next_expire;
+  gint64                  next_deadline;  /* no later than the earliest request deadline */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -149,6 +151,8 @@ send_request (HormigaDht          *dht,
   request->kind = kind;
   request->peer = hormiga_peer_id_ref ((HormigaPeerId *) peer);
   request->deadline = now_ms (dht) + dht->config.request_timeout_ms;
+  request->stall_at = kind == REQUEST_LOOKUP ? now_ms (dht) + dht->config.request_stall_ms
+                                             : G_MAXINT64;
   request->op = op;
   if (op != NULL)
     {
@@ -157,6 +161,7 @@ send_request (HormigaDht          *dht,
     }
   message->client = dht->config.client_mode;
   g_hash_table_insert (dht->requests, GUINT_TO_POINTER (request->id), request);
+  dht->next_deadline = MIN (dht->next_deadline, MIN (request->deadline, request->stall_at));
   send_message (dht, peer, message);
 }
 
@@ -676,6 +681,7 @@ hormiga_dht_tick (HormigaDht *dht)
 {
   gint64 now, next;
   g_autoptr(GPtrArray) expired = g_ptr_array_new ();
+  g_autoptr(GPtrArray) stalled = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer value;
 
@@ -693,10 +699,24 @@ hormiga_dht_tick (HormigaDht *dht)
         {
           g_ptr_array_add (expired, request);
           g_hash_table_iter_steal (&iter);
+          continue;
+        }
+      next = MIN (next, request->deadline);
+      if (request->stall_at <= now)
+        {
+          /* Slow: the lookup goes on without it, and still hears it. */
+          request->stall_at = G_MAXINT64;
+          if (!request->op->finished)
+            {
+              hormiga_dht_lookup_stalled (request->op->lookup, request->peer);
+              g_ptr_array_add (stalled, request->op);
+            }
         }
       else
-        next = MIN (next, request->deadline);
+        next = MIN (next, request->stall_at);
     }
+  for (guint i = 0; i < stalled->len; i++)
+    pump (g_ptr_array_index (stalled, i));
   for (guint i = 0; i < expired->len; i++)
     {
       request_done (dht, g_ptr_array_index (expired, i), NULL);
@@ -757,7 +777,17 @@ hormiga_dht_tick (HormigaDht *dht)
       hormiga_dht_store_expire (dht->store, now_s (dht));
       dht->next_expire = now + 60000;
     }
+  next = MIN (next, dht->next_expire);
+  dht->next_deadline = next;
   return MAX (next - now, 1);
+}
+
+gint64
+hormiga_dht_get_next_deadline (HormigaDht *dht)
+{
+  g_return_val_if_fail (dht != NULL, G_MAXINT64);
+
+  return dht->next_deadline;
 }
 
 static void
@@ -970,6 +1000,7 @@ hormiga_dht_new (HormigaIdentity        *identity,
   dht->peer_seq = (guint64) now_ms (dht);
   dht->next_refresh = now_ms (dht) + dht->config.refresh_interval_ms;
   dht->next_expire = now_ms (dht) + 60000;
+  dht->next_deadline = MIN (dht->next_refresh, dht->next_expire);
   return dht;
 }
 

@@ -49,6 +49,7 @@ typedef struct
   guint    k;                      /* bucket size and replication, 20 */
   guint    alpha;                  /* requests in flight per lookup, 3 */
   guint    request_timeout_ms;     /* 5,000 */
+  guint    request_stall_ms;       /* a lookup stops waiting on a slow peer, 1,000 */
   guint    max_failures;           /* unanswered requests before a contact goes, 2 */
   gboolean client_mode;            /* ask, but stay out of others' tables */
   guint    refresh_interval_ms;    /* a bucket untouched this long is refreshed, 10 min */
@@ -60,7 +61,7 @@ typedef struct
   gsize    store_max_bytes_per_peer; /* 1 MiB */
 } HormigaDhtConfig;
 
-#define HORMIGA_DHT_CONFIG_INIT { 20, 3, 5000, 2, FALSE, 600000, 86400, 3600000, 2, 3, \
+#define HORMIGA_DHT_CONFIG_INIT { 20, 3, 5000, 1000, 2, FALSE, 600000, 86400, 3600000, 2, 3, \
                                   HORMIGA_DHT_STORE_DEFAULT_MAX_BYTES,                 \
                                   HORMIGA_DHT_STORE_DEFAULT_MAX_BYTES_PER_PEER }
 
@@ -121,6 +122,11 @@ void               hormiga_dht_peer_lost        (HormigaDht              *dht,
 /* Timeouts, refreshes, republishing, expiry. Returns the ms until it wants
  * to run again. */
 gint64             hormiga_dht_tick             (HormigaDht              *dht);
+
+/* When (ms since the epoch) tick() wants to run at the latest: a driver
+ * that scheduled tick() earlier checks this after calling anything else
+ * (a request sent since has its own deadline). */
+gint64             hormiga_dht_get_next_deadline (HormigaDht             *dht);
 
 /* Self-lookup to fill the buckets, then (server mode) our peer record. */
 void               hormiga_dht_bootstrap        (HormigaDht              *dht,

@@ -32,6 +32,7 @@ struct _HormigaSimNode
   gboolean           alive;
   guint64            tick_generation;  /* the tick event that counts */
   gint64             next_tick;
+  gboolean           dirty;            /* sent something: check its tick */
 };
 
 struct _HormigaSimNetwork
@@ -138,6 +139,20 @@ link_latency (HormigaSimNetwork *network,
   return network->config.min_latency_ms + (span > 0 ? h % (span + 1) : 0);
 }
 
+static void schedule_tick (HormigaSimNode *node,
+                           gint64          delay);
+
+/* A request sent since the node's tick was scheduled may time out before
+ * it: bring the tick forward. */
+static void
+check_tick (HormigaSimNode *node)
+{
+  gint64 deadline = hormiga_dht_get_next_deadline (node->dht) - EPOCH_MS;
+
+  if (node->alive && deadline < node->next_tick)
+    schedule_tick (node, deadline - node->network->now);
+}
+
 static void
 on_send (const HormigaPeerId *to,
          GBytes              *message,
@@ -149,6 +164,7 @@ on_send (const HormigaPeerId *to,
   Event *event;
 
   network->messages++;
+  from->dirty = TRUE;
   if (target == NULL || !target->alive)
     return;
   if (network->config.loss > 0 && g_rand_double (network->rand) < network->config.loss)
@@ -288,6 +304,18 @@ hormiga_sim_network_run (HormigaSimNetwork *network,
                          gboolean         (*done) (gpointer data),
                          gpointer           data)
 {
+  /* Operations started from outside since the last run. */
+  for (guint i = 0; i < network->nodes->len; i++)
+    {
+      HormigaSimNode *node = g_ptr_array_index (network->nodes, i);
+
+      if (node->dirty)
+        {
+          node->dirty = FALSE;
+          check_tick (node);
+        }
+    }
+
   while (network->heap->len > 0 && (done == NULL || !done (data)))
     {
       Event *event = network->heap->pdata[0];
@@ -303,6 +331,11 @@ hormiga_sim_network_run (HormigaSimNetwork *network,
                                  event->bytes);
           else if (event->tick_generation == event->to->tick_generation)
             schedule_tick (event->to, hormiga_dht_tick (event->to->dht));
+          if (event->to->dirty)
+            {
+              event->to->dirty = FALSE;
+              check_tick (event->to);
+            }
         }
       event_free (event);
     }

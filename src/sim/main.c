@@ -25,13 +25,23 @@ typedef struct
   GArray            *hops;         /* guint */
   GArray            *messages;     /* guint */
   GArray            *durations;    /* gint64 */
+  GPtrArray         *lookups;      /* Lookup, all started */
 } Sim;
 
 typedef struct
 {
-  Sim           *sim;
-  HormigaPeerId *target;
+  Sim            *sim;
+  HormigaPeerId  *target;
+  HormigaSimNode *origin;
+  gboolean        done;
 } Lookup;
+
+static void
+lookup_free (Lookup *lookup)
+{
+  hormiga_peer_id_unref (lookup->target);
+  g_free (lookup);
+}
 
 static HormigaSimNode *
 random_live (Sim *sim)
@@ -99,8 +109,7 @@ on_found (HormigaDht                  *dht,
   g_array_append_val (sim->messages, stats->messages);
   g_array_append_val (sim->durations, stats->duration_ms);
   sim->pending--;
-  hormiga_peer_id_unref (lookup->target);
-  g_free (lookup);
+  lookup->done = TRUE;
 }
 
 static void
@@ -115,6 +124,8 @@ start_lookup (Sim *sim)
     to = random_live (sim);
   while (to == from);
   lookup->sim = sim;
+  lookup->origin = from;
+  g_ptr_array_add (sim->lookups, lookup);
   lookup->target = hormiga_peer_id_ref ((HormigaPeerId *) hormiga_dht_get_peer_id (hormiga_sim_node_get_dht (to)));
   hormiga_dht_key_from_peer_id (&target, lookup->target);
   sim->pending++;
@@ -251,6 +262,7 @@ main (int    argc,
   sim.hops = g_array_new (FALSE, FALSE, sizeof (guint));
   sim.messages = g_array_new (FALSE, FALSE, sizeof (guint));
   sim.durations = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sim.lookups = g_ptr_array_new_with_free_func ((GDestroyNotify) lookup_free);
 
   /* Joins, 20 per simulated second, then a minute to settle. */
   for (int i = 0; i < n_nodes; i++)
@@ -317,8 +329,25 @@ main (int    argc,
   g_array_sort (sim.messages, compare_uint);
   g_array_sort (sim.durations, compare_int64);
   {
-    guint total = sim.succeeded + sim.failed;
+    guint abandoned = 0, unfinished = 0;
+    guint total;
     guint64 sum = 0;
+
+    /* A lookup whose node left before it ended is nobody's loss; one whose
+     * node is still there and never heard back is a failure. */
+    for (guint i = 0; i < sim.lookups->len; i++)
+      {
+        Lookup *lookup = g_ptr_array_index (sim.lookups, i);
+
+        if (lookup->done)
+          continue;
+        if (hormiga_sim_node_is_alive (lookup->origin))
+          unfinished++;
+        else
+          abandoned++;
+      }
+    sim.failed += unfinished;
+    total = sim.succeeded + sim.failed;
 
     for (guint i = 0; i < sim.messages->len; i++)
       sum += g_array_index (sim.messages, guint, i);
@@ -326,7 +355,7 @@ main (int    argc,
             "\"loss\":%.3f,\"lookups\":%u,\"success_rate\":%.4f,\"hops_p50\":%u,\"hops_p95\":%u,"
             "\"msgs_per_lookup\":%.1f,\"lookup_ms_p50\":%" G_GINT64_FORMAT ",\"lookup_ms_p95\":%" G_GINT64_FORMAT ","
             "\"values\":%u,\"records_lost\":%u,\"messages\":%" G_GUINT64_FORMAT ",\"rss_mb\":%.1f,\"wall_s\":%.1f,"
-            "\"unfinished\":%u}\n",
+            "\"unfinished\":%u,\"abandoned\":%u}\n",
             n_nodes, k, alpha, churn_per_hour, hours, loss, total,
             total ? (double) sim.succeeded / total : 0.0,
             percentile_uint (sim.hops, 0.5), percentile_uint (sim.hops, 0.95),
@@ -334,12 +363,13 @@ main (int    argc,
             percentile_int64 (sim.durations, 0.5), percentile_int64 (sim.durations, 0.95),
             value_keys->len, values.lost,
             hormiga_sim_network_get_n_messages (sim.network) - messages_before, rss_mb (),
-            (g_get_monotonic_time () - wall_start) / 1e6, sim.pending);
+            (g_get_monotonic_time () - wall_start) / 1e6, unfinished, abandoned);
   }
 
   g_array_unref (sim.hops);
   g_array_unref (sim.messages);
   g_array_unref (sim.durations);
+  g_ptr_array_unref (sim.lookups);
   g_ptr_array_unref (sim.nodes);
   hormiga_sim_network_free (sim.network);
   return values.lost == 0 && sim.failed == 0 ? 0 : 1;
