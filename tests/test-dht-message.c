@@ -164,10 +164,10 @@ test_type_names (void)
 {
   static const char *const names[] = {
     "ping", "pong", "find-node", "nodes", "get-value", "value", "put-value", "add-provider",
-    "stored", "get-providers", "providers", "error",
+    "stored", "get-providers", "providers", "error", "relay",
   };
   static const gboolean requests[] = {
-    TRUE, FALSE, TRUE, FALSE, TRUE, FALSE, TRUE, TRUE, FALSE, TRUE, FALSE, FALSE,
+    TRUE, FALSE, TRUE, FALSE, TRUE, FALSE, TRUE, TRUE, FALSE, TRUE, FALSE, FALSE, FALSE,
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (names); t++)
@@ -886,6 +886,123 @@ test_encode_limits (void)
   g_assert_null (bytes);
 }
 
+/* ---- relay (signalling through the overlay) ------------------------------ */
+
+static HormigaDhtMessage *
+relay_new (void)
+{
+  HormigaDhtMessage *relay = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_RELAY, 0);
+
+  relay->to = peer_new (1);
+  relay->from = peer_new (2);
+  relay->hops = 3;
+  relay->sid = g_strdup ("rtc-0123456789abcdef");
+  relay->payload = record_new (300, 7);
+  return relay;
+}
+
+static void
+test_relay (void)
+{
+  g_autoptr(HormigaDhtMessage) relay = relay_new ();
+  g_autoptr(HormigaDhtMessage) back = NULL;
+  g_autoptr(GBytes) bytes = hormiga_dht_message_encode (relay);
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (hormiga_dht_message_is_request (HORMIGA_DHT_MESSAGE_RELAY));
+  back = hormiga_dht_message_decode (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (back->type, ==, HORMIGA_DHT_MESSAGE_RELAY);
+  g_assert_true (hormiga_peer_id_equal (back->to, relay->to));
+  g_assert_true (hormiga_peer_id_equal (back->from, relay->from));
+  g_assert_cmpuint (back->hops, ==, 3);
+  g_assert_cmpstr (back->sid, ==, relay->sid);
+  g_assert_true (g_bytes_equal (back->payload, relay->payload));
+  again = hormiga_dht_message_encode (back);
+  g_assert_true (g_bytes_equal (bytes, again));
+
+  /* The largest payload fits in a message. */
+  {
+    g_autoptr(HormigaDhtMessage) big = relay_new ();
+    g_autoptr(GBytes) encoded = NULL;
+
+    g_bytes_unref (big->payload);
+    big->payload = record_new (HORMIGA_DHT_RELAY_MAX_PAYLOAD, 1);
+    encoded = hormiga_dht_message_encode (big);
+    g_assert_nonnull (encoded);
+  }
+}
+
+/* A relay frame with every field but @skip; the values go in as given. */
+static GByteArray *
+relay_frame (const char *skip,
+             guint64     hops,
+             const char *sid,
+             gsize       to_length,
+             gsize       payload_length)
+{
+  guint n = 5 - (skip != NULL);
+  GByteArray *b = frame_new ("relay", n);
+
+  if (g_strcmp0 (skip, "to") != 0)
+    {
+      g_autoptr(HormigaPeerId) peer = peer_new (1);
+      gsize length = 0;
+      const guint8 *data = hormiga_peer_id_get_bytes (peer, &length);
+
+      mp_str (b, "to");
+      mp_bin (b, data, MIN (length, to_length));
+    }
+  if (g_strcmp0 (skip, "from") != 0)
+    {
+      mp_str (b, "from");
+      mp_peer (b, 2);
+    }
+  if (g_strcmp0 (skip, "hops") != 0)
+    {
+      mp_str (b, "hops");
+      mp_uint (b, hops);
+    }
+  if (g_strcmp0 (skip, "sid") != 0)
+    {
+      mp_str (b, "sid");
+      mp_str (b, sid);
+    }
+  if (g_strcmp0 (skip, "payload") != 0)
+    {
+      g_autoptr(GBytes) payload = record_new (MAX (payload_length, 1), 3);
+
+      mp_str (b, "payload");
+      mp_bin (b, g_bytes_get_data (payload, NULL), payload_length);
+    }
+  return b;
+}
+
+static void
+test_refuse_relay (void)
+{
+  assert_refused (relay_frame ("to", 3, "s", 38, 10), HORMIGA_DHT_ERROR_MALFORMED, "needs \"to\"");
+  assert_refused (relay_frame ("payload", 3, "s", 38, 10), HORMIGA_DHT_ERROR_MALFORMED,
+                  "needs \"payload\"");
+  assert_refused (relay_frame (NULL, 0, "s", 38, 10), HORMIGA_DHT_ERROR_MALFORMED,
+                  "\"hops\": a uint from 1 to 8");
+  assert_refused (relay_frame (NULL, 9, "s", 38, 10), HORMIGA_DHT_ERROR_MALFORMED,
+                  "\"hops\": a uint from 1 to 8");
+  assert_refused (relay_frame (NULL, 3, "", 38, 10), HORMIGA_DHT_ERROR_MALFORMED, "\"sid\"");
+  assert_refused (relay_frame (NULL, 3, "s", 37, 10), HORMIGA_DHT_ERROR_MALFORMED,
+                  "\"to\": a PeerID");
+  assert_refused (relay_frame (NULL, 3, "s", 38, 0), HORMIGA_DHT_ERROR_MALFORMED, "\"payload\"");
+  assert_refused (relay_frame (NULL, 3, "s", 38, HORMIGA_DHT_RELAY_MAX_PAYLOAD + 1),
+                  HORMIGA_DHT_ERROR_TOO_LARGE, "the limit is 61440");
+  {
+    g_autofree char *long_sid = g_strnfill (HORMIGA_DHT_RELAY_MAX_SID + 1, 'x');
+
+    assert_refused (relay_frame (NULL, 3, long_sid, 38, 10), HORMIGA_DHT_ERROR_MALFORMED,
+                    "\"sid\"");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -913,6 +1030,8 @@ main (int    argc,
   g_test_add_func ("/hormiga/dht-message/refuse/text", test_refuse_text);
   g_test_add_func ("/hormiga/dht-message/refuse/duplicates", test_refuse_duplicates);
   g_test_add_func ("/hormiga/dht-message/refuse/framing", test_refuse_framing);
+  g_test_add_func ("/hormiga/dht-message/relay", test_relay);
+  g_test_add_func ("/hormiga/dht-message/refuse/relay", test_refuse_relay);
 
   return g_test_run ();
 }

@@ -398,7 +398,21 @@ test_client_mode_stays_out (void)
 typedef struct
 {
   GPtrArray *sent;   /* GBytes */
+  guint      relays;
+  char      *relay_sid;
 } Capture;
+
+static void
+capture_relay (const HormigaPeerId     *from,
+               const HormigaDhtMessage *relay,
+               gpointer                 user_data)
+{
+  Capture *capture = user_data;
+
+  capture->relays++;
+  g_free (capture->relay_sid);
+  capture->relay_sid = g_strdup (relay->sid);
+}
 
 static void
 capture_send (const HormigaPeerId *to,
@@ -438,8 +452,8 @@ last_reply (Capture *capture)
 static void
 test_bad_input (void)
 {
-  static const HormigaDhtIo io = { capture_send, fixed_now, counter_random };
-  Capture capture = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref) };
+  static const HormigaDhtIo io = { capture_send, fixed_now, counter_random, capture_relay };
+  Capture capture = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref), 0, NULL };
   g_autoptr(HormigaIdentity) me = hormiga_identity_generate ();
   g_autoptr(HormigaIdentity) other = hormiga_identity_generate ();
   g_autoptr(HormigaDht) dht = hormiga_dht_new (me, NULL, &io, &capture);
@@ -519,6 +533,25 @@ test_bad_input (void)
     g_assert_true (hormiga_dht_routing_table_contains (hormiga_dht_get_routing_table (dht), from));
   }
 
+  /* A relay goes to the owner's callback, not to the DHT. */
+  {
+    g_autoptr(HormigaDhtMessage) relay = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_RELAY, 0);
+    g_autoptr(GBytes) bytes = NULL;
+    guint before = capture.sent->len;
+
+    relay->to = hormiga_peer_id_ref (hormiga_identity_get_peer_id (me));
+    relay->from = hormiga_peer_id_ref ((HormigaPeerId *) from);
+    relay->hops = 2;
+    relay->sid = g_strdup ("rtc-1");
+    relay->payload = g_bytes_new_static ("offer", 5);
+    bytes = hormiga_dht_message_encode (relay);
+    hormiga_dht_receive (dht, from, NULL, bytes);
+    g_assert_cmpuint (capture.relays, ==, 1);
+    g_assert_cmpstr (capture.relay_sid, ==, "rtc-1");
+    g_assert_cmpuint (capture.sent->len, ==, before);
+  }
+
+  g_free (capture.relay_sid);
   g_ptr_array_unref (capture.sent);
 }
 

@@ -16,7 +16,7 @@
 #include "hormiga-wire-limits.h"
 
 #define VERSION 1
-#define N_TYPES (HORMIGA_DHT_MESSAGE_ERROR + 1)
+#define N_TYPES (HORMIGA_DHT_MESSAGE_RELAY + 1)
 
 /* The fields after "v" and "t", in the order they are encoded. */
 typedef enum {
@@ -28,6 +28,11 @@ typedef enum {
   FIELD_NODES,
   FIELD_CODE,
   FIELD_TEXT,
+  FIELD_TO,
+  FIELD_FROM,
+  FIELD_HOPS,
+  FIELD_SID,
+  FIELD_PAYLOAD,
   N_FIELDS
 } Field;
 
@@ -42,6 +47,11 @@ static const char *const field_names[N_FIELDS] = {
   [FIELD_NODES] = "nodes",
   [FIELD_CODE] = "code",
   [FIELD_TEXT] = "text",
+  [FIELD_TO] = "to",
+  [FIELD_FROM] = "from",
+  [FIELD_HOPS] = "hops",
+  [FIELD_SID] = "sid",
+  [FIELD_PAYLOAD] = "payload",
 };
 
 typedef struct
@@ -72,6 +82,10 @@ static const TypeSpec type_specs[N_TYPES] = {
                                       BIT (FIELD_ID) | BIT (FIELD_RECORDS) | BIT (FIELD_NODES),
                                       0 },
   [HORMIGA_DHT_MESSAGE_ERROR] = { "error", BIT (FIELD_ID) | BIT (FIELD_CODE) | BIT (FIELD_TEXT),
+                                  0 },
+  [HORMIGA_DHT_MESSAGE_RELAY] = { "relay",
+                                  BIT (FIELD_ID) | BIT (FIELD_TO) | BIT (FIELD_FROM) |
+                                  BIT (FIELD_HOPS) | BIT (FIELD_SID) | BIT (FIELD_PAYLOAD),
                                   0 },
 };
 
@@ -117,6 +131,10 @@ hormiga_dht_message_free (HormigaDhtMessage *message)
   g_clear_pointer (&message->record, g_bytes_unref);
   g_clear_pointer (&message->records, g_ptr_array_unref);
   g_free (message->text);
+  g_clear_pointer (&message->to, hormiga_peer_id_unref);
+  g_clear_pointer (&message->from, hormiga_peer_id_unref);
+  g_free (message->sid);
+  g_clear_pointer (&message->payload, g_bytes_unref);
   g_free (message);
 }
 
@@ -229,6 +247,17 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
       g_return_val_if_fail (strlen (text) <= HORMIGA_DHT_MESSAGE_MAX_TEXT, NULL);
       g_return_val_if_fail (g_utf8_validate (text, -1, NULL), NULL);
     }
+  if (fields & BIT (FIELD_TO))
+    {
+      g_return_val_if_fail (message->to != NULL && message->from != NULL, NULL);
+      g_return_val_if_fail (message->hops >= 1 && message->hops <= HORMIGA_DHT_RELAY_MAX_HOPS, NULL);
+      g_return_val_if_fail (message->sid != NULL && message->sid[0] != '\0' &&
+                            strlen (message->sid) <= HORMIGA_DHT_RELAY_MAX_SID &&
+                            g_utf8_validate (message->sid, -1, NULL), NULL);
+      g_return_val_if_fail (message->payload != NULL && g_bytes_get_size (message->payload) > 0 &&
+                            g_bytes_get_size (message->payload) <= HORMIGA_DHT_RELAY_MAX_PAYLOAD,
+                            NULL);
+    }
 
   buffer = g_byte_array_sized_new (64);
   msgpack_packer_init (&packer, buffer, append);
@@ -296,6 +325,34 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
 
         case FIELD_TEXT:
           pack_str (&packer, text);
+          break;
+
+        case FIELD_TO:
+        case FIELD_FROM:
+          {
+            gsize size = 0;
+            const guint8 *data = hormiga_peer_id_get_bytes (f == FIELD_TO ? message->to
+                                                                           : message->from, &size);
+
+            pack_bin (&packer, data, size);
+          }
+          break;
+
+        case FIELD_HOPS:
+          msgpack_pack_uint64 (&packer, message->hops);
+          break;
+
+        case FIELD_SID:
+          pack_str (&packer, message->sid);
+          break;
+
+        case FIELD_PAYLOAD:
+          {
+            gsize size = 0;
+            const void *data = g_bytes_get_data (message->payload, &size);
+
+            pack_bin (&packer, data, size);
+          }
           break;
 
         case N_FIELDS:
@@ -674,7 +731,7 @@ message_from_map (const msgpack_object  *root,
       g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_UNKNOWN_TYPE,
                    "DHT message type %s is unknown; this node knows ping, pong, find-node, "
                    "nodes, get-value, value, put-value, add-provider, stored, get-providers, "
-                   "providers and error", quoted);
+                   "providers, error and relay", quoted);
       return NULL;
     }
   spec = &type_specs[t];
@@ -702,6 +759,11 @@ message_from_map (const msgpack_object  *root,
             [FIELD_NODES] = "an array of PeerIDs",
             [FIELD_CODE] = "a uint",
             [FIELD_TEXT] = "a str",
+            [FIELD_TO] = "a PeerID",
+            [FIELD_FROM] = "a PeerID",
+            [FIELD_HOPS] = "a uint from 1 to 8",
+            [FIELD_SID] = "a str of 1 to 64 bytes",
+            [FIELD_PAYLOAD] = "a bin of 1 to 61440 bytes",
           };
 
           g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
@@ -774,6 +836,70 @@ message_from_map (const msgpack_object  *root,
         case FIELD_TEXT:
           if (!get_text (value, type, &message->text, error))
             return NULL;
+          break;
+
+        case FIELD_TO:
+        case FIELD_FROM:
+          {
+            g_autoptr(GError) local_error = NULL;
+            HormigaPeerId *peer = NULL;
+
+            if (value->type == MSGPACK_OBJECT_BIN && value->via.bin.size == HORMIGA_PEER_ID_LENGTH)
+              peer = hormiga_peer_id_new_contact_from_bytes ((const guint8 *) value->via.bin.ptr,
+                                                             value->via.bin.size, &local_error);
+            if (peer == NULL)
+              {
+                set_wrong (error, HORMIGA_DHT_ERROR_MALFORMED, type, field_names[f],
+                           "a PeerID, a bin of " G_STRINGIFY (HORMIGA_PEER_ID_LENGTH) " bytes",
+                           value);
+                return NULL;
+              }
+            if (f == FIELD_TO)
+              message->to = peer;
+            else
+              message->from = peer;
+          }
+          break;
+
+        case FIELD_HOPS:
+          if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER || value->via.u64 < 1 ||
+              value->via.u64 > HORMIGA_DHT_RELAY_MAX_HOPS)
+            {
+              set_wrong (error, HORMIGA_DHT_ERROR_MALFORMED, type, "hops", "a uint from 1 to 8",
+                         value);
+              return NULL;
+            }
+          message->hops = (guint) value->via.u64;
+          break;
+
+        case FIELD_SID:
+          if (value->type != MSGPACK_OBJECT_STR || value->via.str.size == 0 ||
+              value->via.str.size > HORMIGA_DHT_RELAY_MAX_SID ||
+              memchr (value->via.str.ptr, '\0', value->via.str.size) != NULL ||
+              !g_utf8_validate (value->via.str.ptr, value->via.str.size, NULL))
+            {
+              set_wrong (error, HORMIGA_DHT_ERROR_MALFORMED, type, "sid",
+                         "a str of 1 to 64 bytes of UTF-8 without NUL", value);
+              return NULL;
+            }
+          message->sid = g_strndup (value->via.str.ptr, value->via.str.size);
+          break;
+
+        case FIELD_PAYLOAD:
+          if (value->type != MSGPACK_OBJECT_BIN || value->via.bin.size == 0)
+            {
+              set_wrong (error, HORMIGA_DHT_ERROR_MALFORMED, type, "payload",
+                         "a bin of 1 to 61440 bytes", value);
+              return NULL;
+            }
+          if (value->via.bin.size > HORMIGA_DHT_RELAY_MAX_PAYLOAD)
+            {
+              g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_TOO_LARGE,
+                           "\"payload\" in a relay is %u bytes; the limit is %u",
+                           value->via.bin.size, (guint) HORMIGA_DHT_RELAY_MAX_PAYLOAD);
+              return NULL;
+            }
+          message->payload = g_bytes_new (value->via.bin.ptr, value->via.bin.size);
           break;
 
         case N_FIELDS:

@@ -8,7 +8,10 @@
  * Requests: ping, find-node {key}, get-value {key}, put-value {record},
  * add-provider {record}, get-providers {key}. Responses echo the request's
  * id: pong, nodes {nodes}, value {record?, nodes}, stored, providers
- * {records, nodes}, error {code, text}. A request may carry "client": true
+ * {records, nodes}, error {code, text}. One more type is neither: relay
+ * {to, from, hops, sid, payload} carries a signalling payload towards a
+ * node through nodes already connected (signalling through the overlay;
+ * no response; id 0). A request may carry "client": true
  * (the sender is in client mode and must not enter routing tables).
  * The sender is never named in the message: the connection it came on
  * says who it is (identity binding).
@@ -27,6 +30,9 @@ G_BEGIN_DECLS
 #define HORMIGA_DHT_MESSAGE_MAX_RECORDS 20  /* provider records in one response */
 #define HORMIGA_DHT_MESSAGE_MAX_RECORD (HORMIGA_DHT_RECORD_MAX_SIZE)
 #define HORMIGA_DHT_MESSAGE_MAX_TEXT   256  /* error text */
+#define HORMIGA_DHT_RELAY_MAX_HOPS     8    /* relay: hops left, 1–8 */
+#define HORMIGA_DHT_RELAY_MAX_SID      64   /* relay: session id, 1–64 bytes */
+#define HORMIGA_DHT_RELAY_MAX_PAYLOAD  (60 * 1024)  /* relay: as a hormiguero signal's */
 
 /* An encoded record (hormiga-dht-record.h) is at most this long. */
 #define HORMIGA_DHT_RECORD_MAX_SIZE    (20 * 1024)
@@ -44,6 +50,7 @@ typedef enum {
   HORMIGA_DHT_MESSAGE_GET_PROVIDERS,
   HORMIGA_DHT_MESSAGE_PROVIDERS,
   HORMIGA_DHT_MESSAGE_ERROR,
+  HORMIGA_DHT_MESSAGE_RELAY,
 } HormigaDhtMessageType;
 
 /**
@@ -60,6 +67,12 @@ typedef enum {
  *   most HORMIGA_DHT_MESSAGE_MAX_RECORDS; never NULL
  * @code: error: a HormigaDhtError code
  * @text: error: what went wrong, for people (≤ 256 bytes); NULL otherwise
+ * @to: relay: the node the payload is for
+ * @from: relay: the node that sent it first (claimed: the connection the
+ *   payload leads to proves identities, the relay does not)
+ * @hops: relay: how many more nodes may pass it on, 1–8
+ * @sid: relay: the signalling session, as in a hormiguero `signal`
+ * @payload: relay: the signalling payload, 1 byte to 60 KiB
  *
  * Plain data, owned by whoever holds it; free with hormiga_dht_message_free().
  * Records are carried as bytes here: hormiga-dht-record.h decodes and
@@ -76,6 +89,11 @@ typedef struct
   GPtrArray            *records;
   guint                 code;
   char                 *text;
+  HormigaPeerId        *to;
+  HormigaPeerId        *from;
+  guint                 hops;
+  char                 *sid;
+  GBytes               *payload;
 } HormigaDhtMessage;
 
 /* An empty message of @type (nodes and records empty arrays). */

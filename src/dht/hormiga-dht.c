@@ -586,6 +586,12 @@ hormiga_dht_receive (HormigaDht          *dht,
       return;
     }
 
+  if (message->type == HORMIGA_DHT_MESSAGE_RELAY)
+    {
+      if (dht->io.relay != NULL)
+        dht->io.relay (from, message, dht->user_data);
+      return;
+    }
   if (hormiga_dht_message_is_request (message->type))
     {
       if (!message->client)

@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "hormiga-dht-key.h"
+#include "hormiga-dht-message.h"
 #include "hormiga-dht-record.h"
 #include "hormiga-dht-routing-table.h"
 #include "hormiga-dht-store.h"
@@ -32,6 +33,9 @@ typedef struct _HormigaDht HormigaDht;
  *   a peer it cannot reach is dropped, and peer_lost() says so)
  * @now: milliseconds since the unix epoch (real or simulated)
  * @random: @length random bytes
+ * @relay: (nullable): a relay message (signalling through the overlay,
+ *   hormiga-dht-message.h) arrived from @from; the DHT does not route them,
+ *   its owner does. NULL: relays are dropped.
  */
 typedef struct
 {
@@ -41,6 +45,9 @@ typedef struct
   gint64 (*now)    (gpointer             user_data);
   void   (*random) (guint8              *out,
                     gsize                length,
+                    gpointer             user_data);
+  void   (*relay)  (const HormigaPeerId *from,
+                    const HormigaDhtMessage *relay,
                     gpointer             user_data);
 } HormigaDhtIo;
 
