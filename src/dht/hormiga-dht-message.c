@@ -10,6 +10,7 @@
 #include <msgpack.h>
 #include <string.h>
 
+#include "hormiga-msgpack.h"
 #include "hormiga-dht-error.h"
 #include "hormiga-dht-message.h"
 #include "hormiga-wire-error.h"
@@ -140,36 +141,6 @@ hormiga_dht_message_free (HormigaDhtMessage *message)
 
 /* ---- encoding ---------------------------------------------------------- */
 
-/* GLib aborts on out-of-memory, so packing into a GByteArray cannot fail. */
-static int
-append (void       *data,
-        const char *buffer,
-        size_t      length)
-{
-  g_byte_array_append (data, (const guint8 *) buffer, length);
-  return 0;
-}
-
-static void
-pack_str (msgpack_packer *packer,
-          const char     *text)
-{
-  size_t length = strlen (text);
-
-  msgpack_pack_str (packer, length);
-  msgpack_pack_str_body (packer, text, length);
-}
-
-static void
-pack_bin (msgpack_packer *packer,
-          const void     *data,
-          size_t          length)
-{
-  msgpack_pack_bin (packer, length);
-  if (length > 0)
-    msgpack_pack_bin_body (packer, data, length);
-}
-
 static guint
 count_bits (guint bits)
 {
@@ -260,19 +231,19 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
     }
 
   buffer = g_byte_array_sized_new (64);
-  msgpack_packer_init (&packer, buffer, append);
+  msgpack_packer_init (&packer, buffer, hormiga_msgpack_append);
   msgpack_pack_map (&packer, 2 + count_bits (fields));
-  pack_str (&packer, "v");
+  hormiga_msgpack_pack_str (&packer, "v");
   msgpack_pack_uint64 (&packer, VERSION);
-  pack_str (&packer, "t");
-  pack_str (&packer, spec->name);
+  hormiga_msgpack_pack_str (&packer, "t");
+  hormiga_msgpack_pack_str (&packer, spec->name);
 
   for (Field f = 0; f < N_FIELDS; f++)
     {
       if (!(fields & BIT (f)))
         continue;
 
-      pack_str (&packer, field_names[f]);
+      hormiga_msgpack_pack_str (&packer, field_names[f]);
       switch (f)
         {
         case FIELD_ID:
@@ -284,7 +255,7 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
           break;
 
         case FIELD_KEY:
-          pack_bin (&packer, message->key.bytes, HORMIGA_DHT_KEY_SIZE);
+          hormiga_msgpack_pack_bin (&packer, message->key.bytes, HORMIGA_DHT_KEY_SIZE);
           break;
 
         case FIELD_RECORD:
@@ -292,7 +263,7 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
             gsize size = 0;
             const void *data = g_bytes_get_data (message->record, &size);
 
-            pack_bin (&packer, data, size);
+            hormiga_msgpack_pack_bin (&packer, data, size);
           }
           break;
 
@@ -303,7 +274,7 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
               gsize size = 0;
               const void *data = g_bytes_get_data (g_ptr_array_index (message->records, i), &size);
 
-              pack_bin (&packer, data, size);
+              hormiga_msgpack_pack_bin (&packer, data, size);
             }
           break;
 
@@ -315,7 +286,7 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
               const guint8 *data =
                 hormiga_peer_id_get_bytes (g_ptr_array_index (message->nodes, i), &size);
 
-              pack_bin (&packer, data, size);
+              hormiga_msgpack_pack_bin (&packer, data, size);
             }
           break;
 
@@ -324,7 +295,7 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
           break;
 
         case FIELD_TEXT:
-          pack_str (&packer, text);
+          hormiga_msgpack_pack_str (&packer, text);
           break;
 
         case FIELD_TO:
@@ -334,7 +305,7 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
             const guint8 *data = hormiga_peer_id_get_bytes (f == FIELD_TO ? message->to
                                                                            : message->from, &size);
 
-            pack_bin (&packer, data, size);
+            hormiga_msgpack_pack_bin (&packer, data, size);
           }
           break;
 
@@ -343,7 +314,7 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
           break;
 
         case FIELD_SID:
-          pack_str (&packer, message->sid);
+          hormiga_msgpack_pack_str (&packer, message->sid);
           break;
 
         case FIELD_PAYLOAD:
@@ -351,7 +322,7 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
             gsize size = 0;
             const void *data = g_bytes_get_data (message->payload, &size);
 
-            pack_bin (&packer, data, size);
+            hormiga_msgpack_pack_bin (&packer, data, size);
           }
           break;
 
@@ -380,84 +351,6 @@ article (const char *name)
   return strchr ("aeiou", name[0]) != NULL ? "an" : "a";
 }
 
-/* Quotes untrusted text (valid UTF-8: hormiga_wire_check() made sure) for an
- * error message: at most 64 bytes, control characters, quotes and
- * backslashes escaped. */
-static char *
-quote_text (const char *text,
-            gsize       length)
-{
-  GString *quoted = g_string_new ("\"");
-  const char *end = text + length;
-  const char *p = text;
-
-  while (p < end)
-    {
-      const char *next = g_utf8_next_char (p);
-      guchar c = (guchar) *p;
-
-      if (next > end)
-        next = end;
-      if ((gsize) (next - text) > 64)
-        {
-          g_string_append (quoted, "...");
-          break;
-        }
-      if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-        g_string_append_printf (quoted, "\\x%02x", c);
-      else
-        g_string_append_len (quoted, p, next - p);
-      p = next;
-    }
-  g_string_append_c (quoted, '"');
-  return g_string_free (quoted, FALSE);
-}
-
-/* What an object is, for "got …" in error messages. */
-static char *
-describe_object (const msgpack_object *object)
-{
-  switch (object->type)
-    {
-    case MSGPACK_OBJECT_NIL:
-      return g_strdup ("nil");
-    case MSGPACK_OBJECT_BOOLEAN:
-      return g_strdup (object->via.boolean ? "true" : "false");
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-      return g_strdup_printf ("uint %" G_GUINT64_FORMAT, (guint64) object->via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-      return g_strdup_printf ("negative int %" G_GINT64_FORMAT, (gint64) object->via.i64);
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-      return g_strdup ("float");
-    case MSGPACK_OBJECT_STR:
-      return g_strdup_printf ("str of %u byte%s", object->via.str.size,
-                              object->via.str.size == 1 ? "" : "s");
-    case MSGPACK_OBJECT_BIN:
-      return g_strdup_printf ("bin of %u byte%s", object->via.bin.size,
-                              object->via.bin.size == 1 ? "" : "s");
-    case MSGPACK_OBJECT_ARRAY:
-      return g_strdup_printf ("array of %u element%s", object->via.array.size,
-                              object->via.array.size == 1 ? "" : "s");
-    case MSGPACK_OBJECT_MAP:
-      return g_strdup_printf ("map of %u entr%s", object->via.map.size,
-                              object->via.map.size == 1 ? "y" : "ies");
-    case MSGPACK_OBJECT_EXT:
-    default:
-      return g_strdup ("extension object");
-    }
-}
-
-static gboolean
-key_is (const msgpack_object *key,
-        const char           *name)
-{
-  size_t length = strlen (name);
-
-  return key->type == MSGPACK_OBJECT_STR && key->via.str.size == length &&
-         memcmp (key->via.str.ptr, name, length) == 0;
-}
-
 /* "a find-node needs "key": 32 bytes; got bin of 31 bytes". */
 static gboolean
 set_wrong (GError               **error,
@@ -467,7 +360,7 @@ set_wrong (GError               **error,
            const char            *expected,
            const msgpack_object  *got)
 {
-  g_autofree char *description = describe_object (got);
+  g_autofree char *description = hormiga_msgpack_describe (got);
 
   g_set_error (error, HORMIGA_DHT_ERROR, code, "%s %s needs \"%s\": %s; got %s",
                article (type), type, field, expected, description);
@@ -557,7 +450,7 @@ get_nodes (const msgpack_object  *object,
 
       if (element->type != MSGPACK_OBJECT_BIN || element->via.bin.size != HORMIGA_PEER_ID_LENGTH)
         {
-          g_autofree char *description = describe_object (element);
+          g_autofree char *description = hormiga_msgpack_describe (element);
 
           g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
                        "\"nodes[%u]\" in %s %s must be a PeerID, a bin of %u bytes; got %s",
@@ -645,7 +538,7 @@ message_from_map (const msgpack_object  *root,
 
   if (root->type != MSGPACK_OBJECT_MAP)
     {
-      g_autofree char *description = describe_object (root);
+      g_autofree char *description = hormiga_msgpack_describe (root);
 
       g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
                    "a DHT message is a map with \"v\", \"t\" and \"id\"; got %s", description);
@@ -662,19 +555,19 @@ message_from_map (const msgpack_object  *root,
 
       if (key->type != MSGPACK_OBJECT_STR)
         {
-          g_autofree char *description = describe_object (key);
+          g_autofree char *description = hormiga_msgpack_describe (key);
 
           g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
                        "key %u of the DHT message is %s; keys must be str", i, description);
           return NULL;
         }
 
-      if (key_is (key, "v"))
+      if (hormiga_msgpack_key_is (key, "v"))
         {
           slot = &version;
           name = "v";
         }
-      else if (key_is (key, "t"))
+      else if (hormiga_msgpack_key_is (key, "t"))
         {
           slot = &type_name;
           name = "t";
@@ -682,7 +575,7 @@ message_from_map (const msgpack_object  *root,
       else
         {
           for (Field f = 0; f < N_FIELDS && slot == NULL; f++)
-            if (key_is (key, field_names[f]))
+            if (hormiga_msgpack_key_is (key, field_names[f]))
               {
                 slot = &values[f];
                 name = field_names[f];
@@ -703,7 +596,7 @@ message_from_map (const msgpack_object  *root,
   if (version == NULL || version->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
       version->via.u64 != VERSION)
     {
-      g_autofree char *description = version != NULL ? describe_object (version) : NULL;
+      g_autofree char *description = version != NULL ? hormiga_msgpack_describe (version) : NULL;
 
       g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
                    "a DHT message needs \"v\": 1 (the only version this node speaks); got %s",
@@ -713,7 +606,7 @@ message_from_map (const msgpack_object  *root,
 
   if (type_name == NULL || type_name->type != MSGPACK_OBJECT_STR)
     {
-      g_autofree char *description = type_name != NULL ? describe_object (type_name) : NULL;
+      g_autofree char *description = type_name != NULL ? hormiga_msgpack_describe (type_name) : NULL;
 
       g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
                    "a DHT message needs \"t\": a str naming its type; got %s",
@@ -722,11 +615,11 @@ message_from_map (const msgpack_object  *root,
     }
 
   for (t = 0; t < N_TYPES; t++)
-    if (key_is (type_name, type_specs[t].name))
+    if (hormiga_msgpack_key_is (type_name, type_specs[t].name))
       break;
   if (t == N_TYPES)
     {
-      g_autofree char *quoted = quote_text (type_name->via.str.ptr, type_name->via.str.size);
+      g_autofree char *quoted = hormiga_msgpack_quote_text (type_name->via.str.ptr, type_name->via.str.size);
 
       g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_UNKNOWN_TYPE,
                    "DHT message type %s is unknown; this node knows ping, pong, find-node, "

@@ -9,6 +9,7 @@
  */
 #include <msgpack.h>
 
+#include "hormiga-msgpack.h"
 #include "hormiga-dht-error.h"
 #include "hormiga-dht-message.h" /* HORMIGA_DHT_RECORD_MAX_SIZE */
 #include "hormiga-dht-record.h"
@@ -165,34 +166,6 @@ derive_key (const HormigaDhtRecord *record,
 
 /* ---- encoding ---------------------------------------------------------- */
 
-static int
-append (void       *data,
-        const char *buffer,
-        size_t      length)
-{
-  g_byte_array_append (data, (const guint8 *) buffer, length);
-  return 0;
-}
-
-static void
-pack_str (msgpack_packer *packer,
-          const char     *text)
-{
-  size_t length = strlen (text);
-
-  msgpack_pack_str (packer, length);
-  msgpack_pack_str_body (packer, text, length);
-}
-
-static void
-pack_bin (msgpack_packer *packer,
-          const void     *data,
-          size_t          length)
-{
-  msgpack_pack_bin (packer, length);
-  msgpack_pack_bin_body (packer, data, length);
-}
-
 /* Appends the canonical encoding of @record to @buffer: with "sig" last
  * when @signature is given, without it (the map one entry shorter) when it
  * is NULL — the latter is what the owner signs. */
@@ -207,30 +180,30 @@ encode_fields (const HormigaDhtRecord *record,
   if (signature == NULL)
     fields &= ~F (SIG);
 
-  msgpack_packer_init (&packer, buffer, append);
+  msgpack_packer_init (&packer, buffer, hormiga_msgpack_append);
   msgpack_pack_map (&packer, (size_t) __builtin_popcount (fields));
   for (Field f = 0; f < N_FIELDS; f++)
     {
       if ((fields & (1u << f)) == 0)
         continue;
 
-      pack_str (&packer, field_names[f]);
+      hormiga_msgpack_pack_str (&packer, field_names[f]);
       switch (f)
         {
         case FIELD_V:
           msgpack_pack_uint64 (&packer, RECORD_VERSION);
           break;
         case FIELD_KIND:
-          pack_str (&packer, kinds[record->kind].name);
+          hormiga_msgpack_pack_str (&packer, kinds[record->kind].name);
           break;
         case FIELD_KEY:
-          pack_bin (&packer, record->key.bytes, KEY_LENGTH);
+          hormiga_msgpack_pack_bin (&packer, record->key.bytes, KEY_LENGTH);
           break;
         case FIELD_OWNER:
-          pack_bin (&packer, record->owner, KEY_LENGTH);
+          hormiga_msgpack_pack_bin (&packer, record->owner, KEY_LENGTH);
           break;
         case FIELD_NAME:
-          pack_str (&packer, record->name);
+          hormiga_msgpack_pack_str (&packer, record->name);
           break;
         case FIELD_SEQ:
           msgpack_pack_uint64 (&packer, record->seq);
@@ -239,16 +212,16 @@ encode_fields (const HormigaDhtRecord *record,
           msgpack_pack_uint64 (&packer, record->expires);
           break;
         case FIELD_VALUE:
-          pack_bin (&packer, g_bytes_get_data (record->value, NULL),
+          hormiga_msgpack_pack_bin (&packer, g_bytes_get_data (record->value, NULL),
                     g_bytes_get_size (record->value));
           break;
         case FIELD_ADDRS:
           msgpack_pack_array (&packer, g_strv_length (record->addresses));
           for (guint i = 0; record->addresses[i] != NULL; i++)
-            pack_str (&packer, record->addresses[i]);
+            hormiga_msgpack_pack_str (&packer, record->addresses[i]);
           break;
         case FIELD_SIG:
-          pack_bin (&packer, signature, SIG_LENGTH);
+          hormiga_msgpack_pack_bin (&packer, signature, SIG_LENGTH);
           break;
         case N_FIELDS:
         default:

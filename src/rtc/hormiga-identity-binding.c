@@ -4,6 +4,7 @@
  */
 #include <msgpack.h>
 
+#include "hormiga-msgpack.h"
 #include "hormiga-identity-binding.h"
 #include "hormiga-rtc-error.h"
 #include "hormiga-wire-limits.h"
@@ -24,25 +25,6 @@ hormiga_identity_binding_transcript (gboolean     signer_is_client,
   memcpy (transcript + sizeof DOMAIN + 32, server_fingerprint, 32);
 }
 
-static int
-append (void       *data,
-        const char *buffer,
-        size_t      length)
-{
-  g_byte_array_append (data, (const guint8 *) buffer, length);
-  return 0;
-}
-
-static void
-pack_str (msgpack_packer *packer,
-          const char     *text)
-{
-  size_t length = strlen (text);
-
-  msgpack_pack_str (packer, length);
-  msgpack_pack_str_body (packer, text, length);
-}
-
 GBytes *
 hormiga_identity_binding_encode (HormigaIdentity *identity,
                                  gboolean         we_are_client,
@@ -60,27 +42,19 @@ hormiga_identity_binding_encode (HormigaIdentity *identity,
                                        transcript);
   hormiga_identity_sign (identity, transcript, sizeof transcript, signature);
 
-  msgpack_packer_init (&packer, buffer, append);
+  msgpack_packer_init (&packer, buffer, hormiga_msgpack_append);
   msgpack_pack_map (&packer, 4);
-  pack_str (&packer, "v");
+  hormiga_msgpack_pack_str (&packer, "v");
   msgpack_pack_uint64 (&packer, 1);
-  pack_str (&packer, "t");
-  pack_str (&packer, "bind");
-  pack_str (&packer, "key");
+  hormiga_msgpack_pack_str (&packer, "t");
+  hormiga_msgpack_pack_str (&packer, "bind");
+  hormiga_msgpack_pack_str (&packer, "key");
   msgpack_pack_bin (&packer, 32);
   msgpack_pack_bin_body (&packer, hormiga_identity_get_public_key (identity), 32);
-  pack_str (&packer, "sig");
+  hormiga_msgpack_pack_str (&packer, "sig");
   msgpack_pack_bin (&packer, 64);
   msgpack_pack_bin_body (&packer, signature, 64);
   return g_byte_array_free_to_bytes (buffer);
-}
-
-static gboolean
-key_is (const msgpack_object *key,
-        const char           *name)
-{
-  return key->type == MSGPACK_OBJECT_STR && key->via.str.size == strlen (name) &&
-         memcmp (key->via.str.ptr, name, key->via.str.size) == 0;
 }
 
 static HormigaPeerId *
@@ -108,14 +82,14 @@ check (const msgpack_object *map,
       const msgpack_object *k = &map->via.map.ptr[i].key;
       const msgpack_object *v = &map->via.map.ptr[i].val;
 
-      if (key_is (k, "v"))
+      if (hormiga_msgpack_key_is (k, "v"))
         version = v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 == 1;
-      else if (key_is (k, "t"))
+      else if (hormiga_msgpack_key_is (k, "t"))
         type = v->type == MSGPACK_OBJECT_STR && v->via.str.size == 4 &&
                memcmp (v->via.str.ptr, "bind", 4) == 0;
-      else if (key_is (k, "key") && v->type == MSGPACK_OBJECT_BIN && v->via.bin.size == 32)
+      else if (hormiga_msgpack_key_is (k, "key") && v->type == MSGPACK_OBJECT_BIN && v->via.bin.size == 32)
         key = &v->via.bin;
-      else if (key_is (k, "sig") && v->type == MSGPACK_OBJECT_BIN && v->via.bin.size == 64)
+      else if (hormiga_msgpack_key_is (k, "sig") && v->type == MSGPACK_OBJECT_BIN && v->via.bin.size == 64)
         sig = &v->via.bin;
     }
   if (!version || !type)

@@ -4,6 +4,7 @@
  */
 #include <msgpack.h>
 
+#include "hormiga-msgpack.h"
 #include "hormiga-rtc-signal.h"
 #include "hormiga-wire-error.h"
 #include "hormiga-wire-limits.h"
@@ -23,25 +24,6 @@ hormiga_rtc_signal_free (HormigaRtcSignal *signal)
     return;
   g_free (signal->text);
   g_free (signal);
-}
-
-static int
-append (void       *data,
-        const char *buffer,
-        size_t      length)
-{
-  g_byte_array_append (data, (const guint8 *) buffer, length);
-  return 0;
-}
-
-static void
-pack_str (msgpack_packer *packer,
-          const char     *text)
-{
-  size_t length = strlen (text);
-
-  msgpack_pack_str (packer, length);
-  msgpack_pack_str_body (packer, text, length);
 }
 
 static const char *
@@ -72,26 +54,18 @@ hormiga_rtc_signal_encode (HormigaRtcSignalType  type,
   g_return_val_if_fail ((guint) type < G_N_ELEMENTS (type_names), NULL);
   g_return_val_if_fail ((field != NULL) == (text != NULL), NULL);
 
-  msgpack_packer_init (&packer, buffer, append);
+  msgpack_packer_init (&packer, buffer, hormiga_msgpack_append);
   msgpack_pack_map (&packer, field ? 3 : 2);
-  pack_str (&packer, "v");
+  hormiga_msgpack_pack_str (&packer, "v");
   msgpack_pack_uint64 (&packer, 1);
-  pack_str (&packer, "t");
-  pack_str (&packer, type_names[type]);
+  hormiga_msgpack_pack_str (&packer, "t");
+  hormiga_msgpack_pack_str (&packer, type_names[type]);
   if (field != NULL)
     {
-      pack_str (&packer, field);
-      pack_str (&packer, text);
+      hormiga_msgpack_pack_str (&packer, field);
+      hormiga_msgpack_pack_str (&packer, text);
     }
   return g_byte_array_free_to_bytes (buffer);
-}
-
-static gboolean
-key_is (const msgpack_object *key,
-        const char           *name)
-{
-  return key->type == MSGPACK_OBJECT_STR && key->via.str.size == strlen (name) &&
-         memcmp (key->via.str.ptr, name, key->via.str.size) == 0;
 }
 
 HormigaRtcSignal *
@@ -129,11 +103,11 @@ hormiga_rtc_signal_decode (GBytes  *payload,
       const msgpack_object *key = &unpacked.data.via.map.ptr[i].key;
       const msgpack_object *value = &unpacked.data.via.map.ptr[i].val;
 
-      if (key_is (key, "v"))
+      if (hormiga_msgpack_key_is (key, "v"))
         has_version = value->type == MSGPACK_OBJECT_POSITIVE_INTEGER && value->via.u64 == 1;
-      else if (key_is (key, "t") && value->type == MSGPACK_OBJECT_STR)
+      else if (hormiga_msgpack_key_is (key, "t") && value->type == MSGPACK_OBJECT_STR)
         type_str = &value->via.str;
-      else if ((key_is (key, "sdp") || key_is (key, "candidate")) && value->type == MSGPACK_OBJECT_STR)
+      else if ((hormiga_msgpack_key_is (key, "sdp") || hormiga_msgpack_key_is (key, "candidate")) && value->type == MSGPACK_OBJECT_STR)
         text = &value->via.str;
     }
 

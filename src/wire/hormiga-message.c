@@ -7,6 +7,7 @@
  * object tree into a HormigaMessage, checking every field. Nothing of the
  * zone outlives the decode call: strings and payloads are copied.
  */
+#include "hormiga-msgpack.h"
 #include "hormiga-message.h"
 
 #include <msgpack.h>
@@ -271,26 +272,6 @@ write_to_byte_array (void       *data,
   return 0;
 }
 
-static void
-pack_string (msgpack_packer *packer,
-             const char     *text)
-{
-  size_t length = strlen (text);
-
-  msgpack_pack_str (packer, length);
-  msgpack_pack_str_body (packer, text, length);
-}
-
-static void
-pack_binary (msgpack_packer *packer,
-             const void     *data,
-             size_t          length)
-{
-  msgpack_pack_bin (packer, length);
-  if (length > 0)
-    msgpack_pack_bin_body (packer, data, length);
-}
-
 /* Starts the envelope map: its size, then "v" and "t". */
 static void
 pack_envelope (msgpack_packer     *packer,
@@ -298,10 +279,10 @@ pack_envelope (msgpack_packer     *packer,
                size_t              n_fields)
 {
   msgpack_pack_map (packer, 2 + n_fields);
-  pack_string (packer, "v");
+  hormiga_msgpack_pack_str (packer, "v");
   msgpack_pack_uint64 (packer, HORMIGA_WIRE_VERSION);
-  pack_string (packer, "t");
-  pack_string (packer, type_specs[type].name);
+  hormiga_msgpack_pack_str (packer, "t");
+  hormiga_msgpack_pack_str (packer, type_specs[type].name);
 }
 
 /**
@@ -331,21 +312,21 @@ hormiga_message_encode (const HormigaMessage *message)
     {
     case HORMIGA_MESSAGE_CHALLENGE:
       pack_envelope (&packer, message->type, message->challenge.server != NULL ? 2 : 1);
-      pack_string (&packer, "nonce");
-      pack_binary (&packer, message->challenge.nonce, HORMIGA_NONCE_LENGTH);
+      hormiga_msgpack_pack_str (&packer, "nonce");
+      hormiga_msgpack_pack_bin (&packer, message->challenge.nonce, HORMIGA_NONCE_LENGTH);
       if (message->challenge.server != NULL)
         {
-          pack_string (&packer, "server");
-          pack_string (&packer, message->challenge.server);
+          hormiga_msgpack_pack_str (&packer, "server");
+          hormiga_msgpack_pack_str (&packer, message->challenge.server);
         }
       break;
 
     case HORMIGA_MESSAGE_JOIN:
       pack_envelope (&packer, message->type, 2);
-      pack_string (&packer, "key");
-      pack_binary (&packer, message->join.public_key, HORMIGA_PUBLIC_KEY_LENGTH);
-      pack_string (&packer, "sig");
-      pack_binary (&packer, message->join.signature, HORMIGA_SIGNATURE_LENGTH);
+      hormiga_msgpack_pack_str (&packer, "key");
+      hormiga_msgpack_pack_bin (&packer, message->join.public_key, HORMIGA_PUBLIC_KEY_LENGTH);
+      hormiga_msgpack_pack_str (&packer, "sig");
+      hormiga_msgpack_pack_bin (&packer, message->join.signature, HORMIGA_SIGNATURE_LENGTH);
       break;
 
     case HORMIGA_MESSAGE_WELCOME:
@@ -354,12 +335,12 @@ hormiga_message_encode (const HormigaMessage *message)
         guint n_peers = peers != NULL ? peers->len : 0;
 
         pack_envelope (&packer, message->type, 2);
-        pack_string (&packer, "id");
-        pack_string (&packer, message->welcome.peer_id);
-        pack_string (&packer, "peers");
+        hormiga_msgpack_pack_str (&packer, "id");
+        hormiga_msgpack_pack_str (&packer, message->welcome.peer_id);
+        hormiga_msgpack_pack_str (&packer, "peers");
         msgpack_pack_array (&packer, n_peers);
         for (guint i = 0; i < n_peers; i++)
-          pack_string (&packer, g_ptr_array_index (peers, i));
+          hormiga_msgpack_pack_str (&packer, g_ptr_array_index (peers, i));
       }
       break;
 
@@ -372,37 +353,37 @@ hormiga_message_encode (const HormigaMessage *message)
           data = g_bytes_get_data (message->signal.payload, &size);
 
         pack_envelope (&packer, message->type, message->signal.from != NULL ? 4 : 3);
-        pack_string (&packer, "to");
-        pack_string (&packer, message->signal.to);
+        hormiga_msgpack_pack_str (&packer, "to");
+        hormiga_msgpack_pack_str (&packer, message->signal.to);
         if (message->signal.from != NULL)
           {
-            pack_string (&packer, "from");
-            pack_string (&packer, message->signal.from);
+            hormiga_msgpack_pack_str (&packer, "from");
+            hormiga_msgpack_pack_str (&packer, message->signal.from);
           }
-        pack_string (&packer, "sid");
-        pack_string (&packer, message->signal.sid);
-        pack_string (&packer, "payload");
-        pack_binary (&packer, data, size);
+        hormiga_msgpack_pack_str (&packer, "sid");
+        hormiga_msgpack_pack_str (&packer, message->signal.sid);
+        hormiga_msgpack_pack_str (&packer, "payload");
+        hormiga_msgpack_pack_bin (&packer, data, size);
       }
       break;
 
     case HORMIGA_MESSAGE_ERROR:
       pack_envelope (&packer, message->type, message->error.sid != NULL ? 3 : 2);
-      pack_string (&packer, "code");
+      hormiga_msgpack_pack_str (&packer, "code");
       msgpack_pack_uint64 (&packer, message->error.code);
-      pack_string (&packer, "message");
-      pack_string (&packer, message->error.message);
+      hormiga_msgpack_pack_str (&packer, "message");
+      hormiga_msgpack_pack_str (&packer, message->error.message);
       if (message->error.sid != NULL)
         {
-          pack_string (&packer, "sid");
-          pack_string (&packer, message->error.sid);
+          hormiga_msgpack_pack_str (&packer, "sid");
+          hormiga_msgpack_pack_str (&packer, message->error.sid);
         }
       break;
 
     case HORMIGA_MESSAGE_PING:
     case HORMIGA_MESSAGE_PONG:
       pack_envelope (&packer, message->type, 1);
-      pack_string (&packer, "seq");
+      hormiga_msgpack_pack_str (&packer, "seq");
       msgpack_pack_uint64 (&packer, message->ping.seq);
       break;
 
@@ -416,83 +397,6 @@ hormiga_message_encode (const HormigaMessage *message)
 
 /* ---- decoding ---------------------------------------------------------- */
 
-/* Quotes untrusted text for an error message: at most 64 bytes (cut on a
- * character boundary, "..." appended), control characters, quotes and
- * backslashes escaped.
- * @text is valid UTF-8 (hormiga_wire_check() made sure). */
-static char *
-quote_text (const char *text,
-            gsize       length)
-{
-  GString *quoted = g_string_new ("\"");
-  const char *end = text + length;
-  const char *p = text;
-
-  while (p < end)
-    {
-      const char *next = g_utf8_next_char (p);
-      guchar c = (guchar) *p;
-
-      if (next > end)
-        next = end;
-      if ((gsize) (next - text) > 64)
-        {
-          g_string_append (quoted, "...");
-          break;
-        }
-      if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-        g_string_append_printf (quoted, "\\x%02x", c);
-      else
-        g_string_append_len (quoted, p, next - p);
-      p = next;
-    }
-  g_string_append_c (quoted, '"');
-  return g_string_free (quoted, FALSE);
-}
-
-/* What an object is, for "got …" in error messages. */
-static char *
-describe_object (const msgpack_object *object)
-{
-  switch (object->type)
-    {
-    case MSGPACK_OBJECT_NIL:
-      return g_strdup ("nil");
-    case MSGPACK_OBJECT_BOOLEAN:
-      return g_strdup ("bool");
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-      return g_strdup_printf ("uint %" G_GUINT64_FORMAT, (guint64) object->via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-      return g_strdup_printf ("negative int %" G_GINT64_FORMAT, (gint64) object->via.i64);
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-      return g_strdup ("float");
-    case MSGPACK_OBJECT_STR:
-      return g_strdup_printf ("str of %u byte%s", object->via.str.size,
-                              object->via.str.size == 1 ? "" : "s");
-    case MSGPACK_OBJECT_BIN:
-      return g_strdup_printf ("bin of %u byte%s", object->via.bin.size,
-                              object->via.bin.size == 1 ? "" : "s");
-    case MSGPACK_OBJECT_ARRAY:
-      return g_strdup_printf ("array of %u elements", object->via.array.size);
-    case MSGPACK_OBJECT_MAP:
-      return g_strdup_printf ("map of %u entries", object->via.map.size);
-    case MSGPACK_OBJECT_EXT:
-    default:
-      return g_strdup ("extension object");
-    }
-}
-
-static gboolean
-key_is (const msgpack_object *key,
-        const char           *name)
-{
-  size_t length = strlen (name);
-
-  return key->type == MSGPACK_OBJECT_STR && key->via.str.size == length &&
-         memcmp (key->via.str.ptr, name, length) == 0;
-}
-
 static gboolean
 set_invalid (GError               **error,
              const char            *type,
@@ -500,7 +404,7 @@ set_invalid (GError               **error,
              const char            *expected,
              const msgpack_object  *got)
 {
-  g_autofree char *description = describe_object (got);
+  g_autofree char *description = hormiga_msgpack_describe (got);
 
   g_set_error (error, HORMIGA_WIRE_ERROR, HORMIGA_WIRE_ERROR_INVALID_FIELD,
                "field \"%s\" of the %s message must be %s; got %s",
@@ -703,7 +607,7 @@ message_from_object (const msgpack_object  *root,
 
   if (root->type != MSGPACK_OBJECT_MAP)
     {
-      g_autofree char *description = describe_object (root);
+      g_autofree char *description = hormiga_msgpack_describe (root);
 
       g_set_error (error, HORMIGA_WIRE_ERROR, HORMIGA_WIRE_ERROR_NOT_AN_ENVELOPE,
                    "frame holds %s; an envelope is a map with \"v\" and \"t\"", description);
@@ -718,22 +622,22 @@ message_from_object (const msgpack_object  *root,
 
       if (key->type != MSGPACK_OBJECT_STR)
         {
-          g_autofree char *description = describe_object (key);
+          g_autofree char *description = hormiga_msgpack_describe (key);
 
           g_set_error (error, HORMIGA_WIRE_ERROR, HORMIGA_WIRE_ERROR_NOT_AN_ENVELOPE,
                        "key %u of the map is %s; envelope keys must be str", i, description);
           return NULL;
         }
 
-      if (key_is (key, "v") || key_is (key, "t"))
+      if (hormiga_msgpack_key_is (key, "v") || hormiga_msgpack_key_is (key, "t"))
         {
-          const msgpack_object **slot = key_is (key, "v") ? &version : &type_name;
+          const msgpack_object **slot = hormiga_msgpack_key_is (key, "v") ? &version : &type_name;
 
           if (*slot != NULL)
             {
               g_set_error (error, HORMIGA_WIRE_ERROR, HORMIGA_WIRE_ERROR_INVALID_FIELD,
                            "field \"%s\" appears twice in the envelope; each field may appear "
-                           "once", key_is (key, "v") ? "v" : "t");
+                           "once", hormiga_msgpack_key_is (key, "v") ? "v" : "t");
               return NULL;
             }
           *slot = &map->ptr[i].val;
@@ -750,7 +654,7 @@ message_from_object (const msgpack_object  *root,
 
   if (version->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
     {
-      g_autofree char *description = describe_object (version);
+      g_autofree char *description = hormiga_msgpack_describe (version);
 
       g_set_error (error, HORMIGA_WIRE_ERROR, HORMIGA_WIRE_ERROR_NOT_AN_ENVELOPE,
                    "envelope field \"v\" must be a uint; got %s", description);
@@ -774,7 +678,7 @@ message_from_object (const msgpack_object  *root,
 
   if (type_name->type != MSGPACK_OBJECT_STR)
     {
-      g_autofree char *description = describe_object (type_name);
+      g_autofree char *description = hormiga_msgpack_describe (type_name);
 
       g_set_error (error, HORMIGA_WIRE_ERROR, HORMIGA_WIRE_ERROR_NOT_AN_ENVELOPE,
                    "envelope field \"t\" must be a str naming the message type; got %s",
@@ -783,12 +687,12 @@ message_from_object (const msgpack_object  *root,
     }
 
   for (t = 0; t < HORMIGA_MESSAGE_N_TYPES; t++)
-    if (key_is (type_name, type_specs[t].name))
+    if (hormiga_msgpack_key_is (type_name, type_specs[t].name))
       break;
 
   if (t == HORMIGA_MESSAGE_N_TYPES)
     {
-      g_autofree char *quoted = quote_text (type_name->via.str.ptr, type_name->via.str.size);
+      g_autofree char *quoted = hormiga_msgpack_quote_text (type_name->via.str.ptr, type_name->via.str.size);
 
       g_set_error (error, HORMIGA_WIRE_ERROR, HORMIGA_WIRE_ERROR_UNKNOWN_TYPE,
                    "message type %s is unknown; this peer knows challenge, join, welcome, "
@@ -802,7 +706,7 @@ message_from_object (const msgpack_object  *root,
     {
       for (guint f = 0; f < MAX_FIELDS && type_specs[t].fields[f] != NULL; f++)
         {
-          if (!key_is (&map->ptr[i].key, type_specs[t].fields[f]))
+          if (!hormiga_msgpack_key_is (&map->ptr[i].key, type_specs[t].fields[f]))
             continue;
 
           if (fields[f] != NULL)
