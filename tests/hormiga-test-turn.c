@@ -20,6 +20,7 @@ struct _HormigaTestTurn
   char        *directory;
   char        *log_path;
   guint16      port;
+  char        *secret;      /* REST credentials (use-auth-secret), or NULL: the static user */
 };
 
 static const char *
@@ -161,10 +162,13 @@ try_start (HormigaTestTurn *turn)
   g_autofree char *database = g_build_filename (turn->directory, "turndb", NULL);
   g_autofree char *pid_file = g_build_filename (turn->directory, "turnserver.pid", NULL);
   g_autofree char *port = NULL;
+  g_autofree char *auth = NULL;
   gint64 deadline;
 
   turn->port = free_port ();
   port = g_strdup_printf ("%u", turn->port);
+  if (turn->secret != NULL)
+    auth = g_strdup_printf ("--static-auth-secret=%s", turn->secret);
   /* An empty configuration file, so /etc/turnserver.conf is not read. */
   g_assert_true (g_file_set_contents (config, "", 0, &error));
   g_assert_no_error (error);
@@ -177,8 +181,9 @@ try_start (HormigaTestTurn *turn)
       "--relay-ip", "127.0.0.1",
       "--listening-port", port,
       "--allow-loopback-peers",
-      "--lt-cred-mech",
-      "--user", HORMIGA_TEST_TURN_USERNAME ":" HORMIGA_TEST_TURN_PASSWORD,
+      turn->secret ? "--use-auth-secret" : "--lt-cred-mech",
+      turn->secret ? auth : "--user",
+      turn->secret ? "--lt-cred-mech" : HORMIGA_TEST_TURN_USERNAME ":" HORMIGA_TEST_TURN_PASSWORD,
       "--realm", HORMIGA_TEST_TURN_REALM,
       "--fingerprint",
       "--verbose",
@@ -217,9 +222,16 @@ try_start (HormigaTestTurn *turn)
 HormigaTestTurn *
 hormiga_test_turn_start (void)
 {
+  return hormiga_test_turn_start_with_secret (NULL);
+}
+
+HormigaTestTurn *
+hormiga_test_turn_start_with_secret (const char *secret)
+{
   g_autoptr(GError) error = NULL;
   HormigaTestTurn *turn = g_new0 (HormigaTestTurn, 1);
 
+  turn->secret = g_strdup (secret);
   turn->directory = g_dir_make_tmp ("hormiga-turn-XXXXXX", &error);
   g_assert_no_error (error);
   turn->log_path = g_build_filename (turn->directory, "turnserver.log", NULL);
@@ -378,6 +390,7 @@ hormiga_test_turn_stop (HormigaTestTurn *turn)
   g_clear_object (&turn->process);
   remove_directory (turn->directory);
   g_free (turn->directory);
+  g_free (turn->secret);
   g_free (turn->log_path);
   g_free (turn);
 }

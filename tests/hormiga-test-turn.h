@@ -35,6 +35,9 @@ typedef struct
  * test if coturn is missing or does not come up within 20 s on any of
  * three fresh ports. */
 HormigaTestTurn *hormiga_test_turn_start      (void);
+/* Same, with coturn's REST credentials (use-auth-secret) for @secret
+ * instead of the static user. */
+HormigaTestTurn *hormiga_test_turn_start_with_secret (const char *secret);
 
 guint16          hormiga_test_turn_get_port   (HormigaTestTurn *turn);
 /* The whole log so far (free it). */

@@ -48,6 +48,19 @@ hormiga_test_message_equal (const HormigaMessage *a,
         if (g_strcmp0 (g_ptr_array_index (a->welcome.peers, i),
                        g_ptr_array_index (b->welcome.peers, i)) != 0)
           return FALSE;
+      if ((a->welcome.turn_urls == NULL) != (b->welcome.turn_urls == NULL))
+        return FALSE;
+      if (a->welcome.turn_urls != NULL)
+        {
+          if (a->welcome.turn_urls->len != b->welcome.turn_urls->len ||
+              g_strcmp0 (a->welcome.turn_username, b->welcome.turn_username) != 0 ||
+              g_strcmp0 (a->welcome.turn_credential, b->welcome.turn_credential) != 0)
+            return FALSE;
+          for (guint i = 0; i < a->welcome.turn_urls->len; i++)
+            if (g_strcmp0 (g_ptr_array_index (a->welcome.turn_urls, i),
+                           g_ptr_array_index (b->welcome.turn_urls, i)) != 0)
+              return FALSE;
+        }
       return TRUE;
 
     case HORMIGA_MESSAGE_SIGNAL:

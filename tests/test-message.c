@@ -170,6 +170,17 @@ test_round_trip_welcome (void)
   g_ptr_array_add (peers, g_strdup (longest));
   g_assert_cmpuint (peers->len, ==, 64);
   assert_round_trip (hormiga_message_new_welcome (longest, peers));
+
+  /* With TURN servers and short-lived credentials. */
+  {
+    g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+    HormigaMessage *welcome = hormiga_message_new_welcome ("12D3KooWself", NULL);
+
+    g_ptr_array_add (urls, g_strdup ("turn:127.0.0.1:3478?transport=udp"));
+    g_ptr_array_add (urls, g_strdup ("turn:127.0.0.1:3478?transport=tcp"));
+    hormiga_message_set_welcome_turn (welcome, urls, "1800000000:12D3KooWself", "c2VjcmV0");
+    assert_round_trip (welcome);
+  }
 }
 
 static void
@@ -669,6 +680,49 @@ write_65_peers (GByteArray *b)
 }
 
 static void
+write_turn_str (GByteArray *b)
+{
+  mp_str (b, "turn:x");
+}
+
+static void
+write_turn_no_urls (GByteArray *b)
+{
+  mp_map (b, 2);
+  mp_str (b, "username");
+  mp_str (b, "u");
+  mp_str (b, "credential");
+  mp_str (b, "c");
+}
+
+static void
+write_turn_5_urls (GByteArray *b)
+{
+  mp_map (b, 3);
+  mp_str (b, "urls");
+  mp_array (b, 5);
+  for (guint i = 0; i < 5; i++)
+    mp_str (b, "turn:x");
+  mp_str (b, "username");
+  mp_str (b, "u");
+  mp_str (b, "credential");
+  mp_str (b, "c");
+}
+
+static void
+write_turn_no_credential (GByteArray *b)
+{
+  mp_map (b, 3);
+  mp_str (b, "urls");
+  mp_array (b, 1);
+  mp_str (b, "turn:x");
+  mp_str (b, "username");
+  mp_str (b, "u");
+  mp_str (b, "credential");
+  mp_uint (b, 7);
+}
+
+static void
 write_peers_with_uint (GByteArray *b)
 {
   mp_array (b, 3);
@@ -709,6 +763,10 @@ test_invalid_field (void)
     { "welcome", "peers", write_str_peers, "got str of 4 bytes" },
     { "welcome", "peers", write_peers_with_uint, "\"peers[2]\"" },
     { "welcome", "peers", write_peers_with_empty, "\"peers[0]\"" },
+    { "welcome", "turn", write_turn_str, "a map of urls, username and credential" },
+    { "welcome", "turn", write_turn_no_urls, "1 to 4 TURN URLs" },
+    { "welcome", "turn", write_turn_5_urls, "1 to 4 TURN URLs; got array of 5 elements" },
+    { "welcome", "turn", write_turn_no_credential, "turn.credential" },
     { "signal", "to", write_peer_129, "1 to 128 bytes; got str of 129 bytes" },
     { "signal", "to", write_empty_str, "got str of 0 bytes" },
     { "signal", "from", write_empty_str, "got str of 0 bytes" },

@@ -8,9 +8,14 @@
  * descriptions and candidates are handed over directly, as in
  * test-peer-connection.c.
  */
+#include <glib/gstdio.h>
+#include <stdio.h>
+
 #include "hormiga-certificate.h"
 #include "hormiga-identity.h"
 #include "hormiga-peer-connection.h"
+#include "hormiga-signaling-client.h"
+#include "hormiga-test-server.h"
 #include "hormiga-test-turn.h"
 #include "hormiga-test-util.h"
 
@@ -546,6 +551,120 @@ test_ice_releases_allocations (void)
   hormiga_test_turn_stop (turn);
 }
 
+/* ---- credentials from hormiguero --------------------------------------------- */
+
+#define REST_SECRET "a secret shared by hormiguero and coturn"
+
+static void
+on_admitted (HormigaSignalingClient *client,
+             const char             *peer_id,
+             const char * const     *peers,
+             gpointer                user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static gboolean
+both_admitted (gpointer data)
+{
+  return *(guint *) data >= 2;
+}
+
+/* hormiguero hands each admitted peer TURN credentials made from the secret
+ * it shares with coturn (coturn's REST API); two relay-only transports
+ * carry data through coturn with them, so coturn accepted them. */
+static void
+test_credentials_from_hormiguero (void)
+{
+  HormigaTestTurn *turn = hormiga_test_turn_start_with_secret (REST_SECRET);
+  g_autofree char *directory = g_dir_make_tmp ("hormiga-turn-secret-XXXXXX", NULL);
+  g_autofree char *secret_file = g_build_filename (directory, "secret", NULL);
+  g_autofree char *url = g_strdup_printf ("turn:127.0.0.1:%u?transport=udp",
+                                          hormiga_test_turn_get_port (turn));
+  const char *args[] = { "--turn-url", url, "--turn-secret-file", secret_file, NULL };
+  HormigaTestServer *server = NULL;
+  HormigaSignalingClient *clients[2];
+  HormigaIdentity *identities[2];
+  Agent agents[2];
+  guint admitted = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (secret_file, REST_SECRET "\n", -1, &error));
+  server = hormiga_test_server_start (args);
+  for (guint i = 0; i < 2; i++)
+    {
+      identities[i] = hormiga_identity_generate ();
+      clients[i] = hormiga_signaling_client_new (hormiga_test_server_get_url (server), identities[i], NULL);
+      g_signal_connect (clients[i], "admitted", G_CALLBACK (on_admitted), &admitted);
+      hormiga_signaling_client_start (clients[i]);
+    }
+  g_assert_true (hormiga_test_wait_until (both_admitted, &admitted, CONNECT_TIMEOUT_MS));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      const char * const *urls = NULL;
+      const char *username = NULL, *credential = NULL;
+      const char *own = hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identities[i]));
+      g_autofree char *suffix = g_strconcat (":", own, NULL);
+      gint64 expiry;
+      guint port = 0;
+
+      g_assert_true (hormiga_signaling_client_get_turn (clients[i], &urls, &username, &credential));
+      g_assert_cmpstr (urls[0], ==, url);
+      g_assert_null (urls[1]);
+      /* "EXPIRY:PEERID", EXPIRY half a day ahead. */
+      g_assert_true (g_str_has_suffix (username, suffix));
+      expiry = g_ascii_strtoll (username, NULL, 10);
+      g_assert_cmpint (expiry, >=, g_get_real_time () / G_USEC_PER_SEC + 43200 - 120);
+      g_assert_cmpint (expiry, <=, g_get_real_time () / G_USEC_PER_SEC + 43200 + 5);
+      g_assert_cmpint (sscanf (urls[0], "turn:127.0.0.1:%u", &port), ==, 1);
+
+      agents[i].peer = &agents[1 - i];
+      agents[i].received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      agents[i].ice = hormiga_ice_transport_new (NULL, i == 0);
+      g_assert_true (hormiga_ice_transport_add_local_address (agents[i].ice, "127.0.0.1", &error));
+      g_assert_true (hormiga_ice_transport_add_relay (agents[i].ice, "127.0.0.1", (guint16) port,
+                                                      username, credential,
+                                                      HORMIGA_ICE_RELAY_UDP, &error));
+      g_assert_no_error (error);
+      hormiga_ice_transport_set_relay_only (agents[i].ice, TRUE);
+      hormiga_ice_transport_set_receive (agents[i].ice, on_ice_receive, &agents[i], NULL);
+      g_signal_connect (agents[i].ice, "local-candidate", G_CALLBACK (on_ice_candidate), &agents[i]);
+      g_signal_connect (agents[i].ice, "gathering-done", G_CALLBACK (on_ice_gathering_done),
+                        &agents[i]);
+    }
+  for (guint i = 0; i < 2; i++)
+    hormiga_ice_transport_set_remote_credentials (agents[1 - i].ice,
+                                                  hormiga_ice_transport_get_local_ufrag (agents[i].ice),
+                                                  hormiga_ice_transport_get_local_pwd (agents[i].ice));
+  g_assert_true (hormiga_ice_transport_gather (agents[0].ice, &error));
+  g_assert_true (hormiga_ice_transport_gather (agents[1].ice, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (hormiga_test_wait_until (ice_connected, agents, CONNECT_TIMEOUT_MS));
+  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (agents[0].ice), ==, "relay");
+  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (agents[1].ice), ==, "relay");
+  g_assert_true (hormiga_ice_transport_send (agents[0].ice, (const guint8 *) "ping", 4));
+  g_assert_true (hormiga_ice_transport_send (agents[1].ice, (const guint8 *) "pong", 4));
+  g_assert_true (hormiga_test_wait_until (ice_received, agents, CONNECT_TIMEOUT_MS));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_signal_handlers_disconnect_by_data (agents[i].ice, &agents[i]);
+      hormiga_ice_transport_close (agents[i].ice);
+      g_assert_finalize_object (agents[i].ice);
+      g_ptr_array_unref (agents[i].received);
+      g_signal_handlers_disconnect_by_data (clients[i], &admitted);
+      hormiga_signaling_client_stop (clients[i]);
+      g_assert_finalize_object (clients[i]);
+      g_object_unref (identities[i]);
+    }
+  hormiga_test_server_stop (server);
+  g_unlink (secret_file);
+  g_rmdir (directory);
+  hormiga_test_turn_stop (turn);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -556,5 +675,6 @@ main (int    argc,
   g_test_add ("/hormiga/turn-relay/tcp", Fixture, GUINT_TO_POINTER (HORMIGA_ICE_RELAY_TCP),
               fixture_set_up, test_relay, fixture_tear_down);
   g_test_add_func ("/hormiga/turn-relay/ice-releases-allocations", test_ice_releases_allocations);
+  g_test_add_func ("/hormiga/turn-relay/credentials-from-hormiguero", test_credentials_from_hormiguero);
   return g_test_run ();
 }

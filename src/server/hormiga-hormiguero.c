@@ -78,6 +78,9 @@ struct _HormigaHormiguero
   guint                 bootstrap_sample;
   gsize                 max_frame_size;
   char                 *web_root;
+  GPtrArray            *turn_urls;     /* NULL: no TURN credentials in welcomes */
+  char                 *turn_secret;
+  guint                 turn_ttl_s;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaHormiguero, hormiga_hormiguero, G_TYPE_OBJECT)
@@ -293,6 +296,22 @@ handle_join (Peer                 *peer,
   self->metrics.joins_total++;
 
   welcome = hormiga_message_new_welcome (peer->id, sample);
+  if (self->turn_urls != NULL)
+    {
+      g_autofree char *username =
+        g_strdup_printf ("%" G_GINT64_FORMAT ":%s",
+                         g_get_real_time () / G_USEC_PER_SEC + self->turn_ttl_s, peer->id);
+      g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) self->turn_secret,
+                                          strlen (self->turn_secret));
+      guint8 digest[20];
+      gsize length = sizeof digest;
+      g_autofree char *credential = NULL;
+
+      g_hmac_update (hmac, (const guchar *) username, (gssize) strlen (username));
+      g_hmac_get_digest (hmac, digest, &length);
+      credential = g_base64_encode (digest, length);
+      hormiga_message_set_welcome_turn (welcome, self->turn_urls, username, credential);
+    }
   peer_send (peer, welcome);
   g_signal_emit (self, signals[PEER_JOINED], 0, peer->id);
 }
@@ -752,6 +771,8 @@ hormiga_hormiguero_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->address);
   g_free (self->web_root);
+  g_clear_pointer (&self->turn_urls, g_ptr_array_unref);
+  g_free (self->turn_secret);
 
   G_OBJECT_CLASS (hormiga_hormiguero_parent_class)->finalize (object);
 }
@@ -943,6 +964,25 @@ hormiga_hormiguero_listen (HormigaHormiguero  *self,
   g_free (self->address);
   self->address = g_inet_address_to_string (inet);
   return TRUE;
+}
+
+void
+hormiga_hormiguero_set_turn (HormigaHormiguero  *self,
+                             const char * const *urls,
+                             const char         *secret,
+                             guint               ttl_s)
+{
+  g_return_if_fail (HORMIGA_IS_HORMIGUERO (self));
+  g_return_if_fail (urls != NULL && urls[0] != NULL && g_strv_length ((GStrv) urls) <= 4);
+  g_return_if_fail (secret != NULL && secret[0] != '\0' && ttl_s > 0);
+
+  g_clear_pointer (&self->turn_urls, g_ptr_array_unref);
+  self->turn_urls = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; urls[i] != NULL; i++)
+    g_ptr_array_add (self->turn_urls, g_strdup (urls[i]));
+  g_free (self->turn_secret);
+  self->turn_secret = g_strdup (secret);
+  self->turn_ttl_s = ttl_s;
 }
 
 guint16

@@ -22,10 +22,21 @@ G_DECLARE_FINAL_TYPE (HormigaHormiguero, hormiga_hormiguero, HORMIGA, HORMIGUERO
 #define HORMIGUERO_DEFAULT_RATE                50.0   /* frames per second */
 #define HORMIGUERO_DEFAULT_BURST               200.0  /* frames */
 #define HORMIGUERO_DEFAULT_BOOTSTRAP_SAMPLE    16
+#define HORMIGUERO_DEFAULT_TURN_TTL            43200  /* s: TURN credentials' lifetime */
 
 /* Everything the server does runs on @context (NULL: the thread-default
  * context at construction). Call its methods from the thread that runs it. */
 HormigaHormiguero *hormiga_hormiguero_new           (GMainContext       *context);
+
+/* Hands every admitted peer TURN credentials for @urls (1–4 TURN URLs,
+ * e.g. "turn:turn.example.org:3478?transport=udp") in its welcome, made
+ * with @secret as coturn's REST API expects (`use-auth-secret`,
+ * `static-auth-secret`): username "EXPIRY:PEERID", with EXPIRY @ttl_s from
+ * now in unix seconds, and credential base64(HMAC-SHA1(@secret, username)). */
+void               hormiga_hormiguero_set_turn      (HormigaHormiguero  *self,
+                                                     const char * const *urls,
+                                                     const char         *secret,
+                                                     guint               ttl_s);
 
 /* Listens on @address (an IP literal) and @port (0: an ephemeral port). */
 gboolean           hormiga_hormiguero_listen        (HormigaHormiguero  *self,

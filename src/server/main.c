@@ -56,6 +56,9 @@ main (int    argc,
   int bootstrap_sample = HORMIGUERO_DEFAULT_BOOTSTRAP_SAMPLE;
   double rate = HORMIGUERO_DEFAULT_RATE;
   double burst = HORMIGUERO_DEFAULT_BURST;
+  g_auto(GStrv) turn_urls = NULL;
+  g_autofree char *turn_secret_file = NULL;
+  int turn_ttl = HORMIGUERO_DEFAULT_TURN_TTL;
   guint16 port = 0;
   gboolean version = FALSE;
   g_autoptr(GError) error = NULL;
@@ -81,6 +84,13 @@ main (int    argc,
       "Frames a peer may send at once above the rate (default 200)", "N" },
     { "bootstrap-sample", 0, 0, G_OPTION_ARG_INT, &bootstrap_sample,
       "Peers returned to a newly admitted peer (default 16, at most 64)", "N" },
+    { "turn-url", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn_urls,
+      "A TURN server to hand admitted peers, with short-lived credentials (repeat for up to 4; "
+      "needs --turn-secret-file)", "turn:HOST:PORT?transport=udp|tcp" },
+    { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &turn_secret_file,
+      "File holding the TURN server's static-auth-secret (coturn use-auth-secret)", "FILE" },
+    { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &turn_ttl,
+      "Seconds the TURN credentials stay valid (default 43200)", "S" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -118,6 +128,14 @@ main (int    argc,
       return 2;
     }
 
+  if ((turn_urls != NULL) != (turn_secret_file != NULL) ||
+      (turn_urls != NULL && g_strv_length (turn_urls) > 4) || turn_ttl < 60)
+    {
+      g_printerr ("hormiguero: --turn-url (1 to 4) and --turn-secret-file go together, and "
+                  "--turn-ttl is at least 60\n");
+      return 2;
+    }
+
   server = g_object_new (HORMIGA_TYPE_HORMIGUERO,
                          "max-connections", (guint) max_connections,
                          "handshake-timeout", (guint) handshake_timeout,
@@ -128,6 +146,24 @@ main (int    argc,
                          "bootstrap-sample", (guint) bootstrap_sample,
                          "web-root", web_root,
                          NULL);
+
+  if (turn_secret_file != NULL)
+    {
+      g_autofree char *secret = NULL;
+
+      if (!g_file_get_contents (turn_secret_file, &secret, NULL, &error))
+        {
+          g_printerr ("hormiguero: cannot read the TURN secret: %s\n", error->message);
+          return 1;
+        }
+      g_strstrip (secret);
+      if (secret[0] == '\0')
+        {
+          g_printerr ("hormiguero: the TURN secret file %s is empty\n", turn_secret_file);
+          return 1;
+        }
+      hormiga_hormiguero_set_turn (server, (const char * const *) turn_urls, secret, (guint) turn_ttl);
+    }
 
   if (!hormiga_hormiguero_listen (server, address, port, &error))
     {

@@ -46,6 +46,9 @@ struct _HormigaSignalingClient
   guint                    attempt;         /* failed attempts since the last admission */
   guint                    n_joins;
   GStrv                    bootstrap_peers;
+  GStrv                    turn_urls;       /* from the last welcome, or NULL */
+  char                    *turn_username;
+  char                    *turn_credential;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaSignalingClient, hormiga_signaling_client, G_TYPE_OBJECT)
@@ -183,6 +186,20 @@ handle_welcome (HormigaSignalingClient *self,
   self->bootstrap_peers = g_new0 (char *, (peers ? peers->len : 0) + 1);
   for (guint i = 0; peers != NULL && i < peers->len; i++)
     self->bootstrap_peers[i] = g_strdup (g_ptr_array_index (peers, i));
+
+  g_clear_pointer (&self->turn_urls, g_strfreev);
+  g_clear_pointer (&self->turn_username, g_free);
+  g_clear_pointer (&self->turn_credential, g_free);
+  if (welcome->welcome.turn_urls != NULL)
+    {
+      GPtrArray *urls = welcome->welcome.turn_urls;
+
+      self->turn_urls = g_new0 (char *, urls->len + 1);
+      for (guint i = 0; i < urls->len; i++)
+        self->turn_urls[i] = g_strdup (g_ptr_array_index (urls, i));
+      self->turn_username = g_strdup (welcome->welcome.turn_username);
+      self->turn_credential = g_strdup (welcome->welcome.turn_credential);
+    }
 
   self->attempt = 0;
   self->n_joins++;
@@ -407,6 +424,25 @@ hormiga_signaling_client_get_state (HormigaSignalingClient *self)
   return self->state;
 }
 
+gboolean
+hormiga_signaling_client_get_turn (HormigaSignalingClient  *self,
+                                   const char * const     **urls,
+                                   const char             **username,
+                                   const char             **credential)
+{
+  g_return_val_if_fail (HORMIGA_IS_SIGNALING_CLIENT (self), FALSE);
+
+  if (self->turn_urls == NULL)
+    return FALSE;
+  if (urls != NULL)
+    *urls = (const char * const *) self->turn_urls;
+  if (username != NULL)
+    *username = self->turn_username;
+  if (credential != NULL)
+    *credential = self->turn_credential;
+  return TRUE;
+}
+
 HormigaIdentity *
 hormiga_signaling_client_get_identity (HormigaSignalingClient *self)
 {
@@ -478,6 +514,9 @@ hormiga_signaling_client_finalize (GObject *object)
   HormigaSignalingClient *self = HORMIGA_SIGNALING_CLIENT (object);
 
   g_free (self->url);
+  g_strfreev (self->turn_urls);
+  g_free (self->turn_username);
+  g_free (self->turn_credential);
   g_strfreev (self->bootstrap_peers);
   g_clear_pointer (&self->rand, g_rand_free);
   g_clear_pointer (&self->context, g_main_context_unref);

@@ -59,6 +59,12 @@ gboolean                hormiga_signaling_client_send_signal (HormigaSignalingCl
 HormigaSignalingState   hormiga_signaling_client_get_state  (HormigaSignalingClient *self);
 const char             *hormiga_signaling_client_get_url    (HormigaSignalingClient *self);
 HormigaIdentity        *hormiga_signaling_client_get_identity (HormigaSignalingClient *self);
+/* The TURN servers and short-lived credentials of the last welcome (all
+ * transfer none, valid until the next admission); FALSE if it had none. */
+gboolean                hormiga_signaling_client_get_turn (HormigaSignalingClient  *self,
+                                                           const char * const     **urls,
+                                                           const char             **username,
+                                                           const char             **credential);
 /* The bootstrap sample of the last welcome; NULL before the first. */
 const char * const     *hormiga_signaling_client_get_bootstrap_peers (HormigaSignalingClient *self);
 /* Times the client has been admitted (1 after the first join). */

@@ -29,7 +29,7 @@ typedef struct
 static const TypeSpec type_specs[HORMIGA_MESSAGE_N_TYPES] = {
   [HORMIGA_MESSAGE_CHALLENGE] = { "challenge", { "nonce", "server" } },
   [HORMIGA_MESSAGE_JOIN]      = { "join", { "key", "sig" } },
-  [HORMIGA_MESSAGE_WELCOME]   = { "welcome", { "id", "peers" } },
+  [HORMIGA_MESSAGE_WELCOME]   = { "welcome", { "id", "peers", "turn" } },
   [HORMIGA_MESSAGE_SIGNAL]    = { "signal", { "to", "from", "sid", "payload" } },
   [HORMIGA_MESSAGE_ERROR]     = { "error", { "code", "message", "sid" } },
   [HORMIGA_MESSAGE_PING]      = { "ping", { "seq" } },
@@ -39,7 +39,10 @@ static const TypeSpec type_specs[HORMIGA_MESSAGE_N_TYPES] = {
 /* Indices into the fields found for each type (same order as type_specs). */
 enum { CHALLENGE_NONCE, CHALLENGE_SERVER };
 enum { JOIN_KEY, JOIN_SIG };
-enum { WELCOME_ID, WELCOME_PEERS };
+enum { WELCOME_ID, WELCOME_PEERS, WELCOME_TURN };
+
+#define TURN_MAX_URLS   4
+#define TURN_MAX_STRING 256
 enum { SIGNAL_TO, SIGNAL_FROM, SIGNAL_SID, SIGNAL_PAYLOAD };
 enum { ERROR_CODE, ERROR_MESSAGE, ERROR_SID };
 enum { PING_SEQ };
@@ -123,6 +126,24 @@ hormiga_message_new_welcome (const char *peer_id,
   return message;
 }
 
+void
+hormiga_message_set_welcome_turn (HormigaMessage *message,
+                                  GPtrArray      *urls,
+                                  const char     *username,
+                                  const char     *credential)
+{
+  g_return_if_fail (message != NULL && message->type == HORMIGA_MESSAGE_WELCOME);
+  g_return_if_fail (urls != NULL && urls->len >= 1 && urls->len <= TURN_MAX_URLS);
+  g_return_if_fail (username != NULL && credential != NULL);
+
+  g_clear_pointer (&message->welcome.turn_urls, g_ptr_array_unref);
+  g_free (message->welcome.turn_username);
+  g_free (message->welcome.turn_credential);
+  message->welcome.turn_urls = copy_string_array (urls);
+  message->welcome.turn_username = g_strdup (username);
+  message->welcome.turn_credential = g_strdup (credential);
+}
+
 HormigaMessage *
 hormiga_message_new_signal (const char *from,
                             const char *to,
@@ -194,6 +215,9 @@ hormiga_message_copy (const HormigaMessage *message)
     case HORMIGA_MESSAGE_WELCOME:
       copy->welcome.peer_id = g_strdup (message->welcome.peer_id);
       copy->welcome.peers = copy_string_array (message->welcome.peers);
+      copy->welcome.turn_urls = message->welcome.turn_urls ? copy_string_array (message->welcome.turn_urls) : NULL;
+      copy->welcome.turn_username = g_strdup (message->welcome.turn_username);
+      copy->welcome.turn_credential = g_strdup (message->welcome.turn_credential);
       break;
 
     case HORMIGA_MESSAGE_SIGNAL:
@@ -234,6 +258,9 @@ hormiga_message_free (HormigaMessage *message)
     case HORMIGA_MESSAGE_WELCOME:
       g_free (message->welcome.peer_id);
       g_clear_pointer (&message->welcome.peers, g_ptr_array_unref);
+      g_clear_pointer (&message->welcome.turn_urls, g_ptr_array_unref);
+      g_free (message->welcome.turn_username);
+      g_free (message->welcome.turn_credential);
       break;
 
     case HORMIGA_MESSAGE_SIGNAL:
@@ -334,13 +361,29 @@ hormiga_message_encode (const HormigaMessage *message)
         GPtrArray *peers = message->welcome.peers;
         guint n_peers = peers != NULL ? peers->len : 0;
 
-        pack_envelope (&packer, message->type, 2);
+        GPtrArray *urls = message->welcome.turn_urls;
+
+        pack_envelope (&packer, message->type, urls != NULL ? 3 : 2);
         hormiga_msgpack_pack_str (&packer, "id");
         hormiga_msgpack_pack_str (&packer, message->welcome.peer_id);
         hormiga_msgpack_pack_str (&packer, "peers");
         msgpack_pack_array (&packer, n_peers);
         for (guint i = 0; i < n_peers; i++)
           hormiga_msgpack_pack_str (&packer, g_ptr_array_index (peers, i));
+        if (urls != NULL)
+          {
+            /* As a browser's RTCIceServer: {urls, username, credential}. */
+            hormiga_msgpack_pack_str (&packer, "turn");
+            msgpack_pack_map (&packer, 3);
+            hormiga_msgpack_pack_str (&packer, "urls");
+            msgpack_pack_array (&packer, urls->len);
+            for (guint i = 0; i < urls->len; i++)
+              hormiga_msgpack_pack_str (&packer, g_ptr_array_index (urls, i));
+            hormiga_msgpack_pack_str (&packer, "username");
+            hormiga_msgpack_pack_str (&packer, message->welcome.turn_username);
+            hormiga_msgpack_pack_str (&packer, "credential");
+            hormiga_msgpack_pack_str (&packer, message->welcome.turn_credential);
+          }
       }
       break;
 
@@ -592,6 +635,55 @@ get_peer_list (const msgpack_object  *object,
   return TRUE;
 }
 
+/* welcome's optional "turn": {urls: [str], username: str, credential: str}. */
+static gboolean
+get_turn (const msgpack_object  *object,
+          const char            *type,
+          HormigaMessage        *message,
+          GError               **error)
+{
+  const msgpack_object *urls = NULL, *username = NULL, *credential = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (object == NULL)
+    return TRUE;
+  if (object->type != MSGPACK_OBJECT_MAP)
+    return set_invalid (error, type, "turn", "a map of urls, username and credential", object);
+  for (guint32 i = 0; i < object->via.map.size; i++)
+    {
+      const msgpack_object *key = &object->via.map.ptr[i].key;
+      const msgpack_object *value = &object->via.map.ptr[i].val;
+
+      if (hormiga_msgpack_key_is (key, "urls"))
+        urls = value;
+      else if (hormiga_msgpack_key_is (key, "username"))
+        username = value;
+      else if (hormiga_msgpack_key_is (key, "credential"))
+        credential = value;
+    }
+  if (urls == NULL || urls->type != MSGPACK_OBJECT_ARRAY || urls->via.array.size < 1 ||
+      urls->via.array.size > TURN_MAX_URLS)
+    return set_invalid (error, type, "turn.urls", "an array of 1 to 4 TURN URLs",
+                        urls != NULL ? urls : object);
+  list = g_ptr_array_new_with_free_func (g_free);
+  for (guint32 i = 0; i < urls->via.array.size; i++)
+    {
+      g_autofree char *element = g_strdup_printf ("turn.urls[%u]", i);
+      char *url = NULL;
+
+      if (!get_string (&urls->via.array.ptr[i], type, element, 1, TURN_MAX_STRING, &url, error))
+        return FALSE;
+      g_ptr_array_add (list, url);
+    }
+  if (!get_required_string (username, type, "turn.username", 1, TURN_MAX_STRING,
+                            &message->welcome.turn_username, error) ||
+      !get_required_string (credential, type, "turn.credential", 1, TURN_MAX_STRING,
+                            &message->welcome.turn_credential, error))
+    return FALSE;
+  message->welcome.turn_urls = g_steal_pointer (&list);
+  return TRUE;
+}
+
 static HormigaMessage *
 message_from_object (const msgpack_object  *root,
                      GError               **error)
@@ -742,7 +834,8 @@ message_from_object (const msgpack_object  *root,
     case HORMIGA_MESSAGE_WELCOME:
       if (!get_required_string (fields[WELCOME_ID], type, "id", 1, HORMIGA_PEER_ID_MAX_TEXT,
                                 &message->welcome.peer_id, error) ||
-          !get_peer_list (fields[WELCOME_PEERS], type, "peers", &message->welcome.peers, error))
+          !get_peer_list (fields[WELCOME_PEERS], type, "peers", &message->welcome.peers, error) ||
+          !get_turn (fields[WELCOME_TURN], type, message, error))
         return NULL;
       break;
 

@@ -61,6 +61,9 @@ struct _HormigaMessage
     struct {
       char      *peer_id;                    /* the PeerID the server derived */
       GPtrArray *peers;                      /* (element-type utf8) bootstrap sample */
+      GPtrArray *turn_urls;                  /* (element-type utf8) optional TURN servers, or NULL */
+      char      *turn_username;              /* their short-lived credentials, or NULL */
+      char      *turn_credential;
     } welcome;
     struct {
       char   *from;                          /* set by the server only; NULL from clients */
@@ -91,6 +94,12 @@ HormigaMessage  *hormiga_message_new_join          (const guint8  public_key[HOR
 /* @peers: (element-type utf8) (nullable): copied */
 HormigaMessage  *hormiga_message_new_welcome       (const char   *peer_id,
                                                     GPtrArray    *peers);
+/* Adds TURN servers and credentials to a welcome (all three given, @urls
+ * 1–4 of at most 256 bytes each; @username and @credential 1–256 bytes). */
+void             hormiga_message_set_welcome_turn  (HormigaMessage *message,
+                                                    GPtrArray      *urls,
+                                                    const char     *username,
+                                                    const char     *credential);
 /* @from: (nullable): only the server sets it */
 HormigaMessage  *hormiga_message_new_signal        (const char   *from,
                                                     const char   *to,
