@@ -1,5 +1,5 @@
 # Hormiga — the two commands a newcomer needs:
-#   make run    set up, build and start Hormiga
+#   make run    set up, build and start Hormiga (the desktop application)
 #   make check  set up, build and pass the whole test suite (plain, then ASan+UBSan)
 
 BUILD      ?= build
@@ -26,8 +26,17 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
+# The desktop application, from the build tree: its settings schema and
+# translations are read from there. It joins the hormiguero in its settings
+# (ws://127.0.0.1:8710/ws by default) or, if none answers, a built-in one.
 run: build
-	$(BUILD)/src/server/hormiguero --listen 127.0.0.1:8710
+	@if [ -x $(BUILD)/src/app/hormiga ]; then \
+	  echo "GSETTINGS_SCHEMA_DIR=$(BUILD)/data $(BUILD)/src/app/hormiga"; \
+	  GSETTINGS_SCHEMA_DIR=$(BUILD)/data HORMIGA_LOCALEDIR=$(abspath $(BUILD))/po $(BUILD)/src/app/hormiga; \
+	else \
+	  echo "The GTK application is not built (no GTK 4 or libadwaita): starting hormiguero"; \
+	  $(BUILD)/src/server/hormiguero --listen 127.0.0.1:8710; \
+	fi
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2

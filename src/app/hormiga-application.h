@@ -1,0 +1,25 @@
+/* hormiga-application.h — the Hormiga desktop application
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "hormiga-node-thread.h"
+
+G_BEGIN_DECLS
+
+/* Environment variable that overrides the data directory (tests). */
+#define HORMIGA_DATA_DIR_ENV "HORMIGA_DATA_DIR"
+
+#define HORMIGA_TYPE_APPLICATION (hormiga_application_get_type ())
+G_DECLARE_FINAL_TYPE (HormigaApplication, hormiga_application, HORMIGA, APPLICATION,
+                      AdwApplication)
+
+HormigaApplication *hormiga_application_new      (void);
+
+/* The node, from startup to shutdown; NULL outside. */
+HormigaNodeThread  *hormiga_application_get_node (HormigaApplication *self);
+
+G_END_DECLS

@@ -1,0 +1,67 @@
+/* hormiga-node-thread.h — the application's node, on a thread of its own
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  HORMIGA_NODE_STATE_STOPPED,     /* not started, or stopped */
+  HORMIGA_NODE_STATE_STARTING,    /* loading the identity */
+  HORMIGA_NODE_STATE_CONNECTING,  /* opening the connection to hormiguero and joining */
+  HORMIGA_NODE_STATE_ADMITTED,    /* joined: peer-id and n-known-peers are current */
+  HORMIGA_NODE_STATE_OFFLINE,     /* connection lost (see error-message); reconnecting */
+  HORMIGA_NODE_STATE_FAILED,      /* cannot run (see error-message); nothing is retried */
+} HormigaNodeState;
+
+GType hormiga_node_state_get_type (void);
+#define HORMIGA_TYPE_NODE_STATE (hormiga_node_state_get_type ())
+
+/* How long the first join to the configured hormiguero may take before the
+ * node falls back to a built-in one. */
+#define HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT 10000  /* ms */
+
+#define HORMIGA_TYPE_NODE_THREAD (hormiga_node_thread_get_type ())
+G_DECLARE_FINAL_TYPE (HormigaNodeThread, hormiga_node_thread, HORMIGA, NODE_THREAD, GObject)
+
+/* The object belongs to the thread that creates it (the UI thread): its
+ * properties change, and are notified, only on the thread-default context
+ * of that thread at construction. The node itself runs on a thread of its
+ * own with its own GMainContext.
+ *
+ * @server_url: the hormiguero to join; NULL or "" for none. If it is none,
+ * or if the first join fails or takes longer than the start timeout, the
+ * node starts a built-in hormiguero on 127.0.0.1 (an ephemeral port) in its
+ * thread and joins that one instead.
+ * @data_dir: where the identity key lives (created on first start). */
+HormigaNodeThread *hormiga_node_thread_new                (const char        *server_url,
+                                                           const char        *data_dir);
+
+/* Starts the node's thread. */
+void               hormiga_node_thread_start              (HormigaNodeThread *self);
+/* Leaves hormiguero, stops the built-in one if any, and joins the thread;
+ * state becomes STOPPED. Called by dispose if needed. */
+void               hormiga_node_thread_stop               (HormigaNodeThread *self);
+
+HormigaNodeState   hormiga_node_thread_get_state          (HormigaNodeThread *self);
+/* The configured hormiguero (construct property), NULL if none. */
+const char        *hormiga_node_thread_get_configured_url (HormigaNodeThread *self);
+const char        *hormiga_node_thread_get_data_dir       (HormigaNodeThread *self);
+/* The hormiguero the node is using or trying now; NULL before. */
+const char        *hormiga_node_thread_get_server_url     (HormigaNodeThread *self);
+/* TRUE once the node uses its built-in hormiguero. */
+gboolean           hormiga_node_thread_get_embedded       (HormigaNodeThread *self);
+/* Why the built-in hormiguero is used (the configured one's failure, or
+ * that none is configured); NULL while it is not. */
+const char        *hormiga_node_thread_get_fallback_reason (HormigaNodeThread *self);
+/* Our PeerID, once the identity is loaded. */
+const char        *hormiga_node_thread_get_peer_id        (HormigaNodeThread *self);
+/* Peers in hormiguero's bootstrap sample at the last admission. */
+guint              hormiga_node_thread_get_n_known_peers  (HormigaNodeThread *self);
+/* Why the node is OFFLINE or FAILED; NULL otherwise. */
+const char        *hormiga_node_thread_get_error_message  (HormigaNodeThread *self);
+
+G_END_DECLS

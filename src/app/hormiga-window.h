@@ -1,0 +1,24 @@
+/* hormiga-window.h — the main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "hormiga-node-thread.h"
+
+G_BEGIN_DECLS
+
+#define HORMIGA_TYPE_WINDOW (hormiga_window_get_type ())
+G_DECLARE_FINAL_TYPE (HormigaWindow, hormiga_window, HORMIGA, WINDOW, AdwApplicationWindow)
+
+HormigaWindow *hormiga_window_new             (AdwApplication    *application,
+                                               HormigaNodeThread *node);
+
+HormigaNodeThread *hormiga_window_get_node    (HormigaWindow     *self);
+/* What the status bar says now (its main line, then its detail line if
+ * shown, separated by a newline). */
+char          *hormiga_window_dup_status_text (HormigaWindow     *self);
+
+G_END_DECLS

@@ -1,0 +1,359 @@
+/* test-node-thread.c — the application's node thread, without GTK
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gstdio.h>
+
+#include "hormiga-identity.h"
+#include "hormiga-node-thread.h"
+#include "hormiga-peer-id.h"
+#include "hormiga-signaling-client.h"
+#include "hormiga-test-server.h"
+
+/* Generous: these only fail a broken test, never a slow machine. */
+#define WAIT_MS 20000
+
+typedef struct
+{
+  char              *data_dir;
+  char              *peer_id;      /* what the node must be admitted as */
+  HormigaNodeThread *node;
+  GThread           *ui_thread;
+  guint              n_notifies;
+  guint              n_notifies_off_thread;
+  GPtrArray         *states;       /* every state notified, in order */
+} Fixture;
+
+static void
+on_notify (GObject    *object,
+           GParamSpec *pspec,
+           gpointer    user_data)
+{
+  Fixture *fixture = user_data;
+
+  fixture->n_notifies++;
+  if (g_thread_self () != fixture->ui_thread)
+    fixture->n_notifies_off_thread++;
+  if (g_str_equal (pspec->name, "state"))
+    g_ptr_array_add (fixture->states,
+                     GUINT_TO_POINTER (hormiga_node_thread_get_state (HORMIGA_NODE_THREAD (object))));
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaIdentity) identity = NULL;
+
+  fixture->data_dir = g_dir_make_tmp ("hormiga-node-thread-XXXXXX", &error);
+  g_assert_no_error (error);
+  identity = hormiga_identity_load_or_create (fixture->data_dir, &error);
+  g_assert_no_error (error);
+  fixture->peer_id =
+    g_strdup (hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
+  fixture->ui_thread = g_thread_self ();
+  fixture->states = g_ptr_array_new ();
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *key = g_build_filename (fixture->data_dir, HORMIGA_KEY_FILE_NAME, NULL);
+
+  if (fixture->node != NULL)
+    {
+      hormiga_node_thread_stop (fixture->node);
+      g_assert_finalize_object (fixture->node);
+    }
+  g_assert_cmpuint (fixture->n_notifies_off_thread, ==, 0);
+  g_ptr_array_unref (fixture->states);
+  g_unlink (key);
+  g_rmdir (fixture->data_dir);
+  g_free (fixture->data_dir);
+  g_free (fixture->peer_id);
+}
+
+static void
+start_node (Fixture    *fixture,
+            const char *url,
+            guint       start_timeout)
+{
+  fixture->node = g_object_new (HORMIGA_TYPE_NODE_THREAD,
+                                "configured-url", url,
+                                "data-dir", fixture->data_dir,
+                                "start-timeout", start_timeout,
+                                NULL);
+  g_signal_connect (fixture->node, "notify", G_CALLBACK (on_notify), fixture);
+  hormiga_node_thread_start (fixture->node);
+}
+
+static gboolean
+admitted (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return hormiga_node_thread_get_state (fixture->node) == HORMIGA_NODE_STATE_ADMITTED;
+}
+
+static gboolean
+offline (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return hormiga_node_thread_get_state (fixture->node) == HORMIGA_NODE_STATE_OFFLINE;
+}
+
+static gboolean
+failed (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return hormiga_node_thread_get_state (fixture->node) == HORMIGA_NODE_STATE_FAILED;
+}
+
+static gboolean
+client_admitted (gpointer user_data)
+{
+  return hormiga_signaling_client_get_state (user_data) == HORMIGA_SIGNALING_STATE_ADMITTED;
+}
+
+static gboolean
+client_lost (gpointer user_data)
+{
+  return hormiga_signaling_client_get_state (user_data) == HORMIGA_SIGNALING_STATE_WAITING;
+}
+
+static void
+assert_fell_back (Fixture    *fixture,
+                  const char *configured_url)
+{
+  const char *url;
+
+  g_assert_true (hormiga_test_wait_until (admitted, fixture, WAIT_MS));
+  url = hormiga_node_thread_get_server_url (fixture->node);
+  g_assert_true (hormiga_node_thread_get_embedded (fixture->node));
+  g_assert_nonnull (url);
+  g_assert_true (g_str_has_prefix (url, "ws://127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (url, "/ws"));
+  if (configured_url != NULL)
+    g_assert_cmpstr (url, !=, configured_url);
+  g_assert_nonnull (hormiga_node_thread_get_fallback_reason (fixture->node));
+  g_assert_cmpstr (hormiga_node_thread_get_peer_id (fixture->node), ==, fixture->peer_id);
+  g_assert_null (hormiga_node_thread_get_error_message (fixture->node));
+}
+
+/* Joins the configured hormiguero, reports its PeerID and the size of the
+ * bootstrap sample, and every notification arrives on this thread. */
+static void
+test_admitted (Fixture       *fixture,
+               gconstpointer  data)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  g_autoptr(HormigaIdentity) other = hormiga_identity_generate ();
+  g_autoptr(HormigaSignalingClient) client =
+    hormiga_signaling_client_new (hormiga_test_server_get_url (server), other, NULL);
+
+  /* Someone already there, so the sample is not empty. */
+  hormiga_signaling_client_start (client);
+  g_assert_true (hormiga_test_wait_until (client_admitted, client, WAIT_MS));
+
+  start_node (fixture, hormiga_test_server_get_url (server),
+              HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  g_assert_true (hormiga_test_wait_until (admitted, fixture, WAIT_MS));
+
+  g_assert_cmpstr (hormiga_node_thread_get_peer_id (fixture->node), ==, fixture->peer_id);
+  g_assert_cmpstr (hormiga_node_thread_get_server_url (fixture->node), ==,
+                   hormiga_test_server_get_url (server));
+  g_assert_cmpuint (hormiga_node_thread_get_n_known_peers (fixture->node), ==, 1);
+  g_assert_false (hormiga_node_thread_get_embedded (fixture->node));
+  g_assert_null (hormiga_node_thread_get_fallback_reason (fixture->node));
+  g_assert_null (hormiga_node_thread_get_error_message (fixture->node));
+  g_assert_cmpint (hormiga_test_server_metric (server, "hormiguero_peers_connected"), ==, 2);
+
+  /* STARTING, CONNECTING, ADMITTED, in that order. */
+  g_assert_cmpuint (fixture->states->len, >=, 3);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_ptr_array_index (fixture->states, 0)), ==,
+                    HORMIGA_NODE_STATE_STARTING);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_ptr_array_index (fixture->states, 1)), ==,
+                    HORMIGA_NODE_STATE_CONNECTING);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_ptr_array_index (fixture->states,
+                                                         fixture->states->len - 1)), ==,
+                    HORMIGA_NODE_STATE_ADMITTED);
+  g_assert_cmpuint (fixture->n_notifies_off_thread, ==, 0);
+
+  /* Stopping leaves hormiguero and says so at once. */
+  hormiga_node_thread_stop (fixture->node);
+  g_assert_cmpint (hormiga_node_thread_get_state (fixture->node), ==, HORMIGA_NODE_STATE_STOPPED);
+  g_assert_null (hormiga_node_thread_get_server_url (fixture->node));
+
+  hormiga_signaling_client_stop (client);
+  hormiga_test_server_stop (server);
+}
+
+/* A configured hormiguero that refuses connections: the node starts its
+ * own and joins it, and others can join it too. */
+static void
+test_fallback_unreachable (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  const char *unreachable = "ws://127.0.0.1:1/ws";
+  g_autoptr(HormigaIdentity) other = hormiga_identity_generate ();
+  g_autoptr(HormigaSignalingClient) client = NULL;
+  const char * const *sample;
+
+  start_node (fixture, unreachable, HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  assert_fell_back (fixture, unreachable);
+  g_assert_nonnull (strstr (hormiga_node_thread_get_fallback_reason (fixture->node),
+                            "127.0.0.1:1"));
+  g_assert_cmpuint (hormiga_node_thread_get_n_known_peers (fixture->node), ==, 0);
+
+  /* The built-in hormiguero serves other nodes, and knows ours. */
+  client = hormiga_signaling_client_new (hormiga_node_thread_get_server_url (fixture->node),
+                                         other, NULL);
+  hormiga_signaling_client_start (client);
+  g_assert_true (hormiga_test_wait_until (client_admitted, client, WAIT_MS));
+  sample = hormiga_signaling_client_get_bootstrap_peers (client);
+  g_assert_nonnull (sample);
+  g_assert_true (g_strv_contains (sample, fixture->peer_id));
+
+  /* Stopping the node stops its hormiguero: the other node loses it. */
+  hormiga_node_thread_stop (fixture->node);
+  g_assert_true (hormiga_test_wait_until (client_lost, client, WAIT_MS));
+  hormiga_signaling_client_stop (client);
+}
+
+static void
+test_no_server (Fixture       *fixture,
+                gconstpointer  data)
+{
+  start_node (fixture, "", HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  assert_fell_back (fixture, NULL);
+  g_assert_cmpstr (hormiga_node_thread_get_fallback_reason (fixture->node), ==,
+                   "no hormiguero is configured");
+}
+
+/* A hormiguero that accepts TCP connections but never answers: after the
+ * start timeout the node uses its own. */
+static void
+test_fallback_silent (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *url = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (socket, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("ws://127.0.0.1:%u/ws",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  start_node (fixture, url, 300);
+  assert_fell_back (fixture, url);
+  g_assert_nonnull (strstr (hormiga_node_thread_get_fallback_reason (fixture->node),
+                            "did not admit"));
+}
+
+/* After a first admission a lost hormiguero is reported, not replaced, and
+ * the node joins again when it is back. */
+static void
+test_server_lost (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  guint16 port = hormiga_test_server_get_port (server);
+  g_autofree char *url = g_strdup (hormiga_test_server_get_url (server));
+
+  start_node (fixture, url, HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  g_assert_true (hormiga_test_wait_until (admitted, fixture, WAIT_MS));
+
+  hormiga_test_server_stop (server);
+  g_assert_true (hormiga_test_wait_until (offline, fixture, WAIT_MS));
+  g_assert_nonnull (hormiga_node_thread_get_error_message (fixture->node));
+  g_assert_false (hormiga_node_thread_get_embedded (fixture->node));
+  g_assert_cmpstr (hormiga_node_thread_get_server_url (fixture->node), ==, url);
+
+  server = hormiga_test_server_start_on (port, NULL);
+  g_assert_true (hormiga_test_wait_until (admitted, fixture, WAIT_MS));
+  g_assert_false (hormiga_node_thread_get_embedded (fixture->node));
+  g_assert_null (hormiga_node_thread_get_error_message (fixture->node));
+
+  hormiga_node_thread_stop (fixture->node);
+  hormiga_test_server_stop (server);
+}
+
+/* A damaged key file is never replaced: the node fails and says where. */
+static void
+test_bad_identity (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = g_build_filename (fixture->data_dir, HORMIGA_KEY_FILE_NAME, NULL);
+
+  g_file_set_contents (key, "not a key", -1, &error);
+  g_assert_no_error (error);
+
+  start_node (fixture, "", HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  g_assert_true (hormiga_test_wait_until (failed, fixture, WAIT_MS));
+  g_assert_nonnull (strstr (hormiga_node_thread_get_error_message (fixture->node), key));
+  g_assert_null (hormiga_node_thread_get_server_url (fixture->node));
+}
+
+/* Stopping at once, before the thread has done anything, and dropping the
+ * last reference while it runs, both end the thread. */
+static void
+test_stop_at_once (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  for (guint i = 0; i < 20; i++)
+    {
+      HormigaNodeThread *node = hormiga_node_thread_new ("", fixture->data_dir);
+
+      hormiga_node_thread_start (node);
+      if (i % 2 == 0)
+        hormiga_node_thread_stop (node);
+      g_assert_finalize_object (node);
+    }
+
+  /* Copies posted before the stop are dropped: it stays STOPPED. */
+  start_node (fixture, "", HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  g_assert_true (hormiga_test_wait_until (admitted, fixture, WAIT_MS));
+  hormiga_node_thread_stop (fixture->node);
+  g_assert_false (hormiga_test_wait_until (admitted, fixture, 300));
+  g_assert_cmpint (hormiga_node_thread_get_state (fixture->node), ==, HORMIGA_NODE_STATE_STOPPED);
+
+  /* And it can start again. */
+  hormiga_node_thread_start (fixture->node);
+  g_assert_true (hormiga_test_wait_until (admitted, fixture, WAIT_MS));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/hormiga/node-thread/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("admitted", test_admitted);
+  ADD ("fallback-unreachable", test_fallback_unreachable);
+  ADD ("no-server", test_no_server);
+  ADD ("fallback-silent", test_fallback_silent);
+  ADD ("server-lost", test_server_lost);
+  ADD ("bad-identity", test_bad_identity);
+  ADD ("stop-at-once", test_stop_at_once);
+#undef ADD
+
+  return g_test_run ();
+}
