@@ -179,7 +179,11 @@ on_poll (gpointer user_data)
     return G_SOURCE_CONTINUE;
 
   if (!g_file_test (probe->screenshot_path, G_FILE_TEST_EXISTS))
-    save_screenshot (GTK_WIDGET (window), probe->screenshot_path);
+    {
+      save_screenshot (GTK_WIDGET (window), probe->screenshot_path);
+      /* The shortcuts window that the primary menu and Ctrl+? open. */
+      g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+    }
 
   /* The About window, through the same action as the menu and F1. */
   if (!probe->about_shown)
@@ -236,6 +240,10 @@ run_app (Probe      *probe,
   accels = gtk_application_get_accels_for_action (GTK_APPLICATION (probe->application),
                                                   "app.quit");
   g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>q"));
+  g_clear_pointer (&accels, g_strfreev);
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (probe->application),
+                                                  "app.about");
+  g_assert_true (g_strv_contains ((const char * const *) accels, "F1"));
   g_assert_true (probe->about_shown);
   /* Shutdown stopped the node. */
   g_assert_nonnull (hormiga_application_get_node (probe->application));

@@ -6,8 +6,6 @@
  * bar, and the Network, Peers and Transfers views in an AdwViewStack (a
  * switcher bar at the bottom takes over when the window is narrow).
  */
-#include <glib/gi18n.h>
-
 #include "hormiga-app-private.h"
 #include "hormiga-network-page.h"
 #include "hormiga-peers-page.h"
