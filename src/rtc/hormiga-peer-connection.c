@@ -186,6 +186,25 @@ remote_max_message_size (HormigaPeerConnection *self)
   return self->remote ? self->remote->max_message_size : HORMIGA_SDP_DEFAULT_MESSAGE_SIZE;
 }
 
+/* Streams taken by an open channel or by a negotiated one still pending:
+ * DCEP never picks them. */
+static gboolean
+stream_in_use (HormigaPeerConnection *self,
+               guint16                stream)
+{
+  if (g_hash_table_contains (self->channels, GINT_TO_POINTER (stream)))
+    return TRUE;
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      HormigaDataChannel *channel = g_ptr_array_index (self->pending, i);
+
+      if (_hormiga_data_channel_is_negotiated (channel) &&
+          hormiga_data_channel_get_id (channel) == stream)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 open_channel (HormigaPeerConnection  *self,
               HormigaDataChannel     *channel,
@@ -197,7 +216,7 @@ open_channel (HormigaPeerConnection  *self,
     {
       /* Our parity, the lowest free stream. */
       while (self->next_stream < HORMIGA_SCTP_MAX_STREAMS &&
-             g_hash_table_contains (self->channels, GINT_TO_POINTER (self->next_stream)))
+             stream_in_use (self, self->next_stream))
         self->next_stream += 2;
       if (self->next_stream >= HORMIGA_SCTP_MAX_STREAMS)
         {
@@ -352,14 +371,18 @@ on_verified (HormigaPeerConnection *self)
 
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   set_state (self, HORMIGA_PEER_CONNECTION_CONNECTED);
-  for (guint i = 0; i < pending->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      HormigaDataChannel *channel = g_ptr_array_index (pending, i);
+  /* Negotiated channels first, so that DCEP picks streams around them. */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < pending->len; i++)
+      {
+        g_autoptr(GError) error = NULL;
+        HormigaDataChannel *channel = g_ptr_array_index (pending, i);
 
-      if (!open_channel (self, channel, &error))
-        _hormiga_data_channel_abort (channel, error);
-    }
+        if (_hormiga_data_channel_is_negotiated (channel) != (pass == 0))
+          continue;
+        if (!open_channel (self, channel, &error))
+          _hormiga_data_channel_abort (channel, error);
+      }
 
   while (!g_queue_is_empty (&self->held) && self->state == HORMIGA_PEER_CONNECTION_CONNECTED)
     {
