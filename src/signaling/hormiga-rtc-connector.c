@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hormiga-certificate.h"
+#include "hormiga-protocol.h"
 #include "hormiga-rtc-connector.h"
 #include "hormiga-rtc-error.h"
 #include "hormiga-rtc-signal.h"
@@ -18,6 +19,7 @@ struct _HormigaRtcConnector
   guint                   peer_timeout_ms;
   GHashTable             *sessions;     /* "peer/sid" → Session */
   gulong                  signal_handler;
+  gulong                  error_handler;
 };
 
 typedef struct
@@ -31,6 +33,8 @@ typedef struct
   GPtrArray             *held;          /* candidates gathered before that */
   gboolean               held_end;      /* and end-of-candidates */
   guint                  removal;       /* idle source dropping a failed session */
+  gboolean               bye_sent;
+  gboolean               peer_gone;     /* hormiguero says the peer is not connected */
 } Session;
 
 G_DEFINE_FINAL_TYPE (HormigaRtcConnector, hormiga_rtc_connector, G_TYPE_OBJECT)
@@ -123,24 +127,43 @@ remove_session (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A failed connection tells the peer and leaves the table, after the
- * emission that reported it. */
+/* A session that ends tells the peer (unless hormiguero said it is gone)
+ * and leaves the table, after the emission that reported it. */
 static void
-on_pc_failed (HormigaPeerConnection *pc,
-              const GError          *error,
-              gpointer               user_data)
+end_session (Session *session)
 {
-  Session *session = user_data;
   GSource *source;
 
-  g_debug ("connector: connection with %s failed: %s", session->peer_id, error->message);
-  send_to_peer (session, HORMIGA_RTC_SIGNAL_BYE, NULL);
+  if (!session->bye_sent && !session->peer_gone)
+    send_to_peer (session, HORMIGA_RTC_SIGNAL_BYE, NULL);
+  session->bye_sent = TRUE;
   if (session->removal != 0)
     return;
   source = g_idle_source_new ();
   g_source_set_callback (source, remove_session, session, NULL);
   session->removal = g_source_attach (source, session->connector->context);
   g_source_unref (source);
+}
+
+static void
+on_pc_failed (HormigaPeerConnection *pc,
+              const GError          *error,
+              gpointer               user_data)
+{
+  Session *session = user_data;
+
+  g_debug ("connector: connection with %s failed: %s", session->peer_id, error->message);
+  end_session (session);
+}
+
+/* The owner closed the connection (hormiga_peer_connection_close). */
+static void
+on_pc_state (HormigaPeerConnection *pc,
+             guint                  state,
+             gpointer               user_data)
+{
+  if (state == HORMIGA_PEER_CONNECTION_CLOSED)
+    end_session (user_data);
 }
 
 static Session *
@@ -172,6 +195,7 @@ session_new (HormigaRtcConnector  *self,
   g_signal_connect (session->pc, "local-candidate", G_CALLBACK (on_local_candidate), session);
   g_signal_connect (session->pc, "gathering-done", G_CALLBACK (on_gathering_done), session);
   g_signal_connect (session->pc, "failed", G_CALLBACK (on_pc_failed), session);
+  g_signal_connect (session->pc, "state-changed", G_CALLBACK (on_pc_state), session);
   g_hash_table_insert (self->sessions, session->key, session);
   return session;
 }
@@ -249,6 +273,37 @@ on_signal_received (HormigaSignalingClient *signaling,
     }
 }
 
+/* A signal to a peer hormiguero does not know: the negotiation it belongs
+ * to cannot go on, so its connection closes now rather than wait. */
+static void
+on_error_received (HormigaSignalingClient *signaling,
+                   guint                   code,
+                   const char             *message,
+                   const char             *sid,
+                   gpointer                user_data)
+{
+  HormigaRtcConnector *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (sid == NULL || code != HORMIGA_PROTOCOL_ERROR_UNKNOWN_PEER)
+    return;
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Session *session = value;
+
+      if (g_str_equal (session->sid, sid) && !session->peer_gone)
+        {
+          g_debug ("connector: %s is not connected to hormiguero; closing session %s",
+                   session->peer_id, sid);
+          session->peer_gone = TRUE;
+          hormiga_peer_connection_close (session->pc);
+          return;
+        }
+    }
+}
+
 HormigaPeerConnection *
 hormiga_rtc_connector_connect (HormigaRtcConnector  *self,
                                const char           *peer_id,
@@ -323,6 +378,8 @@ hormiga_rtc_connector_new (HormigaSignalingClient *signaling,
   self->certificate = g_object_ref (certificate);
   self->signal_handler = g_signal_connect (signaling, "signal-received",
                                            G_CALLBACK (on_signal_received), self);
+  self->error_handler = g_signal_connect (signaling, "error-received",
+                                          G_CALLBACK (on_error_received), self);
   return self;
 }
 
@@ -332,7 +389,10 @@ hormiga_rtc_connector_dispose (GObject *object)
   HormigaRtcConnector *self = HORMIGA_RTC_CONNECTOR (object);
 
   if (self->signaling != NULL)
-    g_clear_signal_handler (&self->signal_handler, self->signaling);
+    {
+      g_clear_signal_handler (&self->signal_handler, self->signaling);
+      g_clear_signal_handler (&self->error_handler, self->signaling);
+    }
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->signaling);
   g_clear_object (&self->certificate);

@@ -6,8 +6,9 @@
  * (hormiga-rtc-signal.h) between two nodes admitted by the same hormiguero.
  * Each negotiation is a session keyed by the peer and a random `sid`.
  * Every connection expects the identity proof of the PeerID it was made
- * with (docs/PROTOCOL.md, "Identity binding"); a failed connection sends
- * `bye` and leaves the table.
+ * with (docs/PROTOCOL.md, "Identity binding"); a connection that fails or
+ * is closed sends `bye` and leaves the table, and one whose peer hormiguero
+ * does not know (an `unknown-peer` error for its sid) is closed at once.
  */
 #pragma once
 
