@@ -1,0 +1,1271 @@
+/* hormiga-node.c — a Hormiga node: signaling, peer connections and the DHT
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each peer connection the node knows is a Link, kept under its Peer (the
+ * PeerID at the other end). A peer usually has one link; two nodes that
+ * connect to each other at the same moment get two, and both carry DHT
+ * messages (whichever the peer used last) until the connection limit
+ * closes the idle one. DHT messages for a peer with no open link wait in
+ * the Peer's queue and leave, in order, on the first link whose DHT
+ * channel opens. The Peer also keeps our requests until they are answered
+ * or time out: the limit spares a link with one in flight, and they are
+ * sent again (once) when the peer closes the link they went on.
+ *
+ * The DHT core is never re-entered: losses are reported to it from an idle
+ * source, and connections are closed from another, never inside the
+ * signal emissions that reported them.
+ */
+#include <sodium.h>
+
+#include "hormiga-certificate.h"
+#include "hormiga-data-channel.h"
+#include "hormiga-dht-error.h"
+#include "hormiga-dht-message.h"
+#include "hormiga-node.h"
+#include "hormiga-peer-connection.h"
+
+#define MUTABLE_DOMAIN "hormiga/mutable/v1"
+
+typedef struct _Peer Peer;
+
+typedef struct
+{
+  HormigaNode           *node;        /* unowned */
+  Peer                  *peer;        /* unowned: the peer holds the link */
+  HormigaPeerConnection *pc;
+  HormigaDataChannel    *channel;     /* the negotiated "hormiga-dht" channel */
+  gboolean               incoming;
+  gboolean               pinned;      /* someone else opened it: never evicted */
+  gboolean               open;
+  gint64                 last_used;   /* monotonic µs of the last message either way */
+  gint64                 last_heard;  /* monotonic µs it opened or last brought a message */
+  GSource               *setup_timeout;
+} Link;
+
+struct _Peer
+{
+  HormigaPeerId *id;
+  GPtrArray     *links;      /* Link, owned */
+  GQueue         queue;      /* GBytes: DHT messages waiting for an open link */
+  GHashTable    *requests;   /* our requests in flight: id → Request */
+};
+
+/* A request of ours the peer has not answered yet. */
+typedef struct
+{
+  gint64   deadline;   /* monotonic ms: the DHT has given up on it by then */
+  GBytes  *bytes;
+  gboolean resent;
+} Request;
+
+/* A DHT call behind one of the _async methods. */
+typedef struct
+{
+  HormigaNode   *node;       /* unowned: the task holds a reference */
+  GTask         *task;
+  HormigaPeerId *target;     /* find: whom we look for */
+} Operation;
+
+typedef struct
+{
+  GBytes *value;
+  guint   hops;
+} GetResult;
+
+struct _HormigaNode
+{
+  GObject                 parent_instance;
+
+  GMainContext           *context;
+  HormigaIdentity        *identity;
+  HormigaCertificate     *certificate;
+  HormigaSignalingClient *signaling;
+  HormigaRtcConnector    *connector;
+  HormigaDht             *dht;
+  HormigaDhtConfig        dht_config;
+
+  GHashTable             *peers;        /* PeerID text → Peer */
+  GHashTable             *lost;         /* PeerID text → HormigaPeerId: to report to the DHT */
+  GSource                *lost_source;
+  GPtrArray              *closing;      /* HormigaPeerConnection: to close from an idle */
+  GSource                *closing_source;
+  GSource                *tick_source;
+  gint64                  tick_at;      /* when it fires, the DHT's clock (ms) */
+  GPtrArray              *operations;   /* Operation in flight */
+
+  guint                   max_connections;
+  guint64                 last_seq;     /* of our mutable records */
+  gboolean                connecting;   /* inside our own hormiga_rtc_connector_connect() */
+  gboolean                stopped;
+  HormigaNodeCounters     counters;
+};
+
+G_DEFINE_FINAL_TYPE (HormigaNode, hormiga_node, G_TYPE_OBJECT)
+
+enum {
+  DHT_READY,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void enforce_limit (HormigaNode *self);
+static void reschedule    (HormigaNode *self);
+
+/* ---- idle work ------------------------------------------------------------ */
+
+static GSource *
+attach_idle (HormigaNode *self,
+             GSourceFunc  func)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+close_pending_connections (HormigaNode *self)
+{
+  g_autoptr(GPtrArray) closing = g_steal_pointer (&self->closing);
+
+  self->closing = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < closing->len; i++)
+    hormiga_peer_connection_close (g_ptr_array_index (closing, i));
+}
+
+static gboolean
+on_closing_idle (gpointer user_data)
+{
+  HormigaNode *self = user_data;
+
+  g_clear_pointer (&self->closing_source, g_source_unref);
+  close_pending_connections (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_later (HormigaNode           *self,
+             HormigaPeerConnection *pc)
+{
+  g_ptr_array_add (self->closing, g_object_ref (pc));
+  if (self->closing_source == NULL)
+    self->closing_source = attach_idle (self, on_closing_idle);
+}
+
+/* Peers whose last link went: their requests fail now, unless a new link
+ * to them appeared meanwhile. */
+static gboolean
+on_lost_idle (gpointer user_data)
+{
+  HormigaNode *self = user_data;
+  g_autoptr(GHashTable) lost = g_steal_pointer (&self->lost);
+  GHashTableIter iter;
+  gpointer key, peer;
+
+  g_clear_pointer (&self->lost_source, g_source_unref);
+  self->lost = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) hormiga_peer_id_unref);
+  g_hash_table_iter_init (&iter, lost);
+  while (g_hash_table_iter_next (&iter, &key, &peer))
+    if (self->dht != NULL && !g_hash_table_contains (self->peers, key))
+      hormiga_dht_peer_lost (self->dht, peer);
+  reschedule (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+report_lost (HormigaNode         *self,
+             const HormigaPeerId *peer)
+{
+  g_hash_table_replace (self->lost, g_strdup (hormiga_peer_id_to_string (peer)),
+                        hormiga_peer_id_ref ((HormigaPeerId *) peer));
+  if (self->lost_source == NULL)
+    self->lost_source = attach_idle (self, on_lost_idle);
+}
+
+/* ---- peers and links ---------------------------------------------------------- */
+
+static void
+link_free (Link *link)
+{
+  HormigaNode *self = link->node;
+
+  clear_source (&link->setup_timeout);
+  g_signal_handlers_disconnect_by_data (link->channel, link);
+  if (hormiga_peer_connection_get_state (link->pc) != HORMIGA_PEER_CONNECTION_CLOSED)
+    close_later (self, link->pc);
+  g_object_unref (link->channel);
+  g_object_unref (link->pc);
+  g_free (link);
+}
+
+static void
+request_free (Request *request)
+{
+  g_bytes_unref (request->bytes);
+  g_free (request);
+}
+
+static void
+peer_free (Peer *peer)
+{
+  g_ptr_array_unref (peer->links);
+  g_queue_clear_full (&peer->queue, (GDestroyNotify) g_bytes_unref);
+  g_hash_table_unref (peer->requests);
+  hormiga_peer_id_unref (peer->id);
+  g_free (peer);
+}
+
+static Peer *
+peer_new (HormigaNode   *self,
+          HormigaPeerId *id)
+{
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->id = hormiga_peer_id_ref (id);
+  peer->links = g_ptr_array_new_with_free_func ((GDestroyNotify) link_free);
+  g_queue_init (&peer->queue);
+  peer->requests = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) request_free);
+  g_hash_table_insert (self->peers, g_strdup (hormiga_peer_id_to_string (id)), peer);
+  return peer;
+}
+
+/* The open link to send on: of two, the one the peer used last. A link
+ * the peer has closed looks open here until we hear of it; one it has
+ * just sent on is alive (and a response then goes back the way its
+ * request came). */
+static Link *
+open_link_of (Peer *peer)
+{
+  Link *best = NULL;
+
+  for (guint i = 0; i < peer->links->len; i++)
+    {
+      Link *link = g_ptr_array_index (peer->links, i);
+
+      if (link->open && (best == NULL || link->last_heard > best->last_heard))
+        best = link;
+    }
+  return best;
+}
+
+static gint64
+now_ms (void)
+{
+  return g_get_monotonic_time () / 1000;
+}
+
+/* Our requests to @peer that may still be answered. */
+static gboolean
+has_requests_in_flight (Peer *peer)
+{
+  GHashTableIter iter;
+  gpointer request;
+  gint64 now = now_ms ();
+
+  g_hash_table_iter_init (&iter, peer->requests);
+  while (g_hash_table_iter_next (&iter, NULL, &request))
+    if (((Request *) request)->deadline <= now)
+      g_hash_table_iter_remove (&iter);
+  return g_hash_table_size (peer->requests) > 0;
+}
+
+/* Requests going out are remembered until answered or past their timeout:
+ * the connection limit never closes a link with one in flight, and one
+ * lost with a connection the peer closed is sent again. */
+static void
+note_message (HormigaNode *self,
+              Peer        *peer,
+              GBytes      *bytes,
+              gboolean     outgoing)
+{
+  g_autoptr(HormigaDhtMessage) message = hormiga_dht_message_decode (bytes, NULL);
+
+  if (message == NULL)
+    return;
+  if (outgoing && hormiga_dht_message_is_request (message->type))
+    {
+      Request *request = g_new0 (Request, 1);
+
+      request->deadline = now_ms () + self->dht_config.request_timeout_ms;
+      request->bytes = g_bytes_ref (bytes);
+      g_hash_table_replace (peer->requests, GUINT_TO_POINTER (message->id), request);
+    }
+  else if (!outgoing && !hormiga_dht_message_is_request (message->type))
+    g_hash_table_remove (peer->requests, GUINT_TO_POINTER (message->id));
+}
+
+static void
+send_on_link (Link   *link,
+              GBytes *bytes)
+{
+  HormigaNode *self = link->node;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
+
+  if (!hormiga_data_channel_send (link->channel, data, length, &error))
+    {
+      g_debug ("node: cannot send a DHT message to %s: %s",
+               hormiga_peer_id_to_string (link->peer->id), error->message);
+      self->counters.messages_dropped++;
+      return;
+    }
+  link->last_used = g_get_monotonic_time ();
+  self->counters.messages_sent++;
+}
+
+static gboolean connect_to (HormigaNode         *self,
+                            const HormigaPeerId *to);
+
+/* Our requests to @peer not yet answered, nor past their timeout, nor sent
+ * twice already: they go again (transfer container). */
+static GPtrArray *
+take_unanswered (Peer *peer)
+{
+  GPtrArray *bytes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GHashTableIter iter;
+  gpointer value;
+  gint64 now = now_ms ();
+
+  g_hash_table_iter_init (&iter, peer->requests);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Request *request = value;
+
+      if (request->resent || request->deadline <= now)
+        continue;
+      request->resent = TRUE;
+      g_ptr_array_add (bytes, g_bytes_ref (request->bytes));
+    }
+  return bytes;
+}
+
+/* Forgets @link and closes its connection (later). When an open link ends
+ * without our doing (the peer closed it: its connection limit, say, which
+ * cannot know that a request of ours is on its way), our unanswered
+ * requests go again, once, on another link or a new connection. A peer
+ * left without links drops what it queued, and the DHT hears that it is
+ * lost. */
+static void
+link_drop (Link     *link,
+           gboolean  evicted)
+{
+  HormigaNode *self = link->node;
+  Peer *peer = link->peer;
+  gboolean was_open = link->open;
+  g_autoptr(GPtrArray) resend = NULL;
+
+  if (!was_open)
+    self->counters.connections_failed++;
+  else if (evicted)
+    self->counters.connections_evicted++;
+  else
+    self->counters.connections_lost++;
+  g_ptr_array_remove (peer->links, link);
+
+  if (was_open && !evicted && !self->stopped)
+    resend = take_unanswered (peer);
+  if (resend != NULL && resend->len > 0 &&
+      (peer->links->len > 0 || (connect_to (self, peer->id) && peer->links->len > 0)))
+    {
+      Link *open = open_link_of (peer);
+
+      g_debug ("node: sending %u requests to %s again", resend->len,
+               hormiga_peer_id_to_string (peer->id));
+      for (guint i = 0; i < resend->len; i++)
+        {
+          GBytes *bytes = g_ptr_array_index (resend, i);
+
+          if (open != NULL)
+            send_on_link (open, bytes);
+          else if (g_queue_get_length (&peer->queue) < HORMIGA_NODE_MAX_QUEUED)
+            g_queue_push_tail (&peer->queue, g_bytes_ref (bytes));
+          else
+            self->counters.messages_dropped++;
+        }
+    }
+  if (peer->links->len > 0)
+    return;
+
+  self->counters.messages_dropped += g_queue_get_length (&peer->queue);
+  report_lost (self, peer->id);
+  g_hash_table_remove (self->peers, hormiga_peer_id_to_string (peer->id));
+}
+
+static void
+on_channel_open (HormigaDataChannel *channel,
+                 gpointer            user_data)
+{
+  Link *link = user_data;
+  Peer *peer = link->peer;
+
+  link->open = TRUE;
+  link->last_heard = g_get_monotonic_time ();
+  link->last_used = g_get_monotonic_time ();
+  clear_source (&link->setup_timeout);
+  while (!g_queue_is_empty (&peer->queue))
+    {
+      g_autoptr(GBytes) bytes = g_queue_pop_head (&peer->queue);
+
+      send_on_link (link, bytes);
+    }
+  enforce_limit (link->node);
+}
+
+static void
+on_channel_message (HormigaDataChannel *channel,
+                    GBytes             *data,
+                    gboolean            is_text,
+                    gpointer            user_data)
+{
+  Link *link = user_data;
+  HormigaNode *self = link->node;
+  HormigaPeerId *from = hormiga_peer_connection_get_remote_peer (link->pc);
+
+  if (is_text || from == NULL || self->dht == NULL)
+    {
+      g_debug ("node: a text message on the DHT channel; dropped");
+      return;
+    }
+  self->counters.messages_received++;
+  link->last_heard = g_get_monotonic_time ();
+  link->last_used = g_get_monotonic_time ();
+  note_message (self, link->peer, data, FALSE);
+  /* The DHT may answer, connect elsewhere and close idle links: @link is
+   * not touched after this. */
+  hormiga_dht_receive (self->dht, from, NULL, data);
+  reschedule (self);
+}
+
+static void
+on_channel_error (HormigaDataChannel *channel,
+                  const GError       *error,
+                  gpointer            user_data)
+{
+  Link *link = user_data;
+
+  g_debug ("node: DHT channel with %s: %s", hormiga_peer_id_to_string (link->peer->id),
+           error->message);
+}
+
+/* Failures, closes on either side and stream resets all end here: a
+ * connection closing closes its channels. */
+static void
+on_channel_close (HormigaDataChannel *channel,
+                  gpointer            user_data)
+{
+  link_drop (user_data, FALSE);
+}
+
+static gboolean
+on_setup_timeout (gpointer user_data)
+{
+  Link *link = user_data;
+
+  g_debug ("node: the connection with %s did not open in %u ms; closing it",
+           hormiga_peer_id_to_string (link->peer->id), HORMIGA_NODE_SETUP_TIMEOUT_MS);
+  g_clear_pointer (&link->setup_timeout, g_source_unref);
+  link_drop (link, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Every connection, whoever made it, gets the DHT channel: the peer
+ * expects it on stream 1. */
+static void
+on_peer_connection (HormigaRtcConnector   *connector,
+                    const char            *peer_id,
+                    HormigaPeerConnection *pc,
+                    gboolean               incoming,
+                    gpointer               user_data)
+{
+  HormigaNode *self = user_data;
+  HormigaDataChannelOptions options = HORMIGA_DATA_CHANNEL_OPTIONS_INIT;
+  g_autoptr(HormigaDataChannel) channel = NULL;
+  g_autoptr(HormigaPeerId) id = NULL;
+  g_autoptr(GError) error = NULL;
+  Peer *peer;
+  Link *link;
+
+  if (self->stopped)
+    return;
+  id = hormiga_peer_id_parse (peer_id, &error);
+  options.negotiated = TRUE;
+  options.id = HORMIGA_NODE_DHT_CHANNEL_ID;
+  if (id != NULL)
+    channel = hormiga_peer_connection_create_data_channel (pc, HORMIGA_NODE_DHT_CHANNEL_LABEL,
+                                                           &options, &error);
+  if (channel == NULL)
+    {
+      g_debug ("node: no DHT channel with %s: %s", peer_id, error->message);
+      return;
+    }
+
+  peer = g_hash_table_lookup (self->peers, peer_id);
+  if (peer == NULL)
+    peer = peer_new (self, id);
+  link = g_new0 (Link, 1);
+  link->node = self;
+  link->peer = peer;
+  link->pc = g_object_ref (pc);
+  link->channel = g_steal_pointer (&channel);
+  link->incoming = incoming;
+  link->pinned = !incoming && !self->connecting;
+  link->last_used = g_get_monotonic_time ();
+  link->setup_timeout = g_timeout_source_new (HORMIGA_NODE_SETUP_TIMEOUT_MS);
+  g_source_set_callback (link->setup_timeout, on_setup_timeout, link, NULL);
+  g_source_attach (link->setup_timeout, self->context);
+  g_signal_connect (link->channel, "open", G_CALLBACK (on_channel_open), link);
+  g_signal_connect (link->channel, "message", G_CALLBACK (on_channel_message), link);
+  g_signal_connect (link->channel, "error", G_CALLBACK (on_channel_error), link);
+  g_signal_connect (link->channel, "close", G_CALLBACK (on_channel_close), link);
+  g_ptr_array_add (peer->links, link);
+
+  if (incoming)
+    self->counters.connections_answered++;
+  else
+    self->counters.connections_offered++;
+  enforce_limit (self);
+}
+
+static guint
+count_links (HormigaNode *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n += ((Peer *) value)->links->len;
+  return n;
+}
+
+/* Over the limit, the least recently used open link goes, if it has been
+ * idle for a request timeout (the peer may be in the middle of a lookup
+ * through us, and a request lost to a closing connection counts against
+ * whoever sent it), is not the way to a peer with our requests in flight,
+ * and was opened by the node or the peer, not by someone else through the
+ * connector. Links being set up are never closed here: they carry what is
+ * queued. If nothing qualifies, the node stays over the limit until
+ * something does (checked again at every DHT tick and every new link). */
+static void
+enforce_limit (HormigaNode *self)
+{
+  guint n = count_links (self);
+  gint64 idle_since = g_get_monotonic_time () -
+                      (gint64) self->dht_config.request_timeout_ms * 1000;
+
+  while (n > self->max_connections)
+    {
+      GHashTableIter iter;
+      gpointer value;
+      Link *victim = NULL;
+
+      g_hash_table_iter_init (&iter, self->peers);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          Peer *peer = value;
+          guint open = 0;
+
+          for (guint i = 0; i < peer->links->len; i++)
+            open += ((Link *) g_ptr_array_index (peer->links, i))->open;
+          if (open == 1 && has_requests_in_flight (peer))
+            continue;
+          for (guint i = 0; i < peer->links->len; i++)
+            {
+              Link *link = g_ptr_array_index (peer->links, i);
+
+              if (link->open && !link->pinned && link->last_used <= idle_since &&
+                  (victim == NULL || link->last_used < victim->last_used))
+                victim = link;
+            }
+        }
+      if (victim == NULL)
+        return;
+      g_debug ("node: %u connections; closing the one with %s, the least recently used", n,
+               hormiga_peer_id_to_string (victim->peer->id));
+      link_drop (victim, TRUE);
+      n--;
+    }
+}
+
+/* ---- the DHT's I/O ------------------------------------------------------------ */
+
+/* Starts a connection to @to through hormiguero (::peer-connection adds
+ * its link); FALSE if none can start. */
+static gboolean
+connect_to (HormigaNode         *self,
+            const HormigaPeerId *to)
+{
+  g_autoptr(GError) error = NULL;
+  HormigaPeerConnection *pc;
+
+  if (hormiga_signaling_client_get_state (self->signaling) != HORMIGA_SIGNALING_STATE_ADMITTED)
+    {
+      g_debug ("node: cannot reach %s: not admitted by hormiguero", hormiga_peer_id_to_string (to));
+      return FALSE;
+    }
+  self->connecting = TRUE;
+  pc = hormiga_rtc_connector_connect (self->connector, hormiga_peer_id_to_string (to), &error);
+  self->connecting = FALSE;
+  if (pc == NULL)
+    {
+      g_debug ("node: cannot connect to %s: %s", hormiga_peer_id_to_string (to), error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+dht_send (const HormigaPeerId *to,
+          GBytes              *message,
+          gpointer             user_data)
+{
+  HormigaNode *self = user_data;
+  Peer *peer = g_hash_table_lookup (self->peers, hormiga_peer_id_to_string (to));
+  Link *link;
+
+  if (peer == NULL)
+    {
+      if (!self->stopped && connect_to (self, to))
+        peer = g_hash_table_lookup (self->peers, hormiga_peer_id_to_string (to));
+      if (peer == NULL)
+        {
+          self->counters.messages_dropped++;
+          report_lost (self, to);
+          return;
+        }
+    }
+
+  note_message (self, peer, message, TRUE);
+  link = open_link_of (peer);
+  if (link != NULL)
+    send_on_link (link, message);
+  else if (g_queue_get_length (&peer->queue) < HORMIGA_NODE_MAX_QUEUED)
+    g_queue_push_tail (&peer->queue, g_bytes_ref (message));
+  else
+    self->counters.messages_dropped++;
+}
+
+static gint64
+dht_now (gpointer user_data)
+{
+  return g_get_real_time () / 1000;
+}
+
+static void
+dht_random (guint8   *out,
+            gsize     length,
+            gpointer  user_data)
+{
+  randombytes_buf (out, length);
+}
+
+static gboolean on_tick (gpointer user_data);
+
+static void
+schedule_tick (HormigaNode *self,
+               gint64       delay_ms)
+{
+  delay_ms = CLAMP (delay_ms, 1, G_MAXUINT);
+  clear_source (&self->tick_source);
+  self->tick_at = dht_now (self) + delay_ms;
+  self->tick_source = g_timeout_source_new ((guint) delay_ms);
+  g_source_set_callback (self->tick_source, on_tick, self, NULL);
+  g_source_attach (self->tick_source, self->context);
+}
+
+/* After any call into the DHT: a request it just sent may want tick()
+ * sooner than planned (a lookup stops waiting on a slow peer after a
+ * second). */
+static void
+reschedule (HormigaNode *self)
+{
+  gint64 deadline;
+
+  if (self->dht == NULL || self->tick_source == NULL)
+    return;
+  deadline = hormiga_dht_get_next_deadline (self->dht);
+  if (deadline < self->tick_at)
+    schedule_tick (self, deadline - dht_now (self));
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  HormigaNode *self = user_data;
+
+  g_clear_pointer (&self->tick_source, g_source_unref);
+  schedule_tick (self, hormiga_dht_tick (self->dht));
+  enforce_limit (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- joining ----------------------------------------------------------------------- */
+
+static void
+on_bootstrapped (HormigaDht                  *dht,
+                 GPtrArray                   *closest,
+                 const HormigaDhtLookupStats *stats,
+                 gpointer                     user_data)
+{
+  HormigaNode *self = user_data;
+  guint contacts = hormiga_dht_routing_table_get_size (hormiga_dht_get_routing_table (dht));
+
+  g_debug ("node: bootstrap done: %u contacts, %u requests, %" G_GINT64_FORMAT " ms", contacts,
+           stats->messages, stats->duration_ms);
+  g_signal_emit (self, signals[DHT_READY], 0, contacts);
+}
+
+static void
+on_admitted (HormigaSignalingClient *signaling,
+             const char             *peer_id,
+             const char * const     *peers,
+             gpointer                user_data)
+{
+  HormigaNode *self = user_data;
+  guint added = 0;
+
+  if (self->dht == NULL)
+    return;
+  for (guint i = 0; peers != NULL && peers[i] != NULL && added < HORMIGA_NODE_BOOTSTRAP_CONTACTS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HormigaPeerId) peer = hormiga_peer_id_parse (peers[i], &error);
+
+      if (peer == NULL)
+        {
+          g_debug ("node: bootstrap peer %s refused: %s", peers[i], error->message);
+          continue;
+        }
+      hormiga_dht_add_contact (self->dht, peer, NULL);
+      added++;
+    }
+  /* on_bootstrapped may run before this returns (no contacts at all);
+   * the node outlives the DHT, which ends running lookups silently. */
+  hormiga_dht_bootstrap (self->dht, on_bootstrapped, self);
+  reschedule (self);
+}
+
+/* ---- operations ---------------------------------------------------------------- */
+
+static Operation *
+operation_new (HormigaNode         *self,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data,
+               gpointer             source_tag)
+{
+  Operation *op = g_new0 (Operation, 1);
+
+  op->node = self;
+  op->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (op->task, source_tag);
+  g_ptr_array_add (self->operations, op);
+  return op;
+}
+
+static void
+operation_free (Operation *op)
+{
+  g_clear_object (&op->task);
+  g_clear_pointer (&op->target, hormiga_peer_id_unref);
+  g_free (op);
+}
+
+/* The operation leaves the table; the caller returns its task. */
+static GTask *
+operation_end (Operation *op)
+{
+  GTask *task = g_steal_pointer (&op->task);
+
+  g_ptr_array_remove_fast (op->node->operations, op);
+  operation_free (op);
+  return task;
+}
+
+static void
+get_result_free (GetResult *result)
+{
+  g_bytes_unref (result->value);
+  g_free (result);
+}
+
+static void
+on_found (HormigaDht                  *dht,
+          GPtrArray                   *closest,
+          const HormigaDhtLookupStats *stats,
+          gpointer                     user_data)
+{
+  Operation *op = user_data;
+  gboolean found = closest->len > 0 && hormiga_peer_id_equal (g_ptr_array_index (closest, 0), op->target);
+  g_autofree char *target = g_strdup (hormiga_peer_id_to_string (op->target));
+  g_autoptr(GTask) task = operation_end (op);
+
+  if (found)
+    g_task_return_int (task, stats->hops);
+  else
+    g_task_return_new_error (task, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_NOT_FOUND,
+                             "the lookup for %s ended without reaching it (%u requests)", target,
+                             stats->messages);
+}
+
+void
+hormiga_node_find_peer_async (HormigaNode         *self,
+                              const HormigaPeerId *peer,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  Operation *op;
+  HormigaDhtKey key;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (peer != NULL);
+
+  op = operation_new (self, cancellable, callback, user_data,
+                      hormiga_node_find_peer_async);
+  op->target = hormiga_peer_id_ref ((HormigaPeerId *) peer);
+  if (self->dht == NULL)
+    {
+      g_autoptr(GTask) task = operation_end (op);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
+      return;
+    }
+  if (hormiga_peer_id_equal (peer, hormiga_identity_get_peer_id (self->identity)))
+    {
+      g_autoptr(GTask) task = operation_end (op);
+
+      g_task_return_int (task, 0);
+      return;
+    }
+  hormiga_dht_key_from_peer_id (&key, peer);
+  hormiga_dht_find_node (self->dht, &key, on_found, op);
+  reschedule (self);
+}
+
+gboolean
+hormiga_node_find_peer_finish (HormigaNode   *self,
+                               GAsyncResult  *result,
+                               guint         *hops,
+                               GError       **error)
+{
+  gssize value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_find_peer_async, FALSE);
+
+  value = g_task_propagate_int (G_TASK (result), error);
+  if (value < 0)
+    return FALSE;
+  if (hops != NULL)
+    *hops = (guint) value;
+  return TRUE;
+}
+
+static void
+on_put (HormigaDht   *dht,
+        guint         stored,
+        const GError *error,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = operation_end (user_data);
+
+  if (stored == 0)
+    g_task_return_error (task, error ? g_error_copy (error)
+                                     : g_error_new_literal (HORMIGA_DHT_ERROR,
+                                                            HORMIGA_DHT_ERROR_UNAVAILABLE,
+                                                            "no node took the record"));
+  else
+    g_task_return_int (task, stored);
+}
+
+void
+hormiga_node_put_async (HormigaNode         *self,
+                        const char          *name,
+                        GBytes              *value,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(HormigaDhtRecord) record = NULL;
+  Operation *op;
+  guint64 now_s = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+  guint64 seq;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (name != NULL && *name != '\0' && strlen (name) <= HORMIGA_DHT_RECORD_MAX_NAME);
+  g_return_if_fail (g_utf8_validate (name, -1, NULL));
+  g_return_if_fail (value != NULL && g_bytes_get_size (value) <= HORMIGA_DHT_RECORD_MAX_VALUE);
+
+  op = operation_new (self, cancellable, callback, user_data,
+                      hormiga_node_put_async);
+  if (self->dht == NULL)
+    {
+      g_autoptr(GTask) task = operation_end (op);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
+      return;
+    }
+  /* Milliseconds of the clock, so a restarted node still goes forward. */
+  seq = MAX ((guint64) (g_get_real_time () / 1000), self->last_seq + 1);
+  self->last_seq = seq;
+  record = hormiga_dht_record_new_mutable (self->identity, name, seq,
+                                           now_s + self->dht_config.record_ttl_s, value);
+  hormiga_dht_put_value (self->dht, record, on_put, op);
+  reschedule (self);
+}
+
+guint
+hormiga_node_put_finish (HormigaNode   *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  gssize value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_put_async, 0);
+
+  value = g_task_propagate_int (G_TASK (result), error);
+  return value < 0 ? 0 : (guint) value;
+}
+
+static void
+on_got (HormigaDht                  *dht,
+        HormigaDhtRecord            *record,
+        const GError                *error,
+        const HormigaDhtLookupStats *stats,
+        gpointer                     user_data)
+{
+  g_autoptr(GTask) task = operation_end (user_data);
+  GetResult *result;
+
+  /* The key names one owner and name; only the kind is left to check (an
+   * immutable record can be made to land on any key). */
+  if (record == NULL || record->kind != HORMIGA_DHT_RECORD_MUTABLE)
+    {
+      g_task_return_new_error (task, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_NOT_FOUND, "%s",
+                               error ? error->message : "the record found is not a mutable one");
+      return;
+    }
+  result = g_new0 (GetResult, 1);
+  result->value = g_bytes_ref (record->value);
+  result->hops = stats->hops;
+  g_task_return_pointer (task, result, (GDestroyNotify) get_result_free);
+}
+
+void
+hormiga_node_get_async (HormigaNode         *self,
+                        const HormigaPeerId *owner,
+                        const char          *name,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  Operation *op;
+  HormigaDhtKey key;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (owner != NULL && name != NULL);
+
+  op = operation_new (self, cancellable, callback, user_data,
+                      hormiga_node_get_async);
+  if (self->dht == NULL)
+    {
+      g_autoptr(GTask) task = operation_end (op);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
+      return;
+    }
+  hormiga_node_mutable_key (owner, name, &key);
+  hormiga_dht_get_value (self->dht, &key, on_got, op);
+  reschedule (self);
+}
+
+GBytes *
+hormiga_node_get_finish (HormigaNode   *self,
+                         GAsyncResult  *result,
+                         guint         *hops,
+                         GError       **error)
+{
+  GetResult *got;
+  GBytes *value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_get_async, NULL);
+
+  got = g_task_propagate_pointer (G_TASK (result), error);
+  if (got == NULL)
+    return NULL;
+  if (hops != NULL)
+    *hops = got->hops;
+  value = g_steal_pointer (&got->value);
+  get_result_free (got);
+  return value;
+}
+
+void
+hormiga_node_mutable_key (const HormigaPeerId *owner,
+                          const char          *name,
+                          HormigaDhtKey       *key)
+{
+  g_autoptr(GByteArray) input = g_byte_array_new ();
+
+  g_return_if_fail (owner != NULL && name != NULL && key != NULL);
+
+  g_byte_array_append (input, (const guint8 *) MUTABLE_DOMAIN, strlen (MUTABLE_DOMAIN));
+  g_byte_array_append (input, hormiga_peer_id_get_public_key (owner), 32);
+  g_byte_array_append (input, (const guint8 *) name, strlen (name));
+  hormiga_dht_key_hash (key, input->data, input->len);
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------- */
+
+void
+hormiga_node_start (HormigaNode *self)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (!self->stopped);
+
+  hormiga_signaling_client_start (self->signaling);
+  schedule_tick (self, 0);
+}
+
+void
+hormiga_node_stop (HormigaNode *self)
+{
+  g_autoptr(GPtrArray) operations = NULL;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+
+  if (self->stopped)
+    return;
+  self->stopped = TRUE;
+  clear_source (&self->tick_source);
+  clear_source (&self->lost_source);
+  g_hash_table_remove_all (self->lost);
+
+  /* Running lookups end silently with the DHT; their tasks are ours to end. */
+  g_clear_pointer (&self->dht, hormiga_dht_free);
+  operations = g_steal_pointer (&self->operations);
+  self->operations = g_ptr_array_new ();
+  for (guint i = 0; i < operations->len; i++)
+    {
+      Operation *op = g_ptr_array_index (operations, i);
+      g_autoptr(GTask) task = g_steal_pointer (&op->task);
+
+      operation_free (op);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
+    }
+
+  g_hash_table_remove_all (self->peers);
+  clear_source (&self->closing_source);
+  close_pending_connections (self);
+  hormiga_signaling_client_stop (self->signaling);
+}
+
+void
+hormiga_node_set_local_address (HormigaNode *self,
+                                const char  *address)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+
+  hormiga_rtc_connector_set_local_address (self->connector, address);
+}
+
+void
+hormiga_node_set_peer_timeout (HormigaNode *self,
+                               guint        timeout_ms)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+
+  hormiga_rtc_connector_set_peer_timeout (self->connector, timeout_ms);
+}
+
+void
+hormiga_node_set_max_connections (HormigaNode *self,
+                                  guint        max)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (max >= 1);
+
+  self->max_connections = max;
+  enforce_limit (self);
+}
+
+guint
+hormiga_node_get_max_connections (HormigaNode *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), 0);
+
+  return self->max_connections;
+}
+
+HormigaIdentity *
+hormiga_node_get_identity (HormigaNode *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+
+  return self->identity;
+}
+
+HormigaSignalingClient *
+hormiga_node_get_signaling_client (HormigaNode *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+
+  return self->signaling;
+}
+
+HormigaRtcConnector *
+hormiga_node_get_connector (HormigaNode *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+
+  return self->connector;
+}
+
+HormigaDht *
+hormiga_node_get_dht (HormigaNode *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+
+  return self->dht;
+}
+
+guint
+hormiga_node_get_n_connections (HormigaNode *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), 0);
+
+  return count_links (self);
+}
+
+void
+hormiga_node_get_counters (HormigaNode         *self,
+                           HormigaNodeCounters *counters)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (counters != NULL);
+
+  *counters = self->counters;
+}
+
+HormigaNode *
+hormiga_node_new (HormigaIdentity         *identity,
+                  const char              *server_url,
+                  const HormigaDhtConfig  *dht_config,
+                  GMainContext            *context,
+                  GError                 **error)
+{
+  static const HormigaDhtConfig defaults = HORMIGA_DHT_CONFIG_INIT;
+  static const HormigaDhtIo io = { dht_send, dht_now, dht_random };
+  g_autoptr(HormigaCertificate) certificate = NULL;
+  HormigaNode *self;
+
+  g_return_val_if_fail (HORMIGA_IS_IDENTITY (identity), NULL);
+  g_return_val_if_fail (server_url != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  certificate = hormiga_certificate_generate (error);
+  if (certificate == NULL)
+    return NULL;
+  if (sodium_init () < 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "libsodium failed to start");
+      return NULL;
+    }
+
+  self = g_object_new (HORMIGA_TYPE_NODE, NULL);
+  self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->identity = g_object_ref (identity);
+  self->certificate = g_steal_pointer (&certificate);
+  self->dht_config = dht_config ? *dht_config : defaults;
+  self->dht_config.request_stall_ms = MAX (self->dht_config.request_stall_ms,
+                                           MIN (HORMIGA_NODE_MIN_REQUEST_STALL_MS,
+                                                self->dht_config.request_timeout_ms));
+  self->signaling = hormiga_signaling_client_new (server_url, identity, self->context);
+  self->connector = hormiga_rtc_connector_new (self->signaling, self->certificate, self->context);
+  self->dht = hormiga_dht_new (identity, &self->dht_config, &io, self);
+  g_signal_connect (self->connector, "peer-connection", G_CALLBACK (on_peer_connection), self);
+  /* After the owner's handlers: they hear of the admission before the DHT
+   * reports anything about it. */
+  g_signal_connect_after (self->signaling, "admitted", G_CALLBACK (on_admitted), self);
+  return self;
+}
+
+static void
+hormiga_node_dispose (GObject *object)
+{
+  HormigaNode *self = HORMIGA_NODE (object);
+
+  if (self->signaling != NULL)
+    {
+      hormiga_node_stop (self);
+      g_signal_handlers_disconnect_by_data (self->signaling, self);
+      g_signal_handlers_disconnect_by_data (self->connector, self);
+    }
+  g_clear_object (&self->connector);
+  g_clear_object (&self->signaling);
+  g_clear_object (&self->certificate);
+  g_clear_object (&self->identity);
+
+  G_OBJECT_CLASS (hormiga_node_parent_class)->dispose (object);
+}
+
+static void
+hormiga_node_finalize (GObject *object)
+{
+  HormigaNode *self = HORMIGA_NODE (object);
+
+  g_hash_table_unref (self->peers);
+  g_hash_table_unref (self->lost);
+  g_ptr_array_unref (self->closing);
+  g_ptr_array_unref (self->operations);
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (hormiga_node_parent_class)->finalize (object);
+}
+
+static void
+hormiga_node_class_init (HormigaNodeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hormiga_node_dispose;
+  object_class->finalize = hormiga_node_finalize;
+
+  /**
+   * HormigaNode::dht-ready:
+   * @contacts: the routing table's size
+   *
+   * A bootstrap lookup (after each admission by hormiguero) has finished.
+   */
+  signals[DHT_READY] = g_signal_new ("dht-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+}
+
+static void
+hormiga_node_init (HormigaNode *self)
+{
+  self->max_connections = HORMIGA_NODE_DEFAULT_MAX_CONNECTIONS;
+  self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) peer_free);
+  self->lost = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) hormiga_peer_id_unref);
+  self->closing = g_ptr_array_new_with_free_func (g_object_unref);
+  self->operations = g_ptr_array_new ();
+}
