@@ -3,19 +3,22 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  *   hormiga-node id                      print this node's PeerID
- *   hormiga-node [run] --server URL      join hormiguero and print events;
- *                                        stdin takes `signal PEERID TEXT`,
- *                                        `connect PEERID`, `send PEERID TEXT`
- *                                        and `quit`; with --echo, every data
- *                                        channel message goes back to its
- *                                        sender
+ *   hormiga-node [run] --server URL      join hormiguero and the DHT and
+ *                                        print events; stdin takes
+ *                                        `signal PEERID TEXT`,
+ *                                        `connect PEERID`, `send PEERID TEXT`,
+ *                                        `find PEERID`, `put NAME VALUE`,
+ *                                        `get PEERID NAME`, `dht` and `quit`;
+ *                                        with --echo, every data channel
+ *                                        message goes back to its sender
  */
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <stdio.h>
 
-#include "hormiga-certificate.h"
+#include "hormiga-dht-error.h"
 #include "hormiga-identity.h"
+#include "hormiga-node.h"
 #include "hormiga-peer-id.h"
 #include "hormiga-protocol.h"
 #include "hormiga-rtc-connector.h"
@@ -24,9 +27,10 @@
 typedef struct
 {
   GMainLoop              *loop;
-  HormigaSignalingClient *client;
-  HormigaRtcConnector    *connector;
-  GHashTable             *channels;     /* PeerID → HormigaDataChannel */
+  HormigaNode            *hormiga;
+  HormigaSignalingClient *client;       /* the node's */
+  HormigaRtcConnector    *connector;    /* the node's */
+  GHashTable             *channels;     /* PeerID → HormigaDataChannel ("chat") */
   GDataInputStream       *input;
   GCancellable           *cancellable;
   guint                   next_sid;
@@ -249,6 +253,176 @@ on_disconnected (HormigaSignalingClient *client,
   fflush (stdout);
 }
 
+/* ---- the DHT ----------------------------------------------------------------- */
+
+static void
+on_dht_ready (HormigaNode *hormiga,
+              guint        contacts,
+              gpointer     user_data)
+{
+  printf ("dht-ready contacts=%u\n", contacts);
+  fflush (stdout);
+}
+
+/* What a find, put or get was about, for its answer line. */
+typedef struct
+{
+  char *subject;
+} Query;
+
+static Query *
+query_new (const char *subject)
+{
+  Query *query = g_new0 (Query, 1);
+
+  query->subject = g_strdup (subject);
+  return query;
+}
+
+static void
+query_free (Query *query)
+{
+  g_free (query->subject);
+  g_free (query);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Query, query_free)
+
+static void
+on_found (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(Query) query = user_data;
+  g_autoptr(GError) error = NULL;
+  guint hops = 0;
+
+  if (hormiga_node_find_peer_finish (HORMIGA_NODE (source), result, &hops, &error))
+    printf ("found %s hops=%u\n", query->subject, hops);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    printf ("not-found %s\n", query->subject);
+  fflush (stdout);
+}
+
+static void
+on_put (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(Query) query = user_data;
+  g_autoptr(GError) error = NULL;
+  guint stored = hormiga_node_put_finish (HORMIGA_NODE (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  printf ("put %s stored=%u\n", query->subject, stored);
+  fflush (stdout);
+}
+
+static void
+on_got (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(Query) query = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) value = hormiga_node_get_finish (HORMIGA_NODE (source), result, NULL, &error);
+
+  if (value != NULL)
+    {
+      gsize length = 0;
+      const char *data = g_bytes_get_data (value, &length);
+      g_autofree char *text = g_utf8_make_valid (data ? data : "", (gssize) length);
+
+      printf ("got %s value=%s\n", query->subject, text);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    printf ("not-found %s\n", query->subject);
+  fflush (stdout);
+}
+
+/* `dht`: one line, "dht " and a JSON object. */
+static void
+print_dht (Node *node)
+{
+  HormigaDht *dht = hormiga_node_get_dht (node->hormiga);
+  HormigaNodeCounters counters;
+
+  hormiga_node_get_counters (node->hormiga, &counters);
+  printf ("dht {\"peer\":\"%s\",\"contacts\":%u,\"connections\":%u,\"max_connections\":%u,"
+          "\"records\":%u,\"record_bytes\":%" G_GSIZE_FORMAT ",\"counters\":{"
+          "\"connections_offered\":%" G_GUINT64_FORMAT ",\"connections_answered\":%" G_GUINT64_FORMAT ","
+          "\"connections_failed\":%" G_GUINT64_FORMAT ",\"connections_lost\":%" G_GUINT64_FORMAT ","
+          "\"connections_evicted\":%" G_GUINT64_FORMAT ","
+          "\"messages_sent\":%" G_GUINT64_FORMAT ",\"messages_received\":%" G_GUINT64_FORMAT ","
+          "\"messages_dropped\":%" G_GUINT64_FORMAT "}}\n",
+          hormiga_peer_id_to_string (hormiga_dht_get_peer_id (dht)),
+          hormiga_dht_routing_table_get_size (hormiga_dht_get_routing_table (dht)),
+          hormiga_node_get_n_connections (node->hormiga),
+          hormiga_node_get_max_connections (node->hormiga),
+          hormiga_dht_store_get_n_records (hormiga_dht_get_store (dht)),
+          hormiga_dht_store_get_n_bytes (hormiga_dht_get_store (dht)),
+          counters.connections_offered, counters.connections_answered,
+          counters.connections_failed, counters.connections_lost, counters.connections_evicted,
+          counters.messages_sent, counters.messages_received, counters.messages_dropped);
+}
+
+/* TRUE if the line was a DHT command (and answered or started). */
+static gboolean
+handle_dht_line (Node  *node,
+                 GStrv  words)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (words[0], "dht"))
+    {
+      print_dht (node);
+      return TRUE;
+    }
+
+  if (g_str_equal (words[0], "find") && words[1] != NULL)
+    {
+      g_autoptr(HormigaPeerId) peer = hormiga_peer_id_parse (words[1], &error);
+
+      if (peer == NULL)
+        printf ("error: %s\n", error->message);
+      else
+        hormiga_node_find_peer_async (node->hormiga, peer, NULL, on_found, query_new (words[1]));
+      return TRUE;
+    }
+
+  if (g_str_equal (words[0], "put") && words[1] != NULL)
+    {
+      const char *value = words[2] ? words[2] : "";
+
+      if (strlen (words[1]) > HORMIGA_DHT_RECORD_MAX_NAME)
+        printf ("error: a name has at most %u bytes\n", HORMIGA_DHT_RECORD_MAX_NAME);
+      else if (strlen (value) > HORMIGA_DHT_RECORD_MAX_VALUE)
+        printf ("error: a value has at most %u bytes\n", HORMIGA_DHT_RECORD_MAX_VALUE);
+      else
+        {
+          g_autoptr(GBytes) bytes = g_bytes_new (value, strlen (value));
+
+          hormiga_node_put_async (node->hormiga, words[1], bytes, NULL, on_put,
+                                  query_new (words[1]));
+        }
+      return TRUE;
+    }
+
+  if (g_str_equal (words[0], "get") && words[1] != NULL && words[2] != NULL)
+    {
+      g_autoptr(HormigaPeerId) owner = hormiga_peer_id_parse (words[1], &error);
+
+      if (owner == NULL)
+        printf ("error: %s\n", error->message);
+      else
+        hormiga_node_get_async (node->hormiga, owner, words[2], NULL, on_got,
+                                query_new (words[2]));
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 handle_line (Node       *node,
              const char *line)
@@ -311,8 +485,15 @@ handle_line (Node       *node,
       return;
     }
 
+  if (handle_dht_line (node, words))
+    {
+      fflush (stdout);
+      return;
+    }
+
   printf ("error: unknown command “%s”; commands: signal PEERID TEXT, connect PEERID, "
-          "send PEERID TEXT, quit\n", words[0]);
+          "send PEERID TEXT, find PEERID, put NAME VALUE, get PEERID NAME, dht, quit\n",
+          words[0]);
   fflush (stdout);
 }
 
@@ -348,35 +529,48 @@ read_next_line (Node *node)
                                        on_line, node);
 }
 
+typedef struct
+{
+  const char *server;
+  const char *ice_address;
+  double      peer_timeout;
+  gboolean    echo;
+  gboolean    client_mode;
+  guint       max_connections;
+  guint       dht_k;
+} Options;
+
 static int
 run_node (HormigaIdentity *identity,
-          const char      *server,
-          const char      *ice_address,
-          double           peer_timeout,
-          gboolean         echo)
+          const Options   *options)
 {
   g_autoptr(GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
   g_autoptr(GError) error = NULL;
-  g_autoptr(HormigaCertificate) certificate = hormiga_certificate_generate (&error);
+  HormigaDhtConfig config = HORMIGA_DHT_CONFIG_INIT;
   Node node = { 0 };
 
-  if (certificate == NULL)
+  config.client_mode = options->client_mode;
+  config.k = options->dht_k;
+  node.hormiga = hormiga_node_new (identity, options->server, &config, NULL, &error);
+  if (node.hormiga == NULL)
     {
       g_printerr ("hormiga-node: %s\n", error->message);
       return 1;
     }
 
-  node.echo = echo;
+  node.echo = options->echo;
   node.loop = g_main_loop_new (NULL, FALSE);
   node.cancellable = g_cancellable_new ();
   node.input = g_data_input_stream_new (stdin_stream);
-  node.client = hormiga_signaling_client_new (server, identity, NULL);
-  node.connector = hormiga_rtc_connector_new (node.client, certificate, NULL);
-  if (ice_address != NULL)
-    hormiga_rtc_connector_set_local_address (node.connector, ice_address);
-  hormiga_rtc_connector_set_peer_timeout (node.connector, (guint) (peer_timeout * 1000));
+  node.client = hormiga_node_get_signaling_client (node.hormiga);
+  node.connector = hormiga_node_get_connector (node.hormiga);
+  if (options->ice_address != NULL)
+    hormiga_node_set_local_address (node.hormiga, options->ice_address);
+  hormiga_node_set_peer_timeout (node.hormiga, (guint) (options->peer_timeout * 1000));
+  hormiga_node_set_max_connections (node.hormiga, options->max_connections);
   node.channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_signal_connect (node.connector, "peer-connection", G_CALLBACK (on_peer_connection), &node);
+  g_signal_connect (node.hormiga, "dht-ready", G_CALLBACK (on_dht_ready), &node);
 
   g_signal_connect (node.client, "admitted", G_CALLBACK (on_admitted), &node);
   g_signal_connect (node.client, "signal-received", G_CALLBACK (on_signal_received), &node);
@@ -385,7 +579,7 @@ run_node (HormigaIdentity *identity,
   g_unix_signal_add (SIGINT, on_quit_signal, &node);
   g_unix_signal_add (SIGTERM, on_quit_signal, &node);
 
-  hormiga_signaling_client_start (node.client);
+  hormiga_node_start (node.hormiga);
   read_next_line (&node);
   g_main_loop_run (node.loop);
 
@@ -399,9 +593,12 @@ run_node (HormigaIdentity *identity,
       g_signal_handlers_disconnect_by_func (channel, on_channel_close, NULL);
   }
   g_clear_pointer (&node.channels, g_hash_table_unref);
-  g_clear_object (&node.connector);
-  hormiga_signaling_client_stop (node.client);
-  g_clear_object (&node.client);
+  /* Ends the DHT's operations; their callbacks (which print nothing for a
+   * cancelled one) run from the context, so let it run them. */
+  hormiga_node_stop (node.hormiga);
+  for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+  g_clear_object (&node.hormiga);
   g_clear_object (&node.input);
   g_clear_object (&node.cancellable);
   g_main_loop_unref (node.loop);
@@ -416,6 +613,10 @@ main (int    argc,
   g_autofree char *server = NULL;
   g_autofree char *ice_address = NULL;
   double peer_timeout = 15;
+  int max_connections = HORMIGA_NODE_DEFAULT_MAX_CONNECTIONS;
+  int dht_k = 20;
+  gboolean client_mode = FALSE;
+  Options run_options = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) options = NULL;
   g_autoptr(HormigaIdentity) identity = NULL;
@@ -433,6 +634,14 @@ main (int    argc,
       "Report a peer lost after this many seconds of silence (default 15, at least 0.5)", "S" },
     { "echo", 0, 0, G_OPTION_ARG_NONE, &echo,
       "Send every data channel message back on its channel (interop tests)", NULL },
+    { "client-mode", 0, 0, G_OPTION_ARG_NONE, &client_mode,
+      "Use the DHT without serving it: stay out of other nodes' routing tables, store nothing",
+      NULL },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+      "Keep at most this many peer connections open (default 32); the least recently used "
+      "idle one closes first", "N" },
+    { "dht-k", 0, 0, G_OPTION_ARG_INT, &dht_k,
+      "DHT bucket size and replication factor (default 20; tests use less)", "K" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -441,9 +650,11 @@ main (int    argc,
   g_option_context_set_description (options,
     "Commands:\n"
     "  id    print this node's PeerID (the identity is created on first start)\n"
-    "  run   join hormiguero and print events (default); stdin takes\n"
-    "        `signal PEERID TEXT`, `connect PEERID` (open a data channel),\n"
-    "        `send PEERID TEXT` (over it) and `quit`\n");
+    "  run   join hormiguero and the DHT and print events (default); stdin\n"
+    "        takes `signal PEERID TEXT`, `connect PEERID` (open a data channel),\n"
+    "        `send PEERID TEXT` (over it), `find PEERID` (a DHT lookup),\n"
+    "        `put NAME VALUE` (a record of this node), `get PEERID NAME`,\n"
+    "        `dht` (state and counters, as JSON) and `quit`\n");
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))
     {
@@ -460,6 +671,16 @@ main (int    argc,
   if (!(peer_timeout >= 0.5 && peer_timeout <= 3600))
     {
       g_printerr ("hormiga-node: --peer-timeout takes 0.5 to 3600 seconds\n");
+      return 2;
+    }
+  if (max_connections < 1 || max_connections > 100000)
+    {
+      g_printerr ("hormiga-node: --max-connections takes 1 to 100000\n");
+      return 2;
+    }
+  if (dht_k < 1 || dht_k > 20)
+    {
+      g_printerr ("hormiga-node: --dht-k takes 1 to 20\n");
       return 2;
     }
 
@@ -487,6 +708,12 @@ main (int    argc,
 
   printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
   fflush (stdout);
-  return run_node (identity, server ? server : "ws://127.0.0.1:8710/ws", ice_address,
-                   peer_timeout, echo);
+  run_options.server = server ? server : "ws://127.0.0.1:8710/ws";
+  run_options.ice_address = ice_address;
+  run_options.peer_timeout = peer_timeout;
+  run_options.echo = echo;
+  run_options.client_mode = client_mode;
+  run_options.max_connections = (guint) max_connections;
+  run_options.dht_k = (guint) dht_k;
+  return run_node (identity, &run_options);
 }

@@ -4,8 +4,10 @@
 //
 // Just enough of docs/PROTOCOL.md for a browser to meet a C node: an Ed25519
 // identity (WebCrypto) and its libp2p PeerID, the challenge/join/welcome
-// handshake with hormiguero, WebRTC negotiation in `signal` envelopes, and
-// the identity binding on negotiated data channel 0.
+// handshake with hormiguero, WebRTC negotiation in `signal` envelopes, the
+// identity binding on negotiated data channel 0, and negotiated channel 1,
+// "hormiga-dht", which every connection carries (this page speaks no DHT:
+// what arrives there is ignored).
 
 import { decode, encode } from './msgpack.js';
 
@@ -262,6 +264,9 @@ export class PeerSession {
     this.bind.binaryType = 'arraybuffer';
     this.bind.onopen = () => this.sendProof().catch((error) => this.fail(error));
     this.bind.onmessage = (event) => this.checkProof(event.data).catch((error) => this.fail(error));
+    /* Reserving stream 1 also keeps the browser's own channels off it. */
+    this.dht = this.pc.createDataChannel('hormiga-dht', { negotiated: true, id: 1 });
+    this.dht.binaryType = 'arraybuffer';
   }
 
   fail(error) {
