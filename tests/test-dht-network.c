@@ -1,0 +1,447 @@
+/* test-dht-network.c — the DHT between real hormiga-node processes
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A hormiguero and ten `hormiga-node` processes on 127.0.0.1, talking DHT
+ * over WebRTC data channels: every node finds every other one, a record
+ * one node puts is read by all the others, and after three nodes leave
+ * (two quit, one is killed) the seven left still find each other and the
+ * record. Waits are generous and only ever fail the test; the figures
+ * (hops, records, connections, times) are printed, not asserted.
+ *
+ * The nodes run with k = 4 (bucket size and replication; the default is
+ * 20): with 20, each of ten nodes would know all the others and hold every
+ * record, and nothing would cross more than one hop. With 4, lookups take
+ * one or two hops, a record lives on about five nodes, and at least one of
+ * them is left after three nodes go.
+ */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include "hormiga-test-server.h"
+
+#define N_NODES 10
+/* Longest wait for one step, for the slowest build (ASan, loaded CI). */
+#define STEP_TIMEOUT_MS 60000
+#define GREETING "hola hormigas, desde el hormiguero"
+#define DHT_K "4"
+
+typedef struct
+{
+  guint             index;
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GOutputStream    *in;
+  GPtrArray        *lines;
+  char             *dir;
+  char             *peer_id;
+  GCancellable     *cancellable;
+  gboolean          stopped;
+} NodeProcess;
+
+static void read_next (NodeProcess *node);
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  NodeProcess *node = user_data;
+  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                          NULL, NULL);
+
+  if (line == NULL)
+    return;
+  if (g_str_has_prefix (line, "peer-id "))
+    node->peer_id = g_strdup (line + strlen ("peer-id "));
+  g_ptr_array_add (node->lines, line);
+  read_next (node);
+}
+
+static void
+read_next (NodeProcess *node)
+{
+  g_data_input_stream_read_line_async (node->out, G_PRIORITY_DEFAULT, node->cancellable, on_line,
+                                       node);
+}
+
+/* A failed test aborts: its nodes must not outlive it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static NodeProcess *
+node_start (const char *url,
+            guint       index)
+{
+  NodeProcess *node = g_new0 (NodeProcess, 1);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_autoptr(GError) error = NULL;
+
+  node->index = index;
+  node->dir = g_dir_make_tmp ("hormiga-dht-node-XXXXXX", NULL);
+  node->lines = g_ptr_array_new_with_free_func (g_free);
+  node->cancellable = g_cancellable_new ();
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  node->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HORMIGA_NODE"),
+                                               "--data-dir", node->dir, "--server", url,
+                                               "--ice-address", "127.0.0.1", "--peer-timeout", "5",
+                                               "--dht-k", DHT_K, "run", NULL);
+  g_assert_no_error (error);
+  node->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node->process));
+  node->in = g_subprocess_get_stdin_pipe (node->process);
+  read_next (node);
+  return node;
+}
+
+static void
+node_say (NodeProcess *node,
+          const char  *line)
+{
+  g_autofree char *text = g_strconcat (line, "\n", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_output_stream_write_all (node->in, text, strlen (text), NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static const char *
+node_find_line (NodeProcess *node,
+                const char  *prefix)
+{
+  for (guint i = 0; i < node->lines->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (node->lines, i), prefix))
+      return g_ptr_array_index (node->lines, i);
+  return NULL;
+}
+
+static void
+node_dump (NodeProcess *node)
+{
+  g_printerr ("node %u (%s) printed:\n", node->index, node->peer_id ? node->peer_id : "?");
+  for (guint i = 0; i < node->lines->len; i++)
+    g_printerr ("  %s\n", (const char *) g_ptr_array_index (node->lines, i));
+}
+
+typedef struct { NodeProcess *node; const char *prefix; } LineWait;
+
+static gboolean
+has_line (gpointer data)
+{
+  LineWait *wait = data;
+
+  return node_find_line (wait->node, wait->prefix) != NULL;
+}
+
+/* The first line starting with @prefix, waiting for it if need be. */
+static const char *
+node_expect (NodeProcess *node,
+             const char  *prefix)
+{
+  LineWait wait = { node, prefix };
+
+  if (!hormiga_test_wait_until (has_line, &wait, STEP_TIMEOUT_MS))
+    {
+      node_dump (node);
+      g_error ("node %u never printed a line starting “%s”", node->index, prefix);
+    }
+  return node_find_line (node, prefix);
+}
+
+static void
+node_free (NodeProcess *node)
+{
+  g_autofree char *key = g_build_filename (node->dir, "identity.key", NULL);
+
+  g_cancellable_cancel (node->cancellable);
+  g_object_unref (node->cancellable);
+  g_object_unref (node->out);
+  g_object_unref (node->process);
+  g_ptr_array_unref (node->lines);
+  g_unlink (key);
+  g_rmdir (node->dir);
+  g_free (node->dir);
+  g_free (node->peer_id);
+  g_free (node);
+}
+
+/* `quit`: the node must leave cleanly (under ASan, without leaks). */
+static void
+node_quit (NodeProcess *node)
+{
+  g_autoptr(GError) error = NULL;
+
+  node_say (node, "quit");
+  g_subprocess_wait (node->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (node->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (node->process), ==, 0);
+  node->stopped = TRUE;
+}
+
+static void
+node_kill (NodeProcess *node)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (node->process, SIGKILL);
+  g_subprocess_wait (node->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (node->process));
+  node->stopped = TRUE;
+}
+
+/* ---- rounds ------------------------------------------------------------------ */
+
+typedef struct
+{
+  NodeProcess  *asker;
+  NodeProcess **nodes;
+  guint         n_nodes;
+} Round;
+
+/* @asker has answered its finds for every other node. */
+static gboolean
+finds_answered (gpointer data)
+{
+  Round *round = data;
+
+  for (guint b = 0; b < round->n_nodes; b++)
+    {
+      g_autofree char *found = NULL, *missed = NULL;
+
+      if (round->nodes[b] == round->asker)
+        continue;
+      found = g_strdup_printf ("found %s ", round->nodes[b]->peer_id);
+      missed = g_strdup_printf ("not-found %s", round->nodes[b]->peer_id);
+      if (node_find_line (round->asker, found) == NULL &&
+          node_find_line (round->asker, missed) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Each node in turn looks up all the others at once; every lookup must
+ * find its node. Prints the hops. */
+static void
+find_all (const char   *title,
+          NodeProcess **nodes,
+          guint         n_nodes)
+{
+  guint histogram[8] = { 0 };
+  guint found = 0, total = 0, max_hops = 0, sum_hops = 0;
+  gint64 start = g_get_monotonic_time ();
+  gint64 took_ms;
+
+  for (guint a = 0; a < n_nodes; a++)
+    {
+      Round round = { nodes[a], nodes, n_nodes };
+
+      g_ptr_array_set_size (nodes[a]->lines, 0);
+      for (guint b = 0; b < n_nodes; b++)
+        if (a != b)
+          {
+            g_autofree char *find = g_strdup_printf ("find %s", nodes[b]->peer_id);
+
+            node_say (nodes[a], find);
+          }
+      if (!hormiga_test_wait_until (finds_answered, &round, STEP_TIMEOUT_MS))
+        {
+          node_dump (nodes[a]);
+          g_error ("%s: node %u's lookups did not all end within %u s", title, nodes[a]->index,
+                   STEP_TIMEOUT_MS / 1000);
+        }
+    }
+  took_ms = (g_get_monotonic_time () - start) / 1000;
+
+  for (guint a = 0; a < n_nodes; a++)
+    for (guint b = 0; b < n_nodes; b++)
+      {
+        g_autofree char *prefix = NULL;
+        const char *line;
+        guint hops;
+
+        if (a == b)
+          continue;
+        total++;
+        prefix = g_strdup_printf ("found %s hops=", nodes[b]->peer_id);
+        line = node_find_line (nodes[a], prefix);
+        if (line == NULL)
+          {
+            g_test_message ("%s: node %u did not find node %u", title, nodes[a]->index,
+                            nodes[b]->index);
+            continue;
+          }
+        found++;
+        hops = (guint) g_ascii_strtoull (line + strlen (prefix), NULL, 10);
+        histogram[MIN (hops, G_N_ELEMENTS (histogram) - 1)]++;
+        sum_hops += hops;
+        max_hops = MAX (max_hops, hops);
+      }
+
+  g_test_message ("%s: %u of %u lookups found their node in %" G_GINT64_FORMAT " ms; hops: "
+                  "mean %.2f, max %u; 1 hop: %u, 2 hops: %u, 3 hops: %u, more: %u",
+                  title, found, total, took_ms, found ? (double) sum_hops / found : 0.0, max_hops,
+                  histogram[1], histogram[2], histogram[3],
+                  found - histogram[1] - histogram[2] - histogram[3]);
+  if (found != total)
+    {
+      for (guint a = 0; a < n_nodes; a++)
+        node_dump (nodes[a]);
+    }
+  g_assert_cmpuint (found, ==, total);
+}
+
+typedef struct
+{
+  NodeProcess **nodes;
+  guint         n_nodes;
+  const char   *name;
+} GetRound;
+
+static gboolean
+gets_answered (gpointer data)
+{
+  GetRound *round = data;
+  g_autofree char *got = g_strdup_printf ("got %s ", round->name);
+  g_autofree char *missed = g_strdup_printf ("not-found %s", round->name);
+
+  for (guint i = 0; i < round->n_nodes; i++)
+    if (node_find_line (round->nodes[i], got) == NULL &&
+        node_find_line (round->nodes[i], missed) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* Every node in @nodes gets @owner's record @name; all must read GREETING. */
+static void
+get_all (const char   *title,
+         const char   *owner,
+         const char   *name,
+         NodeProcess **nodes,
+         guint         n_nodes)
+{
+  GetRound round = { nodes, n_nodes, name };
+  g_autofree char *get = g_strdup_printf ("get %s %s", owner, name);
+  g_autofree char *expected = g_strdup_printf ("got %s value=%s", name, GREETING);
+  gint64 start = g_get_monotonic_time ();
+  guint got = 0;
+
+  for (guint i = 0; i < n_nodes; i++)
+    {
+      g_ptr_array_set_size (nodes[i]->lines, 0);
+      node_say (nodes[i], get);
+    }
+  if (!hormiga_test_wait_until (gets_answered, &round, STEP_TIMEOUT_MS))
+    {
+      for (guint i = 0; i < n_nodes; i++)
+        node_dump (nodes[i]);
+      g_error ("%s: not every get ended within %u s", title, STEP_TIMEOUT_MS / 1000);
+    }
+  for (guint i = 0; i < n_nodes; i++)
+    {
+      const char *line = node_find_line (nodes[i], "got ");
+
+      if (line != NULL && g_str_equal (line, expected))
+        got++;
+      else
+        node_dump (nodes[i]);
+    }
+  g_test_message ("%s: %u of %u nodes read the record in %" G_GINT64_FORMAT " ms", title, got,
+                  n_nodes, (g_get_monotonic_time () - start) / 1000);
+  g_assert_cmpuint (got, ==, n_nodes);
+}
+
+/* Asks each node for its `dht` line and prints them. */
+static void
+print_state (const char   *title,
+             NodeProcess **nodes,
+             guint         n_nodes)
+{
+  for (guint i = 0; i < n_nodes; i++)
+    {
+      g_ptr_array_set_size (nodes[i]->lines, 0);
+      node_say (nodes[i], "dht");
+    }
+  for (guint i = 0; i < n_nodes; i++)
+    {
+      const char *line = node_expect (nodes[i], "dht {");
+
+      g_assert_nonnull (strstr (line, "\"connections\":"));
+      g_test_message ("%s: node %u: %s", title, nodes[i]->index, line + strlen ("dht "));
+    }
+}
+
+static void
+test_ten_nodes (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  const char *url = hormiga_test_server_get_url (server);
+  NodeProcess *nodes[N_NODES];
+  NodeProcess *left[N_NODES];
+  g_autofree char *put = NULL;
+  g_autofree char *owner = NULL;
+  const char *line;
+  guint n_left = 0, stored;
+  gint64 start = g_get_monotonic_time ();
+
+  /* One after another, each bootstrapping from those before it. */
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      nodes[i] = node_start (url, i);
+      line = node_expect (nodes[i], "dht-ready ");
+      g_assert_nonnull (nodes[i]->peer_id);
+      g_test_message ("node %u %s: %s", i, nodes[i]->peer_id, line);
+    }
+  g_test_message ("%u nodes joined in %" G_GINT64_FORMAT " ms", N_NODES,
+                  (g_get_monotonic_time () - start) / 1000);
+
+  find_all ("all ten", nodes, N_NODES);
+
+  /* Node 0 puts a record; every other node reads it. */
+  put = g_strdup_printf ("put greeting %s", GREETING);
+  g_ptr_array_set_size (nodes[0]->lines, 0);
+  node_say (nodes[0], put);
+  line = node_expect (nodes[0], "put greeting stored=");
+  stored = (guint) g_ascii_strtoull (line + strlen ("put greeting stored="), NULL, 10);
+  g_test_message ("node 0 put its record; %u nodes stored it", stored);
+  g_assert_cmpuint (stored, >=, 1);
+  owner = g_strdup (nodes[0]->peer_id);
+  get_all ("get from nine", owner, "greeting", nodes + 1, N_NODES - 1);
+  print_state ("ten nodes", nodes, N_NODES);
+
+  /* Three leave: the record's owner and one more quit, one is killed. */
+  node_quit (nodes[0]);
+  node_quit (nodes[5]);
+  node_kill (nodes[9]);
+  for (guint i = 0; i < N_NODES; i++)
+    if (!nodes[i]->stopped)
+      left[n_left++] = nodes[i];
+  g_test_message ("nodes 0 and 5 quit, node 9 was killed; %u left", n_left);
+
+  find_all ("seven left", left, n_left);
+  get_all ("get after the owner left", owner, "greeting", left, n_left);
+  print_state ("seven nodes", left, n_left);
+
+  for (guint i = 0; i < n_left; i++)
+    node_quit (left[i]);
+  for (guint i = 0; i < N_NODES; i++)
+    node_free (nodes[i]);
+  hormiga_test_server_stop (server);
+  g_test_message ("the whole test took %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/hormiga/dht-network/ten-nodes", test_ten_nodes);
+  return g_test_run ();
+}
