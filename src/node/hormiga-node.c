@@ -12,9 +12,12 @@
  * or time out: the limit spares a link with one in flight, and they are
  * sent again (once) when the peer closes the link they went on.
  *
- * The DHT core is never re-entered: losses are reported to it from an idle
- * source, and connections are closed from another, never inside the
- * signal emissions that reported them.
+ * Nothing is torn down where it is noticed: a send can fail a connection
+ * at once, and a close can come in the middle of a DHT call. A link that
+ * ends is only marked (link_end()) and is forgotten from an idle source
+ * (link_drop()); losses reach the DHT from another idle source, and
+ * connections are closed from a third. So the DHT core is never
+ * re-entered, and no link is freed under the code that uses it.
  */
 #include <sodium.h>
 
@@ -38,6 +41,9 @@ typedef struct
   gboolean               incoming;
   gboolean               pinned;      /* someone else opened it: never evicted */
   gboolean               open;
+  gboolean               ending;      /* link_end() was called: gone at the next idle */
+  gboolean               was_open;
+  gboolean               evicted;
   gint64                 last_used;   /* monotonic µs of the last message either way */
   gint64                 last_heard;  /* monotonic µs it opened or last brought a message */
   GSource               *setup_timeout;
@@ -90,6 +96,8 @@ struct _HormigaNode
   GSource                *lost_source;
   GPtrArray              *closing;      /* HormigaPeerConnection: to close from an idle */
   GSource                *closing_source;
+  GPtrArray              *ending;       /* Link: ended, to forget from an idle */
+  GSource                *ending_source;
   GSource                *tick_source;
   gint64                  tick_at;      /* when it fires, the DHT's clock (ms) */
   GPtrArray              *operations;   /* Operation in flight */
@@ -261,6 +269,17 @@ open_link_of (Peer *peer)
   return best;
 }
 
+/* Links open or being set up, not ended. */
+static guint
+live_links (Peer *peer)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < peer->links->len; i++)
+    n += !((Link *) g_ptr_array_index (peer->links, i))->ending;
+  return n;
+}
+
 static gint64
 now_ms (void)
 {
@@ -353,19 +372,19 @@ take_unanswered (Peer *peer)
   return bytes;
 }
 
-/* Forgets @link and closes its connection (later). When an open link ends
- * without our doing (the peer closed it: its connection limit, say, which
- * cannot know that a request of ours is on its way), our unanswered
- * requests go again, once, on another link or a new connection. A peer
- * left without links drops what it queued, and the DHT hears that it is
- * lost. */
+/* Forgets @link (from an idle: see link_end()) and closes its connection
+ * (later). When an open link ended without our doing (the peer closed it:
+ * its connection limit, say, which cannot know that a request of ours is
+ * on its way), our unanswered requests go again, once, on another link or
+ * a new connection. A peer left without links drops what it queued, and
+ * the DHT hears that it is lost. */
 static void
-link_drop (Link     *link,
-           gboolean  evicted)
+link_drop (Link *link)
 {
   HormigaNode *self = link->node;
   Peer *peer = link->peer;
-  gboolean was_open = link->open;
+  gboolean was_open = link->was_open;
+  gboolean evicted = link->evicted;
   g_autoptr(GPtrArray) resend = NULL;
 
   if (!was_open)
@@ -379,7 +398,7 @@ link_drop (Link     *link,
   if (was_open && !evicted && !self->stopped)
     resend = take_unanswered (peer);
   if (resend != NULL && resend->len > 0 &&
-      (peer->links->len > 0 || (connect_to (self, peer->id) && peer->links->len > 0)))
+      (live_links (peer) > 0 || (connect_to (self, peer->id) && live_links (peer) > 0)))
     {
       Link *open = open_link_of (peer);
 
@@ -403,6 +422,40 @@ link_drop (Link     *link,
   self->counters.messages_dropped += g_queue_get_length (&peer->queue);
   report_lost (self, peer->id);
   g_hash_table_remove (self->peers, hormiga_peer_id_to_string (peer->id));
+}
+
+static gboolean
+on_ending_idle (gpointer user_data)
+{
+  HormigaNode *self = user_data;
+  g_autoptr(GPtrArray) ending = g_steal_pointer (&self->ending);
+
+  g_clear_pointer (&self->ending_source, g_source_unref);
+  self->ending = g_ptr_array_new ();
+  for (guint i = 0; i < ending->len; i++)
+    link_drop (g_ptr_array_index (ending, i));
+  return G_SOURCE_REMOVE;
+}
+
+/* @link is done (its channel closed, it timed out, or the limit closes it):
+ * nothing uses it from now on, and it is forgotten from an idle source. */
+static void
+link_end (Link     *link,
+          gboolean  evicted)
+{
+  HormigaNode *self = link->node;
+
+  if (link->ending)
+    return;
+  link->ending = TRUE;
+  link->was_open = link->open;
+  link->evicted = evicted;
+  link->open = FALSE;
+  clear_source (&link->setup_timeout);
+  g_signal_handlers_disconnect_by_data (link->channel, link);
+  g_ptr_array_add (self->ending, link);
+  if (self->ending_source == NULL)
+    self->ending_source = attach_idle (self, on_ending_idle);
 }
 
 static void
@@ -467,7 +520,7 @@ static void
 on_channel_close (HormigaDataChannel *channel,
                   gpointer            user_data)
 {
-  link_drop (user_data, FALSE);
+  link_end (user_data, FALSE);
 }
 
 static gboolean
@@ -478,7 +531,7 @@ on_setup_timeout (gpointer user_data)
   g_debug ("node: the connection with %s did not open in %u ms; closing it",
            hormiga_peer_id_to_string (link->peer->id), HORMIGA_NODE_SETUP_TIMEOUT_MS);
   g_clear_pointer (&link->setup_timeout, g_source_unref);
-  link_drop (link, FALSE);
+  link_end (link, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -549,7 +602,7 @@ count_links (HormigaNode *self)
 
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    n += ((Peer *) value)->links->len;
+    n += live_links (value);
   return n;
 }
 
@@ -597,7 +650,7 @@ enforce_limit (HormigaNode *self)
         return;
       g_debug ("node: %u connections; closing the one with %s, the least recently used", n,
                hormiga_peer_id_to_string (victim->peer->id));
-      link_drop (victim, TRUE);
+      link_end (victim, TRUE);
       n--;
     }
 }
@@ -638,11 +691,11 @@ dht_send (const HormigaPeerId *to,
   Peer *peer = g_hash_table_lookup (self->peers, hormiga_peer_id_to_string (to));
   Link *link;
 
-  if (peer == NULL)
+  if (peer == NULL || live_links (peer) == 0)
     {
       if (!self->stopped && connect_to (self, to))
         peer = g_hash_table_lookup (self->peers, hormiga_peer_id_to_string (to));
-      if (peer == NULL)
+      if (peer == NULL || live_links (peer) == 0)
         {
           self->counters.messages_dropped++;
           report_lost (self, to);
@@ -1072,6 +1125,8 @@ hormiga_node_stop (HormigaNode *self)
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
     }
 
+  clear_source (&self->ending_source);
+  g_ptr_array_set_size (self->ending, 0);
   g_hash_table_remove_all (self->peers);
   clear_source (&self->closing_source);
   close_pending_connections (self);
@@ -1235,6 +1290,7 @@ hormiga_node_finalize (GObject *object)
   g_hash_table_unref (self->peers);
   g_hash_table_unref (self->lost);
   g_ptr_array_unref (self->closing);
+  g_ptr_array_unref (self->ending);
   g_ptr_array_unref (self->operations);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -1267,5 +1323,6 @@ hormiga_node_init (HormigaNode *self)
   self->lost = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) hormiga_peer_id_unref);
   self->closing = g_ptr_array_new_with_free_func (g_object_unref);
+  self->ending = g_ptr_array_new ();
   self->operations = g_ptr_array_new ();
 }

@@ -12,9 +12,11 @@
  * Connections are made on demand: a DHT message for a peer goes on its open
  * channel, waits (at most HORMIGA_NODE_MAX_QUEUED messages) while one is
  * being set up, or starts one through hormiguero. A connection that fails
- * or closes tells the DHT that the peer is lost. At most max-connections
- * (default 32) stay open: beyond that, the least recently used one with no
- * request of ours in flight is closed.
+ * or closes tells the DHT that the peer is lost (after sending our
+ * unanswered requests again, once, if the peer closed it). Beyond
+ * max-connections (default 32), the least recently used connection that
+ * has been idle for a request timeout and carries no request of ours in
+ * flight is closed; while none qualifies, the node stays above the limit.
  *
  * Everything runs on the GMainContext given at construction; call the
  * methods from the thread that runs it.
