@@ -172,7 +172,10 @@ test_lookup_converges (void)
       HormigaDhtRoutingTable *table;
 
       hormiga_dht_key_from_peer_id (&self, g_ptr_array_index (peers, i));
-      table = hormiga_dht_routing_table_new (&self, k, 0, 0);
+      /* Buckets larger than the lookup's k, as a well-filled table would
+       * be: with k-sized buckets a node close to the target can sit only
+       * in replacement caches, and no exact answer is promised. */
+      table = hormiga_dht_routing_table_new (&self, 20, 0, 0);
       for (guint j = 0; j < n; j++)
         if (j != i)
           hormiga_dht_routing_table_seen (table, g_ptr_array_index (peers, j), NULL, g_rand_int (rand), NULL);
@@ -229,8 +232,13 @@ test_lookup_converges (void)
         if (i != start && i != dead)
           g_ptr_array_add (sorted, g_ptr_array_index (peers, i));
       g_ptr_array_sort_with_data (sorted, compare_to, &target);
-      g_assert_cmpuint (result->len, ==, k);
-      for (guint i = 0; i < k; i++)
+      /* Every node answers with the k closest it knows, the dead one
+       * included while it is in their tables: when it is among the k
+       * closest, the (k+1)-th may never be named, and the lookup rightly
+       * ends with k − 1. What it returns is exactly the closest live ones. */
+      g_assert_cmpuint (result->len, >=, dead == G_MAXUINT ? k : k - 1);
+      g_assert_cmpuint (result->len, <=, k);
+      for (guint i = 0; i < result->len; i++)
         g_assert_true (hormiga_peer_id_equal (g_ptr_array_index (result, i), g_ptr_array_index (sorted, i)));
       g_assert_cmpuint (hormiga_dht_lookup_get_depth (lookup, g_ptr_array_index (result, 0)), >=, 1);
     }
