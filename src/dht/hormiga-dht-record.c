@@ -140,6 +140,16 @@ mutable_key (HormigaDhtKey *key,
   hormiga_dht_key_hash (key, input->data, input->len);
 }
 
+void
+hormiga_dht_record_mutable_key (const guint8   owner[32],
+                                const char    *name,
+                                HormigaDhtKey *key)
+{
+  g_return_if_fail (owner != NULL && name != NULL && key != NULL);
+
+  mutable_key (key, owner, name, strlen (name));
+}
+
 /* The key @record must be stored under; FALSE for provider records, whose
  * key is whatever content they announce. */
 static gboolean

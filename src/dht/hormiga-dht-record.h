@@ -96,6 +96,12 @@ HormigaDhtRecord *hormiga_dht_record_decode        (GBytes               *encode
                                                     guint64               now,
                                                     GError              **error);
 
+/* Where the mutable record @name of @owner (an Ed25519 public key) is
+ * stored: SHA-256("hormiga/mutable/v1" ‖ owner ‖ name). */
+void              hormiga_dht_record_mutable_key   (const guint8            owner[32],
+                                                    const char             *name,
+                                                    HormigaDhtKey          *key);
+
 /* The owner as a PeerID (NULL for immutable records); transfer full. */
 HormigaPeerId    *hormiga_dht_record_dup_owner     (const HormigaDhtRecord *record);
 

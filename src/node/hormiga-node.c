@@ -28,7 +28,6 @@
 #include "hormiga-node.h"
 #include "hormiga-peer-connection.h"
 
-#define MUTABLE_DOMAIN "hormiga/mutable/v1"
 
 typedef struct _Peer Peer;
 
@@ -1076,14 +1075,9 @@ hormiga_node_mutable_key (const HormigaPeerId *owner,
                           const char          *name,
                           HormigaDhtKey       *key)
 {
-  g_autoptr(GByteArray) input = g_byte_array_new ();
-
   g_return_if_fail (owner != NULL && name != NULL && key != NULL);
 
-  g_byte_array_append (input, (const guint8 *) MUTABLE_DOMAIN, strlen (MUTABLE_DOMAIN));
-  g_byte_array_append (input, hormiga_peer_id_get_public_key (owner), 32);
-  g_byte_array_append (input, (const guint8 *) name, strlen (name));
-  hormiga_dht_key_hash (key, input->data, input->len);
+  hormiga_dht_record_mutable_key (hormiga_peer_id_get_public_key (owner), name, key);
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
