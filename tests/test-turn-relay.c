@@ -482,6 +482,55 @@ ice_received (gpointer data)
   return agents[0].received->len >= 1 && agents[1].received->len >= 1;
 }
 
+/* A relay-only agent using the TURN server on 127.0.0.1:@port. */
+static void
+agent_init (Agent      *agent,
+            Agent      *peer,
+            gboolean    controlling,
+            guint16     port,
+            const char *username,
+            const char *credential)
+{
+  g_autoptr(GError) error = NULL;
+
+  agent->peer = peer;
+  agent->received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  agent->ice = hormiga_ice_transport_new (NULL, controlling);
+  g_assert_true (hormiga_ice_transport_add_local_address (agent->ice, "127.0.0.1", &error));
+  g_assert_true (hormiga_ice_transport_add_relay (agent->ice, "127.0.0.1", port, username,
+                                                  credential, HORMIGA_ICE_RELAY_UDP, &error));
+  g_assert_no_error (error);
+  hormiga_ice_transport_set_relay_only (agent->ice, TRUE);
+  hormiga_ice_transport_set_receive (agent->ice, on_ice_receive, agent, NULL);
+  g_signal_connect (agent->ice, "local-candidate", G_CALLBACK (on_ice_candidate), agent);
+  g_signal_connect (agent->ice, "gathering-done", G_CALLBACK (on_ice_gathering_done), agent);
+}
+
+/* Connects the two agents, checks both selected a relayed pair, and sends
+ * "ping" and "pong" across, checked on arrival. */
+static void
+agents_connect_and_exchange (Agent agents[2])
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 2; i++)
+    hormiga_ice_transport_set_remote_credentials (agents[1 - i].ice,
+                                                  hormiga_ice_transport_get_local_ufrag (agents[i].ice),
+                                                  hormiga_ice_transport_get_local_pwd (agents[i].ice));
+  g_assert_true (hormiga_ice_transport_gather (agents[0].ice, &error));
+  g_assert_true (hormiga_ice_transport_gather (agents[1].ice, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (hormiga_test_wait_until (ice_connected, agents, CONNECT_TIMEOUT_MS));
+  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (agents[0].ice), ==, "relay");
+  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (agents[1].ice), ==, "relay");
+  g_assert_true (hormiga_ice_transport_send (agents[0].ice, (const guint8 *) "ping", 4));
+  g_assert_true (hormiga_ice_transport_send (agents[1].ice, (const guint8 *) "pong", 4));
+  g_assert_true (hormiga_test_wait_until (ice_received, agents, CONNECT_TIMEOUT_MS));
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (agents[1].received, 0), NULL), 4, "ping", 4);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (agents[0].received, 0), NULL), 4, "pong", 4);
+}
+
 typedef struct { HormigaTestTurn *turn; guint count; } ReleaseWait;
 
 static gboolean
@@ -504,39 +553,9 @@ test_ice_releases_allocations (void)
   g_autoptr(GError) error = NULL;
 
   for (guint i = 0; i < 2; i++)
-    {
-      agents[i].peer = &agents[1 - i];
-      agents[i].received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      agents[i].ice = hormiga_ice_transport_new (NULL, i == 0);
-      g_assert_true (hormiga_ice_transport_add_local_address (agents[i].ice, "127.0.0.1", &error));
-      g_assert_true (hormiga_ice_transport_add_relay (agents[i].ice, "127.0.0.1",
-                                                      hormiga_test_turn_get_port (turn),
-                                                      HORMIGA_TEST_TURN_USERNAME,
-                                                      HORMIGA_TEST_TURN_PASSWORD,
-                                                      HORMIGA_ICE_RELAY_UDP, &error));
-      g_assert_no_error (error);
-      hormiga_ice_transport_set_relay_only (agents[i].ice, TRUE);
-      hormiga_ice_transport_set_receive (agents[i].ice, on_ice_receive, &agents[i], NULL);
-      g_signal_connect (agents[i].ice, "local-candidate", G_CALLBACK (on_ice_candidate), &agents[i]);
-      g_signal_connect (agents[i].ice, "gathering-done", G_CALLBACK (on_ice_gathering_done),
-                        &agents[i]);
-    }
-  for (guint i = 0; i < 2; i++)
-    hormiga_ice_transport_set_remote_credentials (agents[1 - i].ice,
-                                                  hormiga_ice_transport_get_local_ufrag (agents[i].ice),
-                                                  hormiga_ice_transport_get_local_pwd (agents[i].ice));
-  g_assert_true (hormiga_ice_transport_gather (agents[0].ice, &error));
-  g_assert_true (hormiga_ice_transport_gather (agents[1].ice, &error));
-  g_assert_no_error (error);
-
-  g_assert_true (hormiga_test_wait_until (ice_connected, agents, CONNECT_TIMEOUT_MS));
-  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (agents[0].ice), ==, "relay");
-  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (agents[1].ice), ==, "relay");
-  g_assert_true (hormiga_ice_transport_send (agents[0].ice, (const guint8 *) "ping", 4));
-  g_assert_true (hormiga_ice_transport_send (agents[1].ice, (const guint8 *) "pong", 4));
-  g_assert_true (hormiga_test_wait_until (ice_received, agents, CONNECT_TIMEOUT_MS));
-  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (agents[1].received, 0), NULL), 4, "ping", 4);
-  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (agents[0].received, 0), NULL), 4, "pong", 4);
+    agent_init (&agents[i], &agents[1 - i], i == 0, hormiga_test_turn_get_port (turn),
+                HORMIGA_TEST_TURN_USERNAME, HORMIGA_TEST_TURN_PASSWORD);
+  agents_connect_and_exchange (agents);
   g_assert_cmpuint (hormiga_test_turn_count_released (turn), ==, 0);
 
   /* One closed first, one only dropped. */
@@ -618,35 +637,9 @@ test_credentials_from_hormiguero (void)
       g_assert_cmpint (expiry, >=, g_get_real_time () / G_USEC_PER_SEC + 43200 - 120);
       g_assert_cmpint (expiry, <=, g_get_real_time () / G_USEC_PER_SEC + 43200 + 5);
       g_assert_cmpint (sscanf (urls[0], "turn:127.0.0.1:%u", &port), ==, 1);
-
-      agents[i].peer = &agents[1 - i];
-      agents[i].received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      agents[i].ice = hormiga_ice_transport_new (NULL, i == 0);
-      g_assert_true (hormiga_ice_transport_add_local_address (agents[i].ice, "127.0.0.1", &error));
-      g_assert_true (hormiga_ice_transport_add_relay (agents[i].ice, "127.0.0.1", (guint16) port,
-                                                      username, credential,
-                                                      HORMIGA_ICE_RELAY_UDP, &error));
-      g_assert_no_error (error);
-      hormiga_ice_transport_set_relay_only (agents[i].ice, TRUE);
-      hormiga_ice_transport_set_receive (agents[i].ice, on_ice_receive, &agents[i], NULL);
-      g_signal_connect (agents[i].ice, "local-candidate", G_CALLBACK (on_ice_candidate), &agents[i]);
-      g_signal_connect (agents[i].ice, "gathering-done", G_CALLBACK (on_ice_gathering_done),
-                        &agents[i]);
+      agent_init (&agents[i], &agents[1 - i], i == 0, (guint16) port, username, credential);
     }
-  for (guint i = 0; i < 2; i++)
-    hormiga_ice_transport_set_remote_credentials (agents[1 - i].ice,
-                                                  hormiga_ice_transport_get_local_ufrag (agents[i].ice),
-                                                  hormiga_ice_transport_get_local_pwd (agents[i].ice));
-  g_assert_true (hormiga_ice_transport_gather (agents[0].ice, &error));
-  g_assert_true (hormiga_ice_transport_gather (agents[1].ice, &error));
-  g_assert_no_error (error);
-
-  g_assert_true (hormiga_test_wait_until (ice_connected, agents, CONNECT_TIMEOUT_MS));
-  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (agents[0].ice), ==, "relay");
-  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (agents[1].ice), ==, "relay");
-  g_assert_true (hormiga_ice_transport_send (agents[0].ice, (const guint8 *) "ping", 4));
-  g_assert_true (hormiga_ice_transport_send (agents[1].ice, (const guint8 *) "pong", 4));
-  g_assert_true (hormiga_test_wait_until (ice_received, agents, CONNECT_TIMEOUT_MS));
+  agents_connect_and_exchange (agents);
 
   for (guint i = 0; i < 2; i++)
     {
