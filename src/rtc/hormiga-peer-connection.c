@@ -100,23 +100,20 @@ held_free (Held *held)
 }
 
 static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 stop_timers (HormigaPeerConnection *self)
 {
-  if (self->binding_timeout != NULL)
-    {
-      g_source_destroy (self->binding_timeout);
-      g_clear_pointer (&self->binding_timeout, g_source_unref);
-    }
-  if (self->liveness != NULL)
-    {
-      g_source_destroy (self->liveness);
-      g_clear_pointer (&self->liveness, g_source_unref);
-    }
-  if (self->teardown != NULL)
-    {
-      g_source_destroy (self->teardown);
-      g_clear_pointer (&self->teardown, g_source_unref);
-    }
+  clear_source (&self->binding_timeout);
+  clear_source (&self->liveness);
+  clear_source (&self->teardown);
 }
 
 static GSource *
@@ -434,11 +431,7 @@ receive_proof (HormigaPeerConnection *self,
       fail (self, g_steal_pointer (&error));
       return;
     }
-  if (self->binding_timeout != NULL)
-    {
-      g_source_destroy (self->binding_timeout);
-      g_clear_pointer (&self->binding_timeout, g_source_unref);
-    }
+  clear_source (&self->binding_timeout);
   on_verified (self);
 }
 
