@@ -19,8 +19,6 @@
 #include "hormiga-identity.h"
 #include "hormiga-peer-connection.h"
 
-#define HIGH_WATER (4 * 1024 * 1024)
-#define LOW_WATER  (1 * 1024 * 1024)
 
 typedef struct _Side Side;
 
@@ -105,7 +103,7 @@ static void
 fill (Bench *bench)
 {
   while (bench->sent < bench->to_send &&
-         hormiga_data_channel_get_buffered_amount (bench->channel) < HIGH_WATER)
+         hormiga_data_channel_get_buffered_amount (bench->channel) < HORMIGA_BENCH_HIGH_WATER)
     {
       if (!hormiga_data_channel_send (bench->channel, bench->message, bench->message_size, NULL))
         return;
@@ -229,7 +227,7 @@ throughput (Bench *bench,
   bench->received = 0;
   bench->sent = 0;
   bench->to_send = total;
-  hormiga_data_channel_set_buffered_amount_low_threshold (bench->channel, LOW_WATER);
+  hormiga_data_channel_set_buffered_amount_low_threshold (bench->channel, HORMIGA_BENCH_LOW_WATER);
   handler = g_signal_connect (bench->channel, "buffered-amount-low", G_CALLBACK (on_low), bench);
 
   start = g_get_monotonic_time ();

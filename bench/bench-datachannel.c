@@ -24,8 +24,6 @@
 #include "hormiga-rtc-connector.h"
 #include "hormiga-signaling-client.h"
 
-#define HIGH_WATER (4 * 1024 * 1024)
-#define LOW_WATER  (1 * 1024 * 1024)
 
 typedef struct
 {
@@ -223,7 +221,7 @@ static void
 fill (Node *node)
 {
   while (node->sent < node->to_send &&
-         hormiga_data_channel_get_buffered_amount (node->channel) < HIGH_WATER)
+         hormiga_data_channel_get_buffered_amount (node->channel) < HORMIGA_BENCH_HIGH_WATER)
     {
       if (!hormiga_data_channel_send (node->channel, node->message, node->message_size, NULL))
         return;
@@ -268,7 +266,7 @@ throughput (Node   *node,
   node->message = g_malloc0 (message_size);
   node->sent = 0;
   node->to_send = total;
-  hormiga_data_channel_set_buffered_amount_low_threshold (node->channel, LOW_WATER);
+  hormiga_data_channel_set_buffered_amount_low_threshold (node->channel, HORMIGA_BENCH_LOW_WATER);
   handler = g_signal_connect (node->channel, "buffered-amount-low", G_CALLBACK (on_low), node);
 
   start = g_get_monotonic_time ();

@@ -8,6 +8,11 @@
 
 G_BEGIN_DECLS
 
+/* Throughput runs keep the sender's buffered amount between these: refill
+ * up to HIGH when ::buffered-amount-low says it fell to LOW. */
+#define HORMIGA_BENCH_HIGH_WATER (4 * 1024 * 1024)
+#define HORMIGA_BENCH_LOW_WATER  (1 * 1024 * 1024)
+
 /* Child setup for g_subprocess_launcher: the child dies with the bench. */
 void     hormiga_bench_die_with_parent (gpointer user_data);
 
