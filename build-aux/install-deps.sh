@@ -14,7 +14,8 @@ packages=(
   libssl-dev
   libsodium-dev
   libgtk-4-dev libadwaita-1-dev
-  gettext desktop-file-utils appstream libxml2-utils
+  gettext desktop-file-utils appstream libxml2-utils gtk-update-icon-cache
+  systemd  # systemd-analyze verifies hormiguero.service
   xvfb xauth dbus-daemon
   clang llvm libclang-rt-14-dev
   python3
