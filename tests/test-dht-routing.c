@@ -245,6 +245,52 @@ test_lookup_converges (void)
   g_rand_free (rand);
 }
 
+/* A slow node leaves the lookup to the others, unless it is the node
+ * looked for: that one is waited for until it answers or fails. */
+static void
+test_lookup_waits_for_target (void)
+{
+  g_autoptr(HormigaPeerId) me = new_peer ();
+  g_autoptr(HormigaPeerId) target_peer = new_peer ();
+  g_autoptr(HormigaPeerId) slow = new_peer ();
+  g_autoptr(GPtrArray) initial = g_ptr_array_new ();
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  g_autoptr(HormigaDhtLookup) lookup = NULL;
+  g_autoptr(GPtrArray) result = NULL;
+  HormigaDhtKey target;
+
+  hormiga_dht_key_from_peer_id (&target, target_peer);
+  lookup = hormiga_dht_lookup_new (&target, 20, 3);
+  g_ptr_array_add (initial, target_peer);
+  g_ptr_array_add (initial, slow);
+  hormiga_dht_lookup_add (lookup, initial, NULL, me);
+  g_assert_nonnull (hormiga_dht_lookup_next (lookup));
+  g_assert_nonnull (hormiga_dht_lookup_next (lookup));
+  g_assert_null (hormiga_dht_lookup_next (lookup));
+
+  /* Both stall: the other one no longer holds the lookup, the target does. */
+  hormiga_dht_lookup_stalled (lookup, slow);
+  hormiga_dht_lookup_stalled (lookup, target_peer);
+  g_assert_false (hormiga_dht_lookup_is_done (lookup));
+  hormiga_dht_lookup_responded (lookup, target_peer, none, me);
+  g_assert_true (hormiga_dht_lookup_is_done (lookup));
+  result = hormiga_dht_lookup_result (lookup);
+  g_assert_cmpuint (result->len, ==, 1);
+  g_assert_true (hormiga_peer_id_equal (g_ptr_array_index (result, 0), target_peer));
+
+  /* A target that fails ends it too. */
+  g_clear_pointer (&lookup, hormiga_dht_lookup_free);
+  lookup = hormiga_dht_lookup_new (&target, 20, 3);
+  hormiga_dht_lookup_add (lookup, initial, NULL, me);
+  g_assert_nonnull (hormiga_dht_lookup_next (lookup));
+  g_assert_nonnull (hormiga_dht_lookup_next (lookup));
+  hormiga_dht_lookup_stalled (lookup, target_peer);
+  hormiga_dht_lookup_responded (lookup, slow, none, me);
+  g_assert_false (hormiga_dht_lookup_is_done (lookup));
+  hormiga_dht_lookup_failed (lookup, target_peer);
+  g_assert_true (hormiga_dht_lookup_is_done (lookup));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -254,5 +300,6 @@ main (int    argc,
   g_test_add_func ("/hormiga/dht-routing/bucket-eviction", test_bucket_eviction);
   g_test_add_func ("/hormiga/dht-routing/diversity", test_diversity);
   g_test_add_func ("/hormiga/dht-routing/lookup-converges", test_lookup_converges);
+  g_test_add_func ("/hormiga/dht-routing/lookup-waits-for-target", test_lookup_waits_for_target);
   return g_test_run ();
 }

@@ -229,6 +229,11 @@ hormiga_dht_lookup_is_done (HormigaDhtLookup *lookup)
     {
       Candidate *candidate = g_ptr_array_index (lookup->candidates, i);
 
+      /* The node looked for, slow to answer (its connection may still be
+       * coming up), is waited for until its request times out. */
+      if (candidate->state == CANDIDATE_STALLED &&
+          hormiga_dht_key_equal (&candidate->key, &lookup->target))
+        return FALSE;
       if (candidate->state == CANDIDATE_FAILED || candidate->state == CANDIDATE_STALLED)
         continue;
       usable++;

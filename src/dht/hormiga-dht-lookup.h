@@ -46,7 +46,9 @@ void              hormiga_dht_lookup_responded  (HormigaDhtLookup     *lookup,
 void              hormiga_dht_lookup_failed     (HormigaDhtLookup     *lookup,
                                                  const HormigaPeerId  *peer);
 /* @peer is slow: it stops counting in α and in the termination rule (as
- * if failed), but an answer that comes later is still taken. */
+ * if failed), but an answer that comes later is still taken. The node
+ * whose key is the target is the exception: the lookup waits for it until
+ * it answers or fails. */
 void              hormiga_dht_lookup_stalled    (HormigaDhtLookup     *lookup,
                                                  const HormigaPeerId  *peer);
 gboolean          hormiga_dht_lookup_is_done    (HormigaDhtLookup     *lookup);

@@ -532,6 +532,8 @@ request_done (HormigaDht        *dht,
 {
   Operation *op = request->op;
 
+  if (response == NULL)
+    g_debug ("dht: request %u to %s failed", request->id, hormiga_peer_id_to_string (request->peer));
   if (response == NULL && request->kind != REQUEST_PING)
     hormiga_dht_routing_table_failed (dht->table, request->peer, dht->config.max_failures);
 

@@ -18,6 +18,16 @@
  * (link_drop()); losses reach the DHT from another idle source, and
  * connections are closed from a third. So the DHT core is never
  * re-entered, and no link is freed under the code that uses it.
+ *
+ * Signalling through the overlay: a node that names a peer in a DHT
+ * response (nodes, value, providers) is remembered as that peer's referrer;
+ * a connection to the peer is then negotiated through the referrer, if the
+ * node is still connected to it, by `relay` messages on the DHT channel.
+ * A relay for someone else goes on to them if we are connected, else to
+ * the connected node closest to them (if closer than us) while its hop
+ * limit allows; one we cannot pass on is answered with a `bye` for its
+ * session, so its sender falls back to hormiguero at once instead of
+ * waiting for HORMIGA_NODE_OVERLAY_SETUP_TIMEOUT_MS.
  */
 #include <sodium.h>
 
@@ -27,6 +37,7 @@
 #include "hormiga-dht-message.h"
 #include "hormiga-node.h"
 #include "hormiga-peer-connection.h"
+#include "hormiga-rtc-signal.h"
 
 
 typedef struct _Peer Peer;
@@ -38,6 +49,8 @@ typedef struct
   HormigaPeerConnection *pc;
   HormigaDataChannel    *channel;     /* the negotiated "hormiga-dht" channel */
   gboolean               incoming;
+  gboolean               overlay;     /* negotiated through the overlay */
+  HormigaPeerId         *via;         /* overlay: the node its signals go through */
   gboolean               pinned;      /* someone else opened it: never evicted */
   gboolean               open;
   gboolean               ending;      /* link_end() was called: gone at the next idle */
@@ -45,8 +58,22 @@ typedef struct
   gboolean               evicted;
   gint64                 last_used;   /* monotonic µs of the last message either way */
   gint64                 last_heard;  /* monotonic µs it opened or last brought a message */
+  gint64                 opened_at;   /* real µs its channel opened */
   GSource               *setup_timeout;
+  guint64                messages_sent;
+  guint64                messages_received;
+  guint64                bytes_sent;
+  guint64                bytes_received;
 } Link;
+
+/* The way back for the signals of a session negotiated through the
+ * overlay: the node that relayed them to us, or that we relay them
+ * through. */
+typedef struct
+{
+  HormigaNode   *node;       /* unowned: the connector, which holds routes, dies first */
+  HormigaPeerId *via;
+} Route;
 
 struct _Peer
 {
@@ -100,10 +127,15 @@ struct _HormigaNode
   GSource                *tick_source;
   gint64                  tick_at;      /* when it fires, the DHT's clock (ms) */
   GPtrArray              *operations;   /* Operation in flight */
+  GHashTable             *referrers;    /* PeerID text → HormigaPeerId that named it */
+  GSource                *changed_source;
+  gint64                  relay_second; /* monotonic s of the relays counted below */
+  guint                   relays_in_second;
 
   guint                   max_connections;
   guint64                 last_seq;     /* of our mutable records */
   gboolean                connecting;   /* inside our own hormiga_rtc_connector_connect() */
+  HormigaPeerId          *routing_via;  /* set while a session through the overlay starts */
   gboolean                stopped;
   HormigaNodeCounters     counters;
 };
@@ -112,6 +144,7 @@ G_DEFINE_FINAL_TYPE (HormigaNode, hormiga_node, G_TYPE_OBJECT)
 
 enum {
   DHT_READY,
+  CONNECTIONS_CHANGED,
   N_SIGNALS
 };
 
@@ -140,6 +173,25 @@ clear_source (GSource **source)
     return;
   g_source_destroy (*source);
   g_clear_pointer (source, g_source_unref);
+}
+
+static gboolean
+on_changed_idle (gpointer user_data)
+{
+  HormigaNode *self = user_data;
+
+  g_clear_pointer (&self->changed_source, g_source_unref);
+  g_signal_emit (self, signals[CONNECTIONS_CHANGED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* ::connections-changed, once for everything that changes before the next
+ * idle. */
+static void
+connections_changed (HormigaNode *self)
+{
+  if (self->changed_source == NULL && !self->stopped)
+    self->changed_source = attach_idle (self, on_changed_idle);
 }
 
 static void
@@ -210,6 +262,7 @@ link_free (Link *link)
   HormigaNode *self = link->node;
 
   clear_source (&link->setup_timeout);
+  g_clear_pointer (&link->via, hormiga_peer_id_unref);
   g_signal_handlers_disconnect_by_data (link->channel, link);
   if (hormiga_peer_connection_get_state (link->pc) != HORMIGA_PEER_CONNECTION_CLOSED)
     close_later (self, link->pc);
@@ -313,6 +366,19 @@ note_message (HormigaNode *self,
 
   if (message == NULL)
     return;
+  if (!outgoing && message->nodes->len > 0)
+    {
+      if (g_hash_table_size (self->referrers) + message->nodes->len > HORMIGA_NODE_MAX_REFERRERS)
+        g_hash_table_remove_all (self->referrers);
+      for (guint i = 0; i < message->nodes->len; i++)
+        {
+          HormigaPeerId *named = g_ptr_array_index (message->nodes, i);
+
+          if (!hormiga_peer_id_equal (named, peer->id))
+            g_hash_table_replace (self->referrers, g_strdup (hormiga_peer_id_to_string (named)),
+                                  hormiga_peer_id_ref (peer->id));
+        }
+    }
   if (outgoing && hormiga_dht_message_is_request (message->type))
     {
       Request *request = g_new0 (Request, 1);
@@ -342,11 +408,15 @@ send_on_link (Link   *link,
       return;
     }
   link->last_used = g_get_monotonic_time ();
+  link->messages_sent++;
+  link->bytes_sent += length;
   self->counters.messages_sent++;
 }
 
-static gboolean connect_to (HormigaNode         *self,
-                            const HormigaPeerId *to);
+static gboolean connect_to             (HormigaNode         *self,
+                                        const HormigaPeerId *to);
+static gboolean connect_through_server (HormigaNode         *self,
+                                        const HormigaPeerId *to);
 
 /* Our requests to @peer not yet answered, nor past their timeout, nor sent
  * twice already: they go again (transfer container). */
@@ -371,6 +441,39 @@ take_unanswered (Peer *peer)
   return bytes;
 }
 
+static void link_end (Link     *link,
+                      gboolean  evicted);
+
+/* Connections being negotiated through @via, to which we have no open
+ * link any more, cannot finish: their signals are lost. They end now, and
+ * those we offered go through hormiguero at once (link_drop()). */
+static void
+end_routes_through (HormigaNode         *self,
+                    const HormigaPeerId *via)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      for (guint i = 0; i < peer->links->len; i++)
+        {
+          Link *link = g_ptr_array_index (peer->links, i);
+
+          if (!link->open && !link->ending && link->via != NULL &&
+              hormiga_peer_id_equal (link->via, via))
+            {
+              g_debug ("node: the connection with %s was negotiated through %s, now gone",
+                       hormiga_peer_id_to_string (peer->id), hormiga_peer_id_to_string (via));
+              link_end (link, FALSE);
+            }
+        }
+    }
+}
+
 /* Forgets @link (from an idle: see link_end()) and closes its connection
  * (later). When an open link ended without our doing (the peer closed it:
  * its connection limit, say, which cannot know that a request of ours is
@@ -384,6 +487,7 @@ link_drop (Link *link)
   Peer *peer = link->peer;
   gboolean was_open = link->was_open;
   gboolean evicted = link->evicted;
+  gboolean overlay_failed = !link->was_open && link->overlay && !link->incoming;
   g_autoptr(GPtrArray) resend = NULL;
 
   if (!was_open)
@@ -393,6 +497,17 @@ link_drop (Link *link)
   else
     self->counters.connections_lost++;
   g_ptr_array_remove (peer->links, link);
+  connections_changed (self);
+
+  /* The overlay did not set it up: hormiguero's turn, for what waits. */
+  if (overlay_failed && !self->stopped && live_links (peer) == 0 &&
+      !g_queue_is_empty (&peer->queue))
+    {
+      g_debug ("node: the overlay did not set up a connection with %s; through hormiguero now",
+               hormiga_peer_id_to_string (peer->id));
+      if (connect_through_server (self, peer->id))
+        self->counters.overlay_fallbacks++;
+    }
 
   if (was_open && !evicted && !self->stopped)
     resend = take_unanswered (peer);
@@ -415,10 +530,13 @@ link_drop (Link *link)
             self->counters.messages_dropped++;
         }
     }
+  if (open_link_of (peer) == NULL)
+    end_routes_through (self, peer->id);
   if (peer->links->len > 0)
     return;
 
   self->counters.messages_dropped += g_queue_get_length (&peer->queue);
+  g_debug ("node: no link left to %s: lost (was_open %d overlay_failed %d queue %u)", hormiga_peer_id_to_string (peer->id), was_open, overlay_failed, g_queue_get_length (&peer->queue));
   report_lost (self, peer->id);
   g_hash_table_remove (self->peers, hormiga_peer_id_to_string (peer->id));
 }
@@ -467,7 +585,9 @@ on_channel_open (HormigaDataChannel *channel,
   link->open = TRUE;
   link->last_heard = g_get_monotonic_time ();
   link->last_used = g_get_monotonic_time ();
+  link->opened_at = g_get_real_time ();
   clear_source (&link->setup_timeout);
+  connections_changed (link->node);
   while (!g_queue_is_empty (&peer->queue))
     {
       g_autoptr(GBytes) bytes = g_queue_pop_head (&peer->queue);
@@ -493,6 +613,8 @@ on_channel_message (HormigaDataChannel *channel,
       return;
     }
   self->counters.messages_received++;
+  link->messages_received++;
+  link->bytes_received += g_bytes_get_size (data);
   link->last_heard = g_get_monotonic_time ();
   link->last_used = g_get_monotonic_time ();
   note_message (self, link->peer, data, FALSE);
@@ -528,7 +650,8 @@ on_setup_timeout (gpointer user_data)
   Link *link = user_data;
 
   g_debug ("node: the connection with %s did not open in %u ms; closing it",
-           hormiga_peer_id_to_string (link->peer->id), HORMIGA_NODE_SETUP_TIMEOUT_MS);
+           hormiga_peer_id_to_string (link->peer->id),
+           link->overlay ? HORMIGA_NODE_OVERLAY_SETUP_TIMEOUT_MS : HORMIGA_NODE_SETUP_TIMEOUT_MS);
   g_clear_pointer (&link->setup_timeout, g_source_unref);
   link_end (link, FALSE);
   return G_SOURCE_REMOVE;
@@ -574,9 +697,13 @@ on_peer_connection (HormigaRtcConnector   *connector,
   link->pc = g_object_ref (pc);
   link->channel = g_steal_pointer (&channel);
   link->incoming = incoming;
+  link->overlay = hormiga_rtc_connector_is_routed (connector, pc);
+  if (link->overlay && self->routing_via != NULL)
+    link->via = hormiga_peer_id_ref (self->routing_via);
   link->pinned = !incoming && !self->connecting;
   link->last_used = g_get_monotonic_time ();
-  link->setup_timeout = g_timeout_source_new (HORMIGA_NODE_SETUP_TIMEOUT_MS);
+  link->setup_timeout = g_timeout_source_new (link->overlay ? HORMIGA_NODE_OVERLAY_SETUP_TIMEOUT_MS
+                                                            : HORMIGA_NODE_SETUP_TIMEOUT_MS);
   g_source_set_callback (link->setup_timeout, on_setup_timeout, link, NULL);
   g_source_attach (link->setup_timeout, self->context);
   g_signal_connect (link->channel, "open", G_CALLBACK (on_channel_open), link);
@@ -586,9 +713,16 @@ on_peer_connection (HormigaRtcConnector   *connector,
   g_ptr_array_add (peer->links, link);
 
   if (incoming)
-    self->counters.connections_answered++;
+    {
+      self->counters.connections_answered++;
+      self->counters.connections_answered_overlay += link->overlay;
+    }
   else
-    self->counters.connections_offered++;
+    {
+      self->counters.connections_offered++;
+      self->counters.connections_offered_overlay += link->overlay;
+    }
+  connections_changed (self);
   enforce_limit (self);
 }
 
@@ -656,11 +790,143 @@ enforce_limit (HormigaNode *self)
 
 /* ---- the DHT's I/O ------------------------------------------------------------ */
 
-/* Starts a connection to @to through hormiguero (::peer-connection adds
- * its link); FALSE if none can start. */
+/* ---- signalling through the overlay -------------------------------------------- */
+
+static void
+route_free (Route *route)
+{
+  hormiga_peer_id_unref (route->via);
+  g_free (route);
+}
+
+static Route *
+route_new (HormigaNode         *self,
+           const HormigaPeerId *via)
+{
+  Route *route = g_new0 (Route, 1);
+
+  route->node = self;
+  route->via = hormiga_peer_id_ref ((HormigaPeerId *) via);
+  return route;
+}
+
+static Link *
+open_link_to (HormigaNode         *self,
+              const HormigaPeerId *peer_id)
+{
+  Peer *peer = g_hash_table_lookup (self->peers, hormiga_peer_id_to_string (peer_id));
+
+  return peer != NULL ? open_link_of (peer) : NULL;
+}
+
+/* The open link closest to @to by XOR distance, closer than @than (when
+ * given), other than to @except. */
+static Link *
+closest_link (HormigaNode         *self,
+              const HormigaPeerId *to,
+              const HormigaPeerId *except,
+              const HormigaPeerId *than)
+{
+  HormigaDhtKey target, best_key, key;
+  GHashTableIter iter;
+  gpointer value;
+  Link *best = NULL;
+
+  hormiga_dht_key_from_peer_id (&target, to);
+  if (than != NULL)
+    hormiga_dht_key_from_peer_id (&best_key, than);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+      Link *link = open_link_of (peer);
+
+      if (link == NULL || (except != NULL && hormiga_peer_id_equal (peer->id, except)))
+        continue;
+      hormiga_dht_key_from_peer_id (&key, peer->id);
+      if ((best == NULL && than == NULL) ||
+          hormiga_dht_key_compare_distance (&target, &key, &best_key) < 0)
+        {
+          best = link;
+          best_key = key;
+        }
+    }
+  return best;
+}
+
+static void
+send_relay (Link                *link,
+            const HormigaPeerId *to,
+            const HormigaPeerId *from,
+            guint                hops,
+            const char          *sid,
+            GBytes              *payload)
+{
+  g_autoptr(HormigaDhtMessage) relay = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_RELAY, 0);
+  g_autoptr(GBytes) bytes = NULL;
+
+  relay->to = hormiga_peer_id_ref ((HormigaPeerId *) to);
+  relay->from = hormiga_peer_id_ref ((HormigaPeerId *) from);
+  relay->hops = hops;
+  relay->sid = g_strdup (sid);
+  relay->payload = g_bytes_ref (payload);
+  bytes = hormiga_dht_message_encode (relay);
+  send_on_link (link, bytes);
+}
+
+/* HormigaRtcSignalSendFunc of the sessions negotiated through the overlay:
+ * through the node they came from or went through, or if that connection
+ * is gone, the next best way. */
 static gboolean
-connect_to (HormigaNode         *self,
-            const HormigaPeerId *to)
+route_send (const char  *peer_id,
+            const char  *sid,
+            GBytes      *payload,
+            gpointer     user_data,
+            GError     **error)
+{
+  Route *route = user_data;
+  HormigaNode *self = route->node;
+  g_autoptr(HormigaPeerId) to = NULL;
+  Link *link;
+
+  if (self->stopped)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the node has stopped");
+      return FALSE;
+    }
+  to = hormiga_peer_id_parse (peer_id, error);
+  if (to == NULL)
+    return FALSE;
+  link = open_link_to (self, to);
+  if (link == NULL)
+    link = open_link_to (self, route->via);
+  if (link == NULL)
+    link = closest_link (self, to, NULL, NULL);
+  if (link == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   "no connection left to relay signals to %s", peer_id);
+      return FALSE;
+    }
+  send_relay (link, to, hormiga_identity_get_peer_id (self->identity),
+              HORMIGA_NODE_RELAY_HOPS, sid, payload);
+  self->counters.signals_overlay++;
+  return TRUE;
+}
+
+/* The node that named @to, if we are still connected to it. */
+static Link *
+referrer_link (HormigaNode         *self,
+               const HormigaPeerId *to)
+{
+  HormigaPeerId *referrer = g_hash_table_lookup (self->referrers, hormiga_peer_id_to_string (to));
+
+  return referrer != NULL ? open_link_to (self, referrer) : NULL;
+}
+
+static gboolean
+connect_through_server (HormigaNode         *self,
+                        const HormigaPeerId *to)
 {
   g_autoptr(GError) error = NULL;
   HormigaPeerConnection *pc;
@@ -681,6 +947,102 @@ connect_to (HormigaNode         *self,
   return TRUE;
 }
 
+/* Starts a connection to @to (::peer-connection adds its link): through
+ * the node that named it when we are connected to that node, else through
+ * hormiguero; FALSE if none can start. */
+static gboolean
+connect_to (HormigaNode         *self,
+            const HormigaPeerId *to)
+{
+  g_autoptr(GError) error = NULL;
+  HormigaPeerConnection *pc;
+  Link *via = g_getenv ("NO_OVERLAY") ? NULL : referrer_link (self, to);
+
+  if (via == NULL)
+    return connect_through_server (self, to);
+  self->connecting = TRUE;
+  self->routing_via = via->peer->id;
+  pc = hormiga_rtc_connector_connect_via (self->connector, hormiga_peer_id_to_string (to),
+                                          route_send, route_new (self, via->peer->id),
+                                          (GDestroyNotify) route_free, &error);
+  self->routing_via = NULL;
+  self->connecting = FALSE;
+  if (pc == NULL)
+    {
+      g_debug ("node: cannot connect to %s: %s", hormiga_peer_id_to_string (to), error->message);
+      return connect_through_server (self, to);
+    }
+  return TRUE;
+}
+
+/* Relays of others are passed on at most HORMIGA_NODE_MAX_RELAYS_PER_SECOND. */
+static gboolean
+relay_allowed (HormigaNode *self)
+{
+  gint64 second = g_get_monotonic_time () / G_USEC_PER_SEC;
+
+  if (second != self->relay_second)
+    {
+      self->relay_second = second;
+      self->relays_in_second = 0;
+    }
+  return self->relays_in_second++ < HORMIGA_NODE_MAX_RELAYS_PER_SECOND;
+}
+
+/* A relay @from a node we are connected to (HormigaDhtIo.relay). */
+static void
+dht_relay (const HormigaPeerId     *from,
+           const HormigaDhtMessage *relay,
+           gpointer                 user_data)
+{
+  HormigaNode *self = user_data;
+  const HormigaPeerId *me = hormiga_identity_get_peer_id (self->identity);
+  g_autoptr(HormigaRtcSignal) signal = NULL;
+  g_autoptr(GBytes) bye = NULL;
+  Link *back, *next = NULL;
+
+  if (self->stopped)
+    return;
+  if (hormiga_peer_id_equal (relay->to, me))
+    {
+      if (hormiga_peer_id_equal (relay->from, me))
+        return;
+      self->routing_via = (HormigaPeerId *) from;
+      hormiga_rtc_connector_receive_signal (self->connector, hormiga_peer_id_to_string (relay->from),
+                                            relay->sid, relay->payload, route_send,
+                                            route_new (self, from), (GDestroyNotify) route_free);
+      self->routing_via = NULL;
+      return;
+    }
+
+  if (relay->hops > 1 && relay_allowed (self))
+    {
+      next = open_link_to (self, relay->to);
+      if (next == NULL)
+        next = closest_link (self, relay->to, from, me);
+    }
+  if (next != NULL && !hormiga_peer_id_equal (next->peer->id, from))
+    {
+      g_debug ("node: relaying %s's signal for %s to %s", hormiga_peer_id_to_string (relay->from),
+               hormiga_peer_id_to_string (relay->to), hormiga_peer_id_to_string (next->peer->id));
+      send_relay (next, relay->to, relay->from, relay->hops - 1, relay->sid, relay->payload);
+      self->counters.relays_forwarded++;
+      return;
+    }
+
+  /* Nowhere to go: the sender hears so with a bye for the session (unless
+   * this is one), and tries hormiguero. */
+  self->counters.relays_dropped++;
+  g_debug ("node: cannot relay %s's signal for %s (hops %u)", hormiga_peer_id_to_string (relay->from),
+           hormiga_peer_id_to_string (relay->to), relay->hops);
+  signal = hormiga_rtc_signal_decode (relay->payload, NULL);
+  back = open_link_to (self, from);
+  if (signal == NULL || signal->type == HORMIGA_RTC_SIGNAL_BYE || back == NULL)
+    return;
+  bye = hormiga_rtc_signal_encode (HORMIGA_RTC_SIGNAL_BYE, NULL);
+  send_relay (back, relay->from, relay->to, HORMIGA_NODE_RELAY_HOPS, relay->sid, bye);
+}
+
 static void
 dht_send (const HormigaPeerId *to,
           GBytes              *message,
@@ -697,6 +1059,7 @@ dht_send (const HormigaPeerId *to,
       if (peer == NULL || live_links (peer) == 0)
         {
           self->counters.messages_dropped++;
+          g_debug ("node: cannot send to %s: lost", hormiga_peer_id_to_string (to));
           report_lost (self, to);
           return;
         }
@@ -1104,6 +1467,7 @@ hormiga_node_stop (HormigaNode *self)
   self->stopped = TRUE;
   clear_source (&self->tick_source);
   clear_source (&self->lost_source);
+  clear_source (&self->changed_source);
   g_hash_table_remove_all (self->lost);
 
   /* Running lookups end silently with the DHT; their tasks are ours to end. */
@@ -1208,10 +1572,64 @@ void
 hormiga_node_get_counters (HormigaNode         *self,
                            HormigaNodeCounters *counters)
 {
+  HormigaRtcConnectorCounters rtc;
+
   g_return_if_fail (HORMIGA_IS_NODE (self));
   g_return_if_fail (counters != NULL);
 
   *counters = self->counters;
+  hormiga_rtc_connector_get_counters (self->connector, &rtc);
+  counters->signals_server = rtc.signals_sent_server;
+}
+
+void
+hormiga_node_connection_info_free (HormigaNodeConnectionInfo *info)
+{
+  if (info == NULL)
+    return;
+  hormiga_peer_id_unref (info->peer);
+  g_free (info->path);
+  g_free (info);
+}
+
+GPtrArray *
+hormiga_node_list_connections (HormigaNode *self)
+{
+  GPtrArray *list;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_node_connection_info_free);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      for (guint i = 0; i < peer->links->len; i++)
+        {
+          Link *link = g_ptr_array_index (peer->links, i);
+          HormigaNodeConnectionInfo *info;
+
+          if (link->ending)
+            continue;
+          info = g_new0 (HormigaNodeConnectionInfo, 1);
+          info->peer = hormiga_peer_id_ref (peer->id);
+          info->open = link->open;
+          info->incoming = link->incoming;
+          info->overlay = link->overlay;
+          info->path = g_strdup (hormiga_ice_transport_get_selected_kind (
+                                   hormiga_peer_connection_get_ice (link->pc)));
+          info->opened_at = link->open ? link->opened_at : 0;
+          info->messages_sent = link->messages_sent;
+          info->messages_received = link->messages_received;
+          info->bytes_sent = link->bytes_sent;
+          info->bytes_received = link->bytes_received;
+          g_ptr_array_add (list, info);
+        }
+    }
+  return list;
 }
 
 HormigaNode *
@@ -1222,7 +1640,7 @@ hormiga_node_new (HormigaIdentity         *identity,
                   GError                 **error)
 {
   static const HormigaDhtConfig defaults = HORMIGA_DHT_CONFIG_INIT;
-  static const HormigaDhtIo io = { dht_send, dht_now, dht_random };
+  static const HormigaDhtIo io = { dht_send, dht_now, dht_random, dht_relay };
   g_autoptr(HormigaCertificate) certificate = NULL;
   HormigaNode *self;
 
@@ -1286,6 +1704,7 @@ hormiga_node_finalize (GObject *object)
   g_ptr_array_unref (self->closing);
   g_ptr_array_unref (self->ending);
   g_ptr_array_unref (self->operations);
+  g_hash_table_unref (self->referrers);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (hormiga_node_parent_class)->finalize (object);
@@ -1307,6 +1726,16 @@ hormiga_node_class_init (HormigaNodeClass *klass)
    */
   signals[DHT_READY] = g_signal_new ("dht-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                      NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+
+  /**
+   * HormigaNode::connections-changed:
+   *
+   * A connection started, opened or ended (once per main loop iteration):
+   * hormiga_node_list_connections() has changed.
+   */
+  signals[CONNECTIONS_CHANGED] = g_signal_new ("connections-changed", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 0);
 }
 
 static void
@@ -1319,4 +1748,6 @@ hormiga_node_init (HormigaNode *self)
   self->closing = g_ptr_array_new_with_free_func (g_object_unref);
   self->ending = g_ptr_array_new ();
   self->operations = g_ptr_array_new ();
+  self->referrers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) hormiga_peer_id_unref);
 }

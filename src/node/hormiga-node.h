@@ -11,7 +11,13 @@
  *
  * Connections are made on demand: a DHT message for a peer goes on its open
  * channel, waits (at most HORMIGA_NODE_MAX_QUEUED messages) while one is
- * being set up, or starts one through hormiguero. A connection that fails
+ * being set up, or starts one. A new connection is negotiated through the
+ * overlay when the node has a connection that can relay its signals (the
+ * node that named the peer in a DHT response, else the connected node
+ * closest to it), through hormiguero otherwise, and through hormiguero
+ * again if the overlay fails to set it up (docs/PROTOCOL.md, "Relay"). The
+ * node passes on the relays of others to a node it is connected to, within
+ * their hop limit. A connection that fails
  * or closes tells the DHT that the peer is lost (after sending our
  * unanswered requests again, once, if the peer closed it). Beyond
  * max-connections (default 32), the least recently used connection that
@@ -49,6 +55,16 @@ G_BEGIN_DECLS
  * a loaded machine or a slow path, and a lookup must not give up on the
  * very node it looks for while its connection comes up. */
 #define HORMIGA_NODE_MIN_REQUEST_STALL_MS    3000
+/* A relay's hop limit when it leaves its first node: the node that named
+ * the peer, then one more step. */
+#define HORMIGA_NODE_RELAY_HOPS              3
+/* A connection negotiated through the overlay that has not opened by then
+ * is negotiated again through hormiguero. */
+#define HORMIGA_NODE_OVERLAY_SETUP_TIMEOUT_MS 4000
+/* Who named which peer, remembered for this many peers at most. */
+#define HORMIGA_NODE_MAX_REFERRERS           4096
+/* Relays of others passed on per second, at most. */
+#define HORMIGA_NODE_MAX_RELAYS_PER_SECOND   200
 
 /**
  * HormigaNodeCounters:
@@ -64,6 +80,18 @@ G_BEGIN_DECLS
  * @messages_received: DHT messages received
  * @messages_dropped: DHT messages that never left: the queue was full, the
  *   connection failed first, or no connection could be started
+ * @connections_offered_overlay: of @connections_offered, those negotiated
+ *   through the overlay
+ * @connections_answered_overlay: of @connections_answered, those
+ *   negotiated through the overlay
+ * @overlay_fallbacks: connections negotiated through hormiguero after the
+ *   overlay failed to set them up
+ * @signals_server: signalling messages (offers, answers, candidates, byes)
+ *   sent through hormiguero
+ * @signals_overlay: signalling messages sent as relays
+ * @relays_forwarded: relays of others passed on
+ * @relays_dropped: relays of others that could not be passed on (no
+ *   connection to the addressee or closer to it, hop limit, rate limit)
  */
 typedef struct
 {
@@ -75,7 +103,46 @@ typedef struct
   guint64 messages_sent;
   guint64 messages_received;
   guint64 messages_dropped;
+  guint64 connections_offered_overlay;
+  guint64 connections_answered_overlay;
+  guint64 overlay_fallbacks;
+  guint64 signals_server;
+  guint64 signals_overlay;
+  guint64 relays_forwarded;
+  guint64 relays_dropped;
 } HormigaNodeCounters;
+
+/**
+ * HormigaNodeConnectionInfo:
+ * @peer: the node at the other end
+ * @open: its DHT channel is open (else it is being set up)
+ * @incoming: the other node offered it
+ * @overlay: negotiated through the overlay (else through hormiguero)
+ * @path: (nullable): how the packets go, the local side of the selected
+ *   ICE pair: "host", "srflx", "prflx" or "relay" (through TURN); NULL
+ *   before one is selected
+ * @opened_at: real time (µs) its DHT channel opened; 0 while being set up
+ * @messages_sent: DHT messages sent on it
+ * @messages_received: DHT messages received on it
+ * @bytes_sent: their bytes
+ * @bytes_received: their bytes
+ */
+typedef struct
+{
+  HormigaPeerId *peer;
+  gboolean       open;
+  gboolean       incoming;
+  gboolean       overlay;
+  char          *path;
+  gint64         opened_at;
+  guint64        messages_sent;
+  guint64        messages_received;
+  guint64        bytes_sent;
+  guint64        bytes_received;
+} HormigaNodeConnectionInfo;
+
+void hormiga_node_connection_info_free (HormigaNodeConnectionInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HormigaNodeConnectionInfo, hormiga_node_connection_info_free)
 
 #define HORMIGA_TYPE_NODE (hormiga_node_get_type ())
 G_DECLARE_FINAL_TYPE (HormigaNode, hormiga_node, HORMIGA, NODE, GObject)
@@ -116,6 +183,9 @@ HormigaDht             *hormiga_node_get_dht             (HormigaNode           
 
 /* Peer connections the node tracks, open or being set up. */
 guint                   hormiga_node_get_n_connections   (HormigaNode            *self);
+/* One HormigaNodeConnectionInfo per connection, open or being set up
+ * (transfer full). ::connections-changed says when to ask again. */
+GPtrArray              *hormiga_node_list_connections    (HormigaNode            *self);
 void                    hormiga_node_get_counters        (HormigaNode            *self,
                                                           HormigaNodeCounters    *counters);
 

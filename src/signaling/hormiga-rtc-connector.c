@@ -20,6 +20,7 @@ struct _HormigaRtcConnector
   GHashTable             *sessions;     /* "peer/sid" → Session */
   gulong                  signal_handler;
   gulong                  error_handler;
+  HormigaRtcConnectorCounters counters;
 };
 
 typedef struct
@@ -35,6 +36,9 @@ typedef struct
   guint                  removal;       /* idle source dropping a failed session */
   gboolean               bye_sent;
   gboolean               peer_gone;     /* hormiguero says the peer is not connected */
+  HormigaRtcSignalSendFunc route;       /* NULL: through hormiguero */
+  gpointer               route_data;
+  GDestroyNotify         route_destroy;
 } Session;
 
 G_DEFINE_FINAL_TYPE (HormigaRtcConnector, hormiga_rtc_connector, G_TYPE_OBJECT)
@@ -58,6 +62,8 @@ session_free (Session *session)
   g_free (session->sid);
   g_free (session->key);
   g_ptr_array_unref (session->held);
+  if (session->route_destroy != NULL)
+    session->route_destroy (session->route_data);
   g_free (session);
 }
 
@@ -66,12 +72,25 @@ send_to_peer (Session              *session,
               HormigaRtcSignalType  type,
               const char           *text)
 {
+  HormigaRtcConnector *self = session->connector;
   g_autoptr(GBytes) payload = hormiga_rtc_signal_encode (type, text);
   g_autoptr(GError) error = NULL;
+  gboolean sent;
 
-  if (!hormiga_signaling_client_send_signal (session->connector->signaling, session->peer_id,
-                                             session->sid, payload, &error))
-    g_debug ("connector: cannot signal %s: %s", session->peer_id, error->message);
+  if (session->route != NULL)
+    sent = session->route (session->peer_id, session->sid, payload, session->route_data, &error);
+  else
+    sent = hormiga_signaling_client_send_signal (self->signaling, session->peer_id, session->sid,
+                                                 payload, &error);
+  if (!sent)
+    {
+      g_debug ("connector: cannot signal %s: %s", session->peer_id, error->message);
+      return;
+    }
+  if (session->route != NULL)
+    self->counters.signals_sent_other++;
+  else
+    self->counters.signals_sent_server++;
 }
 
 /* Gathering starts while the description is made, so the first candidates
@@ -200,14 +219,17 @@ session_new (HormigaRtcConnector  *self,
   return session;
 }
 
+/* A signal from @from, through hormiguero (@route NULL) or another way: an
+ * offer starts a session that takes that way back. */
 static void
-on_signal_received (HormigaSignalingClient *signaling,
-                    const char             *from,
-                    const char             *sid,
-                    GBytes                 *payload,
-                    gpointer                user_data)
+handle_signal (HormigaRtcConnector      *self,
+               const char               *from,
+               const char               *sid,
+               GBytes                   *payload,
+               HormigaRtcSignalSendFunc  route,
+               gpointer                  route_data,
+               GDestroyNotify            route_destroy)
 {
-  HormigaRtcConnector *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(HormigaRtcSignal) signal = hormiga_rtc_signal_decode (payload, &error);
   g_autofree char *key = g_strconcat (from, "/", sid, NULL);
@@ -216,6 +238,8 @@ on_signal_received (HormigaSignalingClient *signaling,
   if (signal == NULL)
     {
       g_debug ("connector: signal from %s refused: %s", from, error->message);
+      if (route_destroy != NULL)
+        route_destroy (route_data);
       return;
     }
 
@@ -227,14 +251,21 @@ on_signal_received (HormigaSignalingClient *signaling,
       if (signal->type != HORMIGA_RTC_SIGNAL_OFFER)
         {
           g_debug ("connector: %s sent a %d for an unknown session", from, signal->type);
+          if (route_destroy != NULL)
+            route_destroy (route_data);
           return;
         }
       session = session_new (self, from, sid, &error);
       if (session == NULL)
         {
           g_debug ("connector: offer from %s refused: %s", from, error->message);
+          if (route_destroy != NULL)
+            route_destroy (route_data);
           return;
         }
+      session->route = route;
+      session->route_data = route_data;
+      session->route_destroy = route_destroy;
       if (!hormiga_peer_connection_set_remote_description (session->pc, HORMIGA_SDP_OFFER,
                                                            signal->text, &error) ||
           (answer = hormiga_peer_connection_create_answer (session->pc, &error)) == NULL)
@@ -248,6 +279,8 @@ on_signal_received (HormigaSignalingClient *signaling,
       g_signal_emit (self, signals[PEER_CONNECTION], 0, from, session->pc, TRUE);
       return;
     }
+  if (route_destroy != NULL)
+    route_destroy (route_data);
 
   switch (signal->type)
     {
@@ -271,6 +304,35 @@ on_signal_received (HormigaSignalingClient *signaling,
       g_debug ("connector: %s sent a second offer on session %s; ignored", from, sid);
       break;
     }
+}
+
+static void
+on_signal_received (HormigaSignalingClient *signaling,
+                    const char             *from,
+                    const char             *sid,
+                    GBytes                 *payload,
+                    gpointer                user_data)
+{
+  HormigaRtcConnector *self = user_data;
+
+  self->counters.signals_received_server++;
+  handle_signal (self, from, sid, payload, NULL, NULL, NULL);
+}
+
+void
+hormiga_rtc_connector_receive_signal (HormigaRtcConnector      *self,
+                                      const char               *from,
+                                      const char               *sid,
+                                      GBytes                   *payload,
+                                      HormigaRtcSignalSendFunc  send,
+                                      gpointer                  user_data,
+                                      GDestroyNotify            destroy)
+{
+  g_return_if_fail (HORMIGA_IS_RTC_CONNECTOR (self));
+  g_return_if_fail (from != NULL && sid != NULL && payload != NULL && send != NULL);
+
+  self->counters.signals_received_other++;
+  handle_signal (self, from, sid, payload, send, user_data, destroy);
 }
 
 /* A signal to a peer hormiguero does not know: the negotiation it belongs
@@ -305,9 +367,12 @@ on_error_received (HormigaSignalingClient *signaling,
 }
 
 HormigaPeerConnection *
-hormiga_rtc_connector_connect (HormigaRtcConnector  *self,
-                               const char           *peer_id,
-                               GError              **error)
+hormiga_rtc_connector_connect_via (HormigaRtcConnector       *self,
+                                   const char                *peer_id,
+                                   HormigaRtcSignalSendFunc   send,
+                                   gpointer                   user_data,
+                                   GDestroyNotify             destroy,
+                                   GError                   **error)
 {
   g_autofree char *sid = NULL;
   g_autofree char *offer = NULL;
@@ -319,7 +384,14 @@ hormiga_rtc_connector_connect (HormigaRtcConnector  *self,
   sid = g_strdup_printf ("rtc-%08x%08x", g_random_int (), g_random_int ());
   session = session_new (self, peer_id, sid, error);
   if (session == NULL)
-    return NULL;
+    {
+      if (destroy != NULL)
+        destroy (user_data);
+      return NULL;
+    }
+  session->route = send;
+  session->route_data = user_data;
+  session->route_destroy = destroy;
   offer = hormiga_peer_connection_create_offer (session->pc, error);
   if (offer == NULL || strlen (offer) > HORMIGA_RTC_SIGNAL_MAX_SDP)
     {
@@ -334,6 +406,39 @@ hormiga_rtc_connector_connect (HormigaRtcConnector  *self,
   return session->pc;
 }
 
+HormigaPeerConnection *
+hormiga_rtc_connector_connect (HormigaRtcConnector  *self,
+                               const char           *peer_id,
+                               GError              **error)
+{
+  return hormiga_rtc_connector_connect_via (self, peer_id, NULL, NULL, NULL, error);
+}
+
+void
+hormiga_rtc_connector_get_counters (HormigaRtcConnector         *self,
+                                    HormigaRtcConnectorCounters *counters)
+{
+  g_return_if_fail (HORMIGA_IS_RTC_CONNECTOR (self));
+  g_return_if_fail (counters != NULL);
+
+  *counters = self->counters;
+}
+
+gboolean
+hormiga_rtc_connector_is_routed (HormigaRtcConnector   *self,
+                                 HormigaPeerConnection *pc)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (HORMIGA_IS_RTC_CONNECTOR (self), FALSE);
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Session *) value)->pc == pc)
+      return ((Session *) value)->route != NULL;
+  return FALSE;
+}
 void
 hormiga_rtc_connector_set_local_address (HormigaRtcConnector *self,
                                          const char          *address)

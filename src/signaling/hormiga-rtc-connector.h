@@ -9,6 +9,12 @@
  * with (docs/PROTOCOL.md, "Identity binding"); a connection that fails or
  * is closed sends `bye` and leaves the table, and one whose peer hormiguero
  * does not know (an `unknown-peer` error for its sid) is closed at once.
+ *
+ * A session can also carry its signals another way (the node relays them
+ * through the overlay, docs/PROTOCOL.md "Relay"): it is started with
+ * hormiga_rtc_connector_connect_via(), or by an offer handed to
+ * hormiga_rtc_connector_receive_signal(), and then all its signals take
+ * that route.
  */
 #pragma once
 
@@ -44,5 +50,61 @@ HormigaPeerConnection *hormiga_rtc_connector_connect           (HormigaRtcConnec
                                                                 GError                **error);
 
 guint                  hormiga_rtc_connector_get_n_sessions    (HormigaRtcConnector    *self);
+
+/**
+ * HormigaRtcSignalRoute:
+ * @send: hands @payload, a signal for session @sid, to @peer_id another way
+ *   than hormiguero (through the overlay); FALSE with @error if it cannot
+ * @user_data: for @send
+ * @destroy: (nullable): frees @user_data when the session ends
+ *
+ * Another way for a session's signals than hormiguero.
+ */
+typedef gboolean (*HormigaRtcSignalSendFunc) (const char  *peer_id,
+                                              const char  *sid,
+                                              GBytes      *payload,
+                                              gpointer     user_data,
+                                              GError     **error);
+
+/* As hormiga_rtc_connector_connect(), but every signal of the session,
+ * both ways, goes through @send. */
+HormigaPeerConnection *hormiga_rtc_connector_connect_via       (HormigaRtcConnector      *self,
+                                                                const char               *peer_id,
+                                                                HormigaRtcSignalSendFunc  send,
+                                                                gpointer                  user_data,
+                                                                GDestroyNotify            destroy,
+                                                                GError                  **error);
+
+/* A signal that came from @from another way than hormiguero. If it starts
+ * a session (an offer), the session's signals go back through @send;
+ * otherwise @user_data is destroyed at once. */
+void                   hormiga_rtc_connector_receive_signal    (HormigaRtcConnector      *self,
+                                                                const char               *from,
+                                                                const char               *sid,
+                                                                GBytes                   *payload,
+                                                                HormigaRtcSignalSendFunc  send,
+                                                                gpointer                  user_data,
+                                                                GDestroyNotify            destroy);
+
+/**
+ * HormigaRtcConnectorCounters:
+ * @signals_sent_server: signals sent through hormiguero
+ * @signals_sent_other: signals sent another way (a #HormigaRtcSignalSendFunc)
+ * @signals_received_server: signals received through hormiguero
+ * @signals_received_other: through hormiga_rtc_connector_receive_signal()
+ */
+typedef struct
+{
+  guint64 signals_sent_server;
+  guint64 signals_sent_other;
+  guint64 signals_received_server;
+  guint64 signals_received_other;
+} HormigaRtcConnectorCounters;
+
+void                   hormiga_rtc_connector_get_counters      (HormigaRtcConnector         *self,
+                                                                HormigaRtcConnectorCounters *counters);
+/* TRUE when @pc's signals go another way than hormiguero. */
+gboolean               hormiga_rtc_connector_is_routed         (HormigaRtcConnector      *self,
+                                                                HormigaPeerConnection    *pc);
 
 G_END_DECLS
