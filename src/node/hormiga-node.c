@@ -536,7 +536,6 @@ link_drop (Link *link)
     return;
 
   self->counters.messages_dropped += g_queue_get_length (&peer->queue);
-  g_debug ("node: no link left to %s: lost (was_open %d overlay_failed %d queue %u)", hormiga_peer_id_to_string (peer->id), was_open, overlay_failed, g_queue_get_length (&peer->queue));
   report_lost (self, peer->id);
   g_hash_table_remove (self->peers, hormiga_peer_id_to_string (peer->id));
 }
@@ -956,7 +955,7 @@ connect_to (HormigaNode         *self,
 {
   g_autoptr(GError) error = NULL;
   HormigaPeerConnection *pc;
-  Link *via = g_getenv ("NO_OVERLAY") ? NULL : referrer_link (self, to);
+  Link *via = referrer_link (self, to);
 
   if (via == NULL)
     return connect_through_server (self, to);
