@@ -355,7 +355,12 @@ print_dht (Node *node)
           "\"connections_failed\":%" G_GUINT64_FORMAT ",\"connections_lost\":%" G_GUINT64_FORMAT ","
           "\"connections_evicted\":%" G_GUINT64_FORMAT ","
           "\"messages_sent\":%" G_GUINT64_FORMAT ",\"messages_received\":%" G_GUINT64_FORMAT ","
-          "\"messages_dropped\":%" G_GUINT64_FORMAT "}}\n",
+          "\"messages_dropped\":%" G_GUINT64_FORMAT ","
+          "\"connections_offered_overlay\":%" G_GUINT64_FORMAT ","
+          "\"connections_answered_overlay\":%" G_GUINT64_FORMAT ","
+          "\"overlay_fallbacks\":%" G_GUINT64_FORMAT ",\"signals_server\":%" G_GUINT64_FORMAT ","
+          "\"signals_overlay\":%" G_GUINT64_FORMAT ",\"relays_forwarded\":%" G_GUINT64_FORMAT ","
+          "\"relays_dropped\":%" G_GUINT64_FORMAT "}}\n",
           hormiga_peer_id_to_string (hormiga_dht_get_peer_id (dht)),
           hormiga_dht_routing_table_get_size (hormiga_dht_get_routing_table (dht)),
           hormiga_node_get_n_connections (node->hormiga),
@@ -364,7 +369,10 @@ print_dht (Node *node)
           hormiga_dht_store_get_n_bytes (hormiga_dht_get_store (dht)),
           counters.connections_offered, counters.connections_answered,
           counters.connections_failed, counters.connections_lost, counters.connections_evicted,
-          counters.messages_sent, counters.messages_received, counters.messages_dropped);
+          counters.messages_sent, counters.messages_received, counters.messages_dropped,
+          counters.connections_offered_overlay, counters.connections_answered_overlay,
+          counters.overlay_fallbacks, counters.signals_server, counters.signals_overlay,
+          counters.relays_forwarded, counters.relays_dropped);
 }
 
 /* TRUE if the line was a DHT command (and answered or started). */
