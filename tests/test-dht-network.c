@@ -2,18 +2,21 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A hormiguero and ten `hormiga-node` processes on 127.0.0.1, talking DHT
- * over WebRTC data channels: every node finds every other one, a record
- * one node puts is read by all the others, and after three nodes leave
- * (two quit, one is killed) the seven left still find each other and the
- * record. Waits are generous and only ever fail the test; the figures
- * (hops, records, connections, times) are printed, not asserted.
+ * A hormiguero and thirty `hormiga-node` processes on 127.0.0.1, talking
+ * DHT over WebRTC data channels: every node finds every other one, a
+ * record one node puts is read by all the others, and after ten nodes
+ * leave (some quit, some are killed) the twenty left still find each other
+ * and the record. Once a node has its first connections, the next ones are
+ * negotiated through the overlay: at least 80% of the connections the
+ * nodes offered beyond their first three through hormiguero went through
+ * the overlay. Waits are generous and only ever fail the test; the other
+ * figures (hops, records, connections, signals, times) are printed.
  *
  * The nodes run with k = 4 (bucket size and replication; the default is
- * 20): with 20, each of ten nodes would know all the others and hold every
+ * 20): with 20, each node would know nearly all the others and hold every
  * record, and nothing would cross more than one hop. With 4, lookups take
- * one or two hops, a record lives on about five nodes, and at least one of
- * them is left after three nodes go.
+ * one to three hops, and a record lives on several nodes, at least one of
+ * which is left after ten go.
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -22,7 +25,12 @@
 
 #include "hormiga-test-server.h"
 
-#define N_NODES 10
+#define N_NODES 30
+#define N_STOPPED 10
+/* Connections a node may negotiate through hormiguero before the overlay
+ * is expected to take over: its bootstrap contacts. */
+#define FIRST_CONNECTIONS 3
+#define MIN_OVERLAY_SHARE 0.8
 /* Longest wait for one step, for the slowest build (ASan, loaded CI). */
 #define STEP_TIMEOUT_MS 60000
 #define GREETING "hola hormigas, desde el hormiguero"
@@ -357,12 +365,30 @@ get_all (const char   *title,
   g_assert_cmpuint (got, ==, n_nodes);
 }
 
-/* Asks each node for its `dht` line and prints them. */
-static void
+static guint64
+counter (const char *line,
+         const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\":", name);
+  const char *at = strstr (line, key);
+
+  g_assert_nonnull (at);
+  return g_ascii_strtoull (at + strlen (key), NULL, 10);
+}
+
+/* Asks each node for its `dht` line, prints them, and returns the share of
+ * the connections the nodes offered and set up, beyond each node's first
+ * FIRST_CONNECTIONS through hormiguero, that were negotiated through the
+ * overlay. Attempts that never connected (to nodes that are gone) are not
+ * connections and do not count. */
+static double
 print_state (const char   *title,
              NodeProcess **nodes,
              guint         n_nodes)
 {
+  guint64 overlay = 0, server = 0, beyond = 0, signals_server = 0, signals_overlay = 0;
+  guint64 forwarded = 0, fallbacks = 0;
+
   for (guint i = 0; i < n_nodes; i++)
     {
       g_ptr_array_set_size (nodes[i]->lines, 0);
@@ -371,14 +397,33 @@ print_state (const char   *title,
   for (guint i = 0; i < n_nodes; i++)
     {
       const char *line = node_expect (nodes[i], "dht {");
+      guint64 offered = counter (line, "connections_established");
+      guint64 offered_overlay = counter (line, "connections_established_overlay");
 
       g_assert_nonnull (strstr (line, "\"connections\":"));
       g_test_message ("%s: node %u: %s", title, nodes[i]->index, line + strlen ("dht "));
+      overlay += offered_overlay;
+      server += offered - offered_overlay;
+      beyond += offered - offered_overlay - MIN (FIRST_CONNECTIONS, offered - offered_overlay);
+      signals_server += counter (line, "signals_server");
+      signals_overlay += counter (line, "signals_overlay");
+      forwarded += counter (line, "relays_forwarded");
+      fallbacks += counter (line, "overlay_fallbacks");
     }
+  g_test_message ("%s: connections offered and set up: %" G_GUINT64_FORMAT " through the overlay, %"
+                  G_GUINT64_FORMAT " through hormiguero (%" G_GUINT64_FORMAT " beyond each "
+                  "node's first %u); %" G_GUINT64_FORMAT " attempts went to hormiguero after the "
+                  "overlay failed; signals: %"
+                  G_GUINT64_FORMAT " through hormiguero (%.1f per node), %" G_GUINT64_FORMAT
+                  " as relays, %" G_GUINT64_FORMAT " relays passed on; overlay share %.3f",
+                  title, overlay, server, beyond, FIRST_CONNECTIONS, fallbacks, signals_server,
+                  (double) signals_server / n_nodes, signals_overlay, forwarded,
+                  overlay + beyond > 0 ? (double) overlay / (double) (overlay + beyond) : 1.0);
+  return overlay + beyond > 0 ? (double) overlay / (double) (overlay + beyond) : 1.0;
 }
 
 static void
-test_ten_nodes (void)
+test_thirty_nodes (void)
 {
   HormigaTestServer *server = hormiga_test_server_start (NULL);
   const char *url = hormiga_test_server_get_url (server);
@@ -389,6 +434,7 @@ test_ten_nodes (void)
   const char *line;
   guint n_left = 0, stored;
   gint64 start = g_get_monotonic_time ();
+  double share;
 
   /* One after another, each bootstrapping from those before it. */
   for (guint i = 0; i < N_NODES; i++)
@@ -401,7 +447,7 @@ test_ten_nodes (void)
   g_test_message ("%u nodes joined in %" G_GINT64_FORMAT " ms", N_NODES,
                   (g_get_monotonic_time () - start) / 1000);
 
-  find_all ("all ten", nodes, N_NODES);
+  find_all ("all thirty", nodes, N_NODES);
 
   /* Node 0 puts a record; every other node reads it. */
   put = g_strdup_printf ("put greeting %s", GREETING);
@@ -412,21 +458,28 @@ test_ten_nodes (void)
   g_test_message ("node 0 put its record; %u nodes stored it", stored);
   g_assert_cmpuint (stored, >=, 1);
   owner = g_strdup (nodes[0]->peer_id);
-  get_all ("get from nine", owner, "greeting", nodes + 1, N_NODES - 1);
-  print_state ("ten nodes", nodes, N_NODES);
+  get_all ("get from the others", owner, "greeting", nodes + 1, N_NODES - 1);
+  share = print_state ("thirty nodes", nodes, N_NODES);
+  g_assert_cmpfloat (share, >=, MIN_OVERLAY_SHARE);
 
-  /* Three leave: the record's owner and one more quit, one is killed. */
-  node_quit (nodes[0]);
-  node_quit (nodes[5]);
-  node_kill (nodes[9]);
+  /* Ten leave: the record's owner and every third node quit, every third
+   * killed, in turns. */
+  for (guint i = 0, stopped = 0; stopped < N_STOPPED; i += 3, stopped++)
+    {
+      if (stopped % 2 == 0)
+        node_quit (nodes[i]);
+      else
+        node_kill (nodes[i]);
+    }
   for (guint i = 0; i < N_NODES; i++)
     if (!nodes[i]->stopped)
       left[n_left++] = nodes[i];
-  g_test_message ("nodes 0 and 5 quit, node 9 was killed; %u left", n_left);
+  g_test_message ("%u nodes quit or were killed; %u left", N_STOPPED, n_left);
 
-  find_all ("seven left", left, n_left);
+  find_all ("twenty left", left, n_left);
   get_all ("get after the owner left", owner, "greeting", left, n_left);
-  print_state ("seven nodes", left, n_left);
+  share = print_state ("twenty nodes", left, n_left);
+  g_assert_cmpfloat (share, >=, MIN_OVERLAY_SHARE);
 
   for (guint i = 0; i < n_left; i++)
     node_quit (left[i]);
@@ -442,6 +495,6 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/hormiga/dht-network/ten-nodes", test_ten_nodes);
+  g_test_add_func ("/hormiga/dht-network/thirty-nodes", test_thirty_nodes);
   return g_test_run ();
 }

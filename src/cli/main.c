@@ -360,7 +360,9 @@ print_dht (Node *node)
           "\"connections_answered_overlay\":%" G_GUINT64_FORMAT ","
           "\"overlay_fallbacks\":%" G_GUINT64_FORMAT ",\"signals_server\":%" G_GUINT64_FORMAT ","
           "\"signals_overlay\":%" G_GUINT64_FORMAT ",\"relays_forwarded\":%" G_GUINT64_FORMAT ","
-          "\"relays_dropped\":%" G_GUINT64_FORMAT "}}\n",
+          "\"relays_dropped\":%" G_GUINT64_FORMAT ","
+          "\"connections_established\":%" G_GUINT64_FORMAT ","
+          "\"connections_established_overlay\":%" G_GUINT64_FORMAT "}}\n",
           hormiga_peer_id_to_string (hormiga_dht_get_peer_id (dht)),
           hormiga_dht_routing_table_get_size (hormiga_dht_get_routing_table (dht)),
           hormiga_node_get_n_connections (node->hormiga),
@@ -372,7 +374,8 @@ print_dht (Node *node)
           counters.messages_sent, counters.messages_received, counters.messages_dropped,
           counters.connections_offered_overlay, counters.connections_answered_overlay,
           counters.overlay_fallbacks, counters.signals_server, counters.signals_overlay,
-          counters.relays_forwarded, counters.relays_dropped);
+          counters.relays_forwarded, counters.relays_dropped, counters.connections_established,
+          counters.connections_established_overlay);
 }
 
 /* TRUE if the line was a DHT command (and answered or started). */

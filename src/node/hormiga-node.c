@@ -586,6 +586,11 @@ on_channel_open (HormigaDataChannel *channel,
   link->last_used = g_get_monotonic_time ();
   link->opened_at = g_get_real_time ();
   clear_source (&link->setup_timeout);
+  if (!link->incoming)
+    {
+      link->node->counters.connections_established++;
+      link->node->counters.connections_established_overlay += link->overlay;
+    }
   connections_changed (link->node);
   while (!g_queue_is_empty (&peer->queue))
     {

@@ -86,6 +86,10 @@ G_BEGIN_DECLS
  *   negotiated through the overlay
  * @overlay_fallbacks: connections negotiated through hormiguero after the
  *   overlay failed to set them up
+ * @connections_established: connections this node offered whose DHT
+ *   channel opened
+ * @connections_established_overlay: of those, the ones negotiated through
+ *   the overlay
  * @signals_server: signalling messages (offers, answers, candidates, byes)
  *   sent through hormiguero
  * @signals_overlay: signalling messages sent as relays
@@ -106,6 +110,8 @@ typedef struct
   guint64 connections_offered_overlay;
   guint64 connections_answered_overlay;
   guint64 overlay_fallbacks;
+  guint64 connections_established;
+  guint64 connections_established_overlay;
   guint64 signals_server;
   guint64 signals_overlay;
   guint64 relays_forwarded;
