@@ -12,6 +12,7 @@ struct _HormigaTestServer
 {
   GSubprocess *process;
   char        *url;
+  char        *node_id;
   guint16      port;
 };
 
@@ -43,12 +44,14 @@ start (const char         *listen,
   g_autofree char *line = NULL;
   HormigaTestServer *server = g_new0 (HormigaTestServer, 1);
   gboolean has_listen = FALSE;
+  gboolean wants_node = FALSE;
   const char *prefix = "hormiguero listening on ";
 
   g_ptr_array_add (argv, (gpointer) hormiguero_path ());
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
     {
       has_listen |= g_str_has_prefix (extra_args[i], "--listen");
+      wants_node |= g_str_has_prefix (extra_args[i], "--node-");
       g_ptr_array_add (argv, (gpointer) extra_args[i]);
     }
   if (!has_listen)
@@ -56,6 +59,8 @@ start (const char         *listen,
       g_ptr_array_add (argv, (gpointer) "--listen");
       g_ptr_array_add (argv, (gpointer) listen);
     }
+  if (!wants_node)
+    g_ptr_array_add (argv, (gpointer) "--no-node");
   g_ptr_array_add (argv, NULL);
 
   {
@@ -75,6 +80,16 @@ start (const char         *listen,
   g_assert_nonnull (line);
   g_assert_true (g_str_has_prefix (line, prefix));
   server->url = g_strdup (line + strlen (prefix));
+  if (wants_node)
+    {
+      g_autofree char *health = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+      g_autofree char *node = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+      g_assert_true (g_str_has_prefix (node, "node: "));
+      server->node_id = g_strdup (node + strlen ("node: "));
+    }
   {
     g_autoptr(GUri) uri = g_uri_parse (server->url, G_URI_FLAGS_NONE, &error);
     g_assert_no_error (error);
@@ -120,6 +135,12 @@ const char *
 hormiga_test_server_get_url (HormigaTestServer *server)
 {
   return server->url;
+}
+
+const char *
+hormiga_test_server_get_node_id (HormigaTestServer *server)
+{
+  return server->node_id;
 }
 
 guint16
@@ -183,5 +204,6 @@ hormiga_test_server_stop (HormigaTestServer *server)
 
   g_clear_object (&server->process);
   g_free (server->url);
+  g_free (server->node_id);
   g_free (server);
 }

@@ -14,8 +14,11 @@ typedef struct _HormigaTestServer HormigaTestServer;
 
 /* Starts $HORMIGUERO (or the build's hormiguero) on 127.0.0.1 with the
  * NULL-terminated @extra_args, waits until it prints its URL, and returns.
- * `--listen` defaults to 127.0.0.1:0 unless @extra_args gives one. Aborts
- * the test if the server does not come up within 10 s. */
+ * `--listen` defaults to 127.0.0.1:0 unless @extra_args gives one. The
+ * embedded DHT node runs only if @extra_args has a `--node-…` option (for
+ * example `--node-address=127.0.0.1`); otherwise `--no-node` keeps the
+ * server to its signalling, as most tests count its peers. Aborts the
+ * test if the server does not come up within 10 s. */
 HormigaTestServer *hormiga_test_server_start      (const char * const *extra_args);
 /* Same, listening on @port exactly (for restart tests). */
 HormigaTestServer *hormiga_test_server_start_on   (guint16             port,
@@ -23,6 +26,8 @@ HormigaTestServer *hormiga_test_server_start_on   (guint16             port,
 
 const char        *hormiga_test_server_get_url    (HormigaTestServer *server);  /* ws://…/ws */
 guint16            hormiga_test_server_get_port   (HormigaTestServer *server);
+/* The embedded node's PeerID, or NULL when it does not run. */
+const char        *hormiga_test_server_get_node_id (HormigaTestServer *server);
 /* http://127.0.0.1:PORT + @path, fetched synchronously; returns the body. */
 char              *hormiga_test_server_http_get   (HormigaTestServer *server,
                                                    const char        *path,

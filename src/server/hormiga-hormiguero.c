@@ -81,6 +81,7 @@ struct _HormigaHormiguero
   GPtrArray            *turn_urls;     /* NULL: no TURN credentials in welcomes */
   char                 *turn_secret;
   guint                 turn_ttl_s;
+  char                 *anchor;        /* the server's own node, first in every sample */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaHormiguero, hormiga_hormiguero, G_TYPE_OBJECT)
@@ -165,11 +166,13 @@ admitted_remove (HormigaHormiguero *self,
 }
 
 /* A uniform random sample of at most bootstrap_sample admitted peers other
- * than @peer (partial Fisher–Yates over a copy of the indices it needs). */
+ * than @peer (partial Fisher–Yates over a copy of the indices it needs),
+ * headed by the anchor when it is admitted. */
 static GPtrArray *
 sample_peers (HormigaHormiguero *self,
               Peer              *peer)
 {
+  Peer *anchor = self->anchor ? g_hash_table_lookup (self->by_id, self->anchor) : NULL;
   GPtrArray *sample = g_ptr_array_new ();
   guint n = self->admitted->len;
   guint want = MIN (self->bootstrap_sample, n);
@@ -192,6 +195,13 @@ sample_peers (HormigaHormiguero *self,
         g_ptr_array_add (sample, (gpointer) chosen->id);
     }
 
+  if (anchor != NULL && anchor != peer && self->bootstrap_sample > 0)
+    {
+      g_ptr_array_remove (sample, (gpointer) anchor->id);
+      g_ptr_array_insert (sample, 0, (gpointer) anchor->id);
+      if (sample->len > self->bootstrap_sample)
+        g_ptr_array_set_size (sample, self->bootstrap_sample);
+    }
   return sample;
 }
 
@@ -773,6 +783,7 @@ hormiga_hormiguero_finalize (GObject *object)
   g_free (self->web_root);
   g_clear_pointer (&self->turn_urls, g_ptr_array_unref);
   g_free (self->turn_secret);
+  g_free (self->anchor);
 
   G_OBJECT_CLASS (hormiga_hormiguero_parent_class)->finalize (object);
 }
@@ -907,6 +918,16 @@ HormigaHormiguero *
 hormiga_hormiguero_new (GMainContext *context)
 {
   return g_object_new (HORMIGA_TYPE_HORMIGUERO, "context", context, NULL);
+}
+
+void
+hormiga_hormiguero_set_anchor (HormigaHormiguero *self,
+                               const char        *peer_id)
+{
+  g_return_if_fail (HORMIGA_IS_HORMIGUERO (self));
+
+  g_free (self->anchor);
+  self->anchor = g_strdup (peer_id);
 }
 
 gboolean

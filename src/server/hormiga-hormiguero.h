@@ -38,6 +38,12 @@ void               hormiga_hormiguero_set_turn      (HormigaHormiguero  *self,
                                                      const char         *secret,
                                                      guint               ttl_s);
 
+/* @peer_id (NULL: none) is the server's own DHT node: once admitted, it
+ * comes first in every other peer's bootstrap sample, so every newcomer
+ * has one stable, always-on peer to start from. */
+void               hormiga_hormiguero_set_anchor    (HormigaHormiguero  *self,
+                                                     const char         *peer_id);
+
 /* Listens on @address (an IP literal) and @port (0: an ephemeral port). */
 gboolean           hormiga_hormiguero_listen        (HormigaHormiguero  *self,
                                                      const char         *address,

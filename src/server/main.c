@@ -6,7 +6,13 @@
 #include <stdio.h>
 
 #include "hormiga-hormiguero.h"
+#include "hormiga-identity.h"
+#include "hormiga-node.h"
 #include "hormiga-protocol.h"
+
+/* The embedded node keeps more connections than a user's: every newcomer
+ * starts from it. */
+#define HORMIGUERO_DEFAULT_NODE_MAX_CONNECTIONS 64
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -41,6 +47,45 @@ parse_listen (const char  *listen,
   return TRUE;
 }
 
+/* hormiguero's own DHT node: a stable, always-on peer that every newcomer
+ * bootstraps from (it heads every welcome's sample). It joins this very
+ * server over loopback, routes and stores like any server-mode node, and
+ * relays signals through the overlay. */
+static HormigaNode *
+start_node (HormigaHormiguero  *server,
+            const char         *address,
+            const char         *data_dir,
+            const char         *node_address,
+            guint               max_connections,
+            GError            **error)
+{
+  g_autoptr(HormigaIdentity) identity = NULL;
+  g_autoptr(GInetAddress) listen = g_inet_address_new_from_string (address);
+  g_autofree char *url = NULL;
+  HormigaNode *node;
+  const char *host = address;
+
+  identity = data_dir != NULL ? hormiga_identity_load_or_create (data_dir, error)
+                              : hormiga_identity_generate ();
+  if (identity == NULL)
+    return NULL;
+  /* Listening on every address: join over loopback. */
+  if (listen != NULL && g_inet_address_get_is_any (listen))
+    host = g_inet_address_get_family (listen) == G_SOCKET_FAMILY_IPV6 ? "::1" : "127.0.0.1";
+  url = g_strdup_printf (strchr (host, ':') ? "ws://[%s]:%u/ws" : "ws://%s:%u/ws", host,
+                         hormiga_hormiguero_get_port (server));
+  node = hormiga_node_new (identity, url, NULL, NULL, error);
+  if (node == NULL)
+    return NULL;
+  if (node_address != NULL)
+    hormiga_node_set_local_address (node, node_address);
+  hormiga_node_set_max_connections (node, max_connections);
+  hormiga_hormiguero_set_anchor (server,
+                                 hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
+  hormiga_node_start (node);
+  return node;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -61,6 +106,11 @@ main (int    argc,
   int turn_ttl = HORMIGUERO_DEFAULT_TURN_TTL;
   guint16 port = 0;
   gboolean version = FALSE;
+  gboolean no_node = FALSE;
+  g_autofree char *node_data_dir = NULL;
+  g_autofree char *node_address = NULL;
+  int node_max_connections = HORMIGUERO_DEFAULT_NODE_MAX_CONNECTIONS;
+  g_autoptr(HormigaNode) node = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) options = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -91,6 +141,14 @@ main (int    argc,
       "File holding the TURN server's static-auth-secret (coturn use-auth-secret)", "FILE" },
     { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &turn_ttl,
       "Seconds the TURN credentials stay valid (default 43200)", "S" },
+    { "no-node", 0, 0, G_OPTION_ARG_NONE, &no_node,
+      "Do not run the embedded DHT node (newcomers then bootstrap from each other only)", NULL },
+    { "node-data-dir", 0, 0, G_OPTION_ARG_FILENAME, &node_data_dir,
+      "Keep the embedded node's identity in DIR (default: a new identity at every start)", "DIR" },
+    { "node-address", 0, 0, G_OPTION_ARG_STRING, &node_address,
+      "The embedded node's ICE host candidates only on ADDR (default: every address)", "ADDR" },
+    { "node-max-connections", 0, 0, G_OPTION_ARG_INT, &node_max_connections,
+      "Peer connections the embedded node keeps open (default 64)", "N" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -110,7 +168,8 @@ main (int    argc,
     }
 
   if (max_connections < 1 || handshake_timeout < 10 || ping_interval < 10 || pong_timeout < 10 ||
-      rate <= 0 || burst < 1 || bootstrap_sample < 0 || bootstrap_sample > 64)
+      rate <= 0 || burst < 1 || bootstrap_sample < 0 || bootstrap_sample > 64 ||
+      node_max_connections < 1)
     {
       g_printerr ("hormiguero: an option is out of range; see --help\n");
       return 2;
@@ -181,12 +240,28 @@ main (int    argc,
           hormiga_hormiguero_get_port (server));
   fflush (stdout);
 
+  if (!no_node)
+    {
+      node = start_node (server, address, node_data_dir, node_address,
+                         (guint) node_max_connections, &error);
+      if (node == NULL)
+        {
+          g_printerr ("hormiguero: cannot start the embedded node: %s\n", error->message);
+          return 1;
+        }
+      printf ("node: %s\n",
+              hormiga_peer_id_to_string (hormiga_identity_get_peer_id (hormiga_node_get_identity (node))));
+      fflush (stdout);
+    }
+
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, on_quit_signal, loop);
   g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_main_loop_run (loop);
 
   /* Say goodbye to every peer so they reconnect elsewhere at once. */
+  if (node != NULL)
+    hormiga_node_stop (node);
   hormiga_hormiguero_shutdown (server);
   g_timeout_add (200, on_quit_signal, loop);
   g_main_loop_run (loop);
