@@ -332,7 +332,7 @@ hormiga_bench_datachannel (int    argc,
   total = (gsize) megabytes * 1000 * 1000;
 
   g_subprocess_launcher_set_child_setup (launcher, hormiga_bench_die_with_parent, NULL, NULL);
-  server = g_subprocess_launcher_spawn (launcher, &error, hormiguero, "--listen", "127.0.0.1:0",
+  server = g_subprocess_launcher_spawn (launcher, &error, hormiguero, "--no-node", "--listen", "127.0.0.1:0",
                                         "--rate", "1000000", "--burst", "1000000", NULL);
   if (server == NULL)
     {

@@ -537,7 +537,7 @@ hormiga_bench_signaling (int    argc,
         }
       g_subprocess_launcher_set_child_setup (launcher, hormiga_bench_die_with_parent, NULL, NULL);
       /* No effective rate limit: this measures forwarding, not the limiter. */
-      server = g_subprocess_launcher_spawn (launcher, &error, path, "--listen", "127.0.0.1:0",
+      server = g_subprocess_launcher_spawn (launcher, &error, path, "--no-node", "--listen", "127.0.0.1:0",
                                             "--rate", "1000000", "--burst", "1000000",
                                             "--max-connections", "1000000", NULL);
       if (server == NULL)

@@ -136,6 +136,13 @@ def main():
             f.write('HORMIGUERO_LISTEN=127.0.0.1:0\n'
                     'HORMIGUERO_OPTIONS=--max-connections=64 --bootstrap-sample=8\n')
         env.update(read_env_file(settings))
+        # systemd makes StateDirectory= and names it in $STATE_DIRECTORY.
+        if service.get('StateDirectory') != ['hormiguero']:
+            sys.exit('%s: StateDirectory is %r, not hormiguero'
+                     % (unit_path, service.get('StateDirectory')))
+        state = os.path.join(work, 'state')
+        os.mkdir(state, 0o700)
+        env['STATE_DIRECTORY'] = state
 
         argv = expand(service['ExecStart'][0], env)
         if argv[0] != os.path.join(bindir, 'hormiguero'):
@@ -154,6 +161,12 @@ def main():
             sys.exit('hormiguero did not start:\n' + '\n'.join(seen))
         url, port = match.group(1), match.group(2)
         print('hormiguero: ' + url)
+        server_node = read_line(server, r'^node: (\S+)$', 30, seen)
+        if not server_node:
+            sys.exit('hormiguero did not start its node:\n' + '\n'.join(seen))
+        if not os.path.exists(os.path.join(state, 'identity.key')):
+            sys.exit('the embedded node did not keep its identity in the state directory')
+        print('embedded node: ' + server_node.group(1))
 
         with urllib.request.urlopen('http://127.0.0.1:%s/healthz' % port, timeout=10) as reply:
             if reply.status != 200:
@@ -170,6 +183,11 @@ def main():
             if not admitted:
                 sys.exit('hormiga-node was not admitted:\n' + '\n'.join(node_seen))
             print('hormiga-node admitted as ' + admitted.group(1))
+            ready = read_line(node, r'^dht-ready contacts=([1-9]\d*)', 30, node_seen)
+            if not ready:
+                sys.exit('hormiga-node did not join the DHT through the embedded node:\n'
+                         + '\n'.join(node_seen))
+            print('hormiga-node joined the DHT: %s contacts' % ready.group(1))
             node.stdin.write('quit\n')
             node.stdin.flush()
             if node.wait(timeout=30) != 0:

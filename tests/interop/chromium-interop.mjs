@@ -277,7 +277,7 @@ async function forgedBindingRun(node, page, ids, title) {
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hormiga-interop-'));
   const hormiguero = new Child('hormiguero', HORMIGUERO,
-                               ['--listen', '127.0.0.1:0', '--web-root', WEB_ROOT]);
+                               ['--no-node', '--listen', '127.0.0.1:0', '--web-root', WEB_ROOT]);
   let browser = null;
   try {
     const [, url] = await hormiguero.waitFor(/^hormiguero listening on (ws:\/\/\S+\/ws)$/,
