@@ -291,6 +291,35 @@ test_lookup_waits_for_target (void)
   g_assert_true (hormiga_dht_lookup_is_done (lookup));
 }
 
+static void
+test_network_group (void)
+{
+  static const struct { const char *address; const char *group; } cases[] = {
+    { "203.0.113.7", "4:203.0" },
+    { "198.51.100.200", "4:198.51" },
+    { "::ffff:203.0.113.7", "4:203.0" },
+    { "2001:db8:1234::1", "6:20010db8" },
+    { "2a00:1450:4001:80b::200e", "6:2a001450" },
+    /* No limit where honest nodes share prefixes. */
+    { "127.0.0.1", NULL }, { "10.1.2.3", NULL }, { "172.16.0.1", NULL },
+    { "172.31.255.1", NULL }, { "192.168.1.10", NULL }, { "169.254.3.4", NULL },
+    { "100.64.0.1", NULL }, { "100.127.255.1", NULL }, { "0.0.0.0", NULL },
+    { "::1", NULL }, { "::", NULL }, { "fe80::1", NULL }, { "fd12:3456::1", NULL },
+    { "::ffff:192.168.0.1", NULL },
+    /* Just outside the private ranges. */
+    { "172.32.0.1", "4:172.32" }, { "100.128.0.1", "4:100.128" },
+    /* Not addresses. */
+    { "", NULL }, { "example.org", NULL }, { "1.2.3", NULL }, { NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *group = hormiga_dht_network_group (cases[i].address);
+
+      g_assert_cmpstr (group, ==, cases[i].group);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -301,5 +330,6 @@ main (int    argc,
   g_test_add_func ("/hormiga/dht-routing/diversity", test_diversity);
   g_test_add_func ("/hormiga/dht-routing/lookup-converges", test_lookup_converges);
   g_test_add_func ("/hormiga/dht-routing/lookup-waits-for-target", test_lookup_waits_for_target);
+  g_test_add_func ("/hormiga/dht-routing/network-group", test_network_group);
   return g_test_run ();
 }

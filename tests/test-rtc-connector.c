@@ -159,6 +159,127 @@ got_message (gpointer data)
   return node->messages->len >= 1;
 }
 
+/* ---- another route for the signals ------------------------------------------ */
+
+typedef struct
+{
+  Node       *to;       /* the node the signals are for */
+  const char *from;     /* the sender's PeerID */
+  guint       carried;
+} Carrier;
+
+typedef struct
+{
+  Carrier *carrier;
+  char    *sid;
+  GBytes  *payload;
+} Delivery;
+
+static Carrier carriers[2];
+static GQueue  deliveries = G_QUEUE_INIT;
+
+static gboolean
+carry (const char  *peer_id,
+       const char  *sid,
+       GBytes      *payload,
+       gpointer     user_data,
+       GError     **error)
+{
+  Carrier *carrier = user_data;
+  Delivery *delivery = g_new0 (Delivery, 1);
+
+  g_assert_cmpstr (peer_id, ==,
+                   hormiga_peer_id_to_string (hormiga_identity_get_peer_id (carrier->to->identity)));
+  delivery->carrier = carrier;
+  delivery->sid = g_strdup (sid);
+  delivery->payload = g_bytes_ref (payload);
+  g_queue_push_tail (&deliveries, delivery);
+  carrier->carried++;
+  return TRUE;
+}
+
+/* Signals arrive later, as they would over the network; answers take the
+ * carrier the other way. */
+static gboolean
+deliver (gpointer data)
+{
+  Delivery *delivery;
+
+  while ((delivery = g_queue_pop_head (&deliveries)) != NULL)
+    {
+      Carrier *back = delivery->carrier == &carriers[0] ? &carriers[1] : &carriers[0];
+
+      hormiga_rtc_connector_receive_signal (delivery->carrier->to->connector,
+                                            delivery->carrier->from, delivery->sid,
+                                            delivery->payload, carry, back, NULL);
+      g_free (delivery->sid);
+      g_bytes_unref (delivery->payload);
+      g_free (delivery);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* A session started with connect_via() takes its route both ways: the
+ * connection comes up with no signal through hormiguero at all. */
+static void
+test_channel_through_another_route (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Node nodes[2];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaDataChannel) channel = NULL;
+  HormigaRtcConnectorCounters counters[2];
+  HormigaPeerConnection *pc;
+  guint source;
+
+  node_init (&nodes[0], hormiga_test_server_get_url (server));
+  node_init (&nodes[1], hormiga_test_server_get_url (server));
+  g_assert_true (hormiga_test_wait_until (both_admitted, nodes, 5000));
+  carriers[0] = (Carrier) { &nodes[1], hormiga_peer_id_to_string (hormiga_identity_get_peer_id (nodes[0].identity)), 0 };
+  carriers[1] = (Carrier) { &nodes[0], hormiga_peer_id_to_string (hormiga_identity_get_peer_id (nodes[1].identity)), 0 };
+  source = g_timeout_add (5, deliver, NULL);
+
+  pc = hormiga_rtc_connector_connect_via (nodes[0].connector, carriers[1].from, carry, &carriers[0],
+                                          NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_rtc_connector_is_routed (nodes[0].connector, pc));
+  channel = hormiga_peer_connection_create_data_channel (pc, "through-the-overlay", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (channel_open, channel, 15000));
+  g_assert_cmpuint (nodes[1].n_incoming, ==, 1);
+  g_assert_true (hormiga_rtc_connector_is_routed (nodes[1].connector, nodes[1].incoming_pc));
+  g_assert_true (hormiga_data_channel_send_text (channel, "por el hormiguero no", &error));
+  g_assert_true (hormiga_test_wait_until (got_message, &nodes[1], 5000));
+
+  /* Offer and candidates one way, answer and candidates the other; none
+   * through hormiguero. */
+  g_assert_cmpuint (carriers[0].carried, >=, 2);
+  g_assert_cmpuint (carriers[1].carried, >=, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      hormiga_rtc_connector_get_counters (nodes[i].connector, &counters[i]);
+      g_assert_cmpuint (counters[i].signals_sent_server, ==, 0);
+      g_assert_cmpuint (counters[i].signals_received_server, ==, 0);
+      g_assert_cmpuint (nodes[i].signal_types->len, ==, 0);
+    }
+  g_assert_cmpuint (counters[0].signals_sent_other, ==, carriers[0].carried);
+  g_assert_cmpuint (counters[1].signals_received_other, ==, carriers[0].carried);
+
+  g_source_remove (source);
+  g_clear_object (&channel);
+  node_clear (&nodes[0]);
+  node_clear (&nodes[1]);
+  while (!g_queue_is_empty (&deliveries))
+    {
+      Delivery *delivery = g_queue_pop_head (&deliveries);
+
+      g_free (delivery->sid);
+      g_bytes_unref (delivery->payload);
+      g_free (delivery);
+    }
+  hormiga_test_server_stop (server);
+}
+
 static void
 test_channel_through_hormiguero (void)
 {
@@ -180,6 +301,22 @@ test_channel_through_hormiguero (void)
   g_assert_no_error (error);
   g_assert_true (hormiga_test_wait_until (channel_open, channel, 15000));
   g_assert_cmpuint (nodes[1].n_incoming, ==, 1);
+  /* Host candidates on loopback only: the pair is direct, to 127.0.0.1,
+   * and all through hormiguero. */
+  g_assert_cmpstr (hormiga_ice_transport_get_selected_kind (hormiga_peer_connection_get_ice (pc)),
+                   ==, "host");
+  g_assert_cmpstr (hormiga_ice_transport_get_remote_address (hormiga_peer_connection_get_ice (pc)),
+                   ==, "127.0.0.1");
+  g_assert_false (hormiga_rtc_connector_is_routed (nodes[0].connector, pc));
+  {
+    HormigaRtcConnectorCounters counters;
+
+    hormiga_rtc_connector_get_counters (nodes[0].connector, &counters);
+    g_assert_cmpuint (counters.signals_sent_server, >=, 2);
+    g_assert_cmpuint (counters.signals_received_server, >=, 2);
+    g_assert_cmpuint (counters.signals_sent_other, ==, 0);
+    g_assert_cmpuint (counters.signals_received_other, ==, 0);
+  }
   g_assert_nonnull (nodes[1].remote_channel);
   g_assert_cmpstr (hormiga_data_channel_get_label (nodes[1].remote_channel), ==,
                    "through-the-anthill");
@@ -414,6 +551,8 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hormiga/rtc-connector/signal-codec", test_signal_codec);
+  g_test_add_func ("/hormiga/rtc-connector/channel-through-another-route",
+                   test_channel_through_another_route);
   g_test_add_func ("/hormiga/rtc-connector/channel-through-hormiguero",
                    test_channel_through_hormiguero);
   g_test_add_func ("/hormiga/rtc-connector/bulk-through-hormiguero", test_bulk_through_hormiguero);

@@ -2,6 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <arpa/inet.h>
+#include <string.h>
+
 #include "hormiga-dht-routing-table.h"
 
 typedef struct
@@ -43,6 +46,41 @@ contact_new (const HormigaPeerId *peer,
   contact->group = g_strdup (group);
   contact->last_seen = now;
   return contact;
+}
+
+static char *
+ipv4_group (const guint8 a[4])
+{
+  if (a[0] == 0 || a[0] == 10 || a[0] == 127 ||
+      (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+      (a[0] == 169 && a[1] == 254) ||
+      (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+      (a[0] == 192 && a[1] == 168))
+    return NULL;
+  return g_strdup_printf ("4:%u.%u", a[0], a[1]);
+}
+
+char *
+hormiga_dht_network_group (const char *address)
+{
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  static const guint8 unspecified[16] = { 0 };
+  guint8 bytes[16];
+
+  if (address == NULL)
+    return NULL;
+  if (inet_pton (AF_INET, address, bytes) == 1)
+    return ipv4_group (bytes);
+  if (inet_pton (AF_INET6, address, bytes) != 1)
+    return NULL;
+  if (memcmp (bytes, mapped, sizeof mapped) == 0)
+    return ipv4_group (bytes + 12);
+  /* ::, ::1, fe80::/10, fc00::/7 */
+  if (memcmp (bytes, unspecified, 15) == 0 ||
+      (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) ||
+      (bytes[0] & 0xfe) == 0xfc)
+    return NULL;
+  return g_strdup_printf ("6:%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3]);
 }
 
 HormigaDhtRoutingTable *

@@ -38,6 +38,13 @@ typedef enum {
 
 typedef struct _HormigaDhtRoutingTable HormigaDhtRoutingTable;
 
+/* The network group of an IP address, for the diversity limits: its /16
+ * (IPv4) or /32 (IPv6) prefix, "4:A.B" or "6:XXXXXXXX". NULL (no limit)
+ * for loopback, private, link-local, shared (100.64/10) and unique local
+ * addresses, where many honest nodes share a prefix, and for text that is
+ * not an address (transfer full). */
+char                   *hormiga_dht_network_group            (const char              *address);
+
 /* @max_per_group_bucket, @max_per_group_table: 0 for no limit. */
 HormigaDhtRoutingTable *hormiga_dht_routing_table_new        (const HormigaDhtKey     *self,
                                                               guint                    k,

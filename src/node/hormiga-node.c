@@ -51,6 +51,7 @@ typedef struct
   gboolean               incoming;
   gboolean               overlay;     /* negotiated through the overlay */
   HormigaPeerId         *via;         /* overlay: the node its signals go through */
+  char                  *group;       /* the peer's network group, for the DHT's diversity limits */
   gboolean               pinned;      /* someone else opened it: never evicted */
   gboolean               open;
   gboolean               ending;      /* link_end() was called: gone at the next idle */
@@ -263,6 +264,7 @@ link_free (Link *link)
 
   clear_source (&link->setup_timeout);
   g_clear_pointer (&link->via, hormiga_peer_id_unref);
+  g_free (link->group);
   g_signal_handlers_disconnect_by_data (link->channel, link);
   if (hormiga_peer_connection_get_state (link->pc) != HORMIGA_PEER_CONNECTION_CLOSED)
     close_later (self, link->pc);
@@ -585,6 +587,8 @@ on_channel_open (HormigaDataChannel *channel,
   link->last_heard = g_get_monotonic_time ();
   link->last_used = g_get_monotonic_time ();
   link->opened_at = g_get_real_time ();
+  link->group = hormiga_dht_network_group (
+    hormiga_ice_transport_get_remote_address (hormiga_peer_connection_get_ice (link->pc)));
   clear_source (&link->setup_timeout);
   if (!link->incoming)
     {
@@ -624,7 +628,7 @@ on_channel_message (HormigaDataChannel *channel,
   note_message (self, link->peer, data, FALSE);
   /* The DHT may answer, connect elsewhere and close idle links: @link is
    * not touched after this. */
-  hormiga_dht_receive (self->dht, from, NULL, data);
+  hormiga_dht_receive (self->dht, from, link->group, data);
   reschedule (self);
 }
 

@@ -41,6 +41,7 @@ struct _HormigaIceTransport
   char                  *local_ufrag;
   char                  *local_pwd;
   const char            *selected_kind;
+  char                  *remote_address;  /* of the selected pair, unless relayed there */
   GCancellable          *cancellable;   /* of mDNS resolutions */
 
   HormigaIceReceiveFunc  receive;
@@ -329,6 +330,14 @@ on_selected_pair (NiceAgent     *agent,
     case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:   self->selected_kind = "prflx"; break;
     case NICE_CANDIDATE_TYPE_RELAYED:          self->selected_kind = "relay"; break;
     default:                                   self->selected_kind = NULL; break;
+    }
+  g_clear_pointer (&self->remote_address, g_free);
+  if (remote->type != NICE_CANDIDATE_TYPE_RELAYED)
+    {
+      char address[NICE_ADDRESS_STRING_LEN];
+
+      nice_address_to_string (&remote->addr, address);
+      self->remote_address = g_strdup (address);
     }
   g_debug ("ice: selected pair, local %s", self->selected_kind ? self->selected_kind : "?");
   use_direct (self, local, remote);
@@ -697,6 +706,14 @@ hormiga_ice_transport_get_selected_kind (HormigaIceTransport *self)
   return self->selected_kind;
 }
 
+const char *
+hormiga_ice_transport_get_remote_address (HormigaIceTransport *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_ICE_TRANSPORT (self), NULL);
+
+  return self->remote_address;
+}
+
 void
 hormiga_ice_transport_close (HormigaIceTransport *self)
 {
@@ -762,6 +779,7 @@ hormiga_ice_transport_finalize (GObject *object)
   g_free (self->batch_data);
   g_free (self->local_ufrag);
   g_free (self->local_pwd);
+  g_free (self->remote_address);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->context, g_main_context_unref);
 

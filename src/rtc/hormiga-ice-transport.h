@@ -100,6 +100,10 @@ HormigaIceState      hormiga_ice_transport_get_state      (HormigaIceTransport  
 /* "host", "srflx", "prflx" or "relay": the local side of the selected pair;
  * NULL before one is selected. */
 const char          *hormiga_ice_transport_get_selected_kind (HormigaIceTransport *self);
+/* The IP address of the remote side of the selected pair; NULL before one
+ * is selected, or when that side is a TURN relay (the address is then the
+ * relay's, not the peer's). */
+const char          *hormiga_ice_transport_get_remote_address (HormigaIceTransport *self);
 
 void                 hormiga_ice_transport_close          (HormigaIceTransport  *self);
 
