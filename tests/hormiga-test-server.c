@@ -199,6 +199,8 @@ hormiga_test_server_stop (HormigaTestServer *server)
   g_subprocess_send_signal (server->process, SIGTERM);
   g_subprocess_wait (server->process, NULL, &error);
   g_assert_no_error (error);
+  if (g_subprocess_get_if_signaled (server->process))
+    g_error ("hormiguero was killed by signal %d", g_subprocess_get_term_sig (server->process));
   g_assert_true (g_subprocess_get_if_exited (server->process));
   g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
 

@@ -752,7 +752,9 @@ count_links (HormigaNode *self)
  * through us, and a request lost to a closing connection counts against
  * whoever sent it), is not the way to a peer with our requests in flight,
  * and was opened by the node or the peer, not by someone else through the
- * connector. Links being set up are never closed here: they carry what is
+ * connector. Links to peers outside our routing table go first: those in
+ * it are the ones our buckets need, and the ones lookups and relays go
+ * through. Links being set up are never closed here: they carry what is
  * queued. If nothing qualifies, the node stays over the limit until
  * something does (checked again at every DHT tick and every new link). */
 static void
@@ -767,11 +769,14 @@ enforce_limit (HormigaNode *self)
       GHashTableIter iter;
       gpointer value;
       Link *victim = NULL;
+      gboolean victim_needed = TRUE;
+      HormigaDhtRoutingTable *table = self->dht ? hormiga_dht_get_routing_table (self->dht) : NULL;
 
       g_hash_table_iter_init (&iter, self->peers);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         {
           Peer *peer = value;
+          gboolean needed = table != NULL && hormiga_dht_routing_table_contains (table, peer->id);
           guint open = 0;
 
           for (guint i = 0; i < peer->links->len; i++)
@@ -782,9 +787,15 @@ enforce_limit (HormigaNode *self)
             {
               Link *link = g_ptr_array_index (peer->links, i);
 
-              if (link->open && !link->pinned && link->last_used <= idle_since &&
-                  (victim == NULL || link->last_used < victim->last_used))
-                victim = link;
+              if (!link->open || link->pinned || link->last_used > idle_since)
+                continue;
+              /* A second link to the same peer is never needed. */
+              if (victim == NULL || (victim_needed && (!needed || open > 1)) ||
+                  ((!needed || open > 1) == !victim_needed && link->last_used < victim->last_used))
+                {
+                  victim = link;
+                  victim_needed = needed && open == 1;
+                }
             }
         }
       if (victim == NULL)

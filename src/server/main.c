@@ -224,6 +224,11 @@ main (int    argc,
       hormiga_hormiguero_set_turn (server, (const char * const *) turn_urls, secret, (guint) turn_ttl);
     }
 
+  /* Before the first line is printed: whoever reads it may stop us at once. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+
   if (!hormiga_hormiguero_listen (server, address, port, &error))
     {
       g_printerr ("hormiguero: cannot listen on %s:%u: %s\n", address, port, error->message);
@@ -254,9 +259,6 @@ main (int    argc,
       fflush (stdout);
     }
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGINT, on_quit_signal, loop);
-  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_main_loop_run (loop);
 
   /* Say goodbye to every peer so they reconnect elsewhere at once. */
