@@ -5,13 +5,20 @@
  * Two halves that share nothing but a mailbox:
  *
  * - The Worker lives on the node thread. It owns the identity, the
- *   signaling client and, when needed, the built-in hormiguero, all on the
- *   worker's own GMainContext, and keeps a NodeStatus. Whenever the status
- *   changes it posts a full copy to the UI context as an idle source.
+ *   HormigaNode (signaling client, peer connections, DHT) and, when
+ *   needed, the built-in hormiguero, all on the worker's own GMainContext,
+ *   and keeps a NodeStatus. Whenever the status changes it posts a full
+ *   copy to the UI context as an idle source. It also posts a snapshot of
+ *   the peers (connections and routing table contacts, as plain
+ *   HormigaPeerState copies) on every ::connections-changed and every
+ *   PEERS_INTERVAL_MS.
  * - The HormigaNodeThread object lives on the UI thread. It applies each
- *   copy there, notifying the properties that changed, so the UI only ever
- *   sees its own thread. It reaches the worker once, to stop it (an idle
- *   source on the worker's context), then joins the thread.
+ *   copy there, notifying the properties that changed, and merges each
+ *   peer snapshot into its list model (items updated in place, one
+ *   items-changed per run of insertions and removals), so the UI only
+ *   ever sees its own thread and never a node object. It reaches the
+ *   worker once, to stop it (an idle source on the worker's context),
+ *   then joins the thread.
  *
  * The Mailbox is shared by both threads (atomic reference count); its
  * `owner` pointer is read and written only on the UI thread, so copies that
@@ -23,14 +30,18 @@
  * After a first admission a lost connection is only reported: the signaling
  * client reconnects by itself.
  */
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "hormiga-hormiguero.h"
 #include "hormiga-identity.h"
+#include "hormiga-node.h"
 #include "hormiga-peer-id.h"
 #include "hormiga-signaling-client.h"
 
 #include "hormiga-node-thread.h"
+#include "hormiga-peer-item-private.h"
 
 G_DEFINE_ENUM_TYPE (HormigaNodeState, hormiga_node_state,
   G_DEFINE_ENUM_VALUE (HORMIGA_NODE_STATE_STOPPED, "stopped"),
@@ -43,6 +54,10 @@ G_DEFINE_ENUM_TYPE (HormigaNodeState, hormiga_node_state,
 /* How long the worker keeps iterating after leaving, so that close frames
  * go out and a built-in hormiguero says goodbye to its peers. */
 #define DRAIN_MS 100
+
+/* How often the peers are posted when no connection changes (traffic
+ * counters, routing table contacts). */
+#define PEERS_INTERVAL_MS 2000
 
 /* ---------------------------------------------------------------- status */
 
@@ -149,6 +164,35 @@ on_update (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct
+{
+  Mailbox *mailbox;
+  GArray  *peers;       /* HormigaPeerState, sorted */
+} PeersUpdate;
+
+static void
+peers_update_free (gpointer data)
+{
+  PeersUpdate *update = data;
+
+  mailbox_unref (update->mailbox);
+  g_array_unref (update->peers);
+  g_free (update);
+}
+
+static void hormiga_node_thread_apply_peers (HormigaNodeThread *self,
+                                             GArray            *peers);
+
+static gboolean
+on_peers_update (gpointer data)
+{
+  PeersUpdate *update = data;
+
+  if (update->mailbox->owner != NULL)
+    hormiga_node_thread_apply_peers (update->mailbox->owner, update->peers);
+  return G_SOURCE_REMOVE;
+}
+
 /* ---------------------------------------------------------------- worker */
 
 typedef struct
@@ -159,14 +203,18 @@ typedef struct
 
   char                   *configured_url;
   char                   *data_dir;
+  char                   *ice_address;
   guint                   start_timeout;
 
   HormigaIdentity        *identity;
-  HormigaSignalingClient *client;
+  HormigaNode            *node;
+  HormigaSignalingClient *client;       /* the node's */
   HormigaHormiguero      *hormiguero;
   GSource                *begin_source;
   GSource                *start_timeout_source;
   GSource                *fallback_source;
+  GSource                *peers_source;
+  GPtrArray              *retired;      /* stopped nodes, released when idle */
   gboolean                ever_admitted;
 
   NodeStatus              status;       /* as last posted */
@@ -175,16 +223,18 @@ typedef struct
 static void
 worker_free (Worker *worker)
 {
-  g_assert (worker->client == NULL && worker->hormiguero == NULL);
-  g_assert (worker->begin_source == NULL);
+  g_assert (worker->node == NULL && worker->client == NULL && worker->hormiguero == NULL);
+  g_assert (worker->begin_source == NULL && worker->peers_source == NULL);
   g_assert (worker->start_timeout_source == NULL && worker->fallback_source == NULL);
 
+  g_clear_pointer (&worker->retired, g_ptr_array_unref);
   g_clear_object (&worker->identity);
   g_clear_pointer (&worker->loop, g_main_loop_unref);
   g_clear_pointer (&worker->context, g_main_context_unref);
   g_clear_pointer (&worker->mailbox, mailbox_unref);
   g_free (worker->configured_url);
   g_free (worker->data_dir);
+  g_free (worker->ice_address);
   node_status_clear (&worker->status);
   g_free (worker);
 }
@@ -228,14 +278,180 @@ clear_source (GSource **source)
     }
 }
 
+/* ----------------------------------------------------------------- peers */
+
+static void
+peer_state_clear (gpointer data)
+{
+  _hormiga_peer_state_clear (data);
+}
+
+static int
+compare_peer_states (gconstpointer a,
+                     gconstpointer b)
+{
+  return _hormiga_peer_state_compare (a, b);
+}
+
+static HormigaPeerState *
+peer_state_lookup (GArray              *peers,
+                   GHashTable          *index,
+                   const HormigaPeerId *peer,
+                   const HormigaDhtKey *own_key)
+{
+  const char *text = hormiga_peer_id_to_string (peer);
+  gpointer position;
+  HormigaPeerState state = { 0 };
+  HormigaDhtKey key;
+
+  if (g_hash_table_lookup_extended (index, text, NULL, &position))
+    return &g_array_index (peers, HormigaPeerState, GPOINTER_TO_UINT (position));
+
+  hormiga_dht_key_from_peer_id (&key, peer);
+  state.peer_id = g_strdup (text);
+  memcpy (state.key, key.bytes, sizeof state.key);
+  state.kind = HORMIGA_PEER_KIND_KNOWN;
+  state.bucket = MIN (hormiga_dht_key_common_prefix (own_key, &key), HORMIGA_DHT_KEY_BITS - 1);
+  state.role = HORMIGA_PEER_ROLE_NEIGHBOUR;
+  g_array_append_val (peers, state);
+  g_hash_table_insert (index, state.peer_id, GUINT_TO_POINTER (peers->len - 1));
+  return &g_array_index (peers, HormigaPeerState, peers->len - 1);
+}
+
+/* Connected, then being set up, then known only. */
+static int
+kind_rank (HormigaPeerKind kind)
+{
+  switch (kind)
+    {
+    case HORMIGA_PEER_KIND_DIRECT:
+    case HORMIGA_PEER_KIND_RELAYED:
+      return 2;
+    case HORMIGA_PEER_KIND_CONNECTING:
+      return 1;
+    case HORMIGA_PEER_KIND_KNOWN:
+    default:
+      return 0;
+    }
+}
+
+/* Every peer the node has a connection to (open or being set up) or a
+ * routing table contact for, as plain copies, sorted. */
+static GArray *
+worker_collect_peers (Worker *worker)
+{
+  GArray *peers = g_array_new (FALSE, TRUE, sizeof (HormigaPeerState));
+  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) connections = NULL;
+  HormigaDht *dht;
+  HormigaDhtKey own_key;
+
+  g_array_set_clear_func (peers, peer_state_clear);
+  if (worker->node == NULL || worker->identity == NULL)
+    return peers;
+
+  hormiga_dht_key_from_peer_id (&own_key, hormiga_identity_get_peer_id (worker->identity));
+  connections = hormiga_node_list_connections (worker->node);
+  for (guint i = 0; i < connections->len; i++)
+    {
+      HormigaNodeConnectionInfo *info = g_ptr_array_index (connections, i);
+      HormigaPeerState *state = peer_state_lookup (peers, index, info->peer, &own_key);
+      HormigaPeerKind kind = HORMIGA_PEER_KIND_CONNECTING;
+
+      if (info->open)
+        kind = g_strcmp0 (info->path, "relay") == 0 ? HORMIGA_PEER_KIND_RELAYED
+                                                     : HORMIGA_PEER_KIND_DIRECT;
+      state->bytes_sent += info->bytes_sent;
+      state->bytes_received += info->bytes_received;
+      /* Two links to one peer: the best one says how it is reached; the
+       * oldest open one since when. */
+      if (kind_rank (kind) > kind_rank (state->kind)
+          || (kind_rank (kind) == kind_rank (state->kind) && info->open
+              && info->opened_at < state->connected_since))
+        {
+          state->kind = kind;
+          state->overlay = info->overlay;
+          state->incoming = info->incoming;
+          state->connected_since = info->open ? info->opened_at : 0;
+        }
+    }
+
+  dht = hormiga_node_get_dht (worker->node);
+  if (dht != NULL)
+    {
+      g_autoptr(GPtrArray) contacts =
+        hormiga_dht_routing_table_list (hormiga_dht_get_routing_table (dht));
+
+      for (guint i = 0; i < contacts->len; i++)
+        {
+          HormigaDhtContact *contact = g_ptr_array_index (contacts, i);
+
+          peer_state_lookup (peers, index, contact->peer, &own_key)->in_routing_table = TRUE;
+        }
+    }
+
+  g_array_sort (peers, compare_peer_states);
+  return peers;
+}
+
+static void
+worker_post_peers (Worker *worker)
+{
+  PeersUpdate *update = g_new0 (PeersUpdate, 1);
+
+  update->mailbox = mailbox_ref (worker->mailbox);
+  update->peers = worker_collect_peers (worker);
+  g_main_context_invoke_full (worker->mailbox->ui_context, G_PRIORITY_DEFAULT,
+                              on_peers_update, update, peers_update_free);
+}
+
+static void
+on_connections_changed (HormigaNode *node,
+                        gpointer     user_data)
+{
+  worker_post_peers (user_data);
+}
+
+static gboolean
+on_peers_interval (gpointer user_data)
+{
+  worker_post_peers (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_release (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  g_ptr_array_set_size (worker->retired, 0);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 worker_drop_client (Worker *worker)
 {
-  if (worker->client == NULL)
+  GSource *source;
+
+  if (worker->node == NULL)
     return;
   g_signal_handlers_disconnect_by_data (worker->client, worker);
-  hormiga_signaling_client_stop (worker->client);
-  g_clear_object (&worker->client);
+  g_signal_handlers_disconnect_by_data (worker->node, worker);
+  hormiga_node_stop (worker->node);
+  worker->client = NULL;
+
+  /* The node is released once the idle sources its stop left behind (the
+   * connector drops its ended sessions from them) have run: its dispose
+   * cannot remove them from a context other than the default one. */
+  g_ptr_array_add (worker->retired, g_steal_pointer (&worker->node));
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_LOW);
+  g_source_set_static_name (source, "[hormiga] node release");
+  g_source_set_callback (source, on_release, worker, NULL);
+  g_source_attach (source, worker->context);
+  g_source_unref (source);
+  /* No peers are left. */
+  worker_post_peers (worker);
 }
 
 static void worker_start_embedded (Worker *worker);
@@ -326,17 +542,29 @@ static void
 worker_connect (Worker     *worker,
                 const char *url)
 {
-  g_assert (worker->client == NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert (worker->node == NULL);
 
   g_free (worker->status.server_url);
   worker->status.server_url = g_strdup (url);
-  worker_set_state (worker, HORMIGA_NODE_STATE_CONNECTING, NULL);
 
-  worker->client = hormiga_signaling_client_new (url, worker->identity, worker->context);
+  worker->node = hormiga_node_new (worker->identity, url, NULL, worker->context, &error);
+  if (worker->node == NULL)
+    {
+      worker_set_state (worker, HORMIGA_NODE_STATE_FAILED, error->message);
+      return;
+    }
+  worker_set_state (worker, HORMIGA_NODE_STATE_CONNECTING, NULL);
+  if (worker->ice_address != NULL)
+    hormiga_node_set_local_address (worker->node, worker->ice_address);
+  worker->client = hormiga_node_get_signaling_client (worker->node);
+  g_signal_connect (worker->node, "connections-changed", G_CALLBACK (on_connections_changed),
+                    worker);
   g_signal_connect (worker->client, "admitted", G_CALLBACK (on_client_admitted), worker);
   g_signal_connect (worker->client, "disconnected", G_CALLBACK (on_client_disconnected), worker);
   g_signal_connect (worker->client, "notify::state", G_CALLBACK (on_client_state), worker);
-  hormiga_signaling_client_start (worker->client);
+  hormiga_node_start (worker->node);
 }
 
 static void
@@ -433,10 +661,16 @@ worker_main (gpointer data)
   g_source_set_callback (worker->begin_source, on_worker_begin, worker, NULL);
   g_source_attach (worker->begin_source, worker->context);
 
+  worker->peers_source = g_timeout_source_new (PEERS_INTERVAL_MS);
+  g_source_set_static_name (worker->peers_source, "[hormiga] peers");
+  g_source_set_callback (worker->peers_source, on_peers_interval, worker, NULL);
+  g_source_attach (worker->peers_source, worker->context);
+
   g_main_loop_run (worker->loop);
 
-  /* Leave: the client first (a normal close), then the built-in server. */
+  /* Leave: the node first (a normal close), then the built-in server. */
   clear_source (&worker->begin_source);
+  clear_source (&worker->peers_source);
   clear_source (&worker->start_timeout_source);
   clear_source (&worker->fallback_source);
   worker_drop_client (worker);
@@ -450,6 +684,7 @@ worker_main (gpointer data)
   g_source_unref (source);
   g_main_loop_run (worker->loop);
 
+  g_ptr_array_set_size (worker->retired, 0);
   g_clear_object (&worker->hormiguero);
   g_main_context_pop_thread_default (worker->context);
   worker_free (worker);
@@ -465,7 +700,15 @@ struct _HormigaNodeThread
   GMainContext *ui_context;
   char         *configured_url;
   char         *data_dir;
+  char         *ice_address;
   guint         start_timeout;
+
+  GListStore   *peers;          /* HormigaPeerItem, as last applied */
+  guint         n_connected;
+  guint         n_direct;
+  guint         n_relayed;
+  guint         n_overlay;
+  guint         n_contacts;
 
   GThread      *thread;
   GMainContext *node_context;   /* the worker's, while the thread runs */
@@ -489,6 +732,12 @@ enum {
   PROP_PEER_ID,
   PROP_N_KNOWN_PEERS,
   PROP_ERROR_MESSAGE,
+  PROP_ICE_ADDRESS,
+  PROP_N_CONNECTED,
+  PROP_N_DIRECT,
+  PROP_N_RELAYED,
+  PROP_N_OVERLAY,
+  PROP_N_CONTACTS,
   N_PROPS
 };
 
@@ -538,6 +787,110 @@ hormiga_node_thread_apply (HormigaNodeThread *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+static void
+set_uint (HormigaNodeThread *self,
+          guint             *field,
+          guint              value,
+          guint              prop_id)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+/* Merges @peers (sorted as the list is) into the list: items of peers
+ * still there are updated in place; each run of removals and insertions
+ * between them is one splice, so one ::items-changed for that range only. */
+static void
+hormiga_node_thread_apply_peers (HormigaNodeThread *self,
+                                 GArray            *peers)
+{
+  GListModel *model = G_LIST_MODEL (self->peers);
+  guint position = 0;
+  guint next = 0;
+  guint n_connected = 0, n_direct = 0, n_relayed = 0, n_overlay = 0, n_contacts = 0;
+
+  while (position < g_list_model_get_n_items (model) || next < peers->len)
+    {
+      guint n_items = g_list_model_get_n_items (model);
+      guint n_removed = 0;
+      guint first_added = next;
+      g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+
+      /* Items before the next peer (or all that are left) are gone; peers
+       * before the next item are new. */
+      for (;;)
+        {
+          g_autoptr(HormigaPeerItem) item = NULL;
+          int order;
+
+          if (position + n_removed >= n_items)
+            break;
+          if (next >= peers->len)
+            {
+              n_removed = n_items - position;
+              break;
+            }
+          item = g_list_model_get_item (model, position + n_removed);
+          order = _hormiga_peer_item_compare_state (
+                    item, &g_array_index (peers, HormigaPeerState, next));
+          if (order < 0)
+            n_removed++;
+          else if (order > 0)
+            g_ptr_array_add (added, _hormiga_peer_item_new (
+                                      &g_array_index (peers, HormigaPeerState, next++)));
+          else
+            break;
+        }
+      if (position + n_removed >= n_items)
+        while (next < peers->len)
+          g_ptr_array_add (added, _hormiga_peer_item_new (
+                                    &g_array_index (peers, HormigaPeerState, next++)));
+
+      if (n_removed > 0 || added->len > 0)
+        g_list_store_splice (self->peers, position, n_removed, added->pdata, added->len);
+      position += added->len;
+      g_assert (next - first_added == added->len);
+
+      /* The same peer on both sides: update it in place. */
+      if (position < g_list_model_get_n_items (model) && next < peers->len)
+        {
+          g_autoptr(HormigaPeerItem) item = g_list_model_get_item (model, position);
+
+          _hormiga_peer_item_update (item, &g_array_index (peers, HormigaPeerState, next));
+          position++;
+          next++;
+        }
+    }
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      const HormigaPeerState *state = &g_array_index (peers, HormigaPeerState, i);
+
+      if (state->in_routing_table)
+        n_contacts++;
+      if (state->kind != HORMIGA_PEER_KIND_DIRECT && state->kind != HORMIGA_PEER_KIND_RELAYED)
+        continue;
+      n_connected++;
+      if (state->kind == HORMIGA_PEER_KIND_RELAYED)
+        n_relayed++;
+      else
+        n_direct++;
+      if (state->overlay)
+        n_overlay++;
+    }
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_uint (self, &self->n_direct, n_direct, PROP_N_DIRECT);
+  set_uint (self, &self->n_relayed, n_relayed, PROP_N_RELAYED);
+  set_uint (self, &self->n_overlay, n_overlay, PROP_N_OVERLAY);
+  set_uint (self, &self->n_contacts, n_contacts, PROP_N_CONTACTS);
+  /* Last: a handler of notify::n-connected sees the rest current. */
+  set_uint (self, &self->n_connected, n_connected, PROP_N_CONNECTED);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 HormigaNodeThread *
 hormiga_node_thread_new (const char *server_url,
                          const char *data_dir)
@@ -566,6 +919,8 @@ hormiga_node_thread_start (HormigaNodeThread *self)
   worker->mailbox = mailbox_ref (self->mailbox);
   worker->configured_url = g_strdup (self->configured_url);
   worker->data_dir = g_strdup (self->data_dir);
+  worker->ice_address = g_strdup (self->ice_address);
+  worker->retired = g_ptr_array_new_with_free_func (g_object_unref);
   worker->start_timeout = self->start_timeout;
 
   self->node_context = g_main_context_ref (worker->context);
@@ -604,6 +959,11 @@ hormiga_node_thread_stop (HormigaNodeThread *self)
 
   stopped.peer_id = self->status.peer_id;
   hormiga_node_thread_apply (self, &stopped);
+  {
+    g_autoptr(GArray) none = g_array_new (FALSE, TRUE, sizeof (HormigaPeerState));
+
+    hormiga_node_thread_apply_peers (self, none);
+  }
 }
 
 HormigaNodeState
@@ -669,6 +1029,69 @@ hormiga_node_thread_get_error_message (HormigaNodeThread *self)
   return self->status.error_message;
 }
 
+void
+hormiga_node_thread_set_ice_address (HormigaNodeThread *self,
+                                     const char        *address)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  g_return_if_fail (self->thread == NULL);
+
+  if (g_strcmp0 (self->ice_address, address) == 0)
+    return;
+  g_free (self->ice_address);
+  self->ice_address = g_strdup (address);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ICE_ADDRESS]);
+}
+
+const char *
+hormiga_node_thread_get_ice_address (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), NULL);
+  return self->ice_address;
+}
+
+GListModel *
+hormiga_node_thread_get_peers (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), NULL);
+  return G_LIST_MODEL (self->peers);
+}
+
+guint
+hormiga_node_thread_get_n_connected (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), 0);
+  return self->n_connected;
+}
+
+guint
+hormiga_node_thread_get_n_direct (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), 0);
+  return self->n_direct;
+}
+
+guint
+hormiga_node_thread_get_n_relayed (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), 0);
+  return self->n_relayed;
+}
+
+guint
+hormiga_node_thread_get_n_overlay (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), 0);
+  return self->n_overlay;
+}
+
+guint
+hormiga_node_thread_get_n_contacts (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), 0);
+  return self->n_contacts;
+}
+
 static void
 hormiga_node_thread_constructed (GObject *object)
 {
@@ -697,8 +1120,10 @@ hormiga_node_thread_finalize (GObject *object)
   g_assert (self->thread == NULL && self->mailbox == NULL);
 
   node_status_clear (&self->status);
+  g_clear_object (&self->peers);
   g_free (self->configured_url);
   g_free (self->data_dir);
+  g_free (self->ice_address);
   g_clear_pointer (&self->ui_context, g_main_context_unref);
 
   G_OBJECT_CLASS (hormiga_node_thread_parent_class)->finalize (object);
@@ -724,6 +1149,12 @@ hormiga_node_thread_get_property (GObject    *object,
     case PROP_PEER_ID:         g_value_set_string (value, self->status.peer_id); break;
     case PROP_N_KNOWN_PEERS:   g_value_set_uint (value, self->status.n_known_peers); break;
     case PROP_ERROR_MESSAGE:   g_value_set_string (value, self->status.error_message); break;
+    case PROP_ICE_ADDRESS:     g_value_set_string (value, self->ice_address); break;
+    case PROP_N_CONNECTED:     g_value_set_uint (value, self->n_connected); break;
+    case PROP_N_DIRECT:        g_value_set_uint (value, self->n_direct); break;
+    case PROP_N_RELAYED:       g_value_set_uint (value, self->n_relayed); break;
+    case PROP_N_OVERLAY:       g_value_set_uint (value, self->n_overlay); break;
+    case PROP_N_CONTACTS:      g_value_set_uint (value, self->n_contacts); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -741,6 +1172,7 @@ hormiga_node_thread_set_property (GObject      *object,
     case PROP_CONFIGURED_URL: self->configured_url = g_value_dup_string (value); break;
     case PROP_DATA_DIR:       self->data_dir = g_value_dup_string (value); break;
     case PROP_START_TIMEOUT:  self->start_timeout = g_value_get_uint (value); break;
+    case PROP_ICE_ADDRESS:    hormiga_node_thread_set_ice_address (self, g_value_get_string (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -780,6 +1212,19 @@ hormiga_node_thread_class_init (HormigaNodeThreadClass *klass)
     g_param_spec_uint ("n-known-peers", NULL, NULL, 0, G_MAXUINT, 0, readable);
   properties[PROP_ERROR_MESSAGE] =
     g_param_spec_string ("error-message", NULL, NULL, NULL, readable);
+  properties[PROP_ICE_ADDRESS] =
+    g_param_spec_string ("ice-address", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_N_CONNECTED] =
+    g_param_spec_uint ("n-connected", NULL, NULL, 0, G_MAXUINT, 0, readable);
+  properties[PROP_N_DIRECT] =
+    g_param_spec_uint ("n-direct", NULL, NULL, 0, G_MAXUINT, 0, readable);
+  properties[PROP_N_RELAYED] =
+    g_param_spec_uint ("n-relayed", NULL, NULL, 0, G_MAXUINT, 0, readable);
+  properties[PROP_N_OVERLAY] =
+    g_param_spec_uint ("n-overlay", NULL, NULL, 0, G_MAXUINT, 0, readable);
+  properties[PROP_N_CONTACTS] =
+    g_param_spec_uint ("n-contacts", NULL, NULL, 0, G_MAXUINT, 0, readable);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -787,4 +1232,5 @@ static void
 hormiga_node_thread_init (HormigaNodeThread *self)
 {
   self->start_timeout = HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT;
+  self->peers = g_list_store_new (HORMIGA_TYPE_PEER_ITEM);
 }

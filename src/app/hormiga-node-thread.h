@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "hormiga-peer-item.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -63,5 +65,27 @@ const char        *hormiga_node_thread_get_peer_id        (HormigaNodeThread *se
 guint              hormiga_node_thread_get_n_known_peers  (HormigaNodeThread *self);
 /* Why the node is OFFLINE or FAILED; NULL otherwise. */
 const char        *hormiga_node_thread_get_error_message  (HormigaNodeThread *self);
+
+/* Host candidates only on @address (tests and demos on 127.0.0.1); NULL
+ * for every interface. Before start. */
+void               hormiga_node_thread_set_ice_address    (HormigaNodeThread *self,
+                                                           const char        *address);
+const char        *hormiga_node_thread_get_ice_address    (HormigaNodeThread *self);
+
+/* The peers the node is connected to, connecting to, or has in its DHT
+ * routing table: a GListModel of HormigaPeerItem, closest DHT ring first,
+ * then by PeerID. Items are updated in place as the node reports them
+ * (on every change of its connections, and every 2 s); the model changes
+ * only where peers come and go. Owned by @self. */
+GListModel        *hormiga_node_thread_get_peers          (HormigaNodeThread *self);
+/* Of those, how many have an open connection, and how: straight to the
+ * peer, or through a TURN relay (the two add up to n-connected); and how
+ * many of them were negotiated through the overlay rather than
+ * hormiguero. n-contacts: peers in the routing table. */
+guint              hormiga_node_thread_get_n_connected    (HormigaNodeThread *self);
+guint              hormiga_node_thread_get_n_direct       (HormigaNodeThread *self);
+guint              hormiga_node_thread_get_n_relayed      (HormigaNodeThread *self);
+guint              hormiga_node_thread_get_n_overlay      (HormigaNodeThread *self);
+guint              hormiga_node_thread_get_n_contacts     (HormigaNodeThread *self);
 
 G_END_DECLS
