@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "hormiga-peer-item.h"
+
 G_BEGIN_DECLS
 
 #define HORMIGA_RESOURCE_PATH "/io/github/hormiga/Hormiga"
@@ -22,5 +24,20 @@ _hormiga_widget_dispose_children (GtkWidget *widget,
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
 }
+
+/* Words for a peer, shared by the Peers list and the Network graph
+ * (hormiga-peer-text.c). */
+
+/* "Direct", "Relayed (TURN)", "Connecting", "Not connected". */
+const char *_hormiga_peer_kind_label   (HormigaPeerKind  kind);
+/* "Neighbour". */
+const char *_hormiga_peer_role_label   (HormigaPeerRole  role);
+/* "Neighbour · ring 3 · through the overlay · incoming". */
+char       *_hormiga_peer_dup_details  (HormigaPeerItem *item);
+/* "↑ 1.2 kB  ↓ 3.4 kB". */
+char       *_hormiga_peer_dup_traffic  (HormigaPeerItem *item);
+/* Everything about a peer, several lines, for tooltips, details and
+ * accessible descriptions. */
+char       *_hormiga_peer_dup_summary  (HormigaPeerItem *item);
 
 G_END_DECLS

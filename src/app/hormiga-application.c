@@ -20,6 +20,7 @@ struct _HormigaApplication
   AdwApplication     parent_instance;
 
   char              *server_override;   /* --server */
+  char              *ice_address;       /* --ice-address */
   GSettings         *settings;          /* NULL if the schema is not installed */
   HormigaNodeThread *node;
 };
@@ -29,6 +30,9 @@ G_DEFINE_FINAL_TYPE (HormigaApplication, hormiga_application, ADW_TYPE_APPLICATI
 static const GOptionEntry option_entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
     N_("Join the hormiguero at URL instead of the configured one"), N_("URL") },
+  { "ice-address", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Gather host candidates on this IP address only (default: every interface)"),
+    N_("ADDR") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }
 };
@@ -130,6 +134,7 @@ hormiga_application_handle_local_options (GApplication *application,
       return 0;
     }
   g_variant_dict_lookup (options, "server", "s", &self->server_override);
+  g_variant_dict_lookup (options, "ice-address", "s", &self->ice_address);
   return -1;
 }
 
@@ -152,6 +157,7 @@ hormiga_application_startup (GApplication *application)
   url = dup_configured_url (self);
   data_dir = dup_data_dir ();
   self->node = hormiga_node_thread_new (url, data_dir);
+  hormiga_node_thread_set_ice_address (self->node, self->ice_address);
   hormiga_node_thread_start (self->node);
 }
 
@@ -199,6 +205,7 @@ hormiga_application_finalize (GObject *object)
   HormigaApplication *self = HORMIGA_APPLICATION (object);
 
   g_free (self->server_override);
+  g_free (self->ice_address);
 
   G_OBJECT_CLASS (hormiga_application_parent_class)->finalize (object);
 }

@@ -2,13 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * For now a status page that follows the node: connecting, joined, or
- * offline and why. The graph of neighbours and connections replaces it
- * once the node reports them.
+ * The graph of this node's peers (HormigaNetworkGraph) once the node is
+ * admitted and knows any; until then a status page that follows the node:
+ * connecting, joined with no peers yet, or offline and why.
  */
 #include <glib/gi18n.h>
 
 #include "hormiga-app-private.h"
+#include "hormiga-network-graph.h"
 #include "hormiga-network-page.h"
 
 struct _HormigaNetworkPage
@@ -17,7 +18,9 @@ struct _HormigaNetworkPage
 
   HormigaNodeThread *node;
 
-  AdwStatusPage     *status_page;
+  GtkStack            *stack;
+  AdwStatusPage       *status_page;
+  HormigaNetworkGraph *graph;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaNetworkPage, hormiga_network_page, GTK_TYPE_WIDGET)
@@ -85,6 +88,25 @@ update (HormigaNetworkPage *self)
   adw_status_page_set_icon_name (self->status_page, icon_name);
   adw_status_page_set_title (self->status_page, title);
   adw_status_page_set_description (self->status_page, description);
+
+  hormiga_network_graph_set_self_peer_id (self->graph, self->node
+                                          ? hormiga_node_thread_get_peer_id (self->node)
+                                          : NULL);
+  gtk_stack_set_visible_child_name (self->stack,
+                                    state == HORMIGA_NODE_STATE_ADMITTED
+                                    && g_list_model_get_n_items (
+                                         hormiga_node_thread_get_peers (self->node)) > 0
+                                    ? "graph" : "status");
+}
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    user_data)
+{
+  update (HORMIGA_NETWORK_PAGE (user_data));
 }
 
 static void
@@ -112,11 +134,19 @@ hormiga_network_page_set_node (HormigaNetworkPage *self,
   if (self->node == node)
     return;
   if (self->node != NULL)
-    g_signal_handlers_disconnect_by_data (self->node, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->node, self);
+      g_signal_handlers_disconnect_by_data (hormiga_node_thread_get_peers (self->node), self);
+    }
   g_set_object (&self->node, node);
+  hormiga_network_graph_set_model (self->graph, node ? hormiga_node_thread_get_peers (node) : NULL);
   /* The state is notified after everything else changed with it. */
   if (self->node != NULL)
-    g_signal_connect_object (self->node, "notify::state", G_CALLBACK (on_node_state), self, 0);
+    {
+      g_signal_connect_object (self->node, "notify::state", G_CALLBACK (on_node_state), self, 0);
+      g_signal_connect_object (hormiga_node_thread_get_peers (self->node), "items-changed",
+                               G_CALLBACK (on_items_changed), self, 0);
+    }
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE]);
 }
@@ -127,7 +157,10 @@ hormiga_network_page_dispose (GObject *object)
   HormigaNetworkPage *self = HORMIGA_NETWORK_PAGE (object);
 
   if (self->node != NULL)
-    g_signal_handlers_disconnect_by_data (self->node, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->node, self);
+      g_signal_handlers_disconnect_by_data (hormiga_node_thread_get_peers (self->node), self);
+    }
   g_clear_object (&self->node);
   _hormiga_widget_dispose_children (GTK_WIDGET (self), HORMIGA_TYPE_NETWORK_PAGE);
 
@@ -164,6 +197,13 @@ hormiga_network_page_set_property (GObject      *object,
     }
 }
 
+HormigaNetworkGraph *
+hormiga_network_page_get_graph (HormigaNetworkPage *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NETWORK_PAGE (self), NULL);
+  return self->graph;
+}
+
 static void
 hormiga_network_page_class_init (HormigaNetworkPageClass *klass)
 {
@@ -179,9 +219,12 @@ hormiga_network_page_class_init (HormigaNetworkPageClass *klass)
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (HORMIGA_TYPE_NETWORK_GRAPH);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                HORMIGA_RESOURCE_PATH "/ui/hormiga-network-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, HormigaNetworkPage, stack);
   gtk_widget_class_bind_template_child (widget_class, HormigaNetworkPage, status_page);
+  gtk_widget_class_bind_template_child (widget_class, HormigaNetworkPage, graph);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

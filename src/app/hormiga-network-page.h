@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "hormiga-network-graph.h"
 #include "hormiga-node-thread.h"
 
 G_BEGIN_DECLS
@@ -16,5 +17,7 @@ G_DECLARE_FINAL_TYPE (HormigaNetworkPage, hormiga_network_page, HORMIGA, NETWORK
 HormigaNodeThread *hormiga_network_page_get_node (HormigaNetworkPage *self);
 void               hormiga_network_page_set_node (HormigaNetworkPage *self,
                                                   HormigaNodeThread  *node);
+/* The graph (tests). */
+HormigaNetworkGraph *hormiga_network_page_get_graph (HormigaNetworkPage *self);
 
 G_END_DECLS

@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One line for the state of the node (starting, connecting to which
- * hormiguero, admitted with which PeerID and how many peers it knows,
- * offline and why), and a second one, shown only when the node uses its
+ * hormiguero, admitted with which PeerID and how many peers it knows or,
+ * once it has connections, how many peers it is connected to and how many
+ * of them directly or through a TURN relay, offline and why), and a second one, shown only when the node uses its
  * built-in hormiguero, saying so and where. Everything is read from the
  * HormigaNodeThread's properties, which change on this thread only.
  */
@@ -101,14 +102,30 @@ update (HormigaStatusBar *self)
     case HORMIGA_NODE_STATE_ADMITTED:
       {
         guint n = hormiga_node_thread_get_n_known_peers (node);
+        guint n_connected = hormiga_node_thread_get_n_connected (node);
 
         show_icon (self, "network-idle-symbolic", "success");
-        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                             /* Translators: %s is this node's PeerID, */
-                                             /* %u how many peers hormiguero named */
-                                             "Connected as %s (%u peer known)",
-                                             "Connected as %s (%u peers known)", n),
-                                hormiga_node_thread_get_peer_id (node), n);
+        if (n_connected == 0)
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               /* Translators: %s is this node's PeerID, */
+                                               /* %u how many peers hormiguero named */
+                                               "Connected as %s (%u peer known)",
+                                               "Connected as %s (%u peers known)", n),
+                                  hormiga_node_thread_get_peer_id (node), n);
+        else
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               /* Translators: %s is this node's PeerID; */
+                                               /* then how many peers it has a connection */
+                                               /* to, how many of them are reached */
+                                               /* directly, and how many through a TURN */
+                                               /* relay */
+                                               "Connected as %s: %u peer connected "
+                                               "(%u direct, %u relayed)",
+                                               "Connected as %s: %u peers connected "
+                                               "(%u direct, %u relayed)", n_connected),
+                                  hormiga_node_thread_get_peer_id (node), n_connected,
+                                  hormiga_node_thread_get_n_direct (node),
+                                  hormiga_node_thread_get_n_relayed (node));
       }
       break;
 

@@ -20,7 +20,9 @@ struct _HormigaWindow
   HormigaNodeThread    *node;
 
   HormigaStatusBar     *status_bar;
+  AdwViewStack         *stack;
   HormigaNetworkPage   *network_page;
+  HormigaPeersPage     *peers_page;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaWindow, hormiga_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -69,6 +71,31 @@ hormiga_window_constructed (GObject *object)
 
   hormiga_status_bar_set_node (self->status_bar, self->node);
   hormiga_network_page_set_node (self->network_page, self->node);
+  hormiga_peers_page_set_node (self->peers_page, self->node);
+}
+
+void
+hormiga_window_show_view (HormigaWindow *self,
+                          const char    *name)
+{
+  g_return_if_fail (HORMIGA_IS_WINDOW (self));
+  g_return_if_fail (name != NULL);
+
+  adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
+HormigaNetworkPage *
+hormiga_window_get_network_page (HormigaWindow *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_WINDOW (self), NULL);
+  return self->network_page;
+}
+
+HormigaPeersPage *
+hormiga_window_get_peers_page (HormigaWindow *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_WINDOW (self), NULL);
+  return self->peers_page;
 }
 
 static void
@@ -136,7 +163,9 @@ hormiga_window_class_init (HormigaWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                HORMIGA_RESOURCE_PATH "/ui/hormiga-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HormigaWindow, status_bar);
+  gtk_widget_class_bind_template_child (widget_class, HormigaWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, HormigaWindow, network_page);
+  gtk_widget_class_bind_template_child (widget_class, HormigaWindow, peers_page);
 }
 
 static void

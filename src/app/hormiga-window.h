@@ -6,7 +6,9 @@
 
 #include <adwaita.h>
 
+#include "hormiga-network-page.h"
 #include "hormiga-node-thread.h"
+#include "hormiga-peers-page.h"
 
 G_BEGIN_DECLS
 
@@ -20,5 +22,10 @@ HormigaNodeThread *hormiga_window_get_node    (HormigaWindow     *self);
 /* What the status bar says now (its main line, then its detail line if
  * shown, separated by a newline). */
 char          *hormiga_window_dup_status_text (HormigaWindow     *self);
+/* Shows the view "network", "peers" or "transfers". */
+void           hormiga_window_show_view       (HormigaWindow     *self,
+                                               const char        *name);
+HormigaNetworkPage *hormiga_window_get_network_page (HormigaWindow *self);
+HormigaPeersPage   *hormiga_window_get_peers_page   (HormigaWindow *self);
 
 G_END_DECLS
