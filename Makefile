@@ -13,7 +13,7 @@ ifeq ($(WERROR),1)
   MESON_OPTS += -Dwerror=true
 endif
 
-.PHONY: all deps build run check test test-asan bench fuzz clean
+.PHONY: all deps build run demo check test test-asan bench fuzz clean
 
 all: build
 
@@ -37,6 +37,54 @@ run: build
 	  echo "The GTK application is not built (no GTK 4 or libadwaita): starting hormiguero"; \
 	  $(BUILD)/src/server/hormiguero --listen 127.0.0.1:8710; \
 	fi
+
+# A living network on this machine: a hormiguero on a free loopback port,
+# DEMO_NODES headless nodes (each in its own directory under a temporary
+# one, each told to look up the next, so that they connect), then the
+# application joined to them. Everything stops when the application exits.
+DEMO_NODES ?= 5
+
+demo: build
+	@set -e; \
+	dir=$$(mktemp -d "$${TMPDIR:-/tmp}/hormiga-demo.XXXXXX"); \
+	pids=""; \
+	cleanup () { \
+	  for pid in $$pids; do kill $$pid 2>/dev/null || true; done; \
+	  wait 2>/dev/null || true; \
+	  rm -rf "$$dir"; \
+	}; \
+	trap cleanup EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(BUILD)/src/server/hormiguero --listen 127.0.0.1:0 > "$$dir/hormiguero.log" 2>&1 & \
+	pids="$$pids $$!"; \
+	url=""; \
+	for i in $$(seq 50); do \
+	  url=$$(sed -n 's/^hormiguero listening on //p' "$$dir/hormiguero.log"); \
+	  [ -n "$$url" ] && break; sleep 0.1; \
+	done; \
+	[ -n "$$url" ] || { cat "$$dir/hormiguero.log"; echo "hormiguero did not start"; exit 1; }; \
+	echo "hormiguero: $$url (logs in $$dir)"; \
+	for i in $$(seq $(DEMO_NODES)); do \
+	  mkdir -p "$$dir/node$$i"; \
+	  $(BUILD)/src/cli/hormiga-node --data-dir "$$dir/node$$i" id > "$$dir/node$$i/id"; \
+	  mkfifo "$$dir/node$$i/stdin"; \
+	  $(BUILD)/src/cli/hormiga-node --data-dir "$$dir/node$$i" --server "$$url" \
+	    --ice-address 127.0.0.1 run < "$$dir/node$$i/stdin" > "$$dir/node$$i/log" 2>&1 & \
+	  pids="$$pids $$!"; \
+	  sleep 1000000 > "$$dir/node$$i/stdin" & \
+	  pids="$$pids $$!"; \
+	  echo "node $$i: $$(cat "$$dir/node$$i/id")"; \
+	done; \
+	sleep 2; \
+	for i in $$(seq $(DEMO_NODES)); do \
+	  next=$$(( i % $(DEMO_NODES) + 1 )); \
+	  echo "find $$(cat "$$dir/node$$next/id")" > "$$dir/node$$i/stdin"; \
+	done; \
+	sleep 1; \
+	echo "hormiga --server $$url"; \
+	GSETTINGS_SCHEMA_DIR=$(BUILD)/data HORMIGA_LOCALEDIR=$(abspath $(BUILD))/po \
+	  HORMIGA_DATA_DIR="$$dir/app" $(BUILD)/src/app/hormiga --server "$$url" \
+	  --ice-address 127.0.0.1 || true
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
