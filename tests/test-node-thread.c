@@ -2,12 +2,16 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include <glib/gstdio.h>
 
+#include "hormiga-dht-key.h"
 #include "hormiga-identity.h"
 #include "hormiga-node-thread.h"
 #include "hormiga-peer-id.h"
 #include "hormiga-signaling-client.h"
+#include "hormiga-test-node.h"
 #include "hormiga-test-server.h"
 
 /* Generous: these only fail a broken test, never a slow machine. */
@@ -22,6 +26,9 @@ typedef struct
   guint              n_notifies;
   guint              n_notifies_off_thread;
   GPtrArray         *states;       /* every state notified, in order */
+  guint              n_items_changed;
+  guint              n_items_changed_off_thread;
+  guint              n_removed;    /* items the peer model dropped, in all */
 } Fixture;
 
 static void
@@ -68,11 +75,27 @@ fixture_teardown (Fixture       *fixture,
       g_assert_finalize_object (fixture->node);
     }
   g_assert_cmpuint (fixture->n_notifies_off_thread, ==, 0);
+  g_assert_cmpuint (fixture->n_items_changed_off_thread, ==, 0);
   g_ptr_array_unref (fixture->states);
   g_unlink (key);
   g_rmdir (fixture->data_dir);
   g_free (fixture->data_dir);
   g_free (fixture->peer_id);
+}
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gpointer    user_data)
+{
+  Fixture *fixture = user_data;
+
+  fixture->n_items_changed++;
+  fixture->n_removed += removed;
+  if (g_thread_self () != fixture->ui_thread)
+    fixture->n_items_changed_off_thread++;
 }
 
 static void
@@ -84,8 +107,11 @@ start_node (Fixture    *fixture,
                                 "configured-url", url,
                                 "data-dir", fixture->data_dir,
                                 "start-timeout", start_timeout,
+                                "ice-address", "127.0.0.1",
                                 NULL);
   g_signal_connect (fixture->node, "notify", G_CALLBACK (on_notify), fixture);
+  g_signal_connect (hormiga_node_thread_get_peers (fixture->node), "items-changed",
+                    G_CALLBACK (on_items_changed), fixture);
   hormiga_node_thread_start (fixture->node);
 }
 
@@ -338,6 +364,155 @@ test_stop_at_once (Fixture       *fixture,
   g_assert_true (hormiga_test_wait_until (admitted, fixture, WAIT_MS));
 }
 
+/* Longest wait for the peers steps (three node processes, ASan). */
+#define PEERS_WAIT_MS 60000
+#define N_PEERS 3
+
+typedef struct { Fixture *fixture; guint n; } CountWait;
+
+static gboolean
+n_connected_is (gpointer user_data)
+{
+  CountWait *wait = user_data;
+
+  return hormiga_node_thread_get_n_connected (wait->fixture->node) == wait->n;
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return FALSE;
+}
+
+static HormigaPeerItem *
+find_item (GListModel *model,
+           const char *peer_id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HormigaPeerItem) item = g_list_model_get_item (model, i);
+
+      if (g_str_equal (hormiga_peer_item_get_peer_id (item), peer_id))
+        return item;   /* the model keeps it */
+    }
+  return NULL;
+}
+
+static gboolean
+all_exchanged (gpointer user_data)
+{
+  GListModel *model = user_data;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HormigaPeerItem) item = g_list_model_get_item (model, i);
+
+      if (hormiga_peer_item_get_connected (item)
+          && (hormiga_peer_item_get_bytes_sent (item) == 0
+              || hormiga_peer_item_get_bytes_received (item) == 0))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* With three hormiga-node processes on the hormiguero, the node connects
+ * to each (its DHT bootstrap), and its peer model lists them as direct
+ * connections with their DHT ring and traffic, sorted closest ring first.
+ * The periodic refreshes update the same items in place; a node that
+ * leaves changes only its own entry. */
+static void
+test_peers (Fixture       *fixture,
+            gconstpointer  data)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  HormigaTestNode *nodes[N_PEERS];
+  HormigaPeerItem *items[N_PEERS];
+  g_autoptr(HormigaPeerId) own = hormiga_peer_id_parse (fixture->peer_id, NULL);
+  CountWait wait = { fixture, N_PEERS };
+  HormigaDhtKey own_key;
+  GListModel *model;
+  guint n_removed;
+
+  for (guint i = 0; i < N_PEERS; i++)
+    {
+      nodes[i] = hormiga_test_node_start (hormiga_test_server_get_url (server));
+      hormiga_test_node_expect (nodes[i], "admitted ", PEERS_WAIT_MS);
+    }
+
+  start_node (fixture, hormiga_test_server_get_url (server),
+              HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  model = hormiga_node_thread_get_peers (fixture->node);
+  g_assert_true (hormiga_test_wait_until (admitted, fixture, PEERS_WAIT_MS));
+  if (!hormiga_test_wait_until (n_connected_is, &wait, PEERS_WAIT_MS))
+    g_error ("connected to %u peers of %u", hormiga_node_thread_get_n_connected (fixture->node),
+             N_PEERS);
+  g_assert_cmpuint (hormiga_node_thread_get_n_direct (fixture->node), ==, N_PEERS);
+  g_assert_cmpuint (hormiga_node_thread_get_n_relayed (fixture->node), ==, 0);
+  g_assert_true (hormiga_test_wait_until (all_exchanged, model, PEERS_WAIT_MS));
+
+  hormiga_dht_key_from_peer_id (&own_key, own);
+  for (guint i = 0; i < N_PEERS; i++)
+    {
+      g_autoptr(HormigaPeerId) peer = hormiga_peer_id_parse (hormiga_test_node_get_peer_id (nodes[i]),
+                                                             NULL);
+      HormigaDhtKey key;
+
+      items[i] = find_item (model, hormiga_test_node_get_peer_id (nodes[i]));
+      g_assert_nonnull (items[i]);
+      g_assert_true (hormiga_peer_item_get_connected (items[i]));
+      g_assert_cmpint (hormiga_peer_item_get_kind (items[i]), ==, HORMIGA_PEER_KIND_DIRECT);
+      g_assert_cmpint (hormiga_peer_item_get_role (items[i]), ==, HORMIGA_PEER_ROLE_NEIGHBOUR);
+      g_assert_cmpint (hormiga_peer_item_get_connected_since (items[i]), >, 0);
+      hormiga_dht_key_from_peer_id (&key, peer);
+      g_assert_cmpmem (hormiga_peer_item_get_key (items[i]), HORMIGA_PEER_ITEM_KEY_SIZE,
+                       key.bytes, sizeof key.bytes);
+      g_assert_cmpuint (hormiga_peer_item_get_bucket (items[i]), ==,
+                        hormiga_dht_key_common_prefix (&own_key, &key));
+      g_assert_true (g_str_has_suffix (hormiga_test_node_get_peer_id (nodes[i]),
+                                       g_utf8_strchr (hormiga_peer_item_get_short_id (items[i]),
+                                                      -1, 0x2026) + strlen ("…")));
+    }
+
+  /* Closest ring first, then by PeerID. */
+  for (guint i = 1; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HormigaPeerItem) a = g_list_model_get_item (model, i - 1);
+      g_autoptr(HormigaPeerItem) b = g_list_model_get_item (model, i);
+
+      g_assert_cmpuint (hormiga_peer_item_get_bucket (a), >=, hormiga_peer_item_get_bucket (b));
+      if (hormiga_peer_item_get_bucket (a) == hormiga_peer_item_get_bucket (b))
+        g_assert_cmpstr (hormiga_peer_item_get_peer_id (a), <, hormiga_peer_item_get_peer_id (b));
+    }
+
+  /* Two refreshes later: the same items, nothing removed. */
+  n_removed = fixture->n_removed;
+  hormiga_test_wait_until (never, NULL, 4500);
+  g_assert_cmpuint (fixture->n_removed, ==, n_removed);
+  for (guint i = 0; i < N_PEERS; i++)
+    g_assert_true (find_item (model, hormiga_test_node_get_peer_id (nodes[i])) == items[i]);
+
+  /* One leaves: its connection ends; the others keep their items. */
+  hormiga_test_node_quit (nodes[N_PEERS - 1]);
+  wait.n = N_PEERS - 1;
+  g_assert_true (hormiga_test_wait_until (n_connected_is, &wait, PEERS_WAIT_MS));
+  for (guint i = 0; i + 1 < N_PEERS; i++)
+    {
+      g_assert_true (find_item (model, hormiga_test_node_get_peer_id (nodes[i])) == items[i]);
+      g_assert_true (hormiga_peer_item_get_connected (items[i]));
+    }
+  g_test_message ("items-changed emitted %u times, %u items removed in all",
+                  fixture->n_items_changed, fixture->n_removed);
+
+  /* Stopping empties the model. */
+  hormiga_node_thread_stop (fixture->node);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  g_assert_cmpuint (hormiga_node_thread_get_n_connected (fixture->node), ==, 0);
+
+  for (guint i = 0; i + 1 < N_PEERS; i++)
+    hormiga_test_node_quit (nodes[i]);
+  hormiga_test_server_stop (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -353,6 +528,7 @@ main (int   argc,
   ADD ("server-lost", test_server_lost);
   ADD ("bad-identity", test_bad_identity);
   ADD ("stop-at-once", test_stop_at_once);
+  ADD ("peers", test_peers);
 #undef ADD
 
   return g_test_run ();

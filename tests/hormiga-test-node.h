@@ -1,0 +1,36 @@
+/* hormiga-test-node.h — runs a real hormiga-node process for a test
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hormiga-test-util.h"
+
+G_BEGIN_DECLS
+
+typedef struct _HormigaTestNode HormigaTestNode;
+
+/* Starts $HORMIGA_NODE `run` against @server_url, with its identity in a
+ * new temporary directory, host candidates on 127.0.0.1 only and a short
+ * peer timeout; its output lines are read on the thread-default context.
+ * Waits (iterating that context) until it prints its PeerID. The process
+ * dies with the test. */
+HormigaTestNode *hormiga_test_node_start       (const char      *server_url);
+const char      *hormiga_test_node_get_peer_id (HormigaTestNode *node);
+/* Writes @line (and a newline) to its stdin. */
+void             hormiga_test_node_say         (HormigaTestNode *node,
+                                                const char      *line);
+/* Whether it printed a line starting with @prefix so far. */
+gboolean         hormiga_test_node_has_line    (HormigaTestNode *node,
+                                                const char      *prefix);
+/* Iterates the thread-default context until it prints a line starting
+ * with @prefix; fails the test, with its output, after @timeout_ms. */
+void             hormiga_test_node_expect      (HormigaTestNode *node,
+                                                const char      *prefix,
+                                                guint            timeout_ms);
+/* `quit`, then waits for a clean exit (0) and frees everything. */
+void             hormiga_test_node_quit        (HormigaTestNode *node);
+
+G_END_DECLS
