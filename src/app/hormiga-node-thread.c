@@ -69,6 +69,7 @@ typedef struct
   char             *fallback_reason;
   char             *peer_id;
   guint             n_known_peers;
+  gboolean          dht_ready;
   char             *error_message;
 } NodeStatus;
 
@@ -82,6 +83,7 @@ node_status_clear (NodeStatus *status)
   status->state = HORMIGA_NODE_STATE_STOPPED;
   status->embedded = FALSE;
   status->n_known_peers = 0;
+  status->dht_ready = FALSE;
 }
 
 static void
@@ -94,6 +96,7 @@ node_status_copy (const NodeStatus *from,
   to->fallback_reason = g_strdup (from->fallback_reason);
   to->peer_id = g_strdup (from->peer_id);
   to->n_known_peers = from->n_known_peers;
+  to->dht_ready = from->dht_ready;
   to->error_message = g_strdup (from->error_message);
 }
 
@@ -406,6 +409,17 @@ worker_post_peers (Worker *worker)
 }
 
 static void
+on_dht_ready (HormigaNode *node,
+              guint        contacts,
+              gpointer     user_data)
+{
+  Worker *worker = user_data;
+
+  worker->status.dht_ready = TRUE;
+  worker_post (worker);
+}
+
+static void
 on_connections_changed (HormigaNode *node,
                         gpointer     user_data)
 {
@@ -519,6 +533,7 @@ on_client_disconnected (HormigaSignalingClient *client,
       return;
     }
   worker->status.n_known_peers = 0;
+  worker->status.dht_ready = FALSE;
   worker_set_state (worker, HORMIGA_NODE_STATE_OFFLINE, message);
 }
 
@@ -561,6 +576,7 @@ worker_connect (Worker     *worker,
   worker->client = hormiga_node_get_signaling_client (worker->node);
   g_signal_connect (worker->node, "connections-changed", G_CALLBACK (on_connections_changed),
                     worker);
+  g_signal_connect (worker->node, "dht-ready", G_CALLBACK (on_dht_ready), worker);
   g_signal_connect (worker->client, "admitted", G_CALLBACK (on_client_admitted), worker);
   g_signal_connect (worker->client, "disconnected", G_CALLBACK (on_client_disconnected), worker);
   g_signal_connect (worker->client, "notify::state", G_CALLBACK (on_client_state), worker);
@@ -731,6 +747,7 @@ enum {
   PROP_FALLBACK_REASON,
   PROP_PEER_ID,
   PROP_N_KNOWN_PEERS,
+  PROP_DHT_READY,
   PROP_ERROR_MESSAGE,
   PROP_ICE_ADDRESS,
   PROP_N_CONNECTED,
@@ -771,6 +788,11 @@ hormiga_node_thread_apply (HormigaNodeThread *self,
     {
       self->status.embedded = status->embedded;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EMBEDDED]);
+    }
+  if (self->status.dht_ready != status->dht_ready)
+    {
+      self->status.dht_ready = status->dht_ready;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DHT_READY]);
     }
   if (self->status.n_known_peers != status->n_known_peers)
     {
@@ -1015,6 +1037,13 @@ hormiga_node_thread_get_peer_id (HormigaNodeThread *self)
   return self->status.peer_id;
 }
 
+gboolean
+hormiga_node_thread_get_dht_ready (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), FALSE);
+  return self->status.dht_ready;
+}
+
 guint
 hormiga_node_thread_get_n_known_peers (HormigaNodeThread *self)
 {
@@ -1148,6 +1177,7 @@ hormiga_node_thread_get_property (GObject    *object,
     case PROP_FALLBACK_REASON: g_value_set_string (value, self->status.fallback_reason); break;
     case PROP_PEER_ID:         g_value_set_string (value, self->status.peer_id); break;
     case PROP_N_KNOWN_PEERS:   g_value_set_uint (value, self->status.n_known_peers); break;
+    case PROP_DHT_READY:       g_value_set_boolean (value, self->status.dht_ready); break;
     case PROP_ERROR_MESSAGE:   g_value_set_string (value, self->status.error_message); break;
     case PROP_ICE_ADDRESS:     g_value_set_string (value, self->ice_address); break;
     case PROP_N_CONNECTED:     g_value_set_uint (value, self->n_connected); break;
@@ -1210,6 +1240,8 @@ hormiga_node_thread_class_init (HormigaNodeThreadClass *klass)
     g_param_spec_string ("peer-id", NULL, NULL, NULL, readable);
   properties[PROP_N_KNOWN_PEERS] =
     g_param_spec_uint ("n-known-peers", NULL, NULL, 0, G_MAXUINT, 0, readable);
+  properties[PROP_DHT_READY] =
+    g_param_spec_boolean ("dht-ready", NULL, NULL, FALSE, readable);
   properties[PROP_ERROR_MESSAGE] =
     g_param_spec_string ("error-message", NULL, NULL, NULL, readable);
   properties[PROP_ICE_ADDRESS] =

@@ -63,6 +63,8 @@ const char        *hormiga_node_thread_get_fallback_reason (HormigaNodeThread *s
 const char        *hormiga_node_thread_get_peer_id        (HormigaNodeThread *self);
 /* Peers in hormiguero's bootstrap sample at the last admission. */
 guint              hormiga_node_thread_get_n_known_peers  (HormigaNodeThread *self);
+/* TRUE once the DHT's bootstrap lookup after the last admission ended. */
+gboolean           hormiga_node_thread_get_dht_ready      (HormigaNodeThread *self);
 /* Why the node is OFFLINE or FAILED; NULL otherwise. */
 const char        *hormiga_node_thread_get_error_message  (HormigaNodeThread *self);
 
