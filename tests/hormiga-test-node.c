@@ -91,7 +91,7 @@ has_peer_id (gpointer user_data)
 }
 
 HormigaTestNode *
-hormiga_test_node_start (const char *server_url)
+hormiga_test_node_spawn (const char *server_url)
 {
   HormigaTestNode *node = g_new0 (HormigaTestNode, 1);
   g_autoptr(GSubprocessLauncher) launcher =
@@ -119,6 +119,13 @@ hormiga_test_node_start (const char *server_url)
   reader->cancellable = g_object_ref (node->cancellable);
   reader->peer_id = &node->peer_id;
   read_next (node->out, reader);
+  return node;
+}
+
+HormigaTestNode *
+hormiga_test_node_start (const char *server_url)
+{
+  HormigaTestNode *node = hormiga_test_node_spawn (server_url);
 
   if (!hormiga_test_wait_until (has_peer_id, node, START_TIMEOUT_MS))
     {
@@ -179,20 +186,10 @@ hormiga_test_node_expect (HormigaTestNode *node,
     }
 }
 
-void
-hormiga_test_node_quit (HormigaTestNode *node)
+static void
+node_free (HormigaTestNode *node)
 {
   g_autofree char *key = g_build_filename (node->dir, "identity.key", NULL);
-  g_autoptr(GError) error = NULL;
-
-  hormiga_test_node_say (node, "quit");
-  g_subprocess_wait (node->process, NULL, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_if_exited (node->process) || g_subprocess_get_exit_status (node->process) != 0)
-    {
-      dump (node);
-      g_error ("hormiga-node did not exit cleanly");
-    }
 
   g_cancellable_cancel (node->cancellable);
   g_object_unref (node->cancellable);
@@ -204,4 +201,32 @@ hormiga_test_node_quit (HormigaTestNode *node)
   g_free (node->dir);
   g_free (node->peer_id);
   g_free (node);
+}
+
+void
+hormiga_test_node_quit (HormigaTestNode *node)
+{
+  g_autoptr(GError) error = NULL;
+
+  hormiga_test_node_say (node, "quit");
+  g_subprocess_wait (node->process, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (node->process) || g_subprocess_get_exit_status (node->process) != 0)
+    {
+      dump (node);
+      g_error ("hormiga-node did not exit cleanly");
+    }
+  node_free (node);
+}
+
+void
+hormiga_test_node_kill (HormigaTestNode *node)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (node->process, SIGKILL);
+  g_subprocess_wait (node->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (node->process));
+  node_free (node);
 }

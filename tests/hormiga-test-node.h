@@ -18,6 +18,8 @@ typedef struct _HormigaTestNode HormigaTestNode;
  * Waits (iterating that context) until it prints its PeerID. The process
  * dies with the test. */
 HormigaTestNode *hormiga_test_node_start       (const char      *server_url);
+/* The same without waiting: its PeerID is NULL until it prints it. */
+HormigaTestNode *hormiga_test_node_spawn       (const char      *server_url);
 const char      *hormiga_test_node_get_peer_id (HormigaTestNode *node);
 /* Writes @line (and a newline) to its stdin. */
 void             hormiga_test_node_say         (HormigaTestNode *node,
@@ -32,5 +34,7 @@ void             hormiga_test_node_expect      (HormigaTestNode *node,
                                                 guint            timeout_ms);
 /* `quit`, then waits for a clean exit (0) and frees everything. */
 void             hormiga_test_node_quit        (HormigaTestNode *node);
+/* SIGKILL: the node vanishes without a word; then frees everything. */
+void             hormiga_test_node_kill        (HormigaTestNode *node);
 
 G_END_DECLS
