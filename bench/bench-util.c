@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "bench-util.h"
 
@@ -14,24 +15,40 @@ hormiga_bench_die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
-char *
-hormiga_bench_find_hormiguero (void)
+/* $@env, else @name in the build tree next to this program (@subdir of
+ * build/), else @name on $PATH. */
+static char *
+find_program (const char *env,
+              const char *subdir,
+              const char *name)
 {
-  const char *env = g_getenv ("HORMIGUERO");
+  const char *from_env = g_getenv (env);
   g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *dir = NULL;
   char *path;
 
-  if (env != NULL)
-    return g_strdup (env);
+  if (from_env != NULL)
+    return g_strdup (from_env);
   if (self == NULL)
-    return g_find_program_in_path ("hormiguero");
+    return g_find_program_in_path (name);
   dir = g_path_get_dirname (self);
-  path = g_build_filename (dir, "..", "src", "server", "hormiguero", NULL);
+  path = g_build_filename (dir, "..", subdir, name, NULL);
   if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
     return path;
   g_free (path);
-  return g_find_program_in_path ("hormiguero");
+  return g_find_program_in_path (name);
+}
+
+char *
+hormiga_bench_find_hormiguero (void)
+{
+  return find_program ("HORMIGUERO", "src/server", "hormiguero");
+}
+
+char *
+hormiga_bench_find_hormiga_node (void)
+{
+  return find_program ("HORMIGA_NODE", "src/cli", "hormiga-node");
 }
 
 gboolean
@@ -132,4 +149,49 @@ hormiga_bench_cpu_seconds (void)
     return 0;
   return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+double
+hormiga_bench_percentile (GArray *values,
+                          double  p)
+{
+  if (values->len == 0)
+    return 0;
+  g_array_sort (values, hormiga_bench_compare_double);
+  return g_array_index (values, double, (gsize) (p * (values->len - 1)));
+}
+
+double
+hormiga_bench_process_rss_mb (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (pid == NULL || !g_file_get_contents (path, &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "VmRSS:");
+  return line ? g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0 : -1;
+}
+
+double
+hormiga_bench_process_cpu_seconds (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *stat = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after_name;
+  long ticks = sysconf (_SC_CLK_TCK);
+
+  if (pid == NULL || !g_file_get_contents (path, &stat, NULL, NULL))
+    return -1;
+  /* The name, in parentheses, may hold spaces: count from its end. Then
+   * state (3), …, utime (14), stime (15). */
+  after_name = strrchr (stat, ')');
+  if (after_name == NULL || ticks <= 0)
+    return -1;
+  fields = g_strsplit (after_name + 2, " ", 14);
+  if (g_strv_length (fields) < 14)
+    return -1;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / (double) ticks;
 }

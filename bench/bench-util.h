@@ -19,6 +19,9 @@ void     hormiga_bench_die_with_parent (gpointer user_data);
 /* $HORMIGUERO, else the build tree's, else the installed one; NULL if none. */
 char    *hormiga_bench_find_hormiguero (void);
 
+/* $HORMIGA_NODE, else the build tree's, else the installed one; NULL if none. */
+char    *hormiga_bench_find_hormiga_node (void);
+
 /* Iterates the thread-default context until @done or @seconds pass;
  * returns what @done says at the end. */
 gboolean hormiga_bench_wait            (gboolean (*done) (gpointer data),
@@ -35,5 +38,16 @@ int      hormiga_bench_compare_double  (gconstpointer a,
 
 /* User + system CPU seconds of this process so far. */
 double   hormiga_bench_cpu_seconds     (void);
+
+/* The value below which a share @p (0 to 1) of @values (doubles) lie,
+ * nearest rank below; sorts @values. 0 if empty. */
+double   hormiga_bench_percentile      (GArray *values,
+                                        double  p);
+
+/* VmRSS in MB of the process @pid (decimal text); -1 if it is gone. */
+double   hormiga_bench_process_rss_mb  (const char *pid);
+
+/* User + system CPU seconds of the process @pid so far; -1 if it is gone. */
+double   hormiga_bench_process_cpu_seconds (const char *pid);
 
 G_END_DECLS
