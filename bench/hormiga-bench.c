@@ -22,6 +22,8 @@ static const struct
     "(the other process of `datachannel`)" },
   { "datachannel-local", hormiga_bench_datachannel_local,
     "two peer connections in one process: setup, round trip, throughput" },
+  { "dht", hormiga_bench_dht,
+    "hormiguero and 30 node processes: joins, lookups, puts, signals, memory, idle CPU" },
 };
 
 static void
