@@ -56,6 +56,7 @@ typedef struct
 typedef struct
 {
   guint             index;
+  char             *name;      /* "hormiguero", "node 3" */
   GSubprocess      *process;
   const char       *pid;
   GDataInputStream *out;
@@ -139,6 +140,7 @@ read_next (Proc *proc)
 
 static Proc *
 proc_spawn (const char * const *argv,
+            const char         *name,
             guint               index,
             char               *dir,
             GError            **error)
@@ -154,6 +156,7 @@ proc_spawn (const char * const *argv,
     return NULL;
   proc = g_new0 (Proc, 1);
   proc->index = index;
+  proc->name = g_strdup (name);
   proc->process = process;
   proc->pid = g_subprocess_get_identifier (process);
   proc->dir = dir;
@@ -198,7 +201,8 @@ proc_reap (Proc  *proc,
   hormiga_bench_wait (proc_ended, proc, seconds);
   if (!proc->eof)
     {
-      g_printerr ("hormiga-bench dht: process %s did not end; killing it\n", proc->pid);
+      g_printerr ("hormiga-bench dht: %s (process %s) did not end; killing it\n", proc->name,
+                  proc->pid);
       g_subprocess_force_exit (proc->process);
     }
   g_subprocess_wait (proc->process, NULL, NULL);
@@ -216,6 +220,7 @@ proc_free (Proc *proc)
     remove_dir (proc->dir);
   g_free (proc->dir);
   g_free (proc->peer_id);
+  g_free (proc->name);
   g_free (proc);
 }
 
@@ -283,7 +288,7 @@ proc_forget (Proc *proc)
 static void
 proc_dump (Proc *proc)
 {
-  g_printerr ("hormiga-bench dht: process %s (node %u) printed:\n", proc->pid, proc->index);
+  g_printerr ("hormiga-bench dht: %s (process %s) printed:\n", proc->name, proc->pid);
   for (guint i = 0; i < proc->lines->len; i++)
     g_printerr ("  %s\n", ((const Line *) g_ptr_array_index (proc->lines, i))->text);
 }
@@ -305,7 +310,7 @@ server_start (Bench   *bench,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "cannot find hormiguero; set HORMIGUERO");
       return FALSE;
     }
-  bench->server = proc_spawn (argv, 0, NULL, error);
+  bench->server = proc_spawn (argv, "hormiguero", 0, NULL, error);
   if (bench->server == NULL)
     return FALSE;
   /* Its first line, then the health line, then `node: PEERID`. */
@@ -341,6 +346,7 @@ node_join (Bench   *bench,
   g_autofree char *k = g_strdup_printf ("%d", bench->k);
   const char *argv[] = { bench->node_program, "--data-dir", dir, "--server", bench->url,
                          "--ice-address", "127.0.0.1", "--dht-k", k, "run", NULL };
+  g_autofree char *name = g_strdup_printf ("node %u", index);
   gint64 start = g_get_monotonic_time ();
   const Line *line;
   Proc *node;
@@ -352,7 +358,7 @@ node_join (Bench   *bench,
       g_free (dir);
       return FALSE;
     }
-  node = proc_spawn (argv, index, dir, error);
+  node = proc_spawn (argv, name, index, dir, error);
   if (node == NULL)
     {
       remove_dir (dir);
@@ -364,9 +370,13 @@ node_join (Bench   *bench,
   if (line == NULL || node->peer_id == NULL)
     {
       proc_dump (node);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   "node %u (%s) did not join the DHT within %.0f s", index,
-                   node->peer_id ? node->peer_id : "no PeerID", STEP_TIMEOUT_S);
+      if (node->eof)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                     "node %u (%s) ended before it joined the DHT", index, bench->node_program);
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                     "node %u (%s) did not join the DHT within %.0f s", index,
+                     node->peer_id ? node->peer_id : "no PeerID", STEP_TIMEOUT_S);
       return FALSE;
     }
   *join_ms = (line->at - start) / 1000.0;
@@ -575,6 +585,8 @@ hormiga_bench_dht (int    argc,
     }
   if (seed == 0)
     seed = g_get_real_time ();
+  /* A node that died must not take the bench with it when told something. */
+  signal (SIGPIPE, SIG_IGN);
 
   bench.k = k;
   bench.rand = g_rand_new_with_seed ((guint32) seed);
@@ -767,6 +779,8 @@ hormiga_bench_dht (int    argc,
             "\"server_signals_per_join\":%.1f,\"server_signals_per_join_at_join\":%.1f,"
             "\"server_forwarded_per_join\":%.1f,\"server_forwarded_per_join_at_join\":%.1f,"
             "\"overlay_share\":%.3f,\"overlay_share_at_join\":%.3f,"
+            "\"connections_established\":%" G_GUINT64_FORMAT ",\"connections_overlay\":%"
+            G_GUINT64_FORMAT ",\"connections_server_beyond_first\":%" G_GUINT64_FORMAT ","
             "\"rss_mb_per_node\":%.1f,\"idle_cpu_pct_per_node\":%.2f,"
             "\"server_rss_mb\":%.1f,\"server_idle_cpu_pct\":%.2f,\"wall_s\":%.1f,"
             "\"baseline\":{\"kind\":\"find-of-a-connected-peer\",\"finds\":%d,"
@@ -783,6 +797,7 @@ hormiga_bench_dht (int    argc,
             (double) end.signals_server / n_nodes, (double) joined.signals_server / n_nodes,
             (double) forwarded / n_nodes, (double) forwarded_at_join / n_nodes,
             overlay_share (&end), overlay_share (&joined),
+            end.established, end.overlay, end.beyond,
             rss / n_nodes, idle_cpu / n_nodes, server_rss, server_idle_cpu,
             (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC,
             BASELINE_FINDS, base_p50, hormiga_bench_percentile (base_ms, 0.95),
