@@ -16,8 +16,12 @@
  *   overlay_share     of the connections the nodes set up beyond their first
  *                     three through hormiguero, the share negotiated through
  *                     the overlay (as tests/test-dht-network.c counts it)
- * and from /proc: the nodes' memory at the end, and their CPU while nobody
- * asks them anything for --idle-seconds.
+ *   connections_per_lookup   connections the nodes set up during the lookups,
+ *                     per lookup
+ * from hormiguero's /metrics: server_forwarded_per_join, every signal it
+ * passed on (its own node's included), per node; and from /proc: the
+ * memory of the nodes and of hormiguero at the end, and their CPU while
+ * nobody asks anything for --idle-seconds.
  *
  * Baseline, in the same run: a `find` for a peer the asker is connected to
  * and has among its contacts: a random pair whose untimed `find` said
