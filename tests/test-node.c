@@ -220,6 +220,162 @@ test_connection_limit (void)
   hormiga_test_server_stop (server);
 }
 
+/* ---- service channels ---------------------------------------------------------- */
+
+typedef struct
+{
+  guint      opened;
+  guint      closed;
+  GPtrArray *received;   /* GBytes */
+  gboolean   connected;
+  GError    *error;
+  gboolean   done;
+} ServiceWatch;
+
+static void
+on_service_message (HormigaDataChannel *channel,
+                    GBytes             *data,
+                    gboolean            is_text,
+                    gpointer            user_data)
+{
+  ServiceWatch *watch = user_data;
+
+  g_ptr_array_add (watch->received, g_bytes_ref (data));
+}
+
+static void
+on_service_open (HormigaNode        *node,
+                 HormigaPeerId      *peer,
+                 HormigaDataChannel *channel,
+                 gpointer            user_data)
+{
+  ServiceWatch *watch = user_data;
+
+  g_assert_cmpint (hormiga_data_channel_get_id (channel), ==, 2);
+  g_assert_cmpstr (hormiga_data_channel_get_label (channel), ==, "hormiga-test");
+  watch->opened++;
+  g_signal_connect (channel, "message", G_CALLBACK (on_service_message), watch);
+}
+
+static void
+on_service_closed (HormigaNode        *node,
+                   HormigaPeerId      *peer,
+                   HormigaDataChannel *channel,
+                   gpointer            user_data)
+{
+  ServiceWatch *watch = user_data;
+
+  g_signal_handlers_disconnect_by_data (channel, watch);
+  watch->closed++;
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  ServiceWatch *watch = user_data;
+
+  watch->connected = hormiga_node_connect_finish (HORMIGA_NODE (source), result, &watch->error);
+  watch->done = TRUE;
+}
+
+static gboolean
+watch_done (gpointer data)
+{
+  return ((ServiceWatch *) data)->done;
+}
+
+static gboolean
+watch_received (gpointer data)
+{
+  return ((ServiceWatch *) data)->received->len > 0;
+}
+
+static gboolean
+watch_closed (gpointer data)
+{
+  return ((ServiceWatch *) data)->closed > 0;
+}
+
+/* A channel of our own on every connection: connect_async() opens one, it
+ * carries messages, and it closes with the connection. Connecting to a
+ * node hormiguero does not know fails with a reason. */
+static void
+test_service_channel (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  HormigaNode *nodes[2];
+  guint ready[2] = { 0, 0 };
+  ServiceWatch watch[2] = { { 0 }, { 0 } };
+  ServiceWatch stranger = { 0 };
+  g_autoptr(HormigaIdentity) nobody = hormiga_identity_generate ();
+  g_autoptr(GError) error = NULL;
+  HormigaDataChannel *channel;
+  const HormigaPeerId *b;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(HormigaIdentity) identity = hormiga_identity_generate ();
+
+      watch[i].received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      nodes[i] = hormiga_node_new (identity, hormiga_test_server_get_url (server), NULL, NULL,
+                                   &error);
+      g_assert_no_error (error);
+      hormiga_node_set_local_address (nodes[i], "127.0.0.1");
+      hormiga_node_add_channel (nodes[i], 2, "hormiga-test");
+      g_signal_connect (nodes[i], "channel-open", G_CALLBACK (on_service_open), &watch[i]);
+      g_signal_connect (nodes[i], "channel-closed", G_CALLBACK (on_service_closed), &watch[i]);
+      g_signal_connect (nodes[i], "dht-ready", G_CALLBACK (on_dht_ready), &ready[i]);
+      hormiga_node_start (nodes[i]);
+      g_assert_true (hormiga_test_wait_until (is_ready, &ready[i], 30000));
+    }
+
+  b = hormiga_identity_get_peer_id (hormiga_node_get_identity (nodes[1]));
+  hormiga_node_connect_async (nodes[0], b, NULL, on_connected, &watch[0]);
+  g_assert_true (hormiga_test_wait_until (watch_done, &watch[0], 30000));
+  g_assert_no_error (watch[0].error);
+  g_assert_true (watch[0].connected);
+  channel = hormiga_node_get_channel (nodes[0], b, 2);
+  g_assert_nonnull (channel);
+  g_assert_null (hormiga_node_get_channel (nodes[0], b, 3));
+  g_assert_cmpuint (watch[0].opened, >=, 1);
+  g_assert_true (hormiga_data_channel_send (channel, (const guint8 *) "hormiguita", 10, &error));
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (watch_received, &watch[1], 10000));
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (watch[1].received, 0), NULL), 10,
+                   "hormiguita", 10);
+
+  /* Already connected: at once. */
+  watch[0].done = FALSE;
+  hormiga_node_connect_async (nodes[0], b, NULL, on_connected, &watch[0]);
+  g_assert_true (hormiga_test_wait_until (watch_done, &watch[0], 1000));
+  g_assert_true (watch[0].connected);
+
+  /* Nobody by that name: hormiguero says so, and the call fails. */
+  hormiga_node_connect_async (nodes[0], hormiga_identity_get_peer_id (nobody), NULL, on_connected,
+                              &stranger);
+  g_assert_true (hormiga_test_wait_until (watch_done, &stranger, 30000));
+  g_assert_false (stranger.connected);
+  g_assert_nonnull (stranger.error);
+  g_test_message ("connecting to an unknown node: %s", stranger.error->message);
+  g_clear_error (&stranger.error);
+
+  /* The peer leaves: its channel closes on our side. */
+  hormiga_node_stop (nodes[1]);
+  g_assert_true (hormiga_test_wait_until (watch_closed, &watch[0], 30000));
+
+  hormiga_node_stop (nodes[0]);
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_finalize_object (nodes[i]);
+      g_ptr_array_unref (watch[i].received);
+    }
+  hormiga_test_server_stop (server);
+}
+
 /* Stopping with lookups still running ends them with CANCELLED. */
 static void
 on_cancelled (GObject      *source,
@@ -271,5 +427,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hormiga/node/connection-limit", test_connection_limit);
   g_test_add_func ("/hormiga/node/stop-cancels", test_stop_cancels);
+  g_test_add_func ("/hormiga/node/service-channel", test_service_channel);
   return g_test_run ();
 }

@@ -65,6 +65,7 @@ typedef struct
   guint64                messages_received;
   guint64                bytes_sent;
   guint64                bytes_received;
+  GPtrArray             *services;    /* HormigaDataChannel per registered service, in order */
 } Link;
 
 /* The way back for the signals of a session negotiated through the
@@ -82,7 +83,15 @@ struct _Peer
   GPtrArray     *links;      /* Link, owned */
   GQueue         queue;      /* GBytes: DHT messages waiting for an open link */
   GHashTable    *requests;   /* our requests in flight: id → Request */
+  GPtrArray     *waiting;    /* GTask of hormiga_node_connect_async() */
 };
+
+/* A channel every connection carries besides the DHT's. */
+typedef struct
+{
+  guint16  id;
+  char    *label;
+} Service;
 
 /* A request of ours the peer has not answered yet. */
 typedef struct
@@ -130,6 +139,7 @@ struct _HormigaNode
   GPtrArray              *operations;   /* Operation in flight */
   GHashTable             *referrers;    /* PeerID text → HormigaPeerId that named it */
   GSource                *changed_source;
+  GArray                 *services;     /* Service */
   gint64                  relay_second; /* monotonic s of the relays counted below */
   guint                   relays_in_second;
 
@@ -146,12 +156,15 @@ G_DEFINE_FINAL_TYPE (HormigaNode, hormiga_node, G_TYPE_OBJECT)
 enum {
   DHT_READY,
   CONNECTIONS_CHANGED,
+  CHANNEL_OPEN,
+  CHANNEL_CLOSED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
-static void enforce_limit (HormigaNode *self);
+static void     enforce_limit (HormigaNode *self);
+static gboolean link_ready    (Link        *link);
 static void reschedule    (HormigaNode *self);
 
 /* ---- idle work ------------------------------------------------------------ */
@@ -265,6 +278,9 @@ link_free (Link *link)
   clear_source (&link->setup_timeout);
   g_clear_pointer (&link->via, hormiga_peer_id_unref);
   g_free (link->group);
+  for (guint i = 0; i < link->services->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (link->services, i), link);
+  g_ptr_array_unref (link->services);
   g_signal_handlers_disconnect_by_data (link->channel, link);
   if (hormiga_peer_connection_get_state (link->pc) != HORMIGA_PEER_CONNECTION_CLOSED)
     close_later (self, link->pc);
@@ -280,9 +296,36 @@ request_free (Request *request)
   g_free (request);
 }
 
+/* Ends hormiga_node_connect_async() calls: with success, or @error. */
+static void
+peer_end_waiting (Peer         *peer,
+                  const GError *error)
+{
+  g_autoptr(GPtrArray) waiting = g_steal_pointer (&peer->waiting);
+
+  peer->waiting = g_ptr_array_new ();
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      g_autoptr(GTask) task = g_ptr_array_index (waiting, i);
+
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+}
+
 static void
 peer_free (Peer *peer)
 {
+  if (peer->waiting->len > 0)
+    {
+      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                             "the node has stopped");
+
+      peer_end_waiting (peer, error);
+    }
+  g_ptr_array_unref (peer->waiting);
   g_ptr_array_unref (peer->links);
   g_queue_clear_full (&peer->queue, (GDestroyNotify) g_bytes_unref);
   g_hash_table_unref (peer->requests);
@@ -300,6 +343,7 @@ peer_new (HormigaNode   *self,
   peer->links = g_ptr_array_new_with_free_func ((GDestroyNotify) link_free);
   g_queue_init (&peer->queue);
   peer->requests = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) request_free);
+  peer->waiting = g_ptr_array_new ();
   g_hash_table_insert (self->peers, g_strdup (hormiga_peer_id_to_string (id)), peer);
   return peer;
 }
@@ -538,6 +582,14 @@ link_drop (Link *link)
     return;
 
   self->counters.messages_dropped += g_queue_get_length (&peer->queue);
+  if (peer->waiting->len > 0)
+    {
+      g_autoptr(GError) error =
+        g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "no connection to %s could be set up",
+                     hormiga_peer_id_to_string (peer->id));
+
+      peer_end_waiting (peer, error);
+    }
   report_lost (self, peer->id);
   g_hash_table_remove (self->peers, hormiga_peer_id_to_string (peer->id));
 }
@@ -602,6 +654,8 @@ on_channel_open (HormigaDataChannel *channel,
 
       send_on_link (link, bytes);
     }
+  if (link_ready (link))
+    peer_end_waiting (peer, NULL);
   enforce_limit (link->node);
 }
 
@@ -650,6 +704,53 @@ on_channel_close (HormigaDataChannel *channel,
                   gpointer            user_data)
 {
   link_end (user_data, FALSE);
+}
+
+/* The DHT channel and every service channel of @link are open. */
+static gboolean
+link_ready (Link *link)
+{
+  if (!link->open)
+    return FALSE;
+  for (guint i = 0; i < link->services->len; i++)
+    if (hormiga_data_channel_get_state (g_ptr_array_index (link->services, i)) !=
+        HORMIGA_DATA_CHANNEL_OPEN)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+on_service_open (HormigaDataChannel *channel,
+                 gpointer            user_data)
+{
+  Link *link = user_data;
+
+  g_signal_emit (link->node, signals[CHANNEL_OPEN], 0, link->peer->id, channel);
+  if (link_ready (link))
+    peer_end_waiting (link->peer, NULL);
+}
+
+/* Traffic on a service channel keeps the link from looking idle. */
+static void
+on_service_message (HormigaDataChannel *channel,
+                    GBytes             *data,
+                    gboolean            is_text,
+                    gpointer            user_data)
+{
+  Link *link = user_data;
+
+  link->last_used = g_get_monotonic_time ();
+  link->last_heard = link->last_used;
+}
+
+static void
+on_service_close (HormigaDataChannel *channel,
+                  gpointer            user_data)
+{
+  Link *link = user_data;
+
+  g_signal_handlers_disconnect_by_data (channel, link);
+  g_signal_emit (link->node, signals[CHANNEL_CLOSED], 0, link->peer->id, channel);
 }
 
 static gboolean
@@ -718,6 +819,25 @@ on_peer_connection (HormigaRtcConnector   *connector,
   g_signal_connect (link->channel, "message", G_CALLBACK (on_channel_message), link);
   g_signal_connect (link->channel, "error", G_CALLBACK (on_channel_error), link);
   g_signal_connect (link->channel, "close", G_CALLBACK (on_channel_close), link);
+  link->services = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->services->len; i++)
+    {
+      Service *service = &g_array_index (self->services, Service, i);
+      HormigaDataChannel *extra;
+
+      options.id = service->id;
+      extra = hormiga_peer_connection_create_data_channel (pc, service->label, &options, &error);
+      if (extra == NULL)
+        {
+          g_warning ("node: no %s channel with %s: %s", service->label, peer_id, error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      g_signal_connect (extra, "open", G_CALLBACK (on_service_open), link);
+      g_signal_connect (extra, "message", G_CALLBACK (on_service_message), link);
+      g_signal_connect (extra, "close", G_CALLBACK (on_service_close), link);
+      g_ptr_array_add (link->services, extra);
+    }
   g_ptr_array_add (peer->links, link);
 
   if (incoming)
@@ -1602,6 +1722,107 @@ hormiga_node_get_counters (HormigaNode         *self,
 }
 
 void
+hormiga_node_add_channel (HormigaNode *self,
+                          guint16      id,
+                          const char  *label)
+{
+  Service service;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (id >= 2 && id < 1024);
+  g_return_if_fail (label != NULL);
+  g_return_if_fail (g_hash_table_size (self->peers) == 0);
+
+  for (guint i = 0; i < self->services->len; i++)
+    g_return_if_fail (g_array_index (self->services, Service, i).id != id);
+  service.id = id;
+  service.label = g_strdup (label);
+  g_array_append_val (self->services, service);
+}
+
+HormigaDataChannel *
+hormiga_node_get_channel (HormigaNode         *self,
+                          const HormigaPeerId *peer,
+                          guint16              id)
+{
+  Link *link;
+
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+  g_return_val_if_fail (peer != NULL, NULL);
+
+  link = open_link_to (self, peer);
+  if (link == NULL)
+    return NULL;
+  for (guint i = 0; i < link->services->len; i++)
+    {
+      HormigaDataChannel *channel = g_ptr_array_index (link->services, i);
+
+      if (hormiga_data_channel_get_id (channel) == id &&
+          hormiga_data_channel_get_state (channel) == HORMIGA_DATA_CHANNEL_OPEN)
+        return channel;
+    }
+  return NULL;
+}
+
+void
+hormiga_node_connect_async (HormigaNode         *self,
+                            const HormigaPeerId *peer,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Peer *known;
+  Link *link;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (peer != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hormiga_node_connect_async);
+  if (self->stopped)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
+      return;
+    }
+  if (hormiga_peer_id_equal (peer, hormiga_identity_get_peer_id (self->identity)))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "a node does not connect to itself");
+      return;
+    }
+  link = open_link_to (self, peer);
+  if (link != NULL && link_ready (link))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  known = g_hash_table_lookup (self->peers, hormiga_peer_id_to_string (peer));
+  if ((known == NULL || live_links (known) == 0) && !connect_to (self, peer))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               "no way to reach %s: no connection can relay to it and "
+                               "hormiguero has not admitted this node",
+                               hormiga_peer_id_to_string (peer));
+      return;
+    }
+  known = g_hash_table_lookup (self->peers, hormiga_peer_id_to_string (peer));
+  g_assert (known != NULL);
+  g_ptr_array_add (known->waiting, g_steal_pointer (&task));
+}
+
+gboolean
+hormiga_node_connect_finish (HormigaNode   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_connect_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
 hormiga_node_connection_info_free (HormigaNodeConnectionInfo *info)
 {
   if (info == NULL)
@@ -1724,6 +1945,9 @@ hormiga_node_finalize (GObject *object)
   g_ptr_array_unref (self->ending);
   g_ptr_array_unref (self->operations);
   g_hash_table_unref (self->referrers);
+  for (guint i = 0; i < self->services->len; i++)
+    g_free (g_array_index (self->services, Service, i).label);
+  g_array_unref (self->services);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (hormiga_node_parent_class)->finalize (object);
@@ -1755,6 +1979,27 @@ hormiga_node_class_init (HormigaNodeClass *klass)
   signals[CONNECTIONS_CHANGED] = g_signal_new ("connections-changed", G_TYPE_FROM_CLASS (klass),
                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                G_TYPE_NONE, 0);
+
+  /**
+   * HormigaNode::channel-open:
+   * @peer: the node at the other end
+   * @channel: a channel of a service added with hormiga_node_add_channel()
+   *
+   * A service channel opened on a connection to @peer.
+   */
+  signals[CHANNEL_OPEN] = g_signal_new ("channel-open", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                        HORMIGA_TYPE_PEER_ID, HORMIGA_TYPE_DATA_CHANNEL);
+  /**
+   * HormigaNode::channel-closed:
+   * @peer: the node at the other end
+   * @channel: the channel
+   *
+   * A service channel closed (its connection ended, or it was reset).
+   */
+  signals[CHANNEL_CLOSED] = g_signal_new ("channel-closed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                          HORMIGA_TYPE_PEER_ID, HORMIGA_TYPE_DATA_CHANNEL);
 }
 
 static void
@@ -1769,4 +2014,5 @@ hormiga_node_init (HormigaNode *self)
   self->operations = g_ptr_array_new ();
   self->referrers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) hormiga_peer_id_unref);
+  self->services = g_array_new (FALSE, TRUE, sizeof (Service));
 }

@@ -195,6 +195,31 @@ GPtrArray              *hormiga_node_list_connections    (HormigaNode           
 void                    hormiga_node_get_counters        (HormigaNode            *self,
                                                           HormigaNodeCounters    *counters);
 
+/* Services: every connection (ours and the peers') also carries a
+ * negotiated channel @id (2–1023) labelled @label; both sides must add the
+ * same ones, before the node has any connection. ::channel-open and
+ * ::channel-closed report them; traffic on them keeps a connection from
+ * being closed as idle. */
+void                    hormiga_node_add_channel         (HormigaNode            *self,
+                                                          guint16                 id,
+                                                          const char             *label);
+/* The open channel @id on the connection to @peer, or NULL (transfer
+ * none). */
+HormigaDataChannel     *hormiga_node_get_channel         (HormigaNode            *self,
+                                                          const HormigaPeerId    *peer,
+                                                          guint16                 id);
+/* Makes sure there is a connection to @peer with every channel open
+ * (negotiating one through the overlay or hormiguero if need be): TRUE, or
+ * FALSE with an error saying why none could be set up. */
+void                    hormiga_node_connect_async       (HormigaNode            *self,
+                                                          const HormigaPeerId    *peer,
+                                                          GCancellable           *cancellable,
+                                                          GAsyncReadyCallback     callback,
+                                                          gpointer                user_data);
+gboolean                hormiga_node_connect_finish      (HormigaNode            *self,
+                                                          GAsyncResult           *result,
+                                                          GError                **error);
+
 /* Looks @peer up in the DHT: TRUE with the hops to it when the lookup
  * reached it, else FALSE with HORMIGA_DHT_ERROR_NOT_FOUND. */
 void                    hormiga_node_find_peer_async     (HormigaNode            *self,
