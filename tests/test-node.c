@@ -136,6 +136,38 @@ on_got (GObject      *source,
 }
 
 static void
+on_provided (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  fixture->stored = hormiga_node_provide_finish (HORMIGA_NODE (source), result, &error);
+  g_assert_no_error (error);
+  fixture->pending--;
+}
+
+/* The one provider is node 1. */
+static void
+on_providers (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) providers = hormiga_node_find_providers_finish (HORMIGA_NODE (source),
+                                                                       result, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (providers->len, ==, 1);
+  g_assert_true (hormiga_peer_id_equal (g_ptr_array_index (providers, 0),
+                                        hormiga_identity_get_peer_id (hormiga_node_get_identity (fixture->nodes[1]))));
+  fixture->got++;
+  fixture->pending--;
+}
+
+static void
 on_not_got (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
@@ -209,6 +241,27 @@ test_connection_limit (void)
     }
   g_assert_true (hormiga_test_wait_until (nothing_pending, &fixture, 30000));
   g_assert_cmpuint (fixture.got, ==, N_NODES - 1);
+
+  /* Node 1 provides some content; every other node finds it as a provider. */
+  {
+    HormigaDhtKey content;
+
+    hormiga_dht_key_hash (&content, (const guint8 *) "contenido", 9);
+    fixture.pending = 1;
+    hormiga_node_provide_async (fixture.nodes[1], &content, NULL, on_provided, &fixture);
+    g_assert_true (hormiga_test_wait_until (nothing_pending, &fixture, 30000));
+    g_assert_cmpuint (fixture.stored, >=, 1);
+    fixture.got = 0;
+    for (guint i = 0; i < N_NODES; i++)
+      if (i != 1)
+        {
+          fixture.pending++;
+          hormiga_node_find_providers_async (fixture.nodes[i], &content, NULL, on_providers,
+                                             &fixture);
+        }
+    g_assert_true (hormiga_test_wait_until (nothing_pending, &fixture, 30000));
+    g_assert_cmpuint (fixture.got, ==, N_NODES - 1);
+  }
 
   for (guint i = 0; i < N_NODES; i++)
     hormiga_node_stop (fixture.nodes[i]);

@@ -1572,6 +1572,125 @@ hormiga_node_get_finish (HormigaNode   *self,
   return value;
 }
 
+static void
+on_provided (HormigaDht   *dht,
+             guint         stored,
+             const GError *error,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = operation_end (user_data);
+
+  if (stored == 0)
+    g_task_return_error (task, error ? g_error_copy (error)
+                                     : g_error_new_literal (HORMIGA_DHT_ERROR,
+                                                            HORMIGA_DHT_ERROR_UNAVAILABLE,
+                                                            "no node took the provider record"));
+  else
+    g_task_return_int (task, stored);
+}
+
+void
+hormiga_node_provide_async (HormigaNode         *self,
+                            const HormigaDhtKey *content,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  Operation *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (content != NULL);
+
+  op = operation_new (self, cancellable, callback, user_data, hormiga_node_provide_async);
+  if (self->dht == NULL)
+    {
+      g_autoptr(GTask) task = operation_end (op);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
+      return;
+    }
+  hormiga_dht_add_provider (self->dht, content, on_provided, op);
+  reschedule (self);
+}
+
+guint
+hormiga_node_provide_finish (HormigaNode   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  gssize value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_provide_async, 0);
+
+  value = g_task_propagate_int (G_TASK (result), error);
+  return value < 0 ? 0 : (guint) value;
+}
+
+static void
+on_providers (HormigaDht                  *dht,
+              GPtrArray                   *records,
+              const HormigaDhtLookupStats *stats,
+              gpointer                     user_data)
+{
+  g_autoptr(GTask) task = operation_end (user_data);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_peer_id_unref);
+
+  for (guint i = 0; records != NULL && i < records->len; i++)
+    {
+      HormigaDhtRecord *record = g_ptr_array_index (records, i);
+      HormigaPeerId *peer;
+      gboolean seen = FALSE;
+
+      if (record->kind != HORMIGA_DHT_RECORD_PROVIDER)
+        continue;
+      peer = hormiga_peer_id_new_from_public_key (record->owner);
+      for (guint j = 0; j < peers->len && !seen; j++)
+        seen = hormiga_peer_id_equal (g_ptr_array_index (peers, j), peer);
+      if (seen)
+        hormiga_peer_id_unref (peer);
+      else
+        g_ptr_array_add (peers, peer);
+    }
+  g_task_return_pointer (task, peers, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+hormiga_node_find_providers_async (HormigaNode         *self,
+                                   const HormigaDhtKey *content,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Operation *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (content != NULL);
+
+  op = operation_new (self, cancellable, callback, user_data, hormiga_node_find_providers_async);
+  if (self->dht == NULL)
+    {
+      g_autoptr(GTask) task = operation_end (op);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
+      return;
+    }
+  hormiga_dht_get_providers (self->dht, content, on_providers, op);
+  reschedule (self);
+}
+
+GPtrArray *
+hormiga_node_find_providers_finish (HormigaNode   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        hormiga_node_find_providers_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 void
 hormiga_node_mutable_key (const HormigaPeerId *owner,
                           const char          *name,

@@ -259,6 +259,29 @@ GBytes                 *hormiga_node_get_finish          (HormigaNode           
                                                           guint                  *hops,
                                                           GError                **error);
 
+/* Announces this node as a provider of @content (a signed provider
+ * record, republished by the DHT while the node runs); returns how many
+ * nodes took it, or 0 and an error. */
+void                    hormiga_node_provide_async       (HormigaNode            *self,
+                                                          const HormigaDhtKey    *content,
+                                                          GCancellable           *cancellable,
+                                                          GAsyncReadyCallback     callback,
+                                                          gpointer                user_data);
+guint                   hormiga_node_provide_finish      (HormigaNode            *self,
+                                                          GAsyncResult           *result,
+                                                          GError                **error);
+/* The nodes that announced themselves as providers of @content (each
+ * record's signature checked), without duplicates (element-type
+ * HormigaPeerId, transfer full; may be empty, never NULL on success). */
+void                    hormiga_node_find_providers_async (HormigaNode           *self,
+                                                          const HormigaDhtKey    *content,
+                                                          GCancellable           *cancellable,
+                                                          GAsyncReadyCallback     callback,
+                                                          gpointer                user_data);
+GPtrArray              *hormiga_node_find_providers_finish (HormigaNode          *self,
+                                                          GAsyncResult           *result,
+                                                          GError                **error);
+
 /* Where @owner's mutable record @name is stored (docs/PROTOCOL.md, "DHT
  * records"). */
 void                    hormiga_node_mutable_key         (const HormigaPeerId    *owner,
