@@ -10,12 +10,20 @@
  *                                        `find PEERID`, `put NAME VALUE`,
  *                                        `get PEERID NAME`, `dht` and `quit`;
  *                                        with --echo, every data channel
- *                                        message goes back to its sender
+ *                                        message goes back to its sender;
+ *                                        the control socket answers the
+ *                                        subcommands below
+ *   hormiga-node [--json] peers|routing-table|find|put|get|stats|quit …
+ *                                        ask the running node
+ *                                        (hormiga-cli-control.h)
  */
 #include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <stdio.h>
 
+#include "hormiga-cli-control.h"
+#include "hormiga-control-protocol.h"
+#include "hormiga-control-server.h"
 #include "hormiga-dht-error.h"
 #include "hormiga-identity.h"
 #include "hormiga-node.h"
@@ -30,6 +38,7 @@ typedef struct
   HormigaNode            *hormiga;
   HormigaSignalingClient *client;       /* the node's */
   HormigaRtcConnector    *connector;    /* the node's */
+  HormigaControlServer   *control;
   GHashTable             *channels;     /* PeerID → HormigaDataChannel ("chat") */
   GDataInputStream       *input;
   GCancellable           *cancellable;
@@ -198,6 +207,15 @@ on_quit_signal (gpointer user_data)
 
   g_main_loop_quit (node->loop);
   return G_SOURCE_REMOVE;
+}
+
+static void
+on_quit_requested (HormigaControlServer *control,
+                   gpointer              user_data)
+{
+  Node *node = user_data;
+
+  g_main_loop_quit (node->loop);
 }
 
 static void
@@ -542,6 +560,7 @@ read_next_line (Node *node)
 
 typedef struct
 {
+  const char *control;
   const char *server;
   const char *ice_address;
   double      peer_timeout;
@@ -568,6 +587,16 @@ run_node (HormigaIdentity *identity,
       g_printerr ("hormiga-node: %s\n", error->message);
       return 1;
     }
+  node.control = hormiga_control_server_new (node.hormiga, options->control, NULL, &error);
+  if (node.control == NULL)
+    {
+      g_printerr ("hormiga-node: %s\n", error->message);
+      g_clear_object (&node.hormiga);
+      return 1;
+    }
+  printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
+  printf ("control %s\n", options->control);
+  fflush (stdout);
 
   node.echo = options->echo;
   node.loop = g_main_loop_new (NULL, FALSE);
@@ -582,6 +611,7 @@ run_node (HormigaIdentity *identity,
   node.channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_signal_connect (node.connector, "peer-connection", G_CALLBACK (on_peer_connection), &node);
   g_signal_connect (node.hormiga, "dht-ready", G_CALLBACK (on_dht_ready), &node);
+  g_signal_connect (node.control, "quit-requested", G_CALLBACK (on_quit_requested), &node);
 
   g_signal_connect (node.client, "admitted", G_CALLBACK (on_admitted), &node);
   g_signal_connect (node.client, "signal-received", G_CALLBACK (on_signal_received), &node);
@@ -604,11 +634,14 @@ run_node (HormigaIdentity *identity,
       g_signal_handlers_disconnect_by_func (channel, on_channel_close, NULL);
   }
   g_clear_pointer (&node.channels, g_hash_table_unref);
+  /* The socket goes first: a client told the node stopped finds it gone. */
+  hormiga_control_server_stop (node.control);
   /* Ends the DHT's operations; their callbacks (which print nothing for a
    * cancelled one) run from the context, so let it run them. */
   hormiga_node_stop (node.hormiga);
   for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
     ;
+  g_clear_object (&node.control);
   g_clear_object (&node.hormiga);
   g_clear_object (&node.input);
   g_clear_object (&node.cancellable);
@@ -623,6 +656,8 @@ main (int    argc,
   g_autofree char *data_dir = NULL;
   g_autofree char *server = NULL;
   g_autofree char *ice_address = NULL;
+  g_autofree char *control = NULL;
+  g_autofree char *start_hint = NULL;
   double peer_timeout = 15;
   int max_connections = HORMIGA_NODE_DEFAULT_MAX_CONNECTIONS;
   int dht_k = 20;
@@ -634,6 +669,7 @@ main (int    argc,
   const char *command;
   gboolean version = FALSE;
   gboolean echo = FALSE;
+  gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
       "Where the node keeps its identity (default $XDG_DATA_HOME/hormiga)", "DIR" },
@@ -653,11 +689,16 @@ main (int    argc,
       "idle one closes first", "N" },
     { "dht-k", 0, 0, G_OPTION_ARG_INT, &dht_k,
       "DHT bucket size and replication factor (default 20; tests use less)", "K" },
+    { "control", 'c', 0, G_OPTION_ARG_FILENAME, &control,
+      "The running node's control socket (default DIR/control.sock, DIR from --data-dir); "
+      "its directory must be yours alone", "PATH" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Subcommands print one JSON document instead of text", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
 
-  options = g_option_context_new ("[id|run] — a headless Hormiga node");
+  options = g_option_context_new ("[COMMAND [ARGUMENT…]] — a headless Hormiga node");
   g_option_context_set_description (options,
     "Commands:\n"
     "  id    print this node's PeerID (the identity is created on first start)\n"
@@ -665,7 +706,21 @@ main (int    argc,
     "        takes `signal PEERID TEXT`, `connect PEERID` (open a data channel),\n"
     "        `send PEERID TEXT` (over it), `find PEERID` (a DHT lookup),\n"
     "        `put NAME VALUE` (a record of this node), `get PEERID NAME`,\n"
-    "        `dht` (state and counters, as JSON) and `quit`\n");
+    "        `dht` (state and counters, as JSON) and `quit`; it also listens\n"
+    "        on its control socket (--control) for the commands below\n"
+    "\n"
+    "Commands for the node running with the same --data-dir or --control\n"
+    "(text, or one JSON document with --json):\n"
+    "  peers              its peer connections\n"
+    "  routing-table      its DHT contacts, closest first\n"
+    "  find PEERID        look a node up in the DHT\n"
+    "  put NAME VALUE     store a record of the node\n"
+    "  get PEERID NAME    read that node's record\n"
+    "  stats              contacts, connections, records and counters\n"
+    "  quit               stop it\n"
+    "\n"
+    "Exit status: 0 done, 1 not found or failed, 2 wrong usage, 3 no node is\n"
+    "running on the control socket.\n");
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))
     {
@@ -696,6 +751,20 @@ main (int    argc,
     }
 
   command = argc > 1 ? argv[1] : "run";
+  if (hormiga_cli_control_is_command (command))
+    {
+      if (control == NULL)
+        {
+          g_autofree char *dir = data_dir ? g_strdup (data_dir)
+                                          : hormiga_identity_default_data_dir ();
+
+          control = hormiga_control_default_path (dir);
+        }
+      start_hint = g_strdup_printf ("hormiga-node%s%s%s%s run", data_dir ? " --data-dir " : "",
+                                    data_dir ? data_dir : "", !data_dir ? " --control " : "",
+                                    !data_dir ? control : "");
+      return hormiga_cli_control_run (control, json, argc - 1, argv + 1, start_hint);
+    }
   if (argc > 2 || (!g_str_equal (command, "id") && !g_str_equal (command, "run")))
     {
       g_printerr ("hormiga-node: unknown command “%s”; see --help\n", command);
@@ -704,6 +773,8 @@ main (int    argc,
 
   if (data_dir == NULL)
     data_dir = hormiga_identity_default_data_dir ();
+  if (control == NULL)
+    control = hormiga_control_default_path (data_dir);
   identity = hormiga_identity_load_or_create (data_dir, &error);
   if (identity == NULL)
     {
@@ -717,8 +788,7 @@ main (int    argc,
       return 0;
     }
 
-  printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
-  fflush (stdout);
+  run_options.control = control;
   run_options.server = server ? server : "ws://127.0.0.1:8710/ws";
   run_options.ice_address = ice_address;
   run_options.peer_timeout = peer_timeout;

@@ -1,0 +1,39 @@
+/* hormiga-cli-control.h — the hormiga-node subcommands that ask a running node
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   peers, routing-table, find PEERID, put NAME VALUE, get PEERID NAME,
+ *   stats, quit
+ *
+ * Each prints text for a person, or one JSON document with --json (its
+ * result, or {"error": CODE, "message": TEXT}), and exits with one of the
+ * statuses below.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  HORMIGA_CLI_EXIT_OK      = 0,   /* done */
+  HORMIGA_CLI_EXIT_FAILED  = 1,   /* not found, or the operation failed */
+  HORMIGA_CLI_EXIT_USAGE   = 2,   /* wrong arguments */
+  HORMIGA_CLI_EXIT_NO_NODE = 3,   /* no node is running on the socket */
+} HormigaCliExit;
+
+/* Read timeout of a subcommand, seconds: lookups end well before. */
+#define HORMIGA_CLI_CONTROL_TIMEOUT_S 120
+
+/* TRUE if @name is one of the subcommands above. */
+gboolean       hormiga_cli_control_is_command (const char  *name);
+/* Runs the subcommand @argv[0] with its arguments @argv[1…] against the
+ * node listening on @path. @start_hint says how to start that node, for
+ * the message when none runs. */
+HormigaCliExit hormiga_cli_control_run        (const char  *path,
+                                               gboolean     json,
+                                               int          argc,
+                                               char       **argv,
+                                               const char  *start_hint);
+
+G_END_DECLS
