@@ -657,7 +657,9 @@ hormiga_control_reply_decode (const guint8  *data,
                    wire_error->message);
       return NULL;
     }
-  if (msgpack_unpack_next (&reply->unpacked, (const char *) data, length, &offset) !=
+  /* msgpack-c's str and bin objects point into the bytes it unpacks. */
+  reply->data = g_memdup2 (data, length);
+  if (msgpack_unpack_next (&reply->unpacked, (const char *) reply->data, length, &offset) !=
         MSGPACK_UNPACK_SUCCESS || offset != length)
     {
       g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_MALFORMED,
@@ -720,5 +722,6 @@ hormiga_control_reply_free (HormigaControlReply *reply)
     return;
   msgpack_unpacked_destroy (&reply->unpacked);
   g_clear_error (&reply->error);
+  g_free (reply->data);
   g_free (reply);
 }

@@ -167,11 +167,12 @@ typedef struct
   guint64               id;
   const msgpack_object *result;
   GError               *error;
-  /* private */
+  /* private: the objects point into data */
   msgpack_unpacked      unpacked;
+  guint8               *data;
 } HormigaControlReply;
 
-/* One reply from a frame's body; NULL with HORMIGA_CONTROL_ERROR_MALFORMED
+/* One reply from a frame's body (copied); NULL with HORMIGA_CONTROL_ERROR_MALFORMED
  * (or TOO_LARGE) if it is not one. */
 HormigaControlReply   *hormiga_control_reply_decode   (const guint8                *data,
                                                        gsize                        length,
