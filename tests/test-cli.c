@@ -3,8 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
 
 #include "hormiga-test-server.h"
 
@@ -117,26 +120,51 @@ read_next (NodeProcess *node)
                                        node);
 }
 
-/* @peer_timeout: seconds, as text for --peer-timeout. */
+/* A test that fails leaves no node behind. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* @peer_timeout: seconds, as text for --peer-timeout; @control: the
+ * control socket, NULL for the default (DATA-DIR/control.sock). */
 static NodeProcess *
-node_start_with (const char *url,
-                 const char *peer_timeout)
+node_start_full (const char *url,
+                 const char *peer_timeout,
+                 const char *control)
 {
   NodeProcess *node = g_new0 (NodeProcess, 1);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_auto(GStrv) args = NULL;
 
   node->dir = g_dir_make_tmp ("hormiga-node-XXXXXX", NULL);
   node->lines = g_ptr_array_new_with_free_func (g_free);
   node->cancellable = g_cancellable_new ();
-  node->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
-                                    &error, g_getenv ("HORMIGA_NODE"), "--data-dir", node->dir,
-                                    "--server", url, "--ice-address", "127.0.0.1",
-                                    "--peer-timeout", peer_timeout, "run", NULL);
+  g_strv_builder_add_many (builder, g_getenv ("HORMIGA_NODE"), "--data-dir", node->dir,
+                           "--server", url, "--ice-address", "127.0.0.1",
+                           "--peer-timeout", peer_timeout, NULL);
+  if (control != NULL)
+    g_strv_builder_add_many (builder, "--control", control, NULL);
+  g_strv_builder_add (builder, "run");
+  args = g_strv_builder_end (builder);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  node->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args, &error);
   g_assert_no_error (error);
   node->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node->process));
   node->in = g_subprocess_get_stdin_pipe (node->process);
   read_next (node);
   return node;
+}
+
+static NodeProcess *
+node_start_with (const char *url,
+                 const char *peer_timeout)
+{
+  return node_start_full (url, peer_timeout, NULL);
 }
 
 static NodeProcess *
@@ -187,6 +215,7 @@ static void
 node_free (NodeProcess *node)
 {
   g_autofree char *key = g_build_filename (node->dir, "identity.key", NULL);
+  g_autofree char *control = g_build_filename (node->dir, "control.sock", NULL);
 
   /* The pending read ends with CANCELLED and a NULL line. */
   g_cancellable_cancel (node->cancellable);
@@ -195,6 +224,8 @@ node_free (NodeProcess *node)
   g_object_unref (node->process);
   g_ptr_array_unref (node->lines);
   g_unlink (key);
+  /* A killed node leaves its socket behind. */
+  g_unlink (control);
   g_rmdir (node->dir);
   g_free (node->dir);
   g_free (node->peer_id);
@@ -283,6 +314,309 @@ test_killed_peer_is_detected (void)
   hormiga_test_server_stop (server);
 }
 
+/* ---- the control socket ------------------------------------------------------- */
+
+#define POLL_LIMIT_MS 60000
+
+/* Runs `hormiga-node ARGS…` to its end; returns its exit status. */
+static int
+run_client (char       **out,
+            char       **err,
+            const char  *first,
+            ...)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  g_autofree char *stdout_text = NULL, *stderr_text = NULL;
+  va_list ap;
+
+  g_strv_builder_add (builder, g_getenv ("HORMIGA_NODE"));
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_strv_builder_add (builder, arg);
+  va_end (ap);
+  args = g_strv_builder_end (builder);
+
+  process = g_subprocess_newv ((const char * const *) args,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_text);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_text);
+  return g_subprocess_get_exit_status (process);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Lets the node processes' output in while time passes. */
+static void
+pause_ms (guint ms)
+{
+  hormiga_test_wait_until (never, NULL, ms);
+}
+
+/* Asks the node on @control for `@command --json` until its output holds
+ * every string of @needles (NULL-terminated); returns that output. */
+static char *
+poll_json (const char         *control,
+           const char         *command,
+           const char * const *needles)
+{
+  gint64 deadline = g_get_monotonic_time () + POLL_LIMIT_MS * 1000;
+  char *out = NULL;
+
+  for (;;)
+    {
+      g_autofree char *err = NULL;
+      int status;
+      gboolean all = TRUE;
+
+      g_clear_pointer (&out, g_free);
+      status = run_client (&out, &err, "--control", control, "--json", command, NULL);
+      g_assert_cmpint (status, ==, 0);
+      for (guint i = 0; needles[i] != NULL; i++)
+        all = all && strstr (out, needles[i]) != NULL;
+      if (all)
+        return out;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("`%s --json` never showed what was expected; last: %s", command, out);
+      pause_ms (250);
+    }
+}
+
+/* The number after "KEY": in a JSON text. */
+static guint64
+json_number (const char *json,
+             const char *key)
+{
+  g_autofree char *quoted = g_strdup_printf ("\"%s\":", key);
+  const char *at = strstr (json, quoted);
+
+  g_assert_nonnull (at);
+  return g_ascii_strtoull (at + strlen (quoted), NULL, 10);
+}
+
+static gboolean
+process_exited (gpointer data)
+{
+  return g_subprocess_get_identifier (data) == NULL;
+}
+
+/* Three nodes, each with its own control socket; the subcommands ask them
+ * what they know and make them act, and one of them is stopped by `quit`. */
+static void
+test_control_socket (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  const char *url = hormiga_test_server_get_url (server);
+  g_autofree char *dir = g_dir_make_tmp ("hormiga-ctl-XXXXXX", NULL);
+  g_autofree char *sock_a = g_build_filename (dir, "a.sock", NULL);
+  g_autofree char *sock_b = g_build_filename (dir, "b.sock", NULL);
+  g_autofree char *sock_c = g_build_filename (dir, "c.sock", NULL);
+  g_autofree char *sock_none = g_build_filename (dir, "none.sock", NULL);
+  NodeProcess *a, *b, *c;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL, *err = NULL;
+  int status;
+
+  /* No node yet: exit 3, and how to start one. */
+  status = run_client (&out, &err, "--control", sock_none, "peers", NULL);
+  g_assert_cmpint (status, ==, 3);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "no node is running"));
+  g_assert_nonnull (strstr (err, "start one with `hormiga-node --control"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_client (&out, &err, "--control", sock_none, "--json", "stats", NULL);
+  g_assert_cmpint (status, ==, 3);
+  g_assert_true (g_str_has_prefix (out, "{\"error\":\"no-node\",\"message\":\"no node is running"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  a = node_start_full (url, "15", sock_a);
+  node_expect (a, "dht-ready ");
+  b = node_start_full (url, "15", sock_b);
+  node_expect (b, "dht-ready ");
+  c = node_start_full (url, "15", sock_c);
+  node_expect (c, "dht-ready ");
+  node_expect (c, "control ");
+  {
+    GStatBuf st;
+
+    g_assert_cmpint (g_stat (sock_c, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
+
+  /* c joined last, with a and b in its bootstrap sample. */
+  {
+    const char *needles[] = { a->peer_id, b->peer_id, "\"open\":true", NULL };
+
+    out = poll_json (sock_c, "peers", needles);
+    g_assert_true (g_str_has_prefix (out, "{\"peers\":[{\"peer\":"));
+    g_clear_pointer (&out, g_free);
+    status = run_client (&out, NULL, "--control", sock_c, "peers", NULL);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (out, a->peer_id));
+    g_clear_pointer (&out, g_free);
+  }
+  {
+    const char *needles[] = { a->peer_id, "\"bucket\":", NULL };
+
+    out = poll_json (sock_c, "routing-table", needles);
+    g_assert_cmpuint (json_number (out, "size"), >=, 1);
+    g_clear_pointer (&out, g_free);
+  }
+
+  /* A lookup of a from c. */
+  status = run_client (&out, &err, "--control", sock_c, "find", a->peer_id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "found "));
+  g_assert_nonnull (strstr (out, a->peer_id));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_client (&out, &err, "--control", sock_c, "--json", "find", b->peer_id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "\"hops\":"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* a puts a record once it knows other nodes; c reads it back. */
+  {
+    const char *needles[] = { c->peer_id, NULL };
+
+    out = poll_json (sock_a, "routing-table", needles);
+    g_clear_pointer (&out, g_free);
+  }
+  status = run_client (&out, &err, "--control", sock_a, "put", "greeting", "hola, “hormiga”", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "put greeting stored="));
+  g_assert_cmpuint (g_ascii_strtoull (out + strlen ("put greeting stored="), NULL, 10), >=, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_client (&out, &err, "--control", sock_c, "get", a->peer_id, "greeting", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "hola, “hormiga”\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_client (&out, &err, "--control", sock_b, "--json", "get", a->peer_id, "greeting",
+                       NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "\"text\":\"hola, “hormiga”\""));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* A record nobody put: exit 1, and why. */
+  status = run_client (&out, &err, "--control", sock_c, "get", a->peer_id, "nothing", NULL);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (err, "has no record"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* The counters moved. */
+  status = run_client (&out, &err, "--control", sock_c, "--json", "stats", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (json_number (out, "messages_sent"), >, 0);
+  g_assert_cmpuint (json_number (out, "messages_received"), >, 0);
+  g_assert_cmpuint (json_number (out, "contacts"), >=, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Wrong usage: exit 2, nothing sent. */
+  status = run_client (&out, &err, "--control", sock_c, "find", "not-a-peer", NULL);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "not a PeerID"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_client (&out, &err, "--control", sock_c, "put", "lonely", NULL);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "usage: "));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Garbage on b's socket gets an error reply; b carries on. */
+  {
+    g_autoptr(GSocketClient) client = g_socket_client_new ();
+    g_autoptr(GSocketAddress) address = g_unix_socket_address_new (sock_b);
+    g_autoptr(GSocketConnection) connection = NULL;
+    g_autoptr(GByteArray) reply = g_byte_array_new ();
+    guint8 buffer[1024];
+    gssize got;
+
+    g_socket_client_set_timeout (client, 60);
+    connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                              "hello world\n", 12, NULL, NULL, &error));
+    g_assert_no_error (error);
+    /* The node replies, then closes: the stream cannot be framed after it. */
+    while ((got = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                       buffer, sizeof buffer, NULL, &error)) > 0)
+      g_byte_array_append (reply, buffer, (guint) got);
+    g_assert_no_error (error);
+    g_assert_cmpuint (reply->len, >, 4);
+    g_assert_cmpuint ((guint32) (reply->data[0] << 24 | reply->data[1] << 16 |
+                                 reply->data[2] << 8 | reply->data[3]), ==, reply->len - 4);
+    g_assert_nonnull (memmem (reply->data, reply->len, "too-large", 9));
+  }
+  status = run_client (&out, &err, "--control", sock_b, "stats", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (g_str_has_prefix (out, "peer "));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* A second daemon on a's socket is refused; a stays. */
+  {
+    g_autofree char *other = g_dir_make_tmp ("hormiga-node-XXXXXX", NULL);
+    g_autofree char *key = g_build_filename (other, "identity.key", NULL);
+
+    status = run_client (&out, &err, "--data-dir", other, "--control", sock_a, "--server", url,
+                         "run", NULL);
+    g_assert_cmpint (status, ==, 1);
+    g_assert_nonnull (strstr (err, "another hormiga-node is running with the control socket"));
+    g_assert_true (g_file_test (sock_a, G_FILE_TEST_EXISTS));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_unlink (key);
+    g_rmdir (other);
+  }
+
+  /* quit stops a: it exits 0 and its socket is gone. */
+  status = run_client (&out, &err, "--control", sock_a, "quit", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, a->peer_id));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_false (g_file_test (sock_a, G_FILE_TEST_EXISTS));
+  g_assert_true (hormiga_test_wait_until (process_exited, a->process, POLL_LIMIT_MS));
+  g_subprocess_wait (a->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (a->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (a->process), ==, 0);
+  status = run_client (&out, &err, "--control", sock_a, "peers", NULL);
+  g_assert_cmpint (status, ==, 3);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  node_free (a);
+
+  /* The stdin commands still stop the others; their sockets go too. */
+  node_stop (b);
+  node_stop (c);
+  g_assert_false (g_file_test (sock_b, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (sock_c, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+  hormiga_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -292,5 +626,6 @@ main (int    argc,
   g_test_add_func ("/hormiga/cli/corrupt-key-is-an-error", test_corrupt_key_is_an_error);
   g_test_add_func ("/hormiga/cli/two-nodes-talk", test_two_nodes_talk);
   g_test_add_func ("/hormiga/cli/killed-peer-is-detected", test_killed_peer_is_detected);
+  g_test_add_func ("/hormiga/cli/control-socket", test_control_socket);
   return g_test_run ();
 }
