@@ -540,7 +540,7 @@ answer_stats (HormigaControlServer *self,
   pack_kv_u64 (&packer, "record_bytes",
                hormiga_dht_store_get_n_bytes (hormiga_dht_get_store (dht)));
   hormiga_msgpack_pack_str (&packer, "counters");
-  msgpack_pack_map (&packer, 15);
+  msgpack_pack_map (&packer, 17);
   pack_kv_u64 (&packer, "connections_offered", c.connections_offered);
   pack_kv_u64 (&packer, "connections_answered", c.connections_answered);
   pack_kv_u64 (&packer, "connections_failed", c.connections_failed);
@@ -552,6 +552,8 @@ answer_stats (HormigaControlServer *self,
   pack_kv_u64 (&packer, "connections_offered_overlay", c.connections_offered_overlay);
   pack_kv_u64 (&packer, "connections_answered_overlay", c.connections_answered_overlay);
   pack_kv_u64 (&packer, "overlay_fallbacks", c.overlay_fallbacks);
+  pack_kv_u64 (&packer, "connections_established", c.connections_established);
+  pack_kv_u64 (&packer, "connections_established_overlay", c.connections_established_overlay);
   pack_kv_u64 (&packer, "signals_server", c.signals_server);
   pack_kv_u64 (&packer, "signals_overlay", c.signals_overlay);
   pack_kv_u64 (&packer, "relays_forwarded", c.relays_forwarded);
