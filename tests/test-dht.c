@@ -450,6 +450,33 @@ last_reply (Capture *capture)
 }
 
 static void
+never_called (HormigaDht                  *dht,
+              GPtrArray                   *closest,
+              const HormigaDhtLookupStats *stats,
+              gpointer                     user_data)
+{
+  g_assert_not_reached ();
+}
+
+/* A DHT freed while it bootstraps ends silently and leaks nothing (the
+ * ASan build checks). */
+static void
+test_free_while_bootstrapping (void)
+{
+  static const HormigaDhtIo io = { capture_send, fixed_now, counter_random, capture_relay };
+  Capture capture = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref), 0, NULL };
+  g_autoptr(HormigaIdentity) me = hormiga_identity_generate ();
+  g_autoptr(HormigaIdentity) other = hormiga_identity_generate ();
+  HormigaDht *dht = hormiga_dht_new (me, NULL, &io, &capture);
+
+  hormiga_dht_add_contact (dht, hormiga_identity_get_peer_id (other), NULL);
+  hormiga_dht_bootstrap (dht, never_called, NULL);
+  g_assert_cmpuint (capture.sent->len, ==, 1);
+  hormiga_dht_free (dht);
+  g_ptr_array_unref (capture.sent);
+}
+
+static void
 test_bad_input (void)
 {
   static const HormigaDhtIo io = { capture_send, fixed_now, counter_random, capture_relay };
@@ -565,5 +592,6 @@ main (int    argc,
   g_test_add_func ("/hormiga/dht/values", test_values);
   g_test_add_func ("/hormiga/dht/client-mode", test_client_mode_stays_out);
   g_test_add_func ("/hormiga/dht/bad-input", test_bad_input);
+  g_test_add_func ("/hormiga/dht/free-while-bootstrapping", test_free_while_bootstrapping);
   return g_test_run ();
 }

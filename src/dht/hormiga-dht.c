@@ -77,6 +77,7 @@ struct _HormigaDht
   GHashTable             *requests;     /* id → Request */
   GPtrArray              *operations;   /* running Operations */
   GPtrArray              *own;          /* OwnRecord: ours, republished */
+  GPtrArray              *bootstraps;   /* Bootstrap in flight (freed with the DHT) */
   char                  **addresses;
   guint64                 peer_seq;
   gint64                  next_refresh;
@@ -822,13 +823,16 @@ on_bootstrapped (HormigaDht                  *dht,
                  const HormigaDhtLookupStats *stats,
                  gpointer                     user_data)
 {
-  Bootstrap *bootstrap = user_data;
+  g_autofree Bootstrap *bootstrap = user_data;
+  guint index;
 
+  /* Ours again before the callback, which may free the DHT. */
+  if (g_ptr_array_find (dht->bootstraps, bootstrap, &index))
+    g_ptr_array_steal_index_fast (dht->bootstraps, index);
   if (!dht->config.client_mode)
     publish_peer_record (dht);
   if (bootstrap->func != NULL)
     bootstrap->func (dht, closest, stats, bootstrap->user_data);
-  g_free (bootstrap);
 }
 
 void
@@ -842,6 +846,7 @@ hormiga_dht_bootstrap (HormigaDht          *dht,
 
   bootstrap->func = func;
   bootstrap->user_data = user_data;
+  g_ptr_array_add (dht->bootstraps, bootstrap);
   hormiga_dht_find_node (dht, &dht->self_key, on_bootstrapped, bootstrap);
 }
 
@@ -1004,6 +1009,7 @@ hormiga_dht_new (HormigaIdentity        *identity,
   dht->requests = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) request_free);
   dht->operations = g_ptr_array_new ();
   dht->own = g_ptr_array_new_with_free_func ((GDestroyNotify) own_record_free);
+  dht->bootstraps = g_ptr_array_new_with_free_func (g_free);
   /* Sequence numbers start from the clock, so a restart never goes back. */
   dht->peer_seq = (guint64) now_ms (dht);
   dht->next_refresh = now_ms (dht) + dht->config.refresh_interval_ms;
@@ -1030,6 +1036,7 @@ hormiga_dht_free (HormigaDht *dht)
     operation_unref (g_ptr_array_index (dht->operations, i));
   g_ptr_array_unref (dht->operations);
   g_ptr_array_unref (dht->own);
+  g_ptr_array_unref (dht->bootstraps);
   g_strfreev (dht->addresses);
   hormiga_dht_store_free (dht->store);
   hormiga_dht_routing_table_free (dht->table);

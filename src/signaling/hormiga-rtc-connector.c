@@ -33,7 +33,7 @@ typedef struct
   gboolean               described;     /* our offer or answer went out */
   GPtrArray             *held;          /* candidates gathered before that */
   gboolean               held_end;      /* and end-of-candidates */
-  guint                  removal;       /* idle source dropping a failed session */
+  GSource               *removal;       /* idle source dropping a failed session */
   gboolean               bye_sent;
   gboolean               peer_gone;     /* hormiguero says the peer is not connected */
   HormigaRtcSignalSendFunc route;       /* NULL: through hormiguero */
@@ -53,8 +53,12 @@ static guint signals[N_SIGNALS];
 static void
 session_free (Session *session)
 {
-  if (session->removal != 0)
-    g_source_remove (session->removal);
+  /* On the connector's context, which need not be the default one. */
+  if (session->removal != NULL)
+    {
+      g_source_destroy (session->removal);
+      g_source_unref (session->removal);
+    }
   g_signal_handlers_disconnect_by_data (session->pc, session);
   hormiga_peer_connection_close (session->pc);
   g_object_unref (session->pc);
@@ -141,7 +145,7 @@ remove_session (gpointer user_data)
 {
   Session *session = user_data;
 
-  session->removal = 0;
+  g_clear_pointer (&session->removal, g_source_unref);
   g_hash_table_remove (session->connector->sessions, session->key);
   return G_SOURCE_REMOVE;
 }
@@ -156,12 +160,12 @@ end_session (Session *session)
   if (!session->bye_sent && !session->peer_gone)
     send_to_peer (session, HORMIGA_RTC_SIGNAL_BYE, NULL);
   session->bye_sent = TRUE;
-  if (session->removal != 0)
+  if (session->removal != NULL)
     return;
   source = g_idle_source_new ();
   g_source_set_callback (source, remove_session, session, NULL);
-  session->removal = g_source_attach (source, session->connector->context);
-  g_source_unref (source);
+  g_source_attach (source, session->connector->context);
+  session->removal = source;
 }
 
 static void
