@@ -245,6 +245,446 @@ test_bits (void)
   }
 }
 
+/* ---- rejections -------------------------------------------------------- */
+
+/* {"v": 1, "t": @type, "id": 7, …@n_fields more}. */
+static GByteArray *
+msg (const char *type,
+     guint       n_fields)
+{
+  GByteArray *b = g_byte_array_new ();
+
+  mp_map (b, 3 + n_fields);
+  mp_str (b, "v");
+  mp_uint (b, 1);
+  mp_str (b, "t");
+  mp_str (b, type);
+  mp_str (b, "id");
+  mp_uint (b, 7);
+  return b;
+}
+
+static void
+cid (GByteArray *b)
+{
+  mp_str (b, "cid");
+  mp_bin (b, NULL, 32);
+}
+
+static void
+assert_rejected (GByteArray *b,
+                 gint        code,
+                 const char *fragment)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (b->data, b->len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaShareMessage) message = hormiga_share_message_decode (bytes, &error);
+
+  g_assert_null (message);
+  g_assert_error (error, HORMIGA_SHARE_ERROR, code);
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("\"%s\" does not mention \"%s\"", error->message, fragment);
+  g_byte_array_unref (b);
+}
+
+static void
+assert_accepted (GByteArray *b)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (b->data, b->len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaShareMessage) message = hormiga_share_message_decode (bytes, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (message);
+  g_byte_array_unref (b);
+}
+
+static void
+test_reject_envelope (void)
+{
+  GByteArray *b;
+
+  b = g_byte_array_new ();
+  mp_array (b, 3);
+  mp_uint (b, 1);
+  mp_str (b, "want");
+  mp_uint (b, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "is a map whose first fields are \"v\", \"t\"");
+
+  b = g_byte_array_new ();
+  mp_map (b, 3);
+  mp_str (b, "v");
+  mp_uint (b, 2);
+  mp_str (b, "t");
+  mp_str (b, "want");
+  mp_str (b, "id");
+  mp_uint (b, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_UNKNOWN_TYPE, "version 2 is unknown");
+
+  b = g_byte_array_new ();
+  mp_map (b, 3);
+  mp_str (b, "v");
+  mp_str (b, "1");
+  mp_str (b, "t");
+  mp_str (b, "want");
+  mp_str (b, "id");
+  mp_uint (b, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"v\" in a file sharing message must be a uint");
+
+  b = msg ("steal", 0);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_UNKNOWN_TYPE, "type \"steal\" is unknown");
+
+  b = g_byte_array_new ();
+  mp_map (b, 3);
+  mp_str (b, "v");
+  mp_uint (b, 1);
+  mp_str (b, "t");
+  mp_uint (b, 0);
+  mp_str (b, "id");
+  mp_uint (b, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"t\"");
+
+  /* id: missing, too large, negative. */
+  b = g_byte_array_new ();
+  mp_map (b, 2);
+  mp_str (b, "v");
+  mp_uint (b, 1);
+  mp_str (b, "t");
+  mp_str (b, "cancel");
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a cancel needs \"id\"; it is missing");
+
+  b = g_byte_array_new ();
+  mp_map (b, 3);
+  mp_str (b, "v");
+  mp_uint (b, 1);
+  mp_str (b, "t");
+  mp_str (b, "cancel");
+  mp_str (b, "id");
+  mp_uint (b, (guint64) G_MAXUINT32 + 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"id\" in a cancel must be a uint of at most 4294967295");
+
+  /* Missing, duplicate, unknown, out of order, not-str keys. */
+  b = msg ("want", 0);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a want needs \"cid\"; it is missing");
+  b = msg ("want", 2);
+  cid (b);
+  cid (b);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"cid\" appears twice in a want");
+  b = msg ("want", 2);
+  cid (b);
+  mp_str (b, "please");
+  mp_uint (b, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a want has an unknown field \"please\"");
+  b = msg ("cancel", 1);
+  cid (b);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a cancel has an unknown field \"cid\"");
+  b = msg ("get-chunk", 2);
+  mp_str (b, "index");
+  mp_uint (b, 1);
+  cid (b);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"index\" is out of order in a get-chunk");
+  b = msg ("want", 2);
+  cid (b);
+  mp_uint (b, 1);
+  mp_uint (b, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "keys must be str");
+
+  /* Trailing bytes; empty; above the message limit; not canonical. */
+  b = msg ("want", 1);
+  cid (b);
+  mp_byte (b, 0xc0);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "file sharing message: ");
+  b = g_byte_array_new ();
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "file sharing message: ");
+  b = msg ("chunk", 3);
+  cid (b);
+  mp_str (b, "index");
+  mp_uint (b, 0);
+  mp_str (b, "data");
+  mp_bin (b, NULL, HORMIGA_SHARE_MAX_MESSAGE);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_TOO_LARGE, "the limit is 262144");
+  b = msg ("get-chunk", 2);
+  cid (b);
+  mp_str (b, "index");
+  mp_byte (b, 0xce);
+  mp_be (b, 5, 4);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "not in canonical form");
+}
+
+static void
+test_reject_fields (void)
+{
+  GByteArray *b;
+  g_autofree char *long_text = g_strnfill (HORMIGA_SHARE_MAX_TEXT + 1, 't');
+  g_autofree char *long_name = g_strnfill (HORMIGA_MANIFEST_MAX_NAME + 1, 'n');
+
+  /* cid */
+  b = msg ("want", 1);
+  mp_str (b, "cid");
+  mp_bin (b, NULL, 31);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"cid\" in a want must be a bin of 32 bytes; got bin of 31 bytes");
+  b = msg ("want", 1);
+  mp_str (b, "cid");
+  mp_str (b, "00");
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"cid\" in a want must be a bin of 32 bytes");
+
+  /* have: state, bits, msize */
+  b = msg ("have", 2);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "most");
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"state\" in a have must be the str \"all\", \"some\" or \"none\"");
+  b = msg ("have", 2);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "all");
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a have with state \"all\" lacks \"msize\"");
+  b = msg ("have", 3);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "none");
+  mp_str (b, "msize");
+  mp_uint (b, 10);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a have with state \"none\" carries \"msize\"");
+  b = msg ("have", 3);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "some");
+  mp_str (b, "msize");
+  mp_uint (b, 10);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a have with state \"some\" lacks \"bits\"");
+  b = msg ("have", 4);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "all");
+  mp_str (b, "bits");
+  mp_bin (b, NULL, 1);
+  mp_str (b, "msize");
+  mp_uint (b, 10);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a have with state \"all\" carries \"bits\"");
+  b = msg ("have", 4);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "some");
+  mp_str (b, "bits");
+  mp_bin (b, NULL, 0);
+  mp_str (b, "msize");
+  mp_uint (b, 10);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"bits\" in a have must be a bin of 1 to 65536 bytes");
+  b = msg ("have", 4);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "some");
+  mp_str (b, "bits");
+  mp_bin (b, NULL, HORMIGA_SHARE_MAX_BITS + 1);
+  mp_str (b, "msize");
+  mp_uint (b, 10);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_TOO_LARGE, "\"bits\" in a have is 65537 bytes; the limit is 65536");
+  b = msg ("have", 3);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "all");
+  mp_str (b, "msize");
+  mp_uint (b, 0);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"msize\" in a have must be a uint from 1 to 16777216");
+  b = msg ("have", 3);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "all");
+  mp_str (b, "msize");
+  mp_uint (b, HORMIGA_MANIFEST_MAX_SIZE + 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"msize\"");
+  b = msg ("have", 4);
+  cid (b);
+  mp_str (b, "state");
+  mp_str (b, "some");
+  mp_str (b, "msize");
+  mp_uint (b, 10);
+  mp_str (b, "bits");
+  mp_bin (b, NULL, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"bits\" is out of order in a have");
+
+  /* get-manifest: offset, length */
+  for (guint i = 0; i < 3; i++)
+    {
+      const guint64 offsets[] = { 0, HORMIGA_MANIFEST_MAX_SIZE, 0 };
+      const guint64 lengths[] = { 0, 1, HORMIGA_SHARE_MAX_PIECE + 1 };
+
+      b = msg ("get-manifest", 3);
+      cid (b);
+      mp_str (b, "offset");
+      mp_uint (b, offsets[i]);
+      mp_str (b, "length");
+      mp_uint (b, lengths[i]);
+      assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, i == 1 ? "\"offset\" in a get-manifest must be a uint from 0 to 16777215"
+                                                                : "\"length\" in a get-manifest must be a uint from 1 to 245760");
+    }
+
+  /* manifest: total, data, and the piece within the total */
+  b = msg ("manifest", 4);
+  cid (b);
+  mp_str (b, "offset");
+  mp_uint (b, 0);
+  mp_str (b, "total");
+  mp_uint (b, 0);
+  mp_str (b, "data");
+  mp_bin (b, NULL, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"total\" in a manifest must be a uint from 1 to 16777216");
+  b = msg ("manifest", 4);
+  cid (b);
+  mp_str (b, "offset");
+  mp_uint (b, 0);
+  mp_str (b, "total");
+  mp_uint (b, 10);
+  mp_str (b, "data");
+  mp_bin (b, NULL, 0);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"data\" in a manifest must be a bin of 1 to 245760 bytes");
+  b = msg ("manifest", 4);
+  cid (b);
+  mp_str (b, "offset");
+  mp_uint (b, 0);
+  mp_str (b, "total");
+  mp_uint (b, HORMIGA_MANIFEST_MAX_SIZE);
+  mp_str (b, "data");
+  mp_bin (b, NULL, HORMIGA_SHARE_MAX_PIECE + 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_TOO_LARGE, "\"data\" in a manifest is 245761 bytes; the limit is 245760");
+  b = msg ("manifest", 4);
+  cid (b);
+  mp_str (b, "offset");
+  mp_uint (b, 5);
+  mp_str (b, "total");
+  mp_uint (b, 10);
+  mp_str (b, "data");
+  mp_bin (b, NULL, 6);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "goes past the end of a manifest of 10 bytes");
+  b = msg ("manifest", 4);
+  cid (b);
+  mp_str (b, "offset");
+  mp_uint (b, 10);
+  mp_str (b, "total");
+  mp_uint (b, 10);
+  mp_str (b, "data");
+  mp_bin (b, NULL, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "goes past the end");
+
+  /* get-chunk, chunk: index, data */
+  b = msg ("get-chunk", 2);
+  cid (b);
+  mp_str (b, "index");
+  mp_uint (b, (guint64) G_MAXUINT32 + 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"index\" in a get-chunk must be a uint of at most 4294967295");
+  b = msg ("chunk", 3);
+  cid (b);
+  mp_str (b, "index");
+  mp_uint (b, 0);
+  mp_str (b, "data");
+  mp_bin (b, NULL, HORMIGA_SHARE_MAX_CHUNK + 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_TOO_LARGE, "\"data\" in a chunk is 261121 bytes; the limit is 261120");
+  b = msg ("chunk", 3);
+  cid (b);
+  mp_str (b, "index");
+  mp_uint (b, 0);
+  mp_str (b, "data");
+  mp_str (b, "x");
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"data\" in a chunk must be a bin");
+  b = msg ("chunk", 3);
+  cid (b);
+  mp_str (b, "index");
+  mp_uint (b, 0);
+  mp_str (b, "data");
+  mp_bin (b, NULL, 0);
+  assert_accepted (b);
+
+  /* error: code, text */
+  b = msg ("error", 2);
+  mp_str (b, "code");
+  mp_int64 (b, -1);
+  mp_str (b, "text");
+  mp_str (b, "");
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"code\" in an error must be a uint");
+  b = msg ("error", 2);
+  mp_str (b, "code");
+  mp_uint (b, 1);
+  mp_str (b, "text");
+  mp_str (b, long_text);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_TOO_LARGE, "\"text\" in an error is 257 bytes; the limit is 256");
+  b = msg ("error", 2);
+  mp_str (b, "code");
+  mp_uint (b, 1);
+  mp_str (b, "text");
+  mp_str_len (b, "a\0b", 3);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"text\" in an error contains a NUL byte");
+  b = msg ("error", 1);
+  mp_str (b, "code");
+  mp_uint (b, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "an error needs \"text\"");
+
+  /* offer: kind, name, size, msize */
+  {
+    struct { const char *kind; const char *name; gsize name_length; gint code; const char *fragment; } cases[] = {
+      { "link", "a", 1, HORMIGA_SHARE_ERROR_UNKNOWN_TYPE, "\"kind\" \"link\" in an offer is unknown" },
+      { "file", "", 0, HORMIGA_SHARE_ERROR_MALFORMED, "\"name\" in an offer must be a str of 1 to 255 bytes" },
+      { "file", long_name, HORMIGA_MANIFEST_MAX_NAME + 1, HORMIGA_SHARE_ERROR_TOO_LARGE, "\"name\" in an offer is 256 bytes" },
+      { "file", "../\0etc", 7, HORMIGA_SHARE_ERROR_MALFORMED, "\"name\" in an offer contains a NUL" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        b = msg ("offer", 5);
+        cid (b);
+        mp_str (b, "kind");
+        mp_str (b, cases[i].kind);
+        mp_str (b, "name");
+        mp_str_len (b, cases[i].name, cases[i].name_length);
+        mp_str (b, "size");
+        mp_uint (b, 1);
+        mp_str (b, "msize");
+        mp_uint (b, 100);
+        assert_rejected (b, cases[i].code, cases[i].fragment);
+      }
+  }
+  b = msg ("offer", 5);
+  cid (b);
+  mp_str (b, "kind");
+  mp_bin (b, NULL, 1);
+  mp_str (b, "name");
+  mp_str (b, "a");
+  mp_str (b, "size");
+  mp_uint (b, 1);
+  mp_str (b, "msize");
+  mp_uint (b, 100);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"kind\" in an offer must be the str \"file\" or \"folder\"");
+  b = msg ("offer", 5);
+  cid (b);
+  mp_str (b, "kind");
+  mp_str (b, "file");
+  mp_str (b, "name");
+  mp_str (b, "a");
+  mp_str (b, "size");
+  mp_str (b, "1");
+  mp_str (b, "msize");
+  mp_uint (b, 100);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"size\" in an offer must be a uint");
+
+  /* reply: accept, text */
+  b = msg ("reply", 1);
+  mp_str (b, "accept");
+  mp_uint (b, 1);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"accept\" in a reply must be a bool; got uint 1");
+  b = msg ("reply", 0);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a reply needs \"accept\"");
+  b = msg ("reply", 2);
+  mp_str (b, "text");
+  mp_str (b, "no");
+  mp_str (b, "accept");
+  mp_byte (b, 0xc2);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"text\" is out of order in a reply");
+  b = msg ("reply", 1);
+  mp_str (b, "accept");
+  mp_byte (b, 0xc2);
+  assert_accepted (b);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -256,5 +696,7 @@ main (int    argc,
   g_test_add_func ("/hormiga/share-message/types", test_types);
   g_test_add_func ("/hormiga/share-message/largest-chunk-fits", test_largest_chunk_fits);
   g_test_add_func ("/hormiga/share-message/bits", test_bits);
+  g_test_add_func ("/hormiga/share-message/reject-envelope", test_reject_envelope);
+  g_test_add_func ("/hormiga/share-message/reject-fields", test_reject_fields);
   return g_test_run ();
 }

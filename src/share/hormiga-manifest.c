@@ -18,6 +18,9 @@
 #define VERSION 1
 #define FOLDER_ID_PREFIX "hormiga/folder/v1"
 
+G_STATIC_ASSERT (HORMIGA_CONTENT_MIN_CHUNK_SIZE == 16384);
+G_STATIC_ASSERT (HORMIGA_CONTENT_MAX_CHUNK_SIZE == 261120);
+
 /* The fields of each kind, in their order. */
 enum { F_V, F_KIND, F_NAME, F_SIZE, F_CHUNK, F_HASHES, F_MIME, N_FILE_FIELDS };
 static const char *const file_fields[N_FILE_FIELDS] = {
@@ -429,8 +432,7 @@ decode_file (const msgpack_object  **values,
       values[F_CHUNK]->via.u64 < HORMIGA_CONTENT_MIN_CHUNK_SIZE ||
       values[F_CHUNK]->via.u64 > HORMIGA_CONTENT_MAX_CHUNK_SIZE)
     return _hormiga_share_set_wrong (error, what, "chunk",
-                                     "a uint from " G_STRINGIFY (HORMIGA_CONTENT_MIN_CHUNK_SIZE)
-                                     " to " G_STRINGIFY (HORMIGA_CONTENT_MAX_CHUNK_SIZE),
+                                     "a uint from 16384 to 261120",
                                      values[F_CHUNK]);
   chunk = values[F_CHUNK]->via.u64;
   manifest->chunk_size = (guint32) chunk;

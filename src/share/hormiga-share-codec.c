@@ -133,9 +133,22 @@ _hormiga_share_match_fields (const msgpack_object_map  *map,
       for (guint k = next; k < j; k++)
         if (!(optional & (1u << k)))
           {
-            g_set_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
-                         "%s needs \"%s\" before \"%s\"; it is missing", what, names[k],
-                         names[j]);
+            gboolean later = FALSE;
+
+            for (guint32 l = i + 1; l < map->size && !later; l++)
+              later = hormiga_msgpack_key_is (&map->ptr[l].key, names[k]);
+            if (later)
+              {
+                g_autoptr(GString) list = field_list (names, n_names);
+
+                g_set_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
+                             "\"%s\" is out of order in %s; the fields come in the order %s",
+                             names[j], what, list->str);
+              }
+            else
+              g_set_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
+                           "%s needs \"%s\" before \"%s\"; it is missing", what, names[k],
+                           names[j]);
             return FALSE;
           }
       values[j] = &map->ptr[i].val;
