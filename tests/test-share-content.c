@@ -148,6 +148,29 @@ test_file_id_vectors (void)
   }
 }
 
+/* The examples of docs/PROTOCOL.md ("File sharing"), as fixed strings. */
+static void
+test_documented_ids (void)
+{
+  g_autofree char *empty = NULL;
+  g_autofree char *hola = NULL;
+  g_autofree char *hola_chunk = NULL;
+  guint8 hash[H];
+  HormigaContentId id;
+
+  g_assert_true (hormiga_content_file_id (NULL, 0, 0, HORMIGA_CONTENT_CHUNK_SIZE, &id));
+  empty = hormiga_content_id_to_string (&id);
+  g_assert_cmpstr (empty, ==, "62dd37f09a82ccd8f253a460dbababcd5c0870261e7c071b1459067f06342c5a");
+
+  hormiga_content_hash_chunk ((const guint8 *) "hola", 4, hash);
+  memcpy (id.bytes, hash, H);
+  hola_chunk = hormiga_content_id_to_string (&id);
+  g_assert_cmpstr (hola_chunk, ==, "4ee0cdb64e70bb9da93113f8ddcb3e2fd23bef1cda2c6d45afec7ef959ac6298");
+  g_assert_true (hormiga_content_file_id (hash, 1, 4, HORMIGA_CONTENT_CHUNK_SIZE, &id));
+  hola = hormiga_content_id_to_string (&id);
+  g_assert_cmpstr (hola, ==, "fe9f49fd0b74f978d0b1a8f60b83b179cf4a13902fe2e7c1fd084cfbe17fe93d");
+}
+
 static void
 test_file_id_mismatch (void)
 {
@@ -404,6 +427,7 @@ main (int    argc,
 
   g_test_add_func ("/hormiga/share-content/merkle-vectors", test_merkle_vectors);
   g_test_add_func ("/hormiga/share-content/file-id-vectors", test_file_id_vectors);
+  g_test_add_func ("/hormiga/share-content/documented-ids", test_documented_ids);
   g_test_add_func ("/hormiga/share-content/file-id-mismatch", test_file_id_mismatch);
   g_test_add_func ("/hormiga/share-content/chunk-arithmetic", test_chunk_arithmetic);
   g_test_add_func ("/hormiga/share-content/id-strings", test_id_strings);
