@@ -1,0 +1,626 @@
+/* hormiga-chunk-io.c — the disk work of transfers, off the main loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "hormiga-chunk-io.h"
+#include "hormiga-content-hasher.h"
+#include "hormiga-share-error.h"
+#include "hormiga-share-name.h"
+
+#include <string.h>
+
+#define READ_BLOCK (1024 * 1024)
+
+typedef struct
+{
+  char                  *path;
+  const HormigaManifest *manifest;   /* the caller's */
+  guint64                index;
+  guint64                size;
+  GBytes                *data;
+  char                  *dir;
+  char                  *name;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->path);
+  g_clear_pointer (&job->data, g_bytes_unref);
+  g_free (job->dir);
+  g_free (job->name);
+  g_free (job);
+}
+
+static GTask *
+job_task (Job                 *job,
+          gpointer             source_tag,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  return task;
+}
+
+static void
+set_errno_error (GError    **error,
+                 int         saved,
+                 const char *what,
+                 const char *path)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "cannot %s %s: %s", what, path,
+               g_strerror (saved));
+}
+
+/* ---- read ----------------------------------------------------------------- */
+
+static gboolean
+pread_all (int       fd,
+           guint8   *buffer,
+           gsize     length,
+           guint64   offset,
+           GError  **error,
+           const char *path)
+{
+  gsize done = 0;
+
+  while (done < length)
+    {
+      ssize_t n = pread (fd, buffer + done, length - done, (off_t) (offset + done));
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          set_errno_error (error, errno, "read", path);
+          return FALSE;
+        }
+      if (n == 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                       "%s is shorter than when it was shared", path);
+          return FALSE;
+        }
+      done += (gsize) n;
+    }
+  return TRUE;
+}
+
+static void
+read_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Job *job = task_data;
+  guint32 length = hormiga_manifest_get_chunk_length (job->manifest, job->index);
+  guint8 *buffer = g_malloc (MAX (length, 1));
+  GError *error = NULL;
+  int fd = g_open (job->path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    {
+      set_errno_error (&error, errno, "open", job->path);
+      g_free (buffer);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!pread_all (fd, buffer, length, job->index * job->manifest->chunk_size, &error, job->path) ||
+      !hormiga_manifest_check_chunk (job->manifest, job->index, buffer, length, &error))
+    {
+      close (fd);
+      g_free (buffer);
+      g_task_return_error (task, error);
+      return;
+    }
+  close (fd);
+  g_task_return_pointer (task, g_bytes_new_take (buffer, length), (GDestroyNotify) g_bytes_unref);
+}
+
+void
+hormiga_chunk_io_read_async (const char            *path,
+                             const HormigaManifest *manifest,
+                             guint64                index,
+                             GCancellable          *cancellable,
+                             GAsyncReadyCallback    callback,
+                             gpointer               user_data)
+{
+  Job *job = g_new0 (Job, 1);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (path != NULL && manifest != NULL);
+  g_return_if_fail (index < hormiga_manifest_get_n_chunks (manifest));
+
+  job->path = g_strdup (path);
+  job->manifest = manifest;
+  job->index = index;
+  task = job_task (job, hormiga_chunk_io_read_async, cancellable, callback, user_data);
+  g_task_run_in_thread (task, read_thread);
+}
+
+GBytes *
+hormiga_chunk_io_read_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_chunk_io_read_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- write ------------------------------------------------------------------- */
+
+static void
+write_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  Job *job = task_data;
+  gsize length;
+  const guint8 *data = g_bytes_get_data (job->data, &length);
+  guint64 offset = job->index * job->manifest->chunk_size;
+  GError *error = NULL;
+  gsize done = 0;
+  int fd;
+
+  if (!hormiga_manifest_check_chunk (job->manifest, job->index, data, length, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  fd = g_open (job->path, O_WRONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      set_errno_error (&error, errno, "open", job->path);
+      g_task_return_error (task, error);
+      return;
+    }
+  while (done < length)
+    {
+      ssize_t n = pwrite (fd, data + done, length - done, (off_t) (offset + done));
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          set_errno_error (&error, errno, "write to", job->path);
+          close (fd);
+          g_task_return_error (task, error);
+          return;
+        }
+      done += (gsize) n;
+    }
+  if (close (fd) < 0)
+    {
+      set_errno_error (&error, errno, "write to", job->path);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hormiga_chunk_io_write_async (const char            *path,
+                              const HormigaManifest *manifest,
+                              guint64                index,
+                              GBytes                *data,
+                              GCancellable          *cancellable,
+                              GAsyncReadyCallback    callback,
+                              gpointer               user_data)
+{
+  Job *job = g_new0 (Job, 1);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (path != NULL && manifest != NULL && data != NULL);
+
+  job->path = g_strdup (path);
+  job->manifest = manifest;
+  job->index = index;
+  job->data = g_bytes_ref (data);
+  task = job_task (job, hormiga_chunk_io_write_async, cancellable, callback, user_data);
+  g_task_run_in_thread (task, write_thread);
+}
+
+gboolean
+hormiga_chunk_io_write_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_chunk_io_write_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- prepare ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  char   *folder;
+  char   *name;
+  char   *part;
+  guint64 size;
+  GBytes *manifest;
+  char   *path;
+  GBytes *contents;
+  GStrv   paths;
+  HormigaContentId cid;
+} Work;
+
+static void
+work_free (Work *work)
+{
+  g_free (work->folder);
+  g_free (work->name);
+  g_free (work->part);
+  g_clear_pointer (&work->manifest, g_bytes_unref);
+  g_free (work->path);
+  g_clear_pointer (&work->contents, g_bytes_unref);
+  g_strfreev (work->paths);
+  g_free (work);
+}
+
+static GTask *
+work_task (Work                *work,
+           gpointer             source_tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, work, (GDestroyNotify) work_free);
+  return task;
+}
+
+static void
+prepare_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Work *work = task_data;
+  g_autofree char *part = NULL;
+  GError *error = NULL;
+  int flags = O_WRONLY | O_CLOEXEC;
+  int fd;
+
+  if (g_mkdir_with_parents (work->folder, 0755) < 0)
+    {
+      set_errno_error (&error, errno, "create the folder", work->folder);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (work->part != NULL)
+    part = g_strdup (work->part);
+  else
+    {
+      g_autofree char *wanted = g_strconcat (work->name, ".part", NULL);
+      g_autofree char *free_name = hormiga_share_free_name (work->folder, wanted);
+
+      part = g_build_filename (work->folder, free_name, NULL);
+      flags |= O_CREAT | O_EXCL;
+    }
+  fd = g_open (part, flags, 0644);
+  if (fd < 0)
+    {
+      set_errno_error (&error, errno, work->part ? "open" : "create", part);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (ftruncate (fd, (off_t) work->size) < 0)
+    {
+      set_errno_error (&error, errno, "make room for", part);
+      close (fd);
+      g_task_return_error (task, error);
+      return;
+    }
+  close (fd);
+  if (work->manifest != NULL)
+    {
+      g_autofree char *manifest_path = g_strconcat (part, ".manifest", NULL);
+
+      if (!g_file_set_contents (manifest_path, g_bytes_get_data (work->manifest, NULL),
+                                (gssize) g_bytes_get_size (work->manifest), &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  g_task_return_pointer (task, g_steal_pointer (&part), g_free);
+}
+
+void
+hormiga_chunk_io_prepare_async (const char          *folder,
+                                const char          *name,
+                                const char          *part,
+                                guint64              size,
+                                GBytes              *manifest_bytes,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  Work *work = g_new0 (Work, 1);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (folder != NULL && (name != NULL || part != NULL));
+
+  work->folder = g_strdup (folder);
+  work->name = g_strdup (name);
+  work->part = g_strdup (part);
+  work->size = size;
+  work->manifest = manifest_bytes ? g_bytes_ref (manifest_bytes) : NULL;
+  task = work_task (work, hormiga_chunk_io_prepare_async, cancellable, callback, user_data);
+  g_task_run_in_thread (task, prepare_thread);
+}
+
+char *
+hormiga_chunk_io_prepare_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_chunk_io_prepare_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- save, delete -------------------------------------------------------------------- */
+
+static void
+save_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Work *work = task_data;
+  GError *error = NULL;
+
+  if (!g_file_set_contents (work->path, g_bytes_get_data (work->contents, NULL),
+                            (gssize) g_bytes_get_size (work->contents), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+hormiga_chunk_io_save_async (const char          *path,
+                             GBytes              *contents,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Work *work = g_new0 (Work, 1);
+  g_autoptr(GTask) task = NULL;
+
+  work->path = g_strdup (path);
+  work->contents = g_bytes_ref (contents);
+  task = work_task (work, hormiga_chunk_io_save_async, cancellable, callback, user_data);
+  g_task_run_in_thread (task, save_thread);
+}
+
+gboolean
+hormiga_chunk_io_save_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_chunk_io_save_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+delete_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Work *work = task_data;
+
+  for (guint i = 0; work->paths[i] != NULL; i++)
+    if (g_unlink (work->paths[i]) < 0 && errno != ENOENT)
+      g_debug ("chunk-io: cannot delete %s: %s", work->paths[i], g_strerror (errno));
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hormiga_chunk_io_delete_async (const char * const *paths)
+{
+  Work *work = g_new0 (Work, 1);
+  g_autoptr(GTask) task = NULL;
+
+  work->paths = g_strdupv ((GStrv) paths);
+  task = work_task (work, hormiga_chunk_io_delete_async, NULL, NULL, NULL);
+  g_task_run_in_thread (task, delete_thread);
+}
+
+/* ---- resume ----------------------------------------------------------------------------- */
+
+void
+hormiga_chunk_io_resume_free (HormigaChunkIoResume *resume)
+{
+  if (resume == NULL)
+    return;
+  g_free (resume->part);
+  g_free (resume->state);
+  g_clear_pointer (&resume->bits, g_bytes_unref);
+  g_clear_pointer (&resume->manifest, g_bytes_unref);
+  g_free (resume);
+}
+
+static void
+find_resume_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  Work *work = task_data;
+  g_autofree char *want = hormiga_content_id_to_string (&work->cid);
+  g_autoptr(GDir) dir = g_dir_open (work->folder, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autoptr(GKeyFile) keys = g_key_file_new ();
+      g_autofree char *state = NULL;
+      g_autofree char *cid = NULL;
+      g_autofree char *part = NULL;
+      g_autofree char *bits = NULL;
+      g_autofree char *manifest_path = NULL;
+      g_autofree char *manifest = NULL;
+      gsize manifest_length = 0, bits_length = 0;
+      guchar *decoded;
+      HormigaChunkIoResume *resume;
+
+      if (!g_str_has_suffix (entry, ".part.hormiga"))
+        continue;
+      state = g_build_filename (work->folder, entry, NULL);
+      if (!g_key_file_load_from_file (keys, state, G_KEY_FILE_NONE, NULL))
+        continue;
+      cid = g_key_file_get_string (keys, "download", "cid", NULL);
+      part = g_key_file_get_string (keys, "download", "part", NULL);
+      bits = g_key_file_get_string (keys, "download", "bits", NULL);
+      if (cid == NULL || g_ascii_strcasecmp (cid, want) != 0 || part == NULL || bits == NULL ||
+          strchr (part, G_DIR_SEPARATOR) != NULL)
+        continue;
+      g_free (g_steal_pointer (&part));
+      part = g_strndup (state, strlen (state) - strlen (".hormiga"));
+      manifest_path = g_strconcat (part, ".manifest", NULL);
+      if (!g_file_test (part, G_FILE_TEST_IS_REGULAR) ||
+          !g_file_get_contents (manifest_path, &manifest, &manifest_length, NULL))
+        continue;
+      decoded = g_base64_decode (bits, &bits_length);
+      resume = g_new0 (HormigaChunkIoResume, 1);
+      resume->part = g_steal_pointer (&part);
+      resume->state = g_steal_pointer (&state);
+      resume->bits = g_bytes_new_take (decoded, bits_length);
+      resume->manifest = g_bytes_new_take (g_steal_pointer (&manifest), manifest_length);
+      g_task_return_pointer (task, resume, (GDestroyNotify) hormiga_chunk_io_resume_free);
+      return;
+    }
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+void
+hormiga_chunk_io_find_resume_async (const char             *folder,
+                                    const HormigaContentId *cid,
+                                    GCancellable           *cancellable,
+                                    GAsyncReadyCallback     callback,
+                                    gpointer                user_data)
+{
+  Work *work = g_new0 (Work, 1);
+  g_autoptr(GTask) task = NULL;
+
+  work->folder = g_strdup (folder);
+  work->cid = *cid;
+  task = work_task (work, hormiga_chunk_io_find_resume_async, cancellable, callback, user_data);
+  g_task_run_in_thread (task, find_resume_thread);
+}
+
+HormigaChunkIoResume *
+hormiga_chunk_io_find_resume_finish (GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        hormiga_chunk_io_find_resume_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- the final check --------------------------------------------------------------- */
+
+static void
+finish_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Job *job = task_data;
+  g_autoptr(HormigaContentHasher) hasher = hormiga_content_hasher_new (job->manifest->chunk_size);
+  g_autoptr(GBytes) hashes = NULL;
+  g_autofree guint8 *buffer = g_malloc (READ_BLOCK);
+  HormigaContentId expected, got;
+  GError *error = NULL;
+  guint64 offset = 0;
+  char *final;
+  int fd = g_open (job->path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    {
+      set_errno_error (&error, errno, "open", job->path);
+      g_task_return_error (task, error);
+      return;
+    }
+  while (offset < job->manifest->size)
+    {
+      gsize length = (gsize) MIN ((guint64) READ_BLOCK, job->manifest->size - offset);
+
+      if (!pread_all (fd, buffer, length, offset, &error, job->path))
+        {
+          close (fd);
+          g_task_return_error (task, error);
+          return;
+        }
+      hormiga_content_hasher_update (hasher, buffer, length);
+      offset += length;
+    }
+  close (fd);
+  hashes = hormiga_content_hasher_finish (hasher, &got);
+  hormiga_manifest_get_id (job->manifest, &expected);
+  if (!hormiga_content_id_equal (&expected, &got))
+    {
+      g_task_return_new_error (task, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MISMATCH,
+                               "%s does not hash to its content ID after the download",
+                               job->path);
+      return;
+    }
+  /* The free name is picked and taken here, in one thread, so that two
+   * downloads of the same name cannot both take it. */
+  {
+    g_autofree char *name = hormiga_share_free_name (job->dir, job->name);
+
+    final = g_build_filename (job->dir, name, NULL);
+  }
+  if (g_rename (job->path, final) < 0)
+    {
+      set_errno_error (&error, errno, "rename", job->path);
+      g_free (final);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, final, g_free);
+}
+
+void
+hormiga_chunk_io_finish_async (const char            *path,
+                               const HormigaManifest *manifest,
+                               const char            *dir,
+                               const char            *name,
+                               GCancellable          *cancellable,
+                               GAsyncReadyCallback    callback,
+                               gpointer               user_data)
+{
+  Job *job = g_new0 (Job, 1);
+  g_autoptr(GTask) task = NULL;
+
+  job->path = g_strdup (path);
+  job->manifest = manifest;
+  job->dir = g_strdup (dir);
+  job->name = g_strdup (name);
+  task = job_task (job, hormiga_chunk_io_finish_async, cancellable, callback, user_data);
+  g_task_run_in_thread (task, finish_thread);
+}
+
+char *
+hormiga_chunk_io_finish_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_chunk_io_finish_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

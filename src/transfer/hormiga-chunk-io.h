@@ -1,0 +1,112 @@
+/* hormiga-chunk-io.h — the disk work of transfers, off the main loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every operation runs in a GTask worker thread and reports back on the
+ * caller's thread-default context: reading a chunk to serve it (checked
+ * against its hash, so a shared file that changed on disk is noticed, not
+ * served), checking and writing a received chunk into a `.part` file,
+ * preparing that file, and the final whole-file check. Errors are
+ * G_IO_ERROR with the path in the message, or HORMIGA_SHARE_ERROR_MISMATCH
+ * for data that does not hash to what the manifest says.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hormiga-manifest.h"
+
+G_BEGIN_DECLS
+
+/* Reads chunk @index of @path and checks it against @manifest (which the
+ * caller keeps alive until the callback). */
+void     hormiga_chunk_io_read_async   (const char             *path,
+                                        const HormigaManifest  *manifest,
+                                        guint64                 index,
+                                        GCancellable           *cancellable,
+                                        GAsyncReadyCallback     callback,
+                                        gpointer                user_data);
+GBytes  *hormiga_chunk_io_read_finish  (GAsyncResult           *result,
+                                        GError                **error);
+
+/* Checks @data against chunk @index of @manifest, then writes it at its
+ * offset in @path (which prepare() made). */
+void     hormiga_chunk_io_write_async  (const char             *path,
+                                        const HormigaManifest  *manifest,
+                                        guint64                 index,
+                                        GBytes                 *data,
+                                        GCancellable           *cancellable,
+                                        GAsyncReadyCallback     callback,
+                                        gpointer                user_data);
+gboolean hormiga_chunk_io_write_finish (GAsyncResult           *result,
+                                        GError                **error);
+
+/* Makes the partial file of a download of @size bytes: @part when resuming
+ * (kept, its size set), else a free name for "@name.part" in @folder
+ * (created, with the folder). Also writes @manifest_bytes next to it, as
+ * "PART.manifest", when given. Returns the partial file's path. */
+void     hormiga_chunk_io_prepare_async  (const char           *folder,
+                                          const char           *name,
+                                          const char           *part,
+                                          guint64               size,
+                                          GBytes               *manifest_bytes,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+char    *hormiga_chunk_io_prepare_finish (GAsyncResult         *result,
+                                          GError              **error);
+
+/* Writes @contents to @path atomically (a temporary file renamed over it). */
+void     hormiga_chunk_io_save_async     (const char           *path,
+                                          GBytes               *contents,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+gboolean hormiga_chunk_io_save_finish    (GAsyncResult         *result,
+                                          GError              **error);
+
+/* Deletes the files of @paths (NULL-terminated; missing ones are fine). */
+void     hormiga_chunk_io_delete_async   (const char * const   *paths);
+
+/**
+ * HormigaChunkIoResume:
+ * @part: the partial file
+ * @state: its state file
+ * @bits: the chunks it holds, as the state file says
+ * @manifest: the manifest saved next to it
+ */
+typedef struct
+{
+  char   *part;
+  char   *state;
+  GBytes *bits;
+  GBytes *manifest;
+} HormigaChunkIoResume;
+
+void hormiga_chunk_io_resume_free (HormigaChunkIoResume *resume);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HormigaChunkIoResume, hormiga_chunk_io_resume_free)
+
+/* Looks in @folder for the state file ("*.part.hormiga") of a download of
+ * @cid: NULL (and no error) when there is none. */
+void                  hormiga_chunk_io_find_resume_async  (const char             *folder,
+                                                           const HormigaContentId *cid,
+                                                           GCancellable           *cancellable,
+                                                           GAsyncReadyCallback     callback,
+                                                           gpointer                user_data);
+HormigaChunkIoResume *hormiga_chunk_io_find_resume_finish (GAsyncResult           *result,
+                                                           GError                **error);
+
+/* Hashes the whole of @path and compares it with @manifest; on success
+ * renames it to a free name for @name in @dir (see
+ * hormiga_share_free_name()) and returns that path. */
+void     hormiga_chunk_io_finish_async   (const char             *path,
+                                          const HormigaManifest  *manifest,
+                                          const char             *dir,
+                                          const char             *name,
+                                          GCancellable           *cancellable,
+                                          GAsyncReadyCallback     callback,
+                                          gpointer                user_data);
+char    *hormiga_chunk_io_finish_finish  (GAsyncResult           *result,
+                                          GError                **error);
+
+G_END_DECLS

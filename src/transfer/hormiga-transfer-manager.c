@@ -1,0 +1,1248 @@
+/* hormiga-transfer-manager.c — sharing files with peers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Per peer with an open files channel, a Channel: our requests waiting for
+ * an answer (id → the transfer or send that asked), and the chunks we
+ * serve it: being read (counted in `serving`) or read and waiting in the
+ * outbox for the channel's buffer to drain below the high water mark.
+ */
+#include <string.h>
+
+#include "hormiga-chunk-io.h"
+#include "hormiga-content-hasher.h"
+#include "hormiga-link.h"
+#include "hormiga-share-error.h"
+#include "hormiga-transfer-manager.h"
+#include "hormiga-transfer-private.h"
+
+typedef struct
+{
+  HormigaContentId  cid;
+  HormigaManifest  *manifest;
+  GBytes           *encoded;
+  char             *path;
+} Share;
+
+typedef struct
+{
+  HormigaTransfer *transfer;   /* a chunk, manifest or want request of a download */
+  GTask           *send;       /* an offer of send_async() */
+} Pending;
+
+typedef struct
+{
+  guint32  id;
+  GBytes  *bytes;
+} Outgoing;
+
+typedef struct
+{
+  HormigaTransferManager *manager;   /* unowned */
+  HormigaPeerId          *peer;
+  HormigaDataChannel     *channel;
+  GHashTable             *pending;   /* our request id → Pending */
+  GQueue                  outbox;    /* Outgoing */
+  GHashTable             *cancelled; /* their request ids they cancelled while we read */
+  guint                   serving;   /* their chunk requests being read or in the outbox */
+} Channel;
+
+struct _HormigaTransferManager
+{
+  GObject       parent_instance;
+
+  HormigaNode  *node;
+  char         *folder;
+  char         *library;
+  GHashTable   *shares;      /* HormigaContentId → Share */
+  GListStore   *transfers;   /* HormigaTransfer */
+  GHashTable   *channels;    /* PeerID text → Channel */
+  GPtrArray    *offers;      /* HormigaTransferOffer not yet answered */
+  GCancellable *cancellable;
+  guint32       next_id;
+  guint         give_up_ms;
+  gboolean      share_downloads;
+  gboolean      shut_down;
+  guint64       chunks_served;
+  guint64       bytes_served;
+};
+
+G_DEFINE_FINAL_TYPE (HormigaTransferManager, hormiga_transfer_manager, G_TYPE_OBJECT)
+
+enum {
+  OFFER,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* Shares are reference counted (g_rc_box): a chunk being read keeps its
+ * share, and its manifest, alive. */
+static void
+share_clear (Share *share)
+{
+  hormiga_manifest_free (share->manifest);
+  g_bytes_unref (share->encoded);
+  g_free (share->path);
+}
+
+static void
+share_release (Share *share)
+{
+  g_rc_box_release_full (share, (GDestroyNotify) share_clear);
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_clear_object (&pending->transfer);
+  g_clear_object (&pending->send);
+  g_free (pending);
+}
+
+static void
+outgoing_free (Outgoing *outgoing)
+{
+  g_bytes_unref (outgoing->bytes);
+  g_free (outgoing);
+}
+
+/* ---- sending ----------------------------------------------------------------------- */
+
+static gboolean
+send_now (Channel *channel,
+          GBytes  *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
+
+  if (!hormiga_data_channel_send (channel->channel, data, length, &error))
+    {
+      g_debug ("transfers: cannot send to %s: %s", hormiga_peer_id_to_string (channel->peer),
+               error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+send_message (Channel                   *channel,
+              const HormigaShareMessage *message)
+{
+  g_autoptr(GBytes) bytes = hormiga_share_message_encode (message);
+
+  send_now (channel, bytes);
+}
+
+static void
+send_error (Channel    *channel,
+            guint32     id,
+            guint32     code,
+            const char *text)
+{
+  g_autoptr(HormigaShareMessage) error = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_ERROR, id);
+
+  error->code = code;
+  error->text = g_utf8_make_valid (text, MIN (strlen (text), HORMIGA_SHARE_MAX_TEXT - 4));
+  send_message (channel, error);
+}
+
+/* Chunks wait in the outbox while the channel holds the high water mark. */
+static void
+flush (Channel *channel)
+{
+  while (!g_queue_is_empty (&channel->outbox) &&
+         hormiga_data_channel_get_buffered_amount (channel->channel) < HORMIGA_TRANSFER_HIGH_WATER)
+    {
+      Outgoing *outgoing = g_queue_pop_head (&channel->outbox);
+
+      channel->serving--;
+      if (send_now (channel, outgoing->bytes))
+        {
+          channel->manager->chunks_served++;
+          channel->manager->bytes_served += g_bytes_get_size (outgoing->bytes);
+        }
+      outgoing_free (outgoing);
+    }
+}
+
+static void
+on_buffered_amount_low (HormigaDataChannel *data_channel,
+                        gpointer            user_data)
+{
+  flush (user_data);
+}
+
+/* ---- serving ------------------------------------------------------------------------ */
+
+/* What we can serve of @cid: a share, or a download in progress. */
+static gboolean
+lookup_content (HormigaTransferManager  *self,
+                const HormigaContentId  *cid,
+                Share                  **share,
+                HormigaTransfer        **transfer)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
+
+  *share = g_hash_table_lookup (self->shares, cid);
+  *transfer = NULL;
+  if (*share != NULL)
+    return TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HormigaTransfer) candidate = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+
+      if (hormiga_content_id_equal (hormiga_transfer_get_content_id (candidate), cid) &&
+          _hormiga_transfer_get_manifest (candidate) != NULL &&
+          hormiga_transfer_get_state (candidate) != HORMIGA_TRANSFER_CANCELLED)
+        {
+          *transfer = candidate;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+serve_want (Channel             *channel,
+            HormigaShareMessage *want)
+{
+  g_autoptr(HormigaShareMessage) have = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_HAVE, want->id);
+  Share *share;
+  HormigaTransfer *transfer;
+
+  have->cid = want->cid;
+  have->state = HORMIGA_SHARE_HAVE_NONE;
+  if (lookup_content (channel->manager, &want->cid, &share, &transfer))
+    {
+      if (share != NULL)
+        {
+          have->state = HORMIGA_SHARE_HAVE_ALL;
+          have->msize = g_bytes_get_size (share->encoded);
+        }
+      else
+        {
+          have->state = HORMIGA_SHARE_HAVE_SOME;
+          have->bits = _hormiga_transfer_dup_bits (transfer);
+          have->msize = g_bytes_get_size (_hormiga_transfer_get_encoded_manifest (transfer));
+        }
+    }
+  send_message (channel, have);
+}
+
+static void
+serve_manifest (Channel             *channel,
+                HormigaShareMessage *request)
+{
+  g_autoptr(HormigaShareMessage) piece = NULL;
+  Share *share;
+  HormigaTransfer *transfer;
+  GBytes *encoded;
+  gsize total;
+
+  if (!lookup_content (channel->manager, &request->cid, &share, &transfer))
+    {
+      send_error (channel, request->id, HORMIGA_SHARE_CODE_NOT_FOUND, "no such content here");
+      return;
+    }
+  encoded = share ? share->encoded : _hormiga_transfer_get_encoded_manifest (transfer);
+  total = g_bytes_get_size (encoded);
+  if (request->offset >= total)
+    {
+      send_error (channel, request->id, HORMIGA_SHARE_CODE_BAD_REQUEST,
+                  "the offset is past the end of the manifest");
+      return;
+    }
+  piece = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_MANIFEST, request->id);
+  piece->cid = request->cid;
+  piece->offset = request->offset;
+  piece->total = total;
+  piece->data = g_bytes_new_from_bytes (encoded, (gsize) request->offset,
+                                        MIN ((gsize) request->length, total - (gsize) request->offset));
+  send_message (channel, piece);
+}
+
+typedef struct
+{
+  HormigaTransferManager *manager;
+  HormigaPeerId          *peer;
+  guint32                 id;
+  HormigaContentId        cid;
+  guint32                 index;
+  Share                  *share;      /* a reference, or */
+  HormigaTransfer        *transfer;   /* a reference: either keeps the manifest */
+} Read;
+
+static void
+read_free (Read *read)
+{
+  g_object_unref (read->manager);
+  hormiga_peer_id_unref (read->peer);
+  g_clear_pointer (&read->share, share_release);
+  g_clear_object (&read->transfer);
+  g_free (read);
+}
+
+static void
+on_chunk_read (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Read *read = user_data;
+  HormigaTransferManager *self = read->manager;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) data = hormiga_chunk_io_read_finish (result, &error);
+  Channel *channel = g_hash_table_lookup (self->channels, hormiga_peer_id_to_string (read->peer));
+
+  if (channel == NULL || self->shut_down)
+    goto out;
+  if (g_hash_table_remove (channel->cancelled, GUINT_TO_POINTER (read->id)))
+    {
+      channel->serving--;
+      goto out;
+    }
+  if (data == NULL)
+    {
+      channel->serving--;
+      g_debug ("transfers: cannot serve chunk %u: %s", read->index, error->message);
+      send_error (channel, read->id,
+                  g_error_matches (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MISMATCH)
+                    ? HORMIGA_SHARE_CODE_NOT_FOUND : HORMIGA_SHARE_CODE_INTERNAL,
+                  g_error_matches (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MISMATCH)
+                    ? "the shared file changed since it was shared" : "the file cannot be read");
+      goto out;
+    }
+  {
+    g_autoptr(HormigaShareMessage) chunk = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_CHUNK,
+                                                                      read->id);
+    Outgoing *outgoing = g_new0 (Outgoing, 1);
+
+    chunk->cid = read->cid;
+    chunk->index = read->index;
+    chunk->data = g_bytes_ref (data);
+    outgoing->id = read->id;
+    outgoing->bytes = hormiga_share_message_encode (chunk);
+    g_queue_push_tail (&channel->outbox, outgoing);
+    flush (channel);
+  }
+
+out:
+  read_free (read);
+}
+
+static void
+serve_chunk (Channel             *channel,
+             HormigaShareMessage *request)
+{
+  HormigaTransferManager *self = channel->manager;
+  const HormigaManifest *manifest;
+  const char *path;
+  Share *share;
+  HormigaTransfer *transfer;
+  Read *read;
+
+  if (!lookup_content (self, &request->cid, &share, &transfer))
+    {
+      send_error (channel, request->id, HORMIGA_SHARE_CODE_NOT_FOUND, "no such content here");
+      return;
+    }
+  manifest = share ? share->manifest : _hormiga_transfer_get_manifest (transfer);
+  path = share ? share->path : _hormiga_transfer_get_part_path (transfer);
+  if (request->index >= hormiga_manifest_get_n_chunks (manifest))
+    {
+      send_error (channel, request->id, HORMIGA_SHARE_CODE_BAD_REQUEST, "no chunk by that index");
+      return;
+    }
+  if (share == NULL && !_hormiga_transfer_has_chunk (transfer, request->index))
+    {
+      send_error (channel, request->id, HORMIGA_SHARE_CODE_NOT_FOUND, "that chunk is not here yet");
+      return;
+    }
+  if (channel->serving >= HORMIGA_TRANSFER_MAX_UPLOADS_PER_PEER)
+    {
+      send_error (channel, request->id, HORMIGA_SHARE_CODE_TOO_MANY_REQUESTS,
+                  "too many chunk requests at once");
+      return;
+    }
+  channel->serving++;
+  read = g_new0 (Read, 1);
+  read->manager = g_object_ref (self);
+  read->peer = hormiga_peer_id_ref (channel->peer);
+  read->id = request->id;
+  read->cid = request->cid;
+  read->index = request->index;
+  read->share = share ? g_rc_box_acquire (share) : NULL;
+  read->transfer = transfer ? g_object_ref (transfer) : NULL;
+  hormiga_chunk_io_read_async (path, manifest, request->index, self->cancellable,
+                               on_chunk_read, read);
+}
+
+static void
+serve_cancel (Channel             *channel,
+              HormigaShareMessage *cancel)
+{
+  for (GList *l = channel->outbox.head; l != NULL; l = l->next)
+    if (((Outgoing *) l->data)->id == cancel->id)
+      {
+        outgoing_free (l->data);
+        g_queue_delete_link (&channel->outbox, l);
+        channel->serving--;
+        return;
+      }
+  /* Perhaps still being read; bounded by the reads in flight. */
+  if (g_hash_table_size (channel->cancelled) < HORMIGA_TRANSFER_MAX_UPLOADS_PER_PEER)
+    g_hash_table_add (channel->cancelled, GUINT_TO_POINTER (cancel->id));
+}
+
+static void
+serve_offer (Channel             *channel,
+             HormigaShareMessage *offer)
+{
+  HormigaTransferManager *self = channel->manager;
+  g_autoptr(HormigaLink) link = hormiga_link_new (&offer->cid);
+  g_autoptr(HormigaTransferOffer) incoming = NULL;
+  gboolean handled = FALSE;
+
+  link->name = g_strdup (offer->name);
+  link->has_size = TRUE;
+  link->size = offer->size;
+  link->has_kind = TRUE;
+  link->kind = offer->kind;
+  if (self->offers->len >= 16)
+    {
+      _hormiga_transfer_manager_reply (self, channel->peer, offer->id, FALSE,
+                                       "too many offers waiting for an answer");
+      return;
+    }
+  incoming = _hormiga_transfer_offer_new (self, channel->peer, offer->id, link);
+  g_ptr_array_add (self->offers, g_object_ref (incoming));
+  g_signal_emit (self, signals[OFFER], 0, incoming, &handled);
+  if (!handled && !hormiga_transfer_offer_is_answered (incoming))
+    hormiga_transfer_offer_decline (incoming, "nobody here takes offers");
+}
+
+/* ---- responses to our requests ----------------------------------------------------- */
+
+static void
+on_response (Channel             *channel,
+             HormigaShareMessage *response)
+{
+  Pending *pending = g_hash_table_lookup (channel->pending, GUINT_TO_POINTER (response->id));
+
+  if (pending == NULL)
+    return;
+  if (pending->transfer != NULL)
+    {
+      g_autoptr(HormigaTransfer) transfer = g_object_ref (pending->transfer);
+
+      g_hash_table_remove (channel->pending, GUINT_TO_POINTER (response->id));
+      _hormiga_transfer_response (transfer, channel->peer, response->id, response);
+      return;
+    }
+  if (pending->send != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&pending->send);
+
+      g_hash_table_remove (channel->pending, GUINT_TO_POINTER (response->id));
+      if (response->type == HORMIGA_SHARE_MESSAGE_REPLY && response->accept)
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                                 "%s declined: %s", hormiga_peer_id_to_string (channel->peer),
+                                 response->text ? response->text : "no reason given");
+    }
+}
+
+static void
+on_channel_message (HormigaDataChannel *data_channel,
+                    GBytes             *data,
+                    gboolean            is_text,
+                    gpointer            user_data)
+{
+  Channel *channel = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaShareMessage) message = NULL;
+
+  if (is_text || channel->manager->shut_down)
+    return;
+  message = hormiga_share_message_decode (data, &error);
+  if (message == NULL)
+    {
+      g_debug ("transfers: a message from %s refused: %s", hormiga_peer_id_to_string (channel->peer),
+               error->message);
+      return;
+    }
+  switch (message->type)
+    {
+    case HORMIGA_SHARE_MESSAGE_WANT:         serve_want (channel, message); break;
+    case HORMIGA_SHARE_MESSAGE_GET_MANIFEST: serve_manifest (channel, message); break;
+    case HORMIGA_SHARE_MESSAGE_GET_CHUNK:    serve_chunk (channel, message); break;
+    case HORMIGA_SHARE_MESSAGE_CANCEL:       serve_cancel (channel, message); break;
+    case HORMIGA_SHARE_MESSAGE_OFFER:        serve_offer (channel, message); break;
+    default:                                 on_response (channel, message); break;
+    }
+}
+
+/* ---- channels ------------------------------------------------------------------------ */
+
+static void
+channel_free (Channel *channel)
+{
+  g_signal_handlers_disconnect_by_data (channel->channel, channel);
+  g_object_unref (channel->channel);
+  hormiga_peer_id_unref (channel->peer);
+  g_hash_table_unref (channel->pending);
+  g_hash_table_unref (channel->cancelled);
+  g_queue_clear_full (&channel->outbox, (GDestroyNotify) outgoing_free);
+  g_free (channel);
+}
+
+/* The channel is gone: what we asked on it will not be answered. */
+static void
+channel_lost (HormigaTransferManager *self,
+              Channel                *channel)
+{
+  g_autoptr(GHashTable) pending = g_steal_pointer (&channel->pending);
+  g_autoptr(HormigaPeerId) peer = hormiga_peer_id_ref (channel->peer);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  channel->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_free);
+  g_hash_table_remove (self->channels, hormiga_peer_id_to_string (peer));
+  g_hash_table_iter_init (&iter, pending);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Pending *lost = value;
+
+      if (lost->transfer != NULL)
+        _hormiga_transfer_request_lost (lost->transfer, peer, GPOINTER_TO_UINT (key));
+      else if (lost->send != NULL)
+        g_task_return_new_error (g_steal_pointer (&lost->send), G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                 "the connection to %s closed before it answered",
+                                 hormiga_peer_id_to_string (peer));
+    }
+}
+
+static void
+on_channel_open (HormigaNode        *node,
+                 HormigaPeerId      *peer,
+                 HormigaDataChannel *data_channel,
+                 gpointer            user_data)
+{
+  HormigaTransferManager *self = user_data;
+  Channel *channel;
+
+  if (hormiga_data_channel_get_id (data_channel) != HORMIGA_SHARE_CHANNEL_ID || self->shut_down)
+    return;
+  /* A second connection to the same peer: the newer channel serves. */
+  channel = g_hash_table_lookup (self->channels, hormiga_peer_id_to_string (peer));
+  if (channel != NULL)
+    channel_lost (self, channel);
+  channel = g_new0 (Channel, 1);
+  channel->manager = self;
+  channel->peer = hormiga_peer_id_ref (peer);
+  channel->channel = g_object_ref (data_channel);
+  channel->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_free);
+  channel->cancelled = g_hash_table_new (NULL, NULL);
+  g_queue_init (&channel->outbox);
+  hormiga_data_channel_set_buffered_amount_low_threshold (data_channel, HORMIGA_TRANSFER_LOW_WATER);
+  g_signal_connect (data_channel, "message", G_CALLBACK (on_channel_message), channel);
+  g_signal_connect (data_channel, "buffered-amount-low", G_CALLBACK (on_buffered_amount_low),
+                    channel);
+  g_hash_table_insert (self->channels, g_strdup (hormiga_peer_id_to_string (peer)), channel);
+}
+
+static void
+on_channel_closed (HormigaNode        *node,
+                   HormigaPeerId      *peer,
+                   HormigaDataChannel *data_channel,
+                   gpointer            user_data)
+{
+  HormigaTransferManager *self = user_data;
+  Channel *channel = g_hash_table_lookup (self->channels, hormiga_peer_id_to_string (peer));
+
+  if (channel != NULL && channel->channel == data_channel)
+    channel_lost (self, channel);
+}
+
+/* ---- for transfers and offers ---------------------------------------------------------- */
+
+static Channel *
+channel_to (HormigaTransferManager *self,
+            const HormigaPeerId    *peer)
+{
+  Channel *channel = g_hash_table_lookup (self->channels, hormiga_peer_id_to_string (peer));
+
+  if (channel != NULL &&
+      hormiga_data_channel_get_state (channel->channel) != HORMIGA_DATA_CHANNEL_OPEN)
+    return NULL;
+  return channel;
+}
+
+static gboolean
+request (HormigaTransferManager *self,
+         const HormigaPeerId    *peer,
+         HormigaShareMessage    *message,
+         Pending                *pending)
+{
+  Channel *channel = channel_to (self, peer);
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (channel == NULL || self->shut_down)
+    {
+      pending_free (pending);
+      return FALSE;
+    }
+  message->id = ++self->next_id;
+  if (message->id == 0)
+    message->id = ++self->next_id;
+  bytes = hormiga_share_message_encode (message);
+  if (!send_now (channel, bytes))
+    {
+      pending_free (pending);
+      return FALSE;
+    }
+  g_hash_table_insert (channel->pending, GUINT_TO_POINTER (message->id), pending);
+  return TRUE;
+}
+
+gboolean
+_hormiga_transfer_manager_request (HormigaTransferManager *self,
+                                   const HormigaPeerId    *peer,
+                                   HormigaShareMessage    *message,
+                                   HormigaTransfer        *transfer)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->transfer = g_object_ref (transfer);
+  return request (self, peer, message, pending);
+}
+
+void
+_hormiga_transfer_manager_cancel (HormigaTransferManager *self,
+                                  const HormigaPeerId    *peer,
+                                  guint32                 id)
+{
+  Channel *channel = channel_to (self, peer);
+  g_autoptr(HormigaShareMessage) cancel = NULL;
+
+  if (channel == NULL || !g_hash_table_remove (channel->pending, GUINT_TO_POINTER (id)))
+    return;
+  cancel = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_CANCEL, id);
+  send_message (channel, cancel);
+}
+
+void
+_hormiga_transfer_manager_reply (HormigaTransferManager *self,
+                                 const HormigaPeerId    *peer,
+                                 guint32                 id,
+                                 gboolean                accept,
+                                 const char             *text)
+{
+  Channel *channel = channel_to (self, peer);
+
+  for (guint i = 0; i < self->offers->len; i++)
+    {
+      HormigaTransferOffer *offer = g_ptr_array_index (self->offers, i);
+
+      if (hormiga_peer_id_equal (hormiga_transfer_offer_get_peer (offer), peer) &&
+          hormiga_transfer_offer_is_answered (offer))
+        {
+          g_ptr_array_remove_index (self->offers, i);
+          break;
+        }
+    }
+  if (channel != NULL)
+    {
+      g_autoptr(HormigaShareMessage) reply = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_REPLY, id);
+
+      reply->accept = accept;
+      if (text != NULL)
+        reply->text = g_utf8_make_valid (text, MIN (strlen (text), HORMIGA_SHARE_MAX_TEXT - 4));
+      send_message (channel, reply);
+    }
+}
+
+HormigaNode *
+_hormiga_transfer_manager_get_node (HormigaTransferManager *self)
+{
+  return self->node;
+}
+
+guint
+_hormiga_transfer_manager_get_give_up_ms (HormigaTransferManager *self)
+{
+  return self->give_up_ms;
+}
+
+/* ---- shares ----------------------------------------------------------------------------------- */
+
+static void
+on_provided (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  guint stored = hormiga_node_provide_finish (HORMIGA_NODE (object), result, &error);
+
+  if (stored == 0)
+    g_debug ("transfers: the provider record was not stored: %s", error->message);
+}
+
+static void
+announce (HormigaTransferManager *self,
+          const HormigaContentId *cid)
+{
+  HormigaDhtKey key;
+
+  memcpy (key.bytes, cid->bytes, sizeof key.bytes);
+  hormiga_node_provide_async (self->node, &key, NULL, on_provided, NULL);
+}
+
+static void
+remember (HormigaTransferManager *self,
+          Share                  *share)
+{
+  g_autofree char *cid = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *manifest_path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GKeyFile) keys = NULL;
+  gsize length;
+
+  if (self->library == NULL)
+    return;
+  cid = hormiga_content_id_to_string (&share->cid);
+  base = g_build_filename (self->library, cid, NULL);
+  manifest_path = g_strconcat (base, ".manifest", NULL);
+  keys = g_key_file_new ();
+  g_key_file_set_string (keys, "share", "path", share->path);
+  text = g_key_file_to_data (keys, &length, NULL);
+  {
+    g_autofree char *share_path = g_strconcat (base, ".share", NULL);
+
+    /* The manifest first: a .share file always has one. */
+    hormiga_chunk_io_save_async (manifest_path, share->encoded, NULL, NULL, NULL);
+    hormiga_chunk_io_save_async (share_path, g_bytes_new_take (g_steal_pointer (&text), length),
+                                 NULL, NULL, NULL);
+  }
+}
+
+static void
+add_share (HormigaTransferManager *self,
+           HormigaManifest        *manifest,
+           GBytes                 *encoded,
+           const char             *path,
+           gboolean                persist)
+{
+  Share *share = g_rc_box_new0 (Share);
+
+  hormiga_manifest_get_id (manifest, &share->cid);
+  share->manifest = manifest;
+  share->encoded = g_bytes_ref (encoded);
+  share->path = g_strdup (path);
+  g_hash_table_replace (self->shares, &share->cid, share);
+  if (persist)
+    remember (self, share);
+  announce (self, &share->cid);
+}
+
+void
+_hormiga_transfer_manager_done (HormigaTransferManager *self,
+                                HormigaTransfer        *transfer,
+                                const char             *path,
+                                const HormigaManifest  *manifest,
+                                GBytes                 *encoded)
+{
+  if (!self->share_downloads || self->shut_down)
+    return;
+  add_share (self, hormiga_manifest_decode (encoded, NULL), encoded, path, TRUE);
+}
+
+static void
+on_hashed (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HormigaTransferManager *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  HormigaManifest *manifest = hormiga_content_hash_file_finish (result, &error);
+  g_autoptr(GBytes) encoded = NULL;
+  g_autoptr(HormigaLink) link = NULL;
+  GFile *file = g_task_get_task_data (task);
+  g_autofree char *path = g_file_get_path (file);
+
+  if (manifest == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  encoded = hormiga_manifest_encode (manifest);
+  link = hormiga_link_new_for_manifest (manifest);
+  add_share (self, manifest, encoded, path, TRUE);
+  g_task_return_pointer (task, hormiga_link_to_string (link), g_free);
+}
+
+void
+hormiga_transfer_manager_share_async (HormigaTransferManager *self,
+                                      GFile                  *file,
+                                      GCancellable           *cancellable,
+                                      GAsyncReadyCallback     callback,
+                                      gpointer                user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hormiga_transfer_manager_share_async);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  if (g_file_peek_path (file) == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "only local files can be shared");
+      g_object_unref (task);
+      return;
+    }
+  hormiga_content_hash_file_async (file, HORMIGA_CONTENT_CHUNK_SIZE, cancellable, on_hashed, task);
+}
+
+char *
+hormiga_transfer_manager_share_finish (HormigaTransferManager *self,
+                                       GAsyncResult           *result,
+                                       GError                **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* What the library folder remembers: read in a thread, added here. */
+typedef struct
+{
+  GPtrArray *paths;      /* char * */
+  GPtrArray *manifests;  /* GBytes */
+} Library;
+
+static void
+library_free (Library *library)
+{
+  g_ptr_array_unref (library->paths);
+  g_ptr_array_unref (library->manifests);
+  g_free (library);
+}
+
+static void
+load_library_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  const char *folder = task_data;
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  Library *library = g_new0 (Library, 1);
+  const char *entry;
+
+  library->paths = g_ptr_array_new_with_free_func (g_free);
+  library->manifests = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autoptr(GKeyFile) keys = g_key_file_new ();
+      g_autofree char *share_path = NULL;
+      g_autofree char *manifest_path = NULL;
+      g_autofree char *path = NULL;
+      char *manifest = NULL;
+      gsize length;
+
+      if (!g_str_has_suffix (entry, ".share"))
+        continue;
+      share_path = g_build_filename (folder, entry, NULL);
+      {
+        g_autofree char *base = g_strndup (share_path, strlen (share_path) - strlen (".share"));
+
+        manifest_path = g_strconcat (base, ".manifest", NULL);
+      }
+      if (!g_key_file_load_from_file (keys, share_path, G_KEY_FILE_NONE, NULL) ||
+          (path = g_key_file_get_string (keys, "share", "path", NULL)) == NULL ||
+          !g_file_test (path, G_FILE_TEST_IS_REGULAR) ||
+          !g_file_get_contents (manifest_path, &manifest, &length, NULL))
+        continue;
+      g_ptr_array_add (library->paths, g_steal_pointer (&path));
+      g_ptr_array_add (library->manifests, g_bytes_new_take (manifest, length));
+    }
+  g_task_return_pointer (task, library, (GDestroyNotify) library_free);
+}
+
+static void
+on_library_loaded (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  HormigaTransferManager *self = HORMIGA_TRANSFER_MANAGER (object);
+  Library *library = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (library == NULL || self->shut_down)
+    {
+      g_clear_pointer (&library, library_free);
+      return;
+    }
+  for (guint i = 0; i < library->paths->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GBytes *encoded = g_ptr_array_index (library->manifests, i);
+      HormigaManifest *manifest = hormiga_manifest_decode (encoded, &error);
+
+      if (manifest == NULL)
+        {
+          g_debug ("transfers: a remembered share is unreadable: %s", error->message);
+          continue;
+        }
+      add_share (self, manifest, encoded, g_ptr_array_index (library->paths, i), FALSE);
+    }
+  library_free (library);
+}
+
+/* Announced again whenever the node (re)joins the DHT. */
+static void
+on_dht_ready (HormigaNode *node,
+              guint        contacts,
+              gpointer     user_data)
+{
+  HormigaTransferManager *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->shares);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    announce (self, &((Share *) value)->cid);
+}
+
+/* ---- downloads and sends ------------------------------------------------------------------------ */
+
+HormigaTransfer *
+hormiga_transfer_manager_download (HormigaTransferManager  *self,
+                                   const char              *text,
+                                   const char              *folder,
+                                   GError                 **error)
+{
+  g_autoptr(HormigaLink) link = NULL;
+  g_autoptr(HormigaTransfer) transfer = NULL;
+  guint n;
+
+  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (self->shut_down)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the node has stopped");
+      return NULL;
+    }
+  link = hormiga_link_parse (text, error);
+  if (link == NULL)
+    return NULL;
+  if (link->has_kind && link->kind == HORMIGA_MANIFEST_FOLDER)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "this link names a folder; folders are not downloaded yet");
+      return NULL;
+    }
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HormigaTransfer) known = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+      HormigaTransferState state = hormiga_transfer_get_state (known);
+
+      if (hormiga_content_id_equal (hormiga_transfer_get_content_id (known), &link->cid) &&
+          state != HORMIGA_TRANSFER_FAILED && state != HORMIGA_TRANSFER_CANCELLED)
+        return known;
+    }
+  transfer = _hormiga_transfer_new (self, link, folder ? folder : self->folder);
+  g_list_store_append (self->transfers, transfer);
+  _hormiga_transfer_start (transfer);
+  return transfer;
+}
+
+typedef struct
+{
+  HormigaPeerId *peer;
+  char          *link;
+} Send;
+
+static void
+send_free (Send *send)
+{
+  hormiga_peer_id_unref (send->peer);
+  g_free (send->link);
+  g_free (send);
+}
+
+static void
+on_send_connected (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HormigaTransferManager *self = g_task_get_source_object (task);
+  Send *send = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaLink) link = NULL;
+  g_autoptr(HormigaShareMessage) offer = NULL;
+  Share *share;
+  Pending *pending;
+
+  if (!hormiga_node_connect_finish (HORMIGA_NODE (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  link = hormiga_link_parse (send->link, NULL);
+  share = link ? g_hash_table_lookup (self->shares, &link->cid) : NULL;
+  if (share == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               "the file is no longer shared");
+      return;
+    }
+  offer = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_OFFER, 0);
+  offer->cid = share->cid;
+  offer->kind = share->manifest->kind;
+  offer->name = g_strdup (share->manifest->name);
+  offer->size = hormiga_manifest_get_total_size (share->manifest);
+  offer->msize = g_bytes_get_size (share->encoded);
+  pending = g_new0 (Pending, 1);
+  pending->send = g_object_ref (task);
+  if (!request (self, send->peer, offer, pending))
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                             "the connection to %s closed", hormiga_peer_id_to_string (send->peer));
+}
+
+static void
+on_send_shared (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HormigaTransferManager *self = HORMIGA_TRANSFER_MANAGER (object);
+  Send *send = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+
+  send->link = hormiga_transfer_manager_share_finish (self, result, &error);
+  if (send->link == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  hormiga_node_connect_async (self->node, send->peer, cancellable, on_send_connected,
+                              g_steal_pointer (&task));
+}
+
+void
+hormiga_transfer_manager_send_async (HormigaTransferManager *self,
+                                     const HormigaPeerId    *peer,
+                                     GFile                  *file,
+                                     GCancellable           *cancellable,
+                                     GAsyncReadyCallback     callback,
+                                     gpointer                user_data)
+{
+  GTask *task;
+  Send *send;
+
+  g_return_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self));
+  g_return_if_fail (peer != NULL && G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hormiga_transfer_manager_send_async);
+  send = g_new0 (Send, 1);
+  send->peer = hormiga_peer_id_ref ((HormigaPeerId *) peer);
+  g_task_set_task_data (task, send, (GDestroyNotify) send_free);
+  hormiga_transfer_manager_share_async (self, file, cancellable, on_send_shared, task);
+}
+
+gboolean
+hormiga_transfer_manager_send_finish (HormigaTransferManager *self,
+                                      GAsyncResult           *result,
+                                      GError                **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- the rest of the API ------------------------------------------------------------------------- */
+
+GListModel *
+hormiga_transfer_manager_get_transfers (HormigaTransferManager *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), NULL);
+  return G_LIST_MODEL (self->transfers);
+}
+
+void
+hormiga_transfer_manager_set_share_downloads (HormigaTransferManager *self,
+                                              gboolean                share)
+{
+  g_return_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self));
+  self->share_downloads = share;
+}
+
+void
+hormiga_transfer_manager_set_give_up (HormigaTransferManager *self,
+                                      guint                   ms)
+{
+  g_return_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self));
+  self->give_up_ms = ms;
+}
+
+guint
+hormiga_transfer_manager_get_n_shares (HormigaTransferManager *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), 0);
+  return g_hash_table_size (self->shares);
+}
+
+guint64
+hormiga_transfer_manager_get_chunks_served (HormigaTransferManager *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), 0);
+  return self->chunks_served;
+}
+
+guint64
+hormiga_transfer_manager_get_bytes_served (HormigaTransferManager *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), 0);
+  return self->bytes_served;
+}
+
+void
+hormiga_transfer_manager_shutdown (HormigaTransferManager *self)
+{
+  guint n;
+
+  g_return_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self));
+
+  if (self->shut_down)
+    return;
+  self->shut_down = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HormigaTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+
+      _hormiga_transfer_shutdown (transfer);
+    }
+  for (guint i = 0; i < self->offers->len; i++)
+    _hormiga_transfer_offer_orphan (g_ptr_array_index (self->offers, i));
+  g_ptr_array_set_size (self->offers, 0);
+  {
+    GHashTableIter iter;
+    gpointer value;
+    g_autoptr(GPtrArray) all = g_ptr_array_new ();
+
+    g_hash_table_iter_init (&iter, self->channels);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      g_ptr_array_add (all, value);
+    for (guint i = 0; i < all->len; i++)
+      channel_lost (self, g_ptr_array_index (all, i));
+  }
+  g_signal_handlers_disconnect_by_data (self->node, self);
+}
+
+HormigaTransferManager *
+hormiga_transfer_manager_new (HormigaNode *node,
+                              const char  *folder,
+                              const char  *library)
+{
+  HormigaTransferManager *self;
+
+  g_return_val_if_fail (HORMIGA_IS_NODE (node), NULL);
+  g_return_val_if_fail (folder != NULL, NULL);
+
+  self = g_object_new (HORMIGA_TYPE_TRANSFER_MANAGER, NULL);
+  self->node = g_object_ref (node);
+  self->folder = g_strdup (folder);
+  self->library = g_strdup (library);
+  hormiga_node_add_channel (node, HORMIGA_SHARE_CHANNEL_ID, HORMIGA_SHARE_CHANNEL_LABEL);
+  g_signal_connect (node, "channel-open", G_CALLBACK (on_channel_open), self);
+  g_signal_connect (node, "channel-closed", G_CALLBACK (on_channel_closed), self);
+  g_signal_connect (node, "dht-ready", G_CALLBACK (on_dht_ready), self);
+  if (library != NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, self->cancellable, on_library_loaded, NULL);
+
+      g_mkdir_with_parents (library, 0700);
+      g_task_set_task_data (task, g_strdup (library), g_free);
+      g_task_run_in_thread (task, load_library_thread);
+    }
+  return self;
+}
+
+static void
+hormiga_transfer_manager_dispose (GObject *object)
+{
+  HormigaTransferManager *self = HORMIGA_TRANSFER_MANAGER (object);
+
+  if (self->node != NULL)
+    hormiga_transfer_manager_shutdown (self);
+  g_clear_object (&self->node);
+  if (self->transfers != NULL)
+    g_list_store_remove_all (self->transfers);
+
+  G_OBJECT_CLASS (hormiga_transfer_manager_parent_class)->dispose (object);
+}
+
+static void
+hormiga_transfer_manager_finalize (GObject *object)
+{
+  HormigaTransferManager *self = HORMIGA_TRANSFER_MANAGER (object);
+
+  g_hash_table_unref (self->channels);
+  g_hash_table_unref (self->shares);
+  g_ptr_array_unref (self->offers);
+  g_clear_object (&self->transfers);
+  g_clear_object (&self->cancellable);
+  g_free (self->folder);
+  g_free (self->library);
+
+  G_OBJECT_CLASS (hormiga_transfer_manager_parent_class)->finalize (object);
+}
+
+static void
+hormiga_transfer_manager_class_init (HormigaTransferManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hormiga_transfer_manager_dispose;
+  object_class->finalize = hormiga_transfer_manager_finalize;
+
+  /**
+   * HormigaTransferManager::offer:
+   * @offer: what a peer wants to send us
+   *
+   * Accept or decline it (now or later, within its timeout) and return
+   * TRUE; if no handler returns TRUE, it is declined.
+   */
+  signals[OFFER] = g_signal_new ("offer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                 g_signal_accumulator_true_handled, NULL, NULL, G_TYPE_BOOLEAN,
+                                 1, HORMIGA_TYPE_TRANSFER_OFFER);
+}
+
+static void
+hormiga_transfer_manager_init (HormigaTransferManager *self)
+{
+  self->shares = g_hash_table_new_full (hormiga_content_id_hash, hormiga_content_id_equal, NULL,
+                                        (GDestroyNotify) share_release);
+  self->transfers = g_list_store_new (HORMIGA_TYPE_TRANSFER);
+  self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) channel_free);
+  self->offers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->cancellable = g_cancellable_new ();
+  self->give_up_ms = HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS;
+  self->share_downloads = TRUE;
+}

@@ -1,0 +1,102 @@
+/* hormiga-transfer-manager.h — sharing files with peers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The node's file service. It adds the files channel (negotiated id 2,
+ * "hormiga-files", docs/PROTOCOL.md "File sharing") to every connection
+ * of its HormigaNode, so it must be made before the node starts.
+ *
+ * Sharing: share_async() hashes a file (off the main loop), keeps its
+ * manifest, announces this node as a provider of its content ID in the
+ * DHT and returns its `hormiga:` link. Peers that ask are served chunks
+ * read from the file and checked against their hashes on the way out (a
+ * file changed since it was shared is not served); each peer may have at
+ * most HORMIGA_TRANSFER_MAX_UPLOADS_PER_PEER chunk requests waiting, and
+ * what goes out waits while the channel holds HORMIGA_TRANSFER_HIGH_WATER
+ * bytes. Nothing outside the shared files (and the verified chunks of
+ * downloads in progress) can be read. With a library folder, what is
+ * shared is remembered there and announced again at the next start.
+ *
+ * Downloading: download() makes a HormigaTransfer (hormiga-transfer.h);
+ * get_transfers() lists them all. A finished download is shared in turn
+ * (set_share_downloads()).
+ *
+ * Sending: send_async() offers a file to one peer, which accepts or
+ * declines (::offer on its side) and then downloads it.
+ *
+ * Everything runs on the node's context.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hormiga-node.h"
+#include "hormiga-transfer-offer.h"
+#include "hormiga-transfer.h"
+
+G_BEGIN_DECLS
+
+#define HORMIGA_TRANSFER_MAX_UPLOADS_PER_PEER 32
+#define HORMIGA_TRANSFER_HIGH_WATER           (4 * 1024 * 1024)
+#define HORMIGA_TRANSFER_LOW_WATER            (1 * 1024 * 1024)
+#define HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS   60000
+
+#define HORMIGA_TYPE_TRANSFER_MANAGER (hormiga_transfer_manager_get_type ())
+G_DECLARE_FINAL_TYPE (HormigaTransferManager, hormiga_transfer_manager, HORMIGA, TRANSFER_MANAGER, GObject)
+
+/* @folder: where downloads go by default; @library: (nullable) where what
+ * is shared is remembered. Call before hormiga_node_start(). */
+HormigaTransferManager *hormiga_transfer_manager_new (HormigaNode *node,
+                                                      const char  *folder,
+                                                      const char  *library);
+
+/* Shares @file: returns its hormiga: link (transfer full), or NULL and an
+ * error (it cannot be read, it is not a regular file). Announcing it in the
+ * DHT goes on in the background. */
+void        hormiga_transfer_manager_share_async  (HormigaTransferManager *self,
+                                                   GFile                  *file,
+                                                   GCancellable           *cancellable,
+                                                   GAsyncReadyCallback     callback,
+                                                   gpointer                user_data);
+char       *hormiga_transfer_manager_share_finish (HormigaTransferManager *self,
+                                                   GAsyncResult           *result,
+                                                   GError                **error);
+
+/* Starts downloading @link into @folder (NULL: the default one); the same
+ * content already downloading is returned again (transfer none). */
+HormigaTransfer *hormiga_transfer_manager_download (HormigaTransferManager *self,
+                                                    const char             *link,
+                                                    const char             *folder,
+                                                    GError                **error);
+
+/* Shares @file and offers it to @peer: TRUE if the peer accepted, FALSE
+ * with an error saying why not (declined, no answer, unreachable). */
+void        hormiga_transfer_manager_send_async   (HormigaTransferManager *self,
+                                                   const HormigaPeerId    *peer,
+                                                   GFile                  *file,
+                                                   GCancellable           *cancellable,
+                                                   GAsyncReadyCallback     callback,
+                                                   gpointer                user_data);
+gboolean    hormiga_transfer_manager_send_finish  (HormigaTransferManager *self,
+                                                   GAsyncResult           *result,
+                                                   GError                **error);
+
+/* Every download (HormigaTransfer), in the order they started. */
+GListModel *hormiga_transfer_manager_get_transfers (HormigaTransferManager *self);
+
+/* Finished downloads are shared too (default TRUE). */
+void        hormiga_transfer_manager_set_share_downloads (HormigaTransferManager *self,
+                                                          gboolean                share);
+/* A download with no peer for this long fails (default 60 s). */
+void        hormiga_transfer_manager_set_give_up      (HormigaTransferManager *self,
+                                                       guint                   ms);
+
+guint       hormiga_transfer_manager_get_n_shares     (HormigaTransferManager *self);
+/* Chunks and bytes served to peers since the start. */
+guint64     hormiga_transfer_manager_get_chunks_served (HormigaTransferManager *self);
+guint64     hormiga_transfer_manager_get_bytes_served  (HormigaTransferManager *self);
+
+/* Leaves: every transfer stops (keeping what it verified). */
+void        hormiga_transfer_manager_shutdown         (HormigaTransferManager *self);
+
+G_END_DECLS

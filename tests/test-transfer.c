@@ -1,0 +1,755 @@
+/* test-transfer.c — sharing files between nodes, in one process
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Real HormigaNodes on one main context, joined through a real hormiguero,
+ * each with a HormigaTransferManager: files of every awkward size cross
+ * byte for byte; three providers all serve one downloader; a provider that
+ * sends corrupt chunks (a node of the test's own, speaking the files
+ * protocol) is caught and the file still comes out right; a manifest with
+ * a hostile name cannot write outside the download folder; a download
+ * stopped half way resumes without fetching again what it had; an offered
+ * file is accepted and arrives.
+ */
+#include <glib/gstdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "hormiga-content-hasher.h"
+#include "hormiga-link.h"
+#include "hormiga-share-message.h"
+#include "hormiga-test-server.h"
+#include "hormiga-transfer-manager.h"
+
+#define STEP_TIMEOUT_MS 120000
+
+typedef struct
+{
+  HormigaNode            *node;
+  HormigaTransferManager *manager;
+  char                   *dir;
+  guint                   ready;
+} Peer;
+
+static gboolean
+is_ready (gpointer data)
+{
+  return ((Peer *) data)->ready > 0;
+}
+
+static void
+on_dht_ready (HormigaNode *node,
+              guint        contacts,
+              gpointer     user_data)
+{
+  ((Peer *) user_data)->ready++;
+}
+
+/* With @manager, a transfer manager; without, only the files channel (for
+ * a provider of the test's own). */
+static void on_liar_channel (HormigaNode        *node,
+                             HormigaPeerId      *peer,
+                             HormigaDataChannel *channel,
+                             gpointer            user_data);
+
+/* @liar: (nullable): with it, the files channel is served by the test's
+ * own provider, from the first connection on. */
+static void
+peer_start_full (Peer       *peer,
+                 const char *url,
+                 gboolean    manager,
+                 gpointer    liar)
+{
+  g_autoptr(HormigaIdentity) identity = hormiga_identity_generate ();
+  g_autoptr(GError) error = NULL;
+
+  peer->dir = g_dir_make_tmp ("hormiga-transfer-XXXXXX", &error);
+  g_assert_no_error (error);
+  peer->node = hormiga_node_new (identity, url, NULL, NULL, &error);
+  g_assert_no_error (error);
+  hormiga_node_set_local_address (peer->node, "127.0.0.1");
+  if (manager)
+    peer->manager = hormiga_transfer_manager_new (peer->node, peer->dir, NULL);
+  else
+    hormiga_node_add_channel (peer->node, HORMIGA_SHARE_CHANNEL_ID, HORMIGA_SHARE_CHANNEL_LABEL);
+  if (liar != NULL)
+    g_signal_connect (peer->node, "channel-open", G_CALLBACK (on_liar_channel), liar);
+  g_signal_connect (peer->node, "dht-ready", G_CALLBACK (on_dht_ready), peer);
+  hormiga_node_start (peer->node);
+  g_assert_true (hormiga_test_wait_until (is_ready, peer, 30000));
+}
+
+static void
+peer_start (Peer       *peer,
+            const char *url,
+            gboolean    manager)
+{
+  peer_start_full (peer, url, manager, NULL);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+peer_stop (Peer *peer)
+{
+  if (peer->manager != NULL)
+    {
+      hormiga_transfer_manager_shutdown (peer->manager);
+      g_clear_object (&peer->manager);
+    }
+  hormiga_node_stop (peer->node);
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (peer->node);
+  remove_tree (peer->dir);
+  g_free (peer->dir);
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static char *
+make_file (const char *dir,
+           const char *name,
+           gsize       size)
+{
+  g_autofree guint8 *data = g_malloc (MAX (size, 1));
+  char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  randombytes_buf (data, size);
+  g_file_set_contents (path, (const char *) data, (gssize) size, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static char *
+file_digest (const char *path)
+{
+  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+
+  g_assert_nonnull (mapped);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                      (const guchar *) (g_mapped_file_get_contents (mapped)
+                                                        ? g_mapped_file_get_contents (mapped) : ""),
+                                      g_mapped_file_get_length (mapped));
+}
+
+typedef struct
+{
+  char   *link;
+  GError *error;
+  gboolean done;
+} Shared;
+
+static void
+on_shared (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Shared *shared = user_data;
+
+  shared->link = hormiga_transfer_manager_share_finish (HORMIGA_TRANSFER_MANAGER (object), result,
+                                                        &shared->error);
+  shared->done = TRUE;
+}
+
+static gboolean
+shared_done (gpointer data)
+{
+  return ((Shared *) data)->done;
+}
+
+static char *
+share (Peer       *peer,
+       const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  Shared shared = { 0 };
+
+  hormiga_transfer_manager_share_async (peer->manager, file, NULL, on_shared, &shared);
+  g_assert_true (hormiga_test_wait_until (shared_done, &shared, 30000));
+  g_assert_no_error (shared.error);
+  g_assert_true (g_str_has_prefix (shared.link, "hormiga:"));
+  return shared.link;
+}
+
+static gboolean
+transfer_over (gpointer data)
+{
+  HormigaTransferState state = hormiga_transfer_get_state (data);
+
+  return state == HORMIGA_TRANSFER_DONE || state == HORMIGA_TRANSFER_FAILED ||
+         state == HORMIGA_TRANSFER_CANCELLED;
+}
+
+/* Downloads @link at @peer and checks the file against @original. */
+static HormigaTransfer *
+download_and_check (Peer       *peer,
+                    const char *link,
+                    const char *original)
+{
+  g_autoptr(GError) error = NULL;
+  HormigaTransfer *transfer = hormiga_transfer_manager_download (peer->manager, link, NULL, &error);
+  g_autofree char *want = file_digest (original);
+  g_autofree char *got = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (transfer_over, transfer, STEP_TIMEOUT_MS));
+  if (hormiga_transfer_get_state (transfer) != HORMIGA_TRANSFER_DONE)
+    g_error ("the download of %s failed: %s", link, hormiga_transfer_get_error (transfer));
+  g_assert_true (g_str_has_prefix (hormiga_transfer_get_path (transfer), peer->dir));
+  got = file_digest (hormiga_transfer_get_path (transfer));
+  g_assert_cmpstr (got, ==, want);
+  return transfer;
+}
+
+/* ---- sizes ---------------------------------------------------------------------- */
+
+static void
+test_sizes (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer a = { 0 }, b = { 0 };
+  const gsize sizes[] = { 0, 1, HORMIGA_CONTENT_CHUNK_SIZE, HORMIGA_CONTENT_CHUNK_SIZE + 1,
+                          3 * 1024 * 1024 + 17 };
+
+  peer_start (&a, hormiga_test_server_get_url (server), TRUE);
+  peer_start (&b, hormiga_test_server_get_url (server), TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("file-%" G_GSIZE_FORMAT ".bin", sizes[i]);
+      g_autofree char *path = make_file (a.dir, name, sizes[i]);
+      g_autofree char *link = share (&a, path);
+      HormigaTransfer *transfer = download_and_check (&b, link, path);
+      g_autofree char *base = g_path_get_basename (hormiga_transfer_get_path (transfer));
+
+      g_test_message ("%" G_GSIZE_FORMAT " bytes: %s", sizes[i], link);
+      g_assert_cmpstr (base, ==, name);
+      g_assert_cmpuint (hormiga_transfer_get_received (transfer), ==, sizes[i]);
+      g_assert_cmpuint (hormiga_transfer_get_size (transfer), ==, sizes[i]);
+    }
+  /* A finished download is shared in turn. */
+  g_assert_cmpuint (hormiga_transfer_manager_get_n_shares (b.manager), ==, G_N_ELEMENTS (sizes));
+  g_assert_cmpuint (hormiga_transfer_manager_get_bytes_served (a.manager), >,
+                    3 * 1024 * 1024 + 2 * HORMIGA_CONTENT_CHUNK_SIZE);
+  peer_stop (&a);
+  peer_stop (&b);
+  hormiga_test_server_stop (server);
+}
+
+/* ---- several providers -------------------------------------------------------------------- */
+
+static void
+test_three_providers (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer providers[3] = { { 0 } }, downloader = { 0 };
+  g_autofree char *original = NULL;
+  g_autofree char *link = NULL;
+  g_autoptr(GPtrArray) sources = NULL;
+  HormigaTransfer *transfer;
+  guint serving = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      peer_start (&providers[i], hormiga_test_server_get_url (server), TRUE);
+      if (i == 0)
+        original = make_file (providers[0].dir, "shared.bin", 24 * 1024 * 1024);
+      else
+        {
+          g_autofree char *copy = g_build_filename (providers[i].dir, "shared.bin", NULL);
+          g_autoptr(GFile) from = g_file_new_for_path (original);
+          g_autoptr(GFile) to = g_file_new_for_path (copy);
+
+          g_assert_true (g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, NULL));
+        }
+      {
+        g_autofree char *path = g_build_filename (providers[i].dir, "shared.bin", NULL);
+        g_autofree char *got = share (&providers[i], path);
+
+        if (link == NULL)
+          link = g_strdup (got);
+        g_assert_cmpstr (got, ==, link);
+      }
+    }
+  peer_start (&downloader, hormiga_test_server_get_url (server), TRUE);
+  transfer = download_and_check (&downloader, link, original);
+
+  sources = hormiga_transfer_list_sources (transfer);
+  for (guint i = 0; i < sources->len; i++)
+    {
+      HormigaTransferSource *source = g_ptr_array_index (sources, i);
+
+      g_test_message ("source %s: %" G_GUINT64_FORMAT " chunks, %" G_GUINT64_FORMAT " bytes",
+                      hormiga_peer_id_to_string (source->peer), source->chunks, source->bytes);
+      serving += source->chunks > 0;
+      g_assert_cmpuint (source->bad_chunks, ==, 0);
+    }
+  g_assert_cmpuint (serving, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    peer_stop (&providers[i]);
+  peer_stop (&downloader);
+  hormiga_test_server_stop (server);
+}
+
+/* ---- a liar ---------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  HormigaManifest *manifest;
+  GBytes          *encoded;
+  char            *path;
+  gboolean         honest;
+  guint            lies;
+} Liar;
+
+/* Serves the real manifest, and every chunk with one bit flipped (unless
+ * honest). */
+static void
+on_liar_message (HormigaDataChannel *channel,
+                 GBytes             *data,
+                 gboolean            is_text,
+                 gpointer            user_data)
+{
+  Liar *liar = user_data;
+  g_autoptr(HormigaShareMessage) request = hormiga_share_message_decode (data, NULL);
+  g_autoptr(HormigaShareMessage) response = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (request == NULL)
+    return;
+  switch (request->type)
+    {
+    case HORMIGA_SHARE_MESSAGE_WANT:
+      response = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_HAVE, request->id);
+      response->cid = request->cid;
+      response->state = HORMIGA_SHARE_HAVE_ALL;
+      response->msize = g_bytes_get_size (liar->encoded);
+      break;
+    case HORMIGA_SHARE_MESSAGE_GET_MANIFEST:
+      response = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_MANIFEST, request->id);
+      response->cid = request->cid;
+      response->offset = request->offset;
+      response->total = g_bytes_get_size (liar->encoded);
+      response->data = g_bytes_new_from_bytes (liar->encoded, request->offset,
+                                               MIN (request->length,
+                                                    response->total - request->offset));
+      break;
+    case HORMIGA_SHARE_MESSAGE_GET_CHUNK:
+      {
+        g_autoptr(GMappedFile) mapped = g_mapped_file_new (liar->path, FALSE, NULL);
+        guint32 length = hormiga_manifest_get_chunk_length (liar->manifest, request->index);
+        guint8 *chunk = g_memdup2 (g_mapped_file_get_contents (mapped) +
+                                   (gsize) request->index * liar->manifest->chunk_size, length);
+
+        if (!liar->honest)
+          {
+            chunk[length / 2] ^= 0x40;
+            liar->lies++;
+          }
+        response = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_CHUNK, request->id);
+        response->cid = request->cid;
+        response->index = request->index;
+        response->data = g_bytes_new_take (chunk, length);
+      }
+      break;
+    default:
+      return;
+    }
+  bytes = hormiga_share_message_encode (response);
+  hormiga_data_channel_send (channel, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+}
+
+static void
+on_liar_channel (HormigaNode        *node,
+                 HormigaPeerId      *peer,
+                 HormigaDataChannel *channel,
+                 gpointer            user_data)
+{
+  g_signal_connect (channel, "message", G_CALLBACK (on_liar_message), user_data);
+}
+
+static void
+on_provided (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_cmpuint (hormiga_node_provide_finish (HORMIGA_NODE (object), result, NULL), >=, 1);
+  *done = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* A provider of the test's own that lies about the chunks; optionally with
+ * a manifest of @name. Returns the link. */
+static char *
+liar_start (Peer       *peer,
+            Liar       *liar,
+            const char *url,
+            const char *path,
+            const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, &error);
+  g_autoptr(HormigaContentHasher) hasher = hormiga_content_hasher_new (HORMIGA_CONTENT_CHUNK_SIZE);
+  g_autoptr(GBytes) hashes = NULL;
+  g_autoptr(HormigaLink) link = NULL;
+  HormigaContentId cid;
+  HormigaDhtKey key;
+  gboolean provided = FALSE;
+
+  g_assert_no_error (error);
+  hormiga_content_hasher_update (hasher, (const guint8 *) g_mapped_file_get_contents (mapped),
+                                 g_mapped_file_get_length (mapped));
+  hashes = hormiga_content_hasher_finish (hasher, &cid);
+  liar->manifest = hormiga_manifest_new_file (name, g_mapped_file_get_length (mapped),
+                                              HORMIGA_CONTENT_CHUNK_SIZE, hashes, NULL);
+  liar->encoded = hormiga_manifest_encode (liar->manifest);
+  liar->path = g_strdup (path);
+
+  peer_start_full (peer, url, FALSE, liar);
+  memcpy (key.bytes, cid.bytes, sizeof key.bytes);
+  hormiga_node_provide_async (peer->node, &key, NULL, on_provided, &provided);
+  g_assert_true (hormiga_test_wait_until (is_true, &provided, 30000));
+  link = hormiga_link_new_for_manifest (liar->manifest);
+  return hormiga_link_to_string (link);
+}
+
+static void
+liar_clear (Liar *liar)
+{
+  hormiga_manifest_free (liar->manifest);
+  g_bytes_unref (liar->encoded);
+  g_free (liar->path);
+}
+
+static void
+test_corrupt_provider (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer honest = { 0 }, bad = { 0 }, downloader = { 0 };
+  Liar liar = { 0 };
+  g_autofree char *original = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *honest_link = NULL;
+  g_autoptr(GPtrArray) sources = NULL;
+  HormigaTransfer *transfer;
+  guint banned = 0;
+
+  /* The liar comes first, so the downloader knows of it from the start. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("hormiga-liar-XXXXXX", NULL);
+
+    original = make_file (dir, "truth.bin", 6 * 1024 * 1024);
+    link = liar_start (&bad, &liar, hormiga_test_server_get_url (server), original, "truth.bin");
+  }
+  peer_start (&honest, hormiga_test_server_get_url (server), TRUE);
+  honest_link = share (&honest, original);
+  g_assert_cmpstr (honest_link, ==, link);
+  peer_start (&downloader, hormiga_test_server_get_url (server), TRUE);
+
+  transfer = download_and_check (&downloader, link, original);
+  sources = hormiga_transfer_list_sources (transfer);
+  for (guint i = 0; i < sources->len; i++)
+    {
+      HormigaTransferSource *source = g_ptr_array_index (sources, i);
+
+      g_test_message ("source %s: %" G_GUINT64_FORMAT " good chunks, %u bad, %s",
+                      hormiga_peer_id_to_string (source->peer), source->chunks, source->bad_chunks,
+                      source->dropped ? "dropped" : "kept");
+      if (source->bad_chunks > 0)
+        {
+          banned++;
+          g_assert_true (source->dropped);
+          g_assert_cmpuint (source->chunks, ==, 0);
+        }
+    }
+  g_test_message ("the liar sent %u corrupt chunks", liar.lies);
+  g_assert_cmpuint (liar.lies, >=, 1);
+  g_assert_cmpuint (banned, ==, 1);
+
+  peer_stop (&honest);
+  peer_stop (&bad);
+  peer_stop (&downloader);
+  g_unlink (original);
+  {
+    g_autofree char *dir = g_path_get_dirname (original);
+
+    g_rmdir (dir);
+  }
+  liar_clear (&liar);
+  hormiga_test_server_stop (server);
+}
+
+/* A manifest names the file "../../x" (the name is not part of a file's
+ * content ID, so a provider can say anything): the file lands in the
+ * download folder under a safe name. */
+static void
+test_hostile_names (void)
+{
+  static const char *names[] = { "../../escaped", "/etc/passwd-copy", "line\nbreak", ".." };
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer downloader = { 0 };
+
+  peer_start (&downloader, hormiga_test_server_get_url (server), TRUE);
+  hormiga_transfer_manager_set_give_up (downloader.manager, 10000);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      Peer bad = { 0 };
+      Liar liar = { .honest = TRUE };
+      g_autofree char *dir = g_dir_make_tmp ("hormiga-liar-XXXXXX", NULL);
+      g_autofree char *original = make_file (dir, "payload", 1000 + i);
+      g_autofree char *link = liar_start (&bad, &liar, hormiga_test_server_get_url (server),
+                                          original, names[i]);
+      g_autoptr(GError) error = NULL;
+      HormigaTransfer *transfer = hormiga_transfer_manager_download (downloader.manager, link, NULL,
+                                                                     &error);
+      g_autofree char *folder = NULL;
+      g_autofree char *base = NULL;
+      g_autofree char *parent = NULL;
+      g_autofree char *escaped_name = g_strescape (names[i], NULL);
+
+      g_assert_no_error (error);
+      g_assert_true (hormiga_test_wait_until (transfer_over, transfer, STEP_TIMEOUT_MS));
+      if (hormiga_transfer_get_state (transfer) != HORMIGA_TRANSFER_DONE)
+        g_error ("“%s”: %s", escaped_name, hormiga_transfer_get_error (transfer));
+      parent = g_path_get_dirname (hormiga_transfer_get_path (transfer));
+      g_assert_cmpstr (parent, ==, downloader.dir);
+      base = g_path_get_basename (hormiga_transfer_get_path (transfer));
+      g_assert_cmpstr (base, ==, hormiga_transfer_get_name (transfer));
+      g_assert_null (strchr (base, '\n'));
+      g_assert_null (strchr (base, '/'));
+      g_assert_cmpstr (base, !=, "..");
+      g_assert_cmpstr (base, !=, ".");
+      folder = g_path_get_dirname (downloader.dir);
+      g_assert_false (g_file_test ("/etc/passwd-copy", G_FILE_TEST_EXISTS));
+      {
+        g_autofree char *escaped = g_build_filename (folder, "escaped", NULL);
+        g_autofree char *escaped_part = g_build_filename (folder, "escaped.part", NULL);
+
+        g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+        g_assert_false (g_file_test (escaped_part, G_FILE_TEST_EXISTS));
+      }
+      g_test_message ("“%s” became “%s”", escaped_name, base);
+      peer_stop (&bad);
+      g_unlink (original);
+      g_rmdir (dir);
+      liar_clear (&liar);
+    }
+  peer_stop (&downloader);
+  hormiga_test_server_stop (server);
+}
+
+/* ---- resume ------------------------------------------------------------------------------------ */
+
+static gboolean
+half_received (gpointer data)
+{
+  HormigaTransfer *transfer = data;
+  guint64 size = hormiga_transfer_get_size (transfer);
+
+  return size > 0 && hormiga_transfer_get_received (transfer) >= size / 2;
+}
+
+static void
+test_resume (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer provider = { 0 }, downloader = { 0 };
+  g_autofree char *original = NULL;
+  g_autofree char *link = NULL;
+  g_autoptr(GError) error = NULL;
+  HormigaTransfer *first;
+  HormigaTransfer *second;
+  guint64 had, size;
+
+  peer_start (&provider, hormiga_test_server_get_url (server), TRUE);
+  original = make_file (provider.dir, "big.bin", 40 * 1024 * 1024);
+  link = share (&provider, original);
+  peer_start (&downloader, hormiga_test_server_get_url (server), TRUE);
+
+  first = hormiga_transfer_manager_download (downloader.manager, link, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (half_received, first, STEP_TIMEOUT_MS));
+  /* The downloader's file service stops (the app quits): what it verified
+   * stays on disk with its state. */
+  g_object_ref (first);
+  hormiga_transfer_manager_shutdown (downloader.manager);
+  g_clear_object (&downloader.manager);
+  had = hormiga_transfer_get_received (first);
+  size = hormiga_transfer_get_size (first);
+  g_object_unref (first);
+  for (guint i = 0; i < 200; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_test_message ("stopped at %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes", had, size);
+  g_assert_cmpuint (had, <, size);
+
+  /* A new one, same folder: it resumes. The node is the same, so the
+   * files channel is not added again. */
+  {
+    g_autoptr(HormigaIdentity) identity = hormiga_identity_generate ();
+
+    hormiga_node_stop (downloader.node);
+    for (guint i = 0; i < 100; i++)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_finalize_object (downloader.node);
+    downloader.ready = 0;
+    downloader.node = hormiga_node_new (identity, hormiga_test_server_get_url (server), NULL, NULL,
+                                        &error);
+    g_assert_no_error (error);
+    hormiga_node_set_local_address (downloader.node, "127.0.0.1");
+    downloader.manager = hormiga_transfer_manager_new (downloader.node, downloader.dir, NULL);
+    g_signal_connect (downloader.node, "dht-ready", G_CALLBACK (on_dht_ready), &downloader);
+    hormiga_node_start (downloader.node);
+    g_assert_true (hormiga_test_wait_until (is_ready, &downloader, 30000));
+  }
+  second = download_and_check (&downloader, link, original);
+  g_test_message ("resumed %" G_GUINT64_FORMAT " bytes, downloaded %" G_GUINT64_FORMAT,
+                  hormiga_transfer_get_resumed (second), hormiga_transfer_get_downloaded (second));
+  g_assert_cmpuint (hormiga_transfer_get_resumed (second), >=, size / 3);
+  g_assert_cmpuint (hormiga_transfer_get_resumed (second) + hormiga_transfer_get_downloaded (second),
+                    ==, size);
+  peer_stop (&provider);
+  peer_stop (&downloader);
+  hormiga_test_server_stop (server);
+}
+
+/* ---- offers ---------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  HormigaTransfer *transfer;
+  gboolean         accept;
+  guint            offers;
+} Inbox;
+
+static gboolean
+on_offer (HormigaTransferManager *manager,
+          HormigaTransferOffer   *offer,
+          gpointer                user_data)
+{
+  Inbox *inbox = user_data;
+  g_autoptr(GError) error = NULL;
+
+  inbox->offers++;
+  g_assert_cmpstr (hormiga_transfer_offer_get_name (offer), ==, "regalo.txt");
+  g_assert_cmpuint (hormiga_transfer_offer_get_size (offer), ==, 5000);
+  if (!inbox->accept)
+    {
+      hormiga_transfer_offer_decline (offer, "no, gracias");
+      return TRUE;
+    }
+  inbox->transfer = hormiga_transfer_offer_accept (offer, NULL, &error);
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+typedef struct
+{
+  gboolean done;
+  gboolean accepted;
+  GError  *error;
+} Sent;
+
+static void
+on_sent (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Sent *sent = user_data;
+
+  sent->accepted = hormiga_transfer_manager_send_finish (HORMIGA_TRANSFER_MANAGER (object), result,
+                                                         &sent->error);
+  sent->done = TRUE;
+}
+
+static gboolean
+sent_done (gpointer data)
+{
+  return ((Sent *) data)->done;
+}
+
+static void
+test_offer (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer sender = { 0 }, receiver = { 0 };
+  Inbox inbox = { NULL, FALSE, 0 };
+  Sent sent = { 0 };
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  const HormigaPeerId *to;
+
+  peer_start (&sender, hormiga_test_server_get_url (server), TRUE);
+  peer_start (&receiver, hormiga_test_server_get_url (server), TRUE);
+  g_signal_connect (receiver.manager, "offer", G_CALLBACK (on_offer), &inbox);
+  path = make_file (sender.dir, "regalo.txt", 5000);
+  file = g_file_new_for_path (path);
+  to = hormiga_identity_get_peer_id (hormiga_node_get_identity (receiver.node));
+
+  /* Declined: the sender hears why. */
+  hormiga_transfer_manager_send_async (sender.manager, to, file, NULL, on_sent, &sent);
+  g_assert_true (hormiga_test_wait_until (sent_done, &sent, 30000));
+  g_assert_false (sent.accepted);
+  g_assert_nonnull (sent.error);
+  g_assert_nonnull (strstr (sent.error->message, "no, gracias"));
+  g_clear_error (&sent.error);
+
+  /* Accepted: the file arrives. */
+  inbox.accept = TRUE;
+  sent.done = FALSE;
+  hormiga_transfer_manager_send_async (sender.manager, to, file, NULL, on_sent, &sent);
+  g_assert_true (hormiga_test_wait_until (sent_done, &sent, 30000));
+  g_assert_no_error (sent.error);
+  g_assert_true (sent.accepted);
+  g_assert_cmpuint (inbox.offers, ==, 2);
+  g_assert_nonnull (inbox.transfer);
+  g_assert_true (hormiga_test_wait_until (transfer_over, inbox.transfer, STEP_TIMEOUT_MS));
+  g_assert_cmpint (hormiga_transfer_get_state (inbox.transfer), ==, HORMIGA_TRANSFER_DONE);
+  {
+    g_autofree char *want = file_digest (path);
+    g_autofree char *got = file_digest (hormiga_transfer_get_path (inbox.transfer));
+
+    g_assert_cmpstr (got, ==, want);
+  }
+  peer_stop (&sender);
+  peer_stop (&receiver);
+  hormiga_test_server_stop (server);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
+  g_test_add_func ("/hormiga/transfer/sizes", test_sizes);
+  g_test_add_func ("/hormiga/transfer/three-providers", test_three_providers);
+  g_test_add_func ("/hormiga/transfer/corrupt-provider", test_corrupt_provider);
+  g_test_add_func ("/hormiga/transfer/hostile-names", test_hostile_names);
+  g_test_add_func ("/hormiga/transfer/resume", test_resume);
+  g_test_add_func ("/hormiga/transfer/offer", test_offer);
+  return g_test_run ();
+}
