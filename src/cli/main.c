@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "hormiga-cli-control.h"
+#include "hormiga-cli-files.h"
 #include "hormiga-control-protocol.h"
 #include "hormiga-control-server.h"
 #include "hormiga-dht-error.h"
@@ -39,6 +40,8 @@ typedef struct
   HormigaSignalingClient *client;       /* the node's */
   HormigaRtcConnector    *connector;    /* the node's */
   HormigaControlServer   *control;
+  HormigaTransferManager *transfers;
+  HormigaCliFiles        *files;
   GHashTable             *channels;     /* PeerID → HormigaDataChannel ("chat") */
   GDataInputStream       *input;
   GCancellable           *cancellable;
@@ -514,6 +517,9 @@ handle_line (Node       *node,
       return;
     }
 
+  if (hormiga_cli_files_handle_line (node->files, words))
+    return;
+
   if (handle_dht_line (node, words))
     {
       fflush (stdout);
@@ -521,8 +527,9 @@ handle_line (Node       *node,
     }
 
   printf ("error: unknown command “%s”; commands: signal PEERID TEXT, connect PEERID, "
-          "send PEERID TEXT, find PEERID, put NAME VALUE, get PEERID NAME, dht, quit\n",
-          words[0]);
+          "send PEERID TEXT, find PEERID, put NAME VALUE, get PEERID NAME, dht, share PATH, "
+          "get hormiga:… [DIR], send-file PEERID PATH, pause|resume|cancel CID, transfers, "
+          "quit\n", words[0]);
   fflush (stdout);
 }
 
@@ -568,6 +575,11 @@ typedef struct
   gboolean    client_mode;
   guint       max_connections;
   guint       dht_k;
+  const char *data_dir;
+  const char *download_dir;
+  gboolean    auto_accept;
+  GStrv       accept_from;
+  gboolean    keep_downloads;
 } Options;
 
 static int
@@ -587,10 +599,24 @@ run_node (HormigaIdentity *identity,
       g_printerr ("hormiga-node: %s\n", error->message);
       return 1;
     }
+  {
+    g_autofree char *downloads = options->download_dir
+                                   ? g_strdup (options->download_dir)
+                                   : g_build_filename (options->data_dir, "downloads", NULL);
+    g_autofree char *library = g_build_filename (options->data_dir, "library", NULL);
+
+    node.transfers = hormiga_transfer_manager_new (node.hormiga, downloads, library);
+    hormiga_transfer_manager_set_share_downloads (node.transfers, !options->keep_downloads);
+    node.files = hormiga_cli_files_new (node.transfers, options->auto_accept,
+                                        (const char * const *) options->accept_from);
+  }
   node.control = hormiga_control_server_new (node.hormiga, options->control, NULL, &error);
   if (node.control == NULL)
     {
       g_printerr ("hormiga-node: %s\n", error->message);
+      g_clear_pointer (&node.files, hormiga_cli_files_free);
+      hormiga_transfer_manager_shutdown (node.transfers);
+      g_clear_object (&node.transfers);
       g_clear_object (&node.hormiga);
       return 1;
     }
@@ -636,12 +662,16 @@ run_node (HormigaIdentity *identity,
   g_clear_pointer (&node.channels, g_hash_table_unref);
   /* The socket goes first: a client told the node stopped finds it gone. */
   hormiga_control_server_stop (node.control);
+  /* Transfers stop first, saving what they verified. */
+  g_clear_pointer (&node.files, hormiga_cli_files_free);
+  hormiga_transfer_manager_shutdown (node.transfers);
   /* Ends the DHT's operations; their callbacks (which print nothing for a
    * cancelled one) run from the context, so let it run them. */
   hormiga_node_stop (node.hormiga);
   for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
     ;
   g_clear_object (&node.control);
+  g_clear_object (&node.transfers);
   g_clear_object (&node.hormiga);
   g_clear_object (&node.input);
   g_clear_object (&node.cancellable);
@@ -670,6 +700,10 @@ main (int    argc,
   gboolean version = FALSE;
   gboolean echo = FALSE;
   gboolean json = FALSE;
+  g_autofree char *download_dir = NULL;
+  gboolean auto_accept = FALSE;
+  gboolean keep_downloads = FALSE;
+  g_auto(GStrv) accept_from = NULL;
   GOptionEntry entries[] = {
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
       "Where the node keeps its identity (default $XDG_DATA_HOME/hormiga)", "DIR" },
@@ -694,6 +728,14 @@ main (int    argc,
       "its directory must be yours alone", "PATH" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Subcommands print one JSON document instead of text", NULL },
+    { "download-dir", 0, 0, G_OPTION_ARG_FILENAME, &download_dir,
+      "Where downloads and accepted offers go (default DIR/downloads)", "DIR" },
+    { "auto-accept", 0, 0, G_OPTION_ARG_NONE, &auto_accept,
+      "Accept every file a peer offers", NULL },
+    { "accept-from", 0, 0, G_OPTION_ARG_STRING_ARRAY, &accept_from,
+      "Accept the files this peer offers (repeat for more); others are declined", "PEERID" },
+    { "no-share-downloads", 0, 0, G_OPTION_ARG_NONE, &keep_downloads,
+      "Do not offer finished downloads to other peers", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -706,7 +748,10 @@ main (int    argc,
     "        takes `signal PEERID TEXT`, `connect PEERID` (open a data channel),\n"
     "        `send PEERID TEXT` (over it), `find PEERID` (a DHT lookup),\n"
     "        `put NAME VALUE` (a record of this node), `get PEERID NAME`,\n"
-    "        `dht` (state and counters, as JSON) and `quit`; it also listens\n"
+    "        `dht` (state and counters, as JSON), `share PATH` (prints its\n"
+    "        hormiga: link), `get hormiga:… [DIR]` (download), `send-file\n"
+    "        PEERID PATH` (offer), `pause|resume|cancel CID`, `transfers`\n"
+    "        (as JSON) and `quit`; it also listens\n"
     "        on its control socket (--control) for the commands below\n"
     "\n"
     "Commands for the node running with the same --data-dir or --control\n"
@@ -796,5 +841,10 @@ main (int    argc,
   run_options.client_mode = client_mode;
   run_options.max_connections = (guint) max_connections;
   run_options.dht_k = (guint) dht_k;
+  run_options.data_dir = data_dir;
+  run_options.download_dir = download_dir;
+  run_options.auto_accept = auto_accept;
+  run_options.accept_from = accept_from;
+  run_options.keep_downloads = keep_downloads;
   return run_node (identity, &run_options);
 }
