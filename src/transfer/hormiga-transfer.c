@@ -119,6 +119,7 @@ struct _HormigaTransfer
   gint64                  started_at;
   gint64                  last_live_at;
   gint64                  providers_at;
+  guint                   empty_finds;  /* lookups in a row that named no provider */
   gboolean                finding;
   gint64                  saved_at;
   gboolean                dirty;
@@ -434,6 +435,10 @@ on_providers (GObject      *object,
                                                                    &error);
 
   self->finding = FALSE;
+  if (peers == NULL || peers->len == 0)
+    self->empty_finds++;
+  else
+    self->empty_finds = 0;
   if (peers == NULL)
     {
       g_debug ("transfer: no providers: %s", error->message);
@@ -1154,7 +1159,13 @@ on_tick (gpointer user_data)
     self->last_live_at = now;
   if (self->state != HORMIGA_TRANSFER_PAUSED && self->state != HORMIGA_TRANSFER_VERIFYING)
     {
-      if (live < 3 && now - self->providers_at > (gint64) PROVIDERS_EVERY_MS * 1000)
+      /* With nobody to ask, sooner: the provider may have only just
+       * announced itself (0.5 s, 1 s, 2 s, … up to the usual 10 s). */
+      gint64 every_ms = live > 0 || self->empty_finds == 0
+                          ? PROVIDERS_EVERY_MS
+                          : MIN (PROVIDERS_EVERY_MS, 500 << MIN (self->empty_finds - 1, 5));
+
+      if (live < 3 && now - self->providers_at > every_ms * 1000)
         find_providers (self);
       if (live == 0 && now - self->last_live_at >
                        (gint64) _hormiga_transfer_manager_get_give_up_ms (self->manager) * 1000)
