@@ -343,6 +343,50 @@ test_sizes (void)
       g_test_message ("%" G_GSIZE_FORMAT " bytes in %" G_GINT64_FORMAT " ms", sizes[i],
                       (g_get_monotonic_time () - start) / 1000);
     }
+
+  /* A folder tree: every file arrives byte for byte, in its place. */
+  {
+    static const struct { const char *path; gsize size; } tree[] = {
+      { "album/cover.jpg", 300 * 1024 }, { "album/empty", 0 },
+      { "album/songs/one.ogg", 2 * 1024 * 1024 + 5 }, { "album/songs/notes/readme.txt", 10 },
+    };
+    g_autofree char *root = g_build_filename (a.dir, "album", NULL);
+    g_autofree char *link = NULL;
+    g_autofree char *line = NULL;
+    g_autofree char *done_path = NULL;
+    const char *done;
+
+    for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+      {
+        g_autofree char *dir = g_path_get_dirname (tree[i].path);
+        g_autofree char *full_dir = g_build_filename (a.dir, dir, NULL);
+        g_autofree char *name = g_path_get_basename (tree[i].path);
+        g_autofree char *path = NULL;
+
+        g_mkdir_with_parents (full_dir, 0700);
+        path = make_file (full_dir, name, tree[i].size);
+      }
+    link = share (&a, root);
+    g_assert_nonnull (strstr (link, "kind=folder"));
+    line = g_strdup_printf ("get %s", link);
+    g_ptr_array_set_size (b.lines, 0);
+    node_say (&b, line);
+    g_assert_true (hormiga_test_wait_until (download_over, &b, STEP_TIMEOUT_MS));
+    done = node_find_line (&b, "downloaded ");
+    g_assert_nonnull (done);
+    done_path = g_strndup (strstr (done, " path=") + strlen (" path="),
+                           strcspn (strstr (done, " path=") + strlen (" path="), " "));
+    for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+      {
+        g_autofree char *original = g_build_filename (a.dir, tree[i].path, NULL);
+        g_autofree char *copy = g_build_filename (done_path, tree[i].path + strlen ("album/"), NULL);
+        g_autofree char *want = file_digest (original);
+        g_autofree char *got = file_digest (copy);
+
+        g_assert_cmpstr (got, ==, want);
+      }
+    g_test_message ("a folder of %" G_GSIZE_FORMAT " files: %s", G_N_ELEMENTS (tree), done);
+  }
   node_free (&a);
   node_free (&b);
   hormiga_test_server_stop (server);

@@ -624,3 +624,233 @@ hormiga_chunk_io_finish_finish (GAsyncResult  *result,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ---- folders ---------------------------------------------------------------------------- */
+
+#define MAX_DEPTH 32
+
+void
+hormiga_chunk_io_tree_free (HormigaChunkIoTree *tree)
+{
+  if (tree == NULL)
+    return;
+  g_clear_pointer (&tree->folder, hormiga_manifest_free);
+  g_clear_pointer (&tree->paths, g_ptr_array_unref);
+  g_clear_pointer (&tree->manifests, g_ptr_array_unref);
+  g_free (tree);
+}
+
+static gboolean
+hash_one (const char       *path,
+          const char       *name,
+          guint32           chunk_size,
+          HormigaManifest **manifest,
+          GError          **error)
+{
+  g_autoptr(HormigaContentHasher) hasher = hormiga_content_hasher_new (chunk_size);
+  g_autofree guint8 *buffer = g_malloc (READ_BLOCK);
+  g_autoptr(GBytes) hashes = NULL;
+  HormigaContentId id;
+  guint64 offset = 0;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "open", path);
+      return FALSE;
+    }
+  for (;;)
+    {
+      ssize_t n = pread (fd, buffer, READ_BLOCK, (off_t) offset);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          set_errno_error (error, errno, "read", path);
+          close (fd);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      hormiga_content_hasher_update (hasher, buffer, (gsize) n);
+      offset += (guint64) n;
+    }
+  close (fd);
+  hashes = hormiga_content_hasher_finish (hasher, &id);
+  *manifest = hormiga_manifest_new_file (name, offset, chunk_size, hashes, NULL);
+  return TRUE;
+}
+
+static gboolean
+walk (const char          *root,
+      const char          *relative,
+      guint                depth,
+      guint32              chunk_size,
+      HormigaChunkIoTree  *tree,
+      GCancellable        *cancellable,
+      GError             **error)
+{
+  g_autofree char *here = relative ? g_build_filename (root, relative, NULL) : g_strdup (root);
+  g_autoptr(GDir) dir = g_dir_open (here, 0, error);
+  const char *entry;
+
+  if (dir == NULL)
+    return FALSE;
+  if (depth > MAX_DEPTH)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "%s is more than %u folders deep", here, MAX_DEPTH);
+      return FALSE;
+    }
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (here, entry, NULL);
+      g_autofree char *child_relative = relative ? g_build_filename (relative, entry, NULL)
+                                                 : g_strdup (entry);
+      HormigaManifest *manifest = NULL;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        {
+          if (!walk (root, child_relative, depth + 1, chunk_size, tree, cancellable, error))
+            return FALSE;
+          continue;
+        }
+      if (!g_file_test (child, G_FILE_TEST_IS_REGULAR))
+        continue;
+      if (tree->paths->len >= HORMIGA_MANIFEST_MAX_ENTRIES)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s holds more than %u files", root,
+                       HORMIGA_MANIFEST_MAX_ENTRIES);
+          return FALSE;
+        }
+      if (!hash_one (child, entry, chunk_size, &manifest, error))
+        return FALSE;
+      {
+        HormigaContentId id;
+        /* Paths in a manifest always use '/'. */
+        g_autofree char *wire_path = g_strdup (child_relative);
+
+        g_strdelimit (wire_path, G_DIR_SEPARATOR_S, '/');
+        hormiga_manifest_get_id (manifest, &id);
+        hormiga_manifest_add_entry (tree->folder, wire_path, manifest->size, &id);
+      }
+      g_ptr_array_add (tree->paths, g_steal_pointer (&child));
+      g_ptr_array_add (tree->manifests, manifest);
+    }
+  return TRUE;
+}
+
+static void
+hash_tree_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  Work *work = task_data;
+  g_autofree char *name = g_path_get_basename (work->path);
+  HormigaChunkIoTree *tree = g_new0 (HormigaChunkIoTree, 1);
+  GError *error = NULL;
+
+  tree->folder = hormiga_manifest_new_folder (name);
+  tree->paths = g_ptr_array_new_with_free_func (g_free);
+  tree->manifests = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_manifest_free);
+  if (!walk (work->path, NULL, 0, (guint32) work->size, tree, cancellable, &error))
+    {
+      hormiga_chunk_io_tree_free (tree);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, tree, (GDestroyNotify) hormiga_chunk_io_tree_free);
+}
+
+void
+hormiga_chunk_io_hash_tree_async (const char          *path,
+                                  guint32              chunk_size,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Work *work = g_new0 (Work, 1);
+  g_autoptr(GTask) task = NULL;
+
+  work->path = g_strdup (path);
+  work->size = chunk_size;
+  task = work_task (work, hormiga_chunk_io_hash_tree_async, cancellable, callback, user_data);
+  g_task_run_in_thread (task, hash_tree_thread);
+}
+
+HormigaChunkIoTree *
+hormiga_chunk_io_hash_tree_finish (GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_chunk_io_hash_tree_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+make_folder_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  Work *work = task_data;
+  GError *error = NULL;
+
+  if (g_mkdir_with_parents (work->folder, 0755) < 0)
+    {
+      set_errno_error (&error, errno, "create the folder", work->folder);
+      g_task_return_error (task, error);
+      return;
+    }
+  /* A few tries: another download may take the same free name. */
+  for (guint attempt = 0; attempt < 16; attempt++)
+    {
+      g_autofree char *name = hormiga_share_free_name (work->folder, work->name);
+      g_autofree char *path = g_build_filename (work->folder, name, NULL);
+
+      if (g_mkdir (path, 0755) == 0)
+        {
+          g_task_return_pointer (task, g_steal_pointer (&path), g_free);
+          return;
+        }
+      if (errno != EEXIST)
+        {
+          set_errno_error (&error, errno, "create the folder", path);
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                           "no free name for the folder %s in %s", work->name, work->folder);
+}
+
+void
+hormiga_chunk_io_make_folder_async (const char          *parent,
+                                    const char          *name,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  Work *work = g_new0 (Work, 1);
+  g_autoptr(GTask) task = NULL;
+
+  work->folder = g_strdup (parent);
+  work->name = g_strdup (name);
+  task = work_task (work, hormiga_chunk_io_make_folder_async, cancellable, callback, user_data);
+  g_task_run_in_thread (task, make_folder_thread);
+}
+
+char *
+hormiga_chunk_io_make_folder_finish (GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_chunk_io_make_folder_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

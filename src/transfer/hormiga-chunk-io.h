@@ -109,4 +109,42 @@ void     hormiga_chunk_io_finish_async   (const char             *path,
 char    *hormiga_chunk_io_finish_finish  (GAsyncResult           *result,
                                           GError                **error);
 
+/**
+ * HormigaChunkIoTree:
+ * @folder: the folder's manifest (entries sorted by path)
+ * @paths: (element-type utf8): each file's path on disk, in the order of
+ *   @manifests
+ * @manifests: (element-type HormigaManifest): each file's manifest
+ */
+typedef struct
+{
+  HormigaManifest *folder;
+  GPtrArray       *paths;
+  GPtrArray       *manifests;
+} HormigaChunkIoTree;
+
+void hormiga_chunk_io_tree_free (HormigaChunkIoTree *tree);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HormigaChunkIoTree, hormiga_chunk_io_tree_free)
+
+/* Hashes every regular file under @path (symbolic links are skipped, at
+ * most HORMIGA_MANIFEST_MAX_ENTRIES files and 32 levels) into a folder
+ * manifest named after the folder. */
+void                hormiga_chunk_io_hash_tree_async  (const char          *path,
+                                                       guint32              chunk_size,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+HormigaChunkIoTree *hormiga_chunk_io_hash_tree_finish (GAsyncResult        *result,
+                                                       GError             **error);
+
+/* Makes a new folder in @parent named @name, or a free variant of it
+ * ("NAME (1)"), and returns its path. */
+void                hormiga_chunk_io_make_folder_async  (const char          *parent,
+                                                         const char          *name,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+char               *hormiga_chunk_io_make_folder_finish (GAsyncResult        *result,
+                                                         GError             **error);
+
 G_END_DECLS

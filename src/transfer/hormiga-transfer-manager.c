@@ -785,6 +785,73 @@ on_hashed (GObject      *object,
   g_task_return_pointer (task, hormiga_link_to_string (link), g_free);
 }
 
+static void
+on_tree_hashed (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HormigaTransferManager *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaChunkIoTree) tree = hormiga_chunk_io_hash_tree_finish (result, &error);
+  g_autoptr(GBytes) encoded = NULL;
+  g_autoptr(HormigaLink) link = NULL;
+  GFile *file = g_task_get_task_data (task);
+
+  if (tree == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Every file of the folder is shared (and announced) on its own: the
+   * folder's manifest names them by content ID, and a download of the
+   * folder fetches each of them from whoever provides it. */
+  for (guint i = 0; i < tree->paths->len; i++)
+    {
+      HormigaManifest *manifest = g_ptr_array_steal_index (tree->manifests, 0);
+      g_autoptr(GBytes) file_encoded = hormiga_manifest_encode (manifest);
+
+      add_share (self, manifest, file_encoded, g_ptr_array_index (tree->paths, i), TRUE);
+    }
+  encoded = hormiga_manifest_encode (tree->folder);
+  link = hormiga_link_new_for_manifest (tree->folder);
+  add_share (self, g_steal_pointer (&tree->folder), encoded, g_file_peek_path (file), TRUE);
+  g_task_return_pointer (task, hormiga_link_to_string (link), g_free);
+}
+
+static void
+on_share_type (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileInfo) info = g_file_query_info_finish (G_FILE (object), result, &error);
+  GFile *file = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (info == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  switch (g_file_info_get_file_type (info))
+    {
+    case G_FILE_TYPE_DIRECTORY:
+      hormiga_chunk_io_hash_tree_async (g_file_peek_path (file), HORMIGA_CONTENT_CHUNK_SIZE,
+                                        cancellable, on_tree_hashed, g_steal_pointer (&task));
+      break;
+    case G_FILE_TYPE_REGULAR:
+      hormiga_content_hash_file_async (file, HORMIGA_CONTENT_CHUNK_SIZE, cancellable, on_hashed,
+                                       g_steal_pointer (&task));
+      break;
+    default:
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                               "%s is neither a file nor a folder", g_file_peek_path (file));
+      break;
+    }
+}
+
 void
 hormiga_transfer_manager_share_async (HormigaTransferManager *self,
                                       GFile                  *file,
@@ -807,7 +874,8 @@ hormiga_transfer_manager_share_async (HormigaTransferManager *self,
       g_object_unref (task);
       return;
     }
-  hormiga_content_hash_file_async (file, HORMIGA_CONTENT_CHUNK_SIZE, cancellable, on_hashed, task);
+  g_file_query_info_async (file, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
+                           G_PRIORITY_DEFAULT, cancellable, on_share_type, task);
 }
 
 char *
@@ -943,12 +1011,6 @@ hormiga_transfer_manager_download (HormigaTransferManager  *self,
   link = hormiga_link_parse (text, error);
   if (link == NULL)
     return NULL;
-  if (link->has_kind && link->kind == HORMIGA_MANIFEST_FOLDER)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "this link names a folder; folders are not downloaded yet");
-      return NULL;
-    }
   n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
   for (guint i = 0; i < n; i++)
     {

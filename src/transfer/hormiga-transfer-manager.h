@@ -50,9 +50,10 @@ HormigaTransferManager *hormiga_transfer_manager_new (HormigaNode *node,
                                                       const char  *folder,
                                                       const char  *library);
 
-/* Shares @file: returns its hormiga: link (transfer full), or NULL and an
- * error (it cannot be read, it is not a regular file). Announcing it in the
- * DHT goes on in the background. */
+/* Shares @file, a file or a folder (every file in it, and the folder's
+ * manifest): returns its hormiga: link (transfer full), or NULL and an
+ * error (it cannot be read, it is neither). Announcing it in the DHT goes
+ * on in the background. */
 void        hormiga_transfer_manager_share_async  (HormigaTransferManager *self,
                                                    GFile                  *file,
                                                    GCancellable           *cancellable,

@@ -19,6 +19,11 @@
  *
  * Chunks are checked and written off the main loop (hormiga-chunk-io.h);
  * the state file is written at most once a second.
+ *
+ * A folder: its manifest is fetched and checked the same way, a folder is
+ * made for it in the download folder, and each of its files is downloaded
+ * by a child transfer of its own (MAX_CHILDREN at a time) into the
+ * subfolder its sanitised path names, asking the folder's sources first.
  */
 #include <string.h>
 
@@ -37,6 +42,7 @@
 #define PROVIDERS_EVERY_MS    10000
 #define STATE_EVERY_MS        1000
 #define SPEED_WINDOW_S        3.0
+#define MAX_CHILDREN          2
 
 typedef enum {
   SOURCE_CONNECTING,
@@ -107,6 +113,15 @@ struct _HormigaTransfer
   gboolean                preparing;
   gboolean                prepared;
   gboolean                rechecked;    /* a failed final check started it over once */
+
+  /* A folder's download. */
+  char                   *target;       /* the folder made for it */
+  GPtrArray              *children;     /* HormigaTransfer, one per entry started */
+  guint                   next_entry;
+  guint                   running;
+  guint64                 children_done;  /* bytes of the children that finished */
+  HormigaTransfer        *parent;       /* unowned: a child's folder transfer */
+  char                   *forced_name;  /* a child's name, from the folder's path */
 
   guint64                 received;
   guint64                 downloaded;
@@ -580,7 +595,8 @@ set_manifest (HormigaTransfer *self,
               GBytes          *encoded,
               GBytes          *bits)
 {
-  g_autofree char *name = hormiga_share_sanitize_name (manifest->name);
+  g_autofree char *name = self->forced_name ? g_strdup (self->forced_name)
+                                            : hormiga_share_sanitize_name (manifest->name);
   gsize bytes;
 
   self->manifest = manifest;
@@ -652,6 +668,152 @@ fetch_manifest (HormigaTransfer *self)
   self->manifest_source = best;
 }
 
+/* ---- folders ------------------------------------------------------------------------------ */
+
+static void start_children (HormigaTransfer *self);
+
+static void
+update_folder_received (HormigaTransfer *self)
+{
+  guint64 received = self->children_done;
+
+  for (guint i = 0; i < self->children->len; i++)
+    {
+      HormigaTransfer *child = g_ptr_array_index (self->children, i);
+
+      if (hormiga_transfer_get_state (child) != HORMIGA_TRANSFER_DONE)
+        received += hormiga_transfer_get_received (child);
+    }
+  self->received = received;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVED]);
+}
+
+static void
+on_child_received (HormigaTransfer *child,
+                   GParamSpec      *pspec,
+                   gpointer         user_data)
+{
+  update_folder_received (user_data);
+}
+
+static void
+on_child_state (HormigaTransfer *child,
+                GParamSpec      *pspec,
+                gpointer         user_data)
+{
+  HormigaTransfer *self = user_data;
+
+  switch (hormiga_transfer_get_state (child))
+    {
+    case HORMIGA_TRANSFER_DONE:
+      self->running--;
+      self->children_done += hormiga_transfer_get_size (child);
+      self->downloaded += hormiga_transfer_get_downloaded (child);
+      self->resumed += hormiga_transfer_get_resumed (child);
+      update_folder_received (self);
+      start_children (self);
+      break;
+    case HORMIGA_TRANSFER_FAILED:
+      self->running--;
+      fail (self, "%s: %s", hormiga_transfer_get_name (child), hormiga_transfer_get_error (child));
+      break;
+    default:
+      break;
+    }
+}
+
+/* Starts the next entries, and ends the folder's download when all are in. */
+static void
+start_children (HormigaTransfer *self)
+{
+  const GPtrArray *entries = self->manifest->entries;
+
+  if (is_over (self) || self->state == HORMIGA_TRANSFER_PAUSED)
+    return;
+  while (self->running < MAX_CHILDREN && self->next_entry < entries->len)
+    {
+      const HormigaManifestEntry *entry = g_ptr_array_index (entries, self->next_entry++);
+      g_autofree char *relative = hormiga_share_sanitize_path (entry->path);
+      g_autofree char *dir = g_path_get_dirname (relative);
+      g_autofree char *name = g_path_get_basename (relative);
+      g_autofree char *folder = g_str_equal (dir, ".") ? g_strdup (self->target)
+                                                       : g_build_filename (self->target, dir, NULL);
+      g_autoptr(HormigaLink) link = hormiga_link_new (&entry->cid);
+      HormigaTransfer *child;
+      GHashTableIter iter;
+      gpointer value;
+
+      link->name = g_strdup (name);
+      link->has_size = TRUE;
+      link->size = entry->size;
+      child = _hormiga_transfer_new (self->manager, link, folder);
+      child->parent = self;
+      child->forced_name = g_strdup (name);
+      g_signal_connect (child, "notify::received", G_CALLBACK (on_child_received), self);
+      g_signal_connect (child, "notify::state", G_CALLBACK (on_child_state), self);
+      g_ptr_array_add (self->children, child);
+      self->running++;
+      _hormiga_transfer_start (child);
+      g_hash_table_iter_init (&iter, self->sources);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (((Source *) value)->state == SOURCE_READY)
+          add_source (child, ((Source *) value)->peer);
+    }
+  if (self->running == 0 && self->next_entry >= entries->len)
+    {
+      self->path = g_strdup (self->target);
+      g_clear_pointer (&self->tick, g_source_destroy);
+      forget_requests_of (self, NULL, TRUE);
+      set_state (self, HORMIGA_TRANSFER_DONE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATH]);
+      _hormiga_transfer_manager_done (self->manager, self, self->path, self->manifest,
+                                      self->encoded);
+    }
+}
+
+static void
+on_folder_made (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(HormigaTransfer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = hormiga_chunk_io_make_folder_finish (result, &error);
+
+  if (is_over (self))
+    return;
+  if (target == NULL)
+    {
+      fail (self, "%s", error->message);
+      return;
+    }
+  self->target = g_steal_pointer (&target);
+  self->prepared = TRUE;
+  start_children (self);
+}
+
+static void
+start_folder (HormigaTransfer *self,
+              HormigaManifest *manifest,
+              GBytes          *encoded)
+{
+  g_autofree char *name = hormiga_share_sanitize_name (manifest->name);
+
+  self->manifest = manifest;
+  self->encoded = g_bytes_ref (encoded);
+  g_clear_pointer (&self->manifest_buffer, g_byte_array_unref);
+  self->manifest_source = NULL;
+  self->size = hormiga_manifest_get_total_size (manifest);
+  g_free (self->name);
+  self->name = g_steal_pointer (&name);
+  self->children = g_ptr_array_new_with_free_func (g_object_unref);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE]);
+  set_state (self, HORMIGA_TRANSFER_DOWNLOADING);
+  hormiga_chunk_io_make_folder_async (self->folder, self->name, self->cancellable, on_folder_made,
+                                      g_object_ref (self));
+}
+
 static void
 on_manifest_piece (HormigaTransfer     *self,
                    Source              *source,
@@ -687,10 +849,15 @@ on_manifest_piece (HormigaTransfer     *self,
       drop_source (self, source, error->message, TRUE);
       return;
     }
-  if (manifest->kind != HORMIGA_MANIFEST_FILE)
+  if (manifest->kind == HORMIGA_MANIFEST_FOLDER)
     {
-      hormiga_manifest_free (manifest);
-      fail (self, "this link names a folder; folders are not downloaded yet");
+      if (self->parent != NULL)
+        {
+          hormiga_manifest_free (manifest);
+          fail (self, "a folder's entry names another folder");
+          return;
+        }
+      start_folder (self, manifest, encoded);
       return;
     }
   set_manifest (self, manifest, encoded, NULL);
@@ -1054,16 +1221,18 @@ _hormiga_transfer_request_lost (HormigaTransfer     *self,
   drop_source (self, request->source, "the connection closed", FALSE);
 }
 
+/* Only a file's chunks are served while it downloads; a folder's manifest
+ * is served once the folder is shared. */
 const HormigaManifest *
 _hormiga_transfer_get_manifest (HormigaTransfer *self)
 {
-  return self->prepared ? self->manifest : NULL;
+  return self->prepared && self->have != NULL ? self->manifest : NULL;
 }
 
 GBytes *
 _hormiga_transfer_get_encoded_manifest (HormigaTransfer *self)
 {
-  return self->prepared ? self->encoded : NULL;
+  return self->prepared && self->have != NULL ? self->encoded : NULL;
 }
 
 const char *
@@ -1088,9 +1257,23 @@ _hormiga_transfer_dup_bits (HormigaTransfer *self)
   return g_bytes_new (self->have, (gsize) (self->n_chunks + 7) / 8);
 }
 
+static void
+for_each_child (HormigaTransfer *self,
+                void           (*func) (HormigaTransfer *child))
+{
+  for (guint i = 0; self->children != NULL && i < self->children->len; i++)
+    {
+      HormigaTransfer *child = g_ptr_array_index (self->children, i);
+
+      if (!is_over (child))
+        func (child);
+    }
+}
+
 void
 _hormiga_transfer_shutdown (HormigaTransfer *self)
 {
+  for_each_child (self, _hormiga_transfer_shutdown);
   if (self->dirty && self->prepared && !is_over (self))
     save_state (self);
   forget_requests_of (self, NULL, FALSE);
@@ -1382,6 +1565,7 @@ hormiga_transfer_pause (HormigaTransfer *self)
     return;
   self->paused_from = self->state;
   forget_requests_of (self, NULL, TRUE);
+  for_each_child (self, hormiga_transfer_pause);
   set_state (self, HORMIGA_TRANSFER_PAUSED);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPEED]);
 }
@@ -1395,8 +1579,11 @@ hormiga_transfer_resume (HormigaTransfer *self)
     return;
   self->last_live_at = now_us ();
   set_state (self, self->prepared ? HORMIGA_TRANSFER_DOWNLOADING : HORMIGA_TRANSFER_LOOKING);
+  for_each_child (self, hormiga_transfer_resume);
   fetch_manifest (self);
   schedule (self);
+  if (self->children != NULL)
+    start_children (self);
 }
 
 void
@@ -1407,6 +1594,7 @@ hormiga_transfer_cancel (HormigaTransfer *self)
   if (is_over (self))
     return;
   forget_requests_of (self, NULL, TRUE);
+  for_each_child (self, hormiga_transfer_cancel);
   g_cancellable_cancel (self->cancellable);
   g_clear_pointer (&self->tick, g_source_destroy);
   if (self->part_path != NULL)
@@ -1454,6 +1642,19 @@ hormiga_transfer_dispose (GObject *object)
   g_clear_pointer (&self->tick, g_source_destroy);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  if (self->children != NULL)
+    {
+      for (guint i = 0; i < self->children->len; i++)
+        {
+          HormigaTransfer *child = g_ptr_array_index (self->children, i);
+
+          g_signal_handlers_disconnect_by_data (child, self);
+          child->parent = NULL;
+          if (!is_over (child))
+            _hormiga_transfer_shutdown (child);
+        }
+      g_clear_pointer (&self->children, g_ptr_array_unref);
+    }
 
   G_OBJECT_CLASS (hormiga_transfer_parent_class)->dispose (object);
 }
@@ -1478,6 +1679,8 @@ hormiga_transfer_finalize (GObject *object)
   g_free (self->path);
   g_free (self->part_path);
   g_free (self->state_path);
+  g_free (self->target);
+  g_free (self->forced_name);
 
   G_OBJECT_CLASS (hormiga_transfer_parent_class)->finalize (object);
 }
