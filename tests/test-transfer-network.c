@@ -12,9 +12,11 @@
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "hormiga-test-server.h"
 
@@ -68,11 +70,35 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* A node whose files cannot grow past 1 MB: writing more fails (EFBIG), as
+ * a full disk would, but in this process only. */
+static void
+die_with_parent_small_files (gpointer user_data)
+{
+  struct rlimit limit = { 1024 * 1024, 1024 * 1024 };
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &limit);
+}
+
 /* Starts a node in @node->dir (made the first time), downloads going to
  * DIR/downloads. */
+static void node_spawn_full (NodeProcess *node,
+                             const char  *url,
+                             gboolean     small_files);
+
 static void
 node_spawn (NodeProcess *node,
             const char  *url)
+{
+  node_spawn_full (node, url, FALSE);
+}
+
+static void
+node_spawn_full (NodeProcess *node,
+                 const char  *url,
+                 gboolean     small_files)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
@@ -82,7 +108,9 @@ node_spawn (NodeProcess *node,
     node->dir = g_dir_make_tmp ("hormiga-files-node-XXXXXX", NULL);
   node->lines = g_ptr_array_new_with_free_func (g_free);
   node->cancellable = g_cancellable_new ();
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher,
+                                         small_files ? die_with_parent_small_files : die_with_parent,
+                                         NULL, NULL);
   node->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HORMIGA_NODE"),
                                                "--data-dir", node->dir, "--server", url,
                                                "--ice-address", "127.0.0.1", "--peer-timeout", "5",
@@ -517,6 +545,45 @@ test_resume_after_kill (void)
   hormiga_test_server_stop (server);
 }
 
+/* The disk refuses to take the file: the download stops with an error that
+ * says so, and the node goes on. */
+static void
+test_disk_error (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  const char *url = hormiga_test_server_get_url (server);
+  NodeProcess provider = { 0 }, downloader = { 1 };
+  g_autofree char *original = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *get = NULL;
+  const char *failed;
+
+  node_spawn (&provider, url);
+  node_expect (&provider, "dht-ready ");
+  original = make_file (provider.dir, "too-big.bin", 8 * 1024 * 1024);
+  link = share (&provider, original);
+  node_spawn_full (&downloader, url, TRUE);
+  node_expect (&downloader, "dht-ready ");
+
+  get = g_strdup_printf ("get %s", link);
+  node_say (&downloader, get);
+  g_assert_true (hormiga_test_wait_until (download_over, &downloader, STEP_TIMEOUT_MS));
+  failed = node_find_line (&downloader, "download-failed ");
+  g_assert_nonnull (failed);
+  g_test_message ("%s", failed);
+  g_assert_nonnull (strstr (failed, "too-big.bin"));
+  g_assert_nonnull (strstr (failed, g_strerror (EFBIG)));
+
+  /* Still up, and still answering. */
+  g_ptr_array_set_size (downloader.lines, 0);
+  node_say (&downloader, "transfers");
+  g_assert_nonnull (strstr (node_expect (&downloader, "transfers "), "\"state\":\"failed\""));
+
+  node_free (&provider);
+  node_free (&downloader);
+  hormiga_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -526,5 +593,6 @@ main (int    argc,
   g_test_add_func ("/hormiga/transfer-network/sizes", test_sizes);
   g_test_add_func ("/hormiga/transfer-network/providers-one-killed", test_providers_one_killed);
   g_test_add_func ("/hormiga/transfer-network/resume-after-kill", test_resume_after_kill);
+  g_test_add_func ("/hormiga/transfer-network/disk-error", test_disk_error);
   return g_test_run ();
 }

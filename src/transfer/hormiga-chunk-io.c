@@ -316,7 +316,23 @@ prepare_thread (GTask        *task,
       g_task_return_error (task, error);
       return;
     }
-  if (ftruncate (fd, (off_t) work->size) < 0)
+  /* The space is taken now, so that a disk too small says so at once
+   * rather than half way (file systems without fallocate: a sparse file). */
+  if (work->size > 0)
+    {
+      int saved = posix_fallocate (fd, 0, (off_t) work->size);
+
+      if (saved == EOPNOTSUPP || saved == EINVAL)
+        saved = ftruncate (fd, (off_t) work->size) < 0 ? errno : 0;
+      if (saved != 0)
+        {
+          set_errno_error (&error, saved, "make room for", part);
+          close (fd);
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  else if (ftruncate (fd, 0) < 0)
     {
       set_errno_error (&error, errno, "make room for", part);
       close (fd);
