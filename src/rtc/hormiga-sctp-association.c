@@ -22,6 +22,12 @@
 #include "hormiga-sctp-association.h"
 
 #define TIMER_INTERVAL_MS   10
+/* With no packet either way for IDLE_AFTER_MS, the timers run every
+ * IDLE_INTERVAL_MS: only heartbeats (seconds apart) are due then, and an
+ * idle node with many connections should not wake up 100 times a second.
+ * The first packet brings the fine interval back. */
+#define IDLE_INTERVAL_MS    250
+#define IDLE_AFTER_MS       1000
 #define RECEIVE_CHUNK       (64 * 1024)
 #define DEFAULT_MAX_RECEIVE (256 * 1024)
 
@@ -80,8 +86,39 @@ static struct
   GHashTable   *live;        /* id → HormigaSctpAssociation (unowned) */
   gsize         next_id;
   GSource      *timer;
-  gint64        last_ms;
+  guint         interval_ms;  /* the timer's */
+  gint64        last_ms;      /* the timers were last run */
+  gint64        active_ms;    /* a packet went in or out */
 } registry;
+
+static gboolean on_usrsctp_timer (gpointer user_data);
+
+static void
+registry_set_interval (guint interval_ms)
+{
+  if (registry.timer != NULL)
+    {
+      if (registry.interval_ms == interval_ms)
+        return;
+      g_source_destroy (registry.timer);
+      g_source_unref (registry.timer);
+    }
+  registry.interval_ms = interval_ms;
+  registry.timer = g_timeout_source_new (interval_ms);
+  g_source_set_callback (registry.timer, on_usrsctp_timer, NULL, NULL);
+  g_source_set_static_name (registry.timer, "[hormiga] usrsctp timers");
+  g_source_attach (registry.timer, registry.context);
+}
+
+/* A packet went in or out: timers at the fine interval again. (Never runs
+ * the timers itself: usrsctp may be calling us from inside them.) */
+static void
+registry_active (void)
+{
+  registry.active_ms = g_get_monotonic_time () / 1000;
+  if (registry.timer != NULL && registry.interval_ms != TIMER_INTERVAL_MS)
+    registry_set_interval (TIMER_INTERVAL_MS);
+}
 
 static int
 on_usrsctp_output (void    *address,
@@ -96,6 +133,7 @@ on_usrsctp_output (void    *address,
   self = registry.live ? g_hash_table_lookup (registry.live, address) : NULL;
   if (self != NULL && self->output != NULL && length >= 12)
     {
+      registry_active ();
       /* Checksum offload: usrsctp left the field for us. */
       hormiga_crc32c_stamp_sctp (buffer, length);
       self->output (buffer, length, self->output_data);
@@ -110,6 +148,9 @@ on_usrsctp_timer (gpointer user_data)
 
   usrsctp_handle_timers ((uint32_t) (now_ms - registry.last_ms));
   registry.last_ms = now_ms;
+  if (registry.timer != NULL && registry.interval_ms == TIMER_INTERVAL_MS &&
+      now_ms - registry.active_ms > IDLE_AFTER_MS)
+    registry_set_interval (IDLE_INTERVAL_MS);
   return G_SOURCE_CONTINUE;
 }
 
@@ -156,11 +197,8 @@ registry_add (HormigaSctpAssociation *self)
 
   if (registry.timer == NULL)
     {
-      registry.last_ms = g_get_monotonic_time () / 1000;
-      registry.timer = g_timeout_source_new (TIMER_INTERVAL_MS);
-      g_source_set_callback (registry.timer, on_usrsctp_timer, NULL, NULL);
-      g_source_set_static_name (registry.timer, "[hormiga] usrsctp timers");
-      g_source_attach (registry.timer, registry.context);
+      registry.last_ms = registry.active_ms = g_get_monotonic_time () / 1000;
+      registry_set_interval (TIMER_INTERVAL_MS);
     }
 }
 
@@ -592,6 +630,7 @@ hormiga_sctp_association_input (HormigaSctpAssociation *self,
       g_debug ("sctp: dropping a %" G_GSIZE_FORMAT "-byte packet", length);
       return;
     }
+  registry_active ();
   usrsctp_conninput (GSIZE_TO_POINTER (self->id), packet, length, 0);
 }
 
