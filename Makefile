@@ -101,6 +101,8 @@ check: test test-asan
 
 bench: build
 	$(BUILD)/bench/hormiga-bench signaling
+	$(BUILD)/bench/hormiga-bench datachannel
+	$(BUILD)/bench/hormiga-bench dht
 
 $(BUILD_FUZZ)/build.ninja:
 	CC=clang meson setup $(BUILD_FUZZ) --buildtype=debugoptimized -Dfuzzing=true -Dapp=disabled
