@@ -39,9 +39,11 @@
 #include "hormiga-node.h"
 #include "hormiga-peer-id.h"
 #include "hormiga-signaling-client.h"
+#include "hormiga-transfer-manager.h"
 
 #include "hormiga-node-thread.h"
 #include "hormiga-peer-item-private.h"
+#include "hormiga-transfer-item-private.h"
 
 G_DEFINE_ENUM_TYPE (HormigaNodeState, hormiga_node_state,
   G_DEFINE_ENUM_VALUE (HORMIGA_NODE_STATE_STOPPED, "stopped"),
@@ -196,6 +198,138 @@ on_peers_update (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The transfers, as plain copies (HormigaTransferSnapshot, by id). */
+typedef struct
+{
+  Mailbox *mailbox;
+  GArray  *transfers;
+} TransfersUpdate;
+
+static void
+transfers_update_free (gpointer data)
+{
+  TransfersUpdate *update = data;
+
+  mailbox_unref (update->mailbox);
+  g_array_unref (update->transfers);
+  g_free (update);
+}
+
+static void hormiga_node_thread_apply_transfers (HormigaNodeThread *self,
+                                                 GArray            *transfers);
+
+static gboolean
+on_transfers_update (gpointer data)
+{
+  TransfersUpdate *update = data;
+
+  if (update->mailbox->owner != NULL)
+    hormiga_node_thread_apply_transfers (update->mailbox->owner, update->transfers);
+  return G_SOURCE_REMOVE;
+}
+
+/* An offer that came in (peer_id set), or one that was answered. */
+typedef struct
+{
+  Mailbox *mailbox;
+  guint    id;
+  char    *peer_id;     /* NULL: answered */
+  char    *name;
+  guint64  size;
+} OfferUpdate;
+
+static void
+offer_update_free (gpointer data)
+{
+  OfferUpdate *update = data;
+
+  mailbox_unref (update->mailbox);
+  g_free (update->peer_id);
+  g_free (update->name);
+  g_free (update);
+}
+
+static void hormiga_node_thread_apply_offer (HormigaNodeThread *self,
+                                             const OfferUpdate *update);
+
+static gboolean
+on_offer_update (gpointer data)
+{
+  OfferUpdate *update = data;
+
+  if (update->mailbox->owner != NULL)
+    hormiga_node_thread_apply_offer (update->mailbox->owner, update);
+  return G_SOURCE_REMOVE;
+}
+
+/* The answer to a request of the UI thread: @text (a link) or @error. */
+typedef struct
+{
+  Mailbox *mailbox;
+  guint    request;
+  guint    value;
+  char    *text;
+  GError  *error;
+} Reply;
+
+static void
+reply_free (gpointer data)
+{
+  Reply *reply = data;
+
+  mailbox_unref (reply->mailbox);
+  g_free (reply->text);
+  g_clear_error (&reply->error);
+  g_free (reply);
+}
+
+static void hormiga_node_thread_apply_reply (HormigaNodeThread *self,
+                                             Reply             *reply);
+
+static gboolean
+on_reply (gpointer data)
+{
+  Reply *reply = data;
+
+  if (reply->mailbox->owner != NULL)
+    hormiga_node_thread_apply_reply (reply->mailbox->owner, reply);
+  return G_SOURCE_REMOVE;
+}
+
+/* Posts @data to the UI context, always as an idle source. */
+static void
+mailbox_post (Mailbox        *mailbox,
+              const char     *name,
+              GSourceFunc     callback,
+              gpointer        data,
+              GDestroyNotify  destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, name);
+  g_source_set_callback (source, callback, data, destroy);
+  g_source_attach (source, mailbox->ui_context);
+  g_source_unref (source);
+}
+
+static void
+post_reply (Mailbox *mailbox,
+            guint    request,
+            guint    value,
+            char    *text,
+            GError  *error)
+{
+  Reply *reply = g_new0 (Reply, 1);
+
+  reply->mailbox = mailbox_ref (mailbox);
+  reply->request = request;
+  reply->value = value;
+  reply->text = text;
+  reply->error = error;
+  mailbox_post (mailbox, "[hormiga] node reply", on_reply, reply, reply_free);
+}
+
 /* ---------------------------------------------------------------- worker */
 
 typedef struct
@@ -217,7 +351,14 @@ typedef struct
   GSource                *start_timeout_source;
   GSource                *fallback_source;
   GSource                *peers_source;
-  GPtrArray              *retired;      /* stopped nodes, released when idle */
+  GPtrArray              *retired;      /* stopped nodes and managers, released when idle */
+  char                   *download_folder;
+  HormigaTransferManager *manager;      /* the node's */
+  GHashTable             *transfer_ids; /* HormigaTransfer → id (guint) */
+  guint                   last_transfer_id;
+  GHashTable             *offers;       /* id → HormigaTransferOffer, unanswered */
+  guint                   last_offer_id;
+  GSource                *transfers_source;
   gboolean                ever_admitted;
 
   NodeStatus              status;       /* as last posted */
@@ -227,6 +368,7 @@ static void
 worker_free (Worker *worker)
 {
   g_assert (worker->node == NULL && worker->client == NULL && worker->hormiguero == NULL);
+  g_assert (worker->manager == NULL && worker->transfers_source == NULL);
   g_assert (worker->begin_source == NULL && worker->peers_source == NULL);
   g_assert (worker->start_timeout_source == NULL && worker->fallback_source == NULL);
 
@@ -238,6 +380,9 @@ worker_free (Worker *worker)
   g_free (worker->configured_url);
   g_free (worker->data_dir);
   g_free (worker->ice_address);
+  g_free (worker->download_folder);
+  g_clear_pointer (&worker->transfer_ids, g_hash_table_unref);
+  g_clear_pointer (&worker->offers, g_hash_table_unref);
   node_status_clear (&worker->status);
   g_free (worker);
 }
@@ -426,11 +571,439 @@ on_connections_changed (HormigaNode *node,
   worker_post_peers (user_data);
 }
 
+static void worker_check_offers (Worker *worker);
+
 static gboolean
 on_peers_interval (gpointer user_data)
 {
   worker_post_peers (user_data);
+  worker_check_offers (user_data);
   return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------- transfers */
+
+/* How long changes to the transfers gather before they are posted: at
+ * most ten snapshots a second reach the UI thread. */
+#define TRANSFERS_DELAY_MS 100
+
+static void
+transfer_snapshot_clear (gpointer data)
+{
+  _hormiga_transfer_snapshot_clear (data);
+}
+
+static guint
+worker_transfer_id (Worker          *worker,
+                    HormigaTransfer *transfer)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (worker->transfer_ids, transfer));
+}
+
+static HormigaTransfer *
+worker_lookup_transfer (Worker *worker,
+                        guint   id)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, worker->transfer_ids);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (GPOINTER_TO_UINT (value) == id)
+      return key;
+  return NULL;
+}
+
+static void worker_schedule_transfers (Worker *worker);
+
+static void
+on_transfer_notify (GObject    *object,
+                    GParamSpec *pspec,
+                    gpointer    user_data)
+{
+  worker_schedule_transfers (user_data);
+}
+
+/* Every transfer of the manager, as plain copies, by id. */
+static GArray *
+worker_collect_transfers (Worker *worker)
+{
+  GArray *transfers = g_array_new (FALSE, TRUE, sizeof (HormigaTransferSnapshot));
+  GListModel *model;
+  guint n;
+
+  g_array_set_clear_func (transfers, transfer_snapshot_clear);
+  if (worker->manager == NULL)
+    return transfers;
+
+  model = hormiga_transfer_manager_get_transfers (worker->manager);
+  n = g_list_model_get_n_items (model);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HormigaTransfer) transfer = g_list_model_get_item (model, i);
+      g_autoptr(GPtrArray) sources = hormiga_transfer_list_sources (transfer);
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      HormigaTransferSnapshot snapshot = { 0 };
+      guint id = worker_transfer_id (worker, transfer);
+
+      if (id == 0)
+        {
+          id = ++worker->last_transfer_id;
+          g_hash_table_insert (worker->transfer_ids, g_object_ref (transfer), GUINT_TO_POINTER (id));
+          g_signal_connect (transfer, "notify", G_CALLBACK (on_transfer_notify), worker);
+        }
+      for (guint j = 0; j < sources->len; j++)
+        {
+          HormigaTransferSource *source = g_ptr_array_index (sources, j);
+
+          if (source->chunks > 0)
+            g_strv_builder_add (builder, hormiga_peer_id_to_string (source->peer));
+        }
+
+      snapshot.id = id;
+      snapshot.direction = HORMIGA_TRANSFER_DIRECTION_DOWNLOAD;
+      snapshot.state = hormiga_transfer_get_state (transfer);
+      snapshot.name = g_strdup (hormiga_transfer_get_name (transfer));
+      snapshot.size = hormiga_transfer_get_size (transfer);
+      snapshot.received = hormiga_transfer_get_received (transfer);
+      snapshot.speed = hormiga_transfer_get_speed (transfer);
+      snapshot.eta = hormiga_transfer_get_eta (transfer);
+      snapshot.n_sources = hormiga_transfer_get_n_sources (transfer);
+      snapshot.sources = g_strv_builder_end (builder);
+      snapshot.error = g_strdup (hormiga_transfer_get_error (transfer));
+      snapshot.path = g_strdup (hormiga_transfer_get_path (transfer));
+      snapshot.folder = g_strdup (hormiga_transfer_get_folder (transfer));
+      g_array_append_val (transfers, snapshot);
+    }
+  return transfers;
+}
+
+static void
+worker_post_transfers (Worker *worker)
+{
+  TransfersUpdate *update = g_new0 (TransfersUpdate, 1);
+
+  update->mailbox = mailbox_ref (worker->mailbox);
+  update->transfers = worker_collect_transfers (worker);
+  mailbox_post (worker->mailbox, "[hormiga] transfers", on_transfers_update, update,
+                transfers_update_free);
+}
+
+static gboolean
+on_transfers_delay (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  g_clear_pointer (&worker->transfers_source, g_source_unref);
+  worker_post_transfers (worker);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_schedule_transfers (Worker *worker)
+{
+  if (worker->transfers_source != NULL)
+    return;
+  worker->transfers_source = g_timeout_source_new (TRANSFERS_DELAY_MS);
+  g_source_set_static_name (worker->transfers_source, "[hormiga] transfers");
+  g_source_set_callback (worker->transfers_source, on_transfers_delay, worker, NULL);
+  g_source_attach (worker->transfers_source, worker->context);
+}
+
+static void
+on_transfers_changed (GListModel *model,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      gpointer    user_data)
+{
+  worker_schedule_transfers (user_data);
+}
+
+static void
+worker_post_offer_closed (Worker *worker,
+                          guint   id)
+{
+  OfferUpdate *update = g_new0 (OfferUpdate, 1);
+
+  update->mailbox = mailbox_ref (worker->mailbox);
+  update->id = id;
+  mailbox_post (worker->mailbox, "[hormiga] offer answered", on_offer_update, update,
+                offer_update_free);
+}
+
+/* The user answers: the offer waits in worker->offers until then (or
+ * until it times out, HORMIGA_TRANSFER_OFFER_TIMEOUT_S). */
+static gboolean
+on_offer (HormigaTransferManager *manager,
+          HormigaTransferOffer   *offer,
+          gpointer                user_data)
+{
+  Worker *worker = user_data;
+  OfferUpdate *update = g_new0 (OfferUpdate, 1);
+  guint id = ++worker->last_offer_id;
+
+  g_hash_table_insert (worker->offers, GUINT_TO_POINTER (id), g_object_ref (offer));
+  update->mailbox = mailbox_ref (worker->mailbox);
+  update->id = id;
+  update->peer_id = g_strdup (hormiga_peer_id_to_string (hormiga_transfer_offer_get_peer (offer)));
+  update->name = g_strdup (hormiga_transfer_offer_get_name (offer));
+  update->size = hormiga_transfer_offer_get_size (offer);
+  mailbox_post (worker->mailbox, "[hormiga] offer", on_offer_update, update, offer_update_free);
+  return TRUE;
+}
+
+/* Offers answered otherwise (timed out, the manager gone) are withdrawn
+ * from the UI. */
+static void
+worker_check_offers (Worker *worker)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, worker->offers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (hormiga_transfer_offer_is_answered (value))
+      {
+        worker_post_offer_closed (worker, GPOINTER_TO_UINT (key));
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+/* Before the node starts: the files channel must be on every connection. */
+static void
+worker_add_manager (Worker *worker)
+{
+  g_autofree char *library = g_build_filename (worker->data_dir, "library", NULL);
+
+  g_assert (worker->manager == NULL);
+  worker->manager = hormiga_transfer_manager_new (worker->node, worker->download_folder, library);
+  g_signal_connect (worker->manager, "offer", G_CALLBACK (on_offer), worker);
+  g_signal_connect (hormiga_transfer_manager_get_transfers (worker->manager), "items-changed",
+                    G_CALLBACK (on_transfers_changed), worker);
+}
+
+static void
+worker_drop_manager (Worker *worker)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (worker->manager == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (worker->manager, worker);
+  g_signal_handlers_disconnect_by_data (hormiga_transfer_manager_get_transfers (worker->manager),
+                                        worker);
+  g_hash_table_iter_init (&iter, worker->transfer_ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_signal_handlers_disconnect_by_data (key, worker);
+  g_hash_table_remove_all (worker->transfer_ids);
+  hormiga_transfer_manager_shutdown (worker->manager);
+  g_ptr_array_add (worker->retired, g_steal_pointer (&worker->manager));
+  worker_check_offers (worker);
+  g_hash_table_remove_all (worker->offers);
+  clear_source (&worker->transfers_source);
+  /* No transfers are left. */
+  worker_post_transfers (worker);
+}
+
+/* ------------------------------------------------------------------- ops */
+
+/* What the UI thread asks of the node: run on the node's context. */
+typedef enum {
+  OP_PAUSE,
+  OP_RESUME,
+  OP_CANCEL,
+  OP_DOWNLOAD,
+  OP_SHARE,
+  OP_SEND,
+  OP_ACCEPT,
+  OP_DECLINE,
+} OpKind;
+
+typedef struct
+{
+  Worker  *worker;      /* valid whenever the op runs: on the node thread */
+  Mailbox *mailbox;
+  OpKind   kind;
+  guint    id;          /* a transfer's or an offer's */
+  guint    request;     /* the UI thread's task, 0 for none */
+  char    *text;        /* a link, a reason, a PeerID */
+  char    *path;        /* a file */
+  char    *folder;
+} Op;
+
+static void
+op_free (gpointer data)
+{
+  Op *op = data;
+
+  mailbox_unref (op->mailbox);
+  g_free (op->text);
+  g_free (op->path);
+  g_free (op->folder);
+  g_free (op);
+}
+
+/* The manager's async results come back here even after the worker is
+ * gone: they only hold the mailbox. */
+typedef struct
+{
+  Mailbox *mailbox;
+  guint    request;
+} Pending;
+
+static Pending *
+pending_new (Op *op)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->mailbox = mailbox_ref (op->mailbox);
+  pending->request = op->request;
+  return pending;
+}
+
+static void
+pending_free (Pending *pending)
+{
+  mailbox_unref (pending->mailbox);
+  g_free (pending);
+}
+
+static void
+on_shared (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Pending *pending = user_data;
+  GError *error = NULL;
+  char *link = hormiga_transfer_manager_share_finish (HORMIGA_TRANSFER_MANAGER (object), result,
+                                                      &error);
+
+  post_reply (pending->mailbox, pending->request, 0, link, error);
+  pending_free (pending);
+}
+
+static void
+on_sent (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Pending *pending = user_data;
+  GError *error = NULL;
+  gboolean accepted = hormiga_transfer_manager_send_finish (HORMIGA_TRANSFER_MANAGER (object),
+                                                            result, &error);
+
+  post_reply (pending->mailbox, pending->request, accepted, NULL, error);
+  pending_free (pending);
+}
+
+static GError *
+no_node_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("The node is not running"));
+}
+
+static gboolean
+on_op (gpointer data)
+{
+  Op *op = data;
+  Worker *worker = op->worker;
+  HormigaTransfer *transfer = NULL;
+  HormigaTransferOffer *offer = NULL;
+  GError *error = NULL;
+
+  if (worker->manager != NULL)
+    {
+      transfer = worker_lookup_transfer (worker, op->id);
+      offer = g_hash_table_lookup (worker->offers, GUINT_TO_POINTER (op->id));
+    }
+
+  switch (op->kind)
+    {
+    case OP_PAUSE:
+      if (transfer != NULL)
+        hormiga_transfer_pause (transfer);
+      break;
+    case OP_RESUME:
+      if (transfer != NULL)
+        hormiga_transfer_resume (transfer);
+      break;
+    case OP_CANCEL:
+      if (transfer != NULL)
+        hormiga_transfer_cancel (transfer);
+      break;
+
+    case OP_DOWNLOAD:
+      if (worker->manager == NULL)
+        {
+          post_reply (op->mailbox, op->request, 0, NULL, no_node_error ());
+          break;
+        }
+      transfer = hormiga_transfer_manager_download (worker->manager, op->text, op->folder, &error);
+      if (transfer == NULL)
+        {
+          post_reply (op->mailbox, op->request, 0, NULL, error);
+          break;
+        }
+      /* Its snapshot first, then the answer: the item exists when the
+       * UI thread hears of it. */
+      clear_source (&worker->transfers_source);
+      worker_post_transfers (worker);
+      post_reply (op->mailbox, op->request, worker_transfer_id (worker, transfer), NULL, NULL);
+      break;
+
+    case OP_SHARE:
+    case OP_SEND:
+      if (worker->manager == NULL)
+        {
+          post_reply (op->mailbox, op->request, 0, NULL, no_node_error ());
+          break;
+        }
+      {
+        g_autoptr(GFile) file = g_file_new_for_path (op->path);
+
+        if (op->kind == OP_SHARE)
+          hormiga_transfer_manager_share_async (worker->manager, file, NULL, on_shared,
+                                                pending_new (op));
+        else
+          {
+            g_autoptr(HormigaPeerId) peer = hormiga_peer_id_parse (op->text, &error);
+
+            if (peer == NULL)
+              {
+                post_reply (op->mailbox, op->request, 0, NULL, error);
+                break;
+              }
+            hormiga_transfer_manager_send_async (worker->manager, peer, file, NULL, on_sent,
+                                                 pending_new (op));
+          }
+      }
+      break;
+
+    case OP_ACCEPT:
+    case OP_DECLINE:
+      if (offer == NULL)
+        break;
+      if (op->kind == OP_ACCEPT)
+        {
+          if (hormiga_transfer_offer_accept (offer, op->folder, &error) == NULL)
+            {
+              g_message ("cannot accept the offer of %s: %s",
+                         hormiga_transfer_offer_get_name (offer), error->message);
+              g_clear_error (&error);
+            }
+        }
+      else
+        hormiga_transfer_offer_decline (offer, op->text);
+      worker_post_offer_closed (worker, op->id);
+      g_hash_table_remove (worker->offers, GUINT_TO_POINTER (op->id));
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -451,6 +1024,7 @@ worker_drop_client (Worker *worker)
     return;
   g_signal_handlers_disconnect_by_data (worker->client, worker);
   g_signal_handlers_disconnect_by_data (worker->node, worker);
+  worker_drop_manager (worker);
   hormiga_node_stop (worker->node);
   worker->client = NULL;
 
@@ -580,6 +1154,7 @@ worker_connect (Worker     *worker,
   g_signal_connect (worker->client, "admitted", G_CALLBACK (on_client_admitted), worker);
   g_signal_connect (worker->client, "disconnected", G_CALLBACK (on_client_disconnected), worker);
   g_signal_connect (worker->client, "notify::state", G_CALLBACK (on_client_state), worker);
+  worker_add_manager (worker);
   hormiga_node_start (worker->node);
 }
 
@@ -720,6 +1295,11 @@ struct _HormigaNodeThread
   guint         start_timeout;
 
   GListStore   *peers;          /* HormigaPeerItem, as last applied */
+  GListStore   *transfers;      /* HormigaTransferItem, by id, as last applied */
+  GHashTable   *requests;       /* request id → GTask, waiting for the node */
+  guint         last_request;
+  char         *download_folder;
+  gpointer      worker;         /* never dereferenced here: for the ops */
   guint         n_connected;
   guint         n_direct;
   guint         n_relayed;
@@ -755,10 +1335,20 @@ enum {
   PROP_N_RELAYED,
   PROP_N_OVERLAY,
   PROP_N_CONTACTS,
+  PROP_DOWNLOAD_FOLDER,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_OFFER,
+  SIGNAL_OFFER_CLOSED,
+  SIGNAL_TRANSFER_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 set_string (HormigaNodeThread  *self,
@@ -913,6 +1503,379 @@ hormiga_node_thread_apply_peers (HormigaNodeThread *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/* Merges @transfers (by id, as the list is) into the list: items of
+ * transfers still there are updated in place. A transfer that reaches DONE
+ * is announced once, after the list is current. */
+static void
+hormiga_node_thread_apply_transfers (HormigaNodeThread *self,
+                                     GArray            *transfers)
+{
+  GListModel *model = G_LIST_MODEL (self->transfers);
+  g_autoptr(GPtrArray) finished = g_ptr_array_new_with_free_func (g_object_unref);
+  guint position = 0;
+  guint next = 0;
+
+  while (position < g_list_model_get_n_items (model) || next < transfers->len)
+    {
+      const HormigaTransferSnapshot *snapshot =
+        next < transfers->len ? &g_array_index (transfers, HormigaTransferSnapshot, next) : NULL;
+      g_autoptr(HormigaTransferItem) item = g_list_model_get_item (model, position);
+
+      if (item != NULL && (snapshot == NULL || hormiga_transfer_item_get_id (item) < snapshot->id))
+        {
+          g_list_store_remove (self->transfers, position);
+          continue;
+        }
+      g_assert (snapshot != NULL);
+      if (item == NULL || snapshot->id < hormiga_transfer_item_get_id (item))
+        {
+          g_autoptr(HormigaTransferItem) added = _hormiga_transfer_item_new (snapshot);
+
+          g_list_store_insert (self->transfers, position, added);
+          if (snapshot->state == HORMIGA_TRANSFER_DONE)
+            g_ptr_array_add (finished, g_object_ref (added));
+        }
+      else
+        {
+          gboolean was_done = hormiga_transfer_item_get_state (item) == HORMIGA_TRANSFER_DONE;
+
+          _hormiga_transfer_item_update (item, snapshot);
+          if (!was_done && snapshot->state == HORMIGA_TRANSFER_DONE)
+            g_ptr_array_add (finished, g_object_ref (item));
+        }
+      position++;
+      next++;
+    }
+
+  for (guint i = 0; i < finished->len; i++)
+    g_signal_emit (self, signals[SIGNAL_TRANSFER_FINISHED], 0, g_ptr_array_index (finished, i));
+}
+
+static void
+hormiga_node_thread_apply_offer (HormigaNodeThread *self,
+                                 const OfferUpdate *update)
+{
+  if (update->peer_id != NULL)
+    g_signal_emit (self, signals[SIGNAL_OFFER], 0, update->id, update->peer_id, update->name,
+                   update->size);
+  else
+    g_signal_emit (self, signals[SIGNAL_OFFER_CLOSED], 0, update->id);
+}
+
+/* The task's result: the link (share), the transfer's id (download),
+ * whether the peer accepted (send). */
+static void
+hormiga_node_thread_apply_reply (HormigaNodeThread *self,
+                                 Reply             *reply)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (!g_hash_table_steal_extended (self->requests, GUINT_TO_POINTER (reply->request), NULL,
+                                    (gpointer *) &task))
+    return;
+  if (reply->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&reply->error));
+  else if (reply->text != NULL)
+    g_task_return_pointer (task, g_steal_pointer (&reply->text), g_free);
+  else
+    g_task_return_int (task, reply->value);
+}
+
+/* An op that never reached the node: nothing of the mailbox to release. */
+static void
+op_free_unposted (Op *op)
+{
+  g_free (op->text);
+  g_free (op->path);
+  g_free (op->folder);
+  g_free (op);
+}
+
+/* Runs @op on the node's context; with @task, its answer completes it. */
+static void
+hormiga_node_thread_post_op (HormigaNodeThread *self,
+                             Op                *op,
+                             GTask             *task)
+{
+  GSource *source;
+
+  if (self->thread == NULL)
+    {
+      if (task != NULL)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                 _("The node is not running"));
+      op_free_unposted (op);
+      return;
+    }
+  op->worker = self->worker;
+  op->mailbox = mailbox_ref (self->mailbox);
+  if (task != NULL)
+    {
+      op->request = ++self->last_request;
+      g_hash_table_insert (self->requests, GUINT_TO_POINTER (op->request), g_object_ref (task));
+    }
+  /* Never g_main_context_invoke(): before the thread enters its loop the
+   * context is free, and the op would run here, on the UI thread. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[hormiga] node op");
+  g_source_set_callback (source, on_op, op, op_free);
+  g_source_attach (source, self->node_context);
+  g_source_unref (source);
+}
+
+static Op *
+op_new (OpKind kind,
+        guint  id)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = kind;
+  op->id = id;
+  return op;
+}
+
+void
+hormiga_node_thread_invoke (HormigaNodeThread *self,
+                            GSourceFunc        func,
+                            gpointer           data,
+                            GDestroyNotify     destroy)
+{
+  GSource *source;
+
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  g_return_if_fail (self->thread != NULL);
+
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[hormiga] node invoke");
+  g_source_set_callback (source, func, data, destroy);
+  g_source_attach (source, self->node_context);
+  g_source_unref (source);
+}
+
+GListModel *
+hormiga_node_thread_get_transfers (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), NULL);
+  return G_LIST_MODEL (self->transfers);
+}
+
+HormigaTransferItem *
+hormiga_node_thread_lookup_transfer (HormigaNodeThread *self,
+                                     guint              id)
+{
+  GListModel *model;
+
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), NULL);
+
+  model = G_LIST_MODEL (self->transfers);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HormigaTransferItem) item = g_list_model_get_item (model, i);
+
+      if (hormiga_transfer_item_get_id (item) == id)
+        return item;
+    }
+  return NULL;
+}
+
+void
+hormiga_node_thread_pause_transfer (HormigaNodeThread *self,
+                                    guint              id)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  hormiga_node_thread_post_op (self, op_new (OP_PAUSE, id), NULL);
+}
+
+void
+hormiga_node_thread_resume_transfer (HormigaNodeThread *self,
+                                     guint              id)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  hormiga_node_thread_post_op (self, op_new (OP_RESUME, id), NULL);
+}
+
+void
+hormiga_node_thread_cancel_transfer (HormigaNodeThread *self,
+                                     guint              id)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  hormiga_node_thread_post_op (self, op_new (OP_CANCEL, id), NULL);
+}
+
+void
+hormiga_node_thread_accept_offer (HormigaNodeThread *self,
+                                  guint              id,
+                                  const char        *folder)
+{
+  Op *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+
+  op = op_new (OP_ACCEPT, id);
+  op->folder = g_strdup (folder);
+  hormiga_node_thread_post_op (self, op, NULL);
+}
+
+void
+hormiga_node_thread_decline_offer (HormigaNodeThread *self,
+                                   guint              id,
+                                   const char        *reason)
+{
+  Op *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+
+  op = op_new (OP_DECLINE, id);
+  op->text = g_strdup (reason);
+  hormiga_node_thread_post_op (self, op, NULL);
+}
+
+void
+hormiga_node_thread_download_async (HormigaNodeThread   *self,
+                                    const char          *link,
+                                    const char          *folder,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Op *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  g_return_if_fail (link != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hormiga_node_thread_download_async);
+  op = op_new (OP_DOWNLOAD, 0);
+  op->text = g_strdup (link);
+  op->folder = g_strdup (folder);
+  hormiga_node_thread_post_op (self, op, task);
+}
+
+guint
+hormiga_node_thread_download_finish (HormigaNodeThread  *self,
+                                     GAsyncResult       *result,
+                                     GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_thread_download_async, 0);
+
+  return (guint) g_task_propagate_int (G_TASK (result), error);
+}
+
+void
+hormiga_node_thread_share_async (HormigaNodeThread   *self,
+                                 GFile               *file,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Op *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hormiga_node_thread_share_async);
+  op = op_new (OP_SHARE, 0);
+  op->path = g_file_get_path (file);
+  if (op->path == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("Only local files can be shared"));
+      op_free_unposted (op);
+      return;
+    }
+  hormiga_node_thread_post_op (self, op, task);
+}
+
+char *
+hormiga_node_thread_share_finish (HormigaNodeThread  *self,
+                                  GAsyncResult       *result,
+                                  GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_thread_share_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+hormiga_node_thread_send_async (HormigaNodeThread   *self,
+                                const char          *peer_id,
+                                GFile               *file,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Op *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  g_return_if_fail (peer_id != NULL);
+  g_return_if_fail (G_IS_FILE (file));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hormiga_node_thread_send_async);
+  op = op_new (OP_SEND, 0);
+  op->text = g_strdup (peer_id);
+  op->path = g_file_get_path (file);
+  if (op->path == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("Only local files can be sent"));
+      op_free_unposted (op);
+      return;
+    }
+  hormiga_node_thread_post_op (self, op, task);
+}
+
+gboolean
+hormiga_node_thread_send_finish (HormigaNodeThread  *self,
+                                 GAsyncResult       *result,
+                                 GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_thread_send_async, FALSE);
+
+  return g_task_propagate_int (G_TASK (result), error) != 0;
+}
+
+void
+hormiga_node_thread_set_download_folder (HormigaNodeThread *self,
+                                         const char        *folder)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  g_return_if_fail (self->thread == NULL);
+
+  if (g_strcmp0 (self->download_folder, folder) == 0)
+    return;
+  g_free (self->download_folder);
+  self->download_folder = g_strdup (folder);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_FOLDER]);
+}
+
+const char *
+hormiga_node_thread_get_download_folder (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), NULL);
+  return self->download_folder;
+}
+
+/* $XDG_DOWNLOAD_DIR, else ~/Downloads. */
+char *
+hormiga_node_thread_default_download_folder (void)
+{
+  const char *dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+  if (dir != NULL && dir[0] != '\0')
+    return g_strdup (dir);
+  return g_build_filename (g_get_home_dir (), "Downloads", NULL);
+}
+
 HormigaNodeThread *
 hormiga_node_thread_new (const char *server_url,
                          const char *data_dir)
@@ -944,6 +1907,13 @@ hormiga_node_thread_start (HormigaNodeThread *self)
   worker->ice_address = g_strdup (self->ice_address);
   worker->retired = g_ptr_array_new_with_free_func (g_object_unref);
   worker->start_timeout = self->start_timeout;
+  worker->transfer_ids = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  worker->offers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  if (self->download_folder != NULL && self->download_folder[0] != '\0')
+    worker->download_folder = g_strdup (self->download_folder);
+  else
+    worker->download_folder = hormiga_node_thread_default_download_folder ();
+  self->worker = worker;
 
   self->node_context = g_main_context_ref (worker->context);
   self->node_loop = g_main_loop_ref (worker->loop);
@@ -985,6 +1955,25 @@ hormiga_node_thread_stop (HormigaNodeThread *self)
     g_autoptr(GArray) none = g_array_new (FALSE, TRUE, sizeof (HormigaPeerState));
 
     hormiga_node_thread_apply_peers (self, none);
+  }
+  {
+    g_autoptr(GArray) none = g_array_new (FALSE, TRUE, sizeof (HormigaTransferSnapshot));
+
+    hormiga_node_thread_apply_transfers (self, none);
+  }
+  self->worker = NULL;
+  /* What the node never answered. */
+  {
+    g_autoptr(GList) tasks = g_hash_table_get_values (self->requests);
+
+    g_hash_table_steal_all (self->requests);
+    for (GList *l = tasks; l != NULL; l = l->next)
+      {
+        g_autoptr(GTask) task = l->data;
+
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 _("The node has stopped"));
+      }
   }
 }
 
@@ -1150,6 +2139,9 @@ hormiga_node_thread_finalize (GObject *object)
 
   node_status_clear (&self->status);
   g_clear_object (&self->peers);
+  g_clear_object (&self->transfers);
+  g_clear_pointer (&self->requests, g_hash_table_unref);
+  g_free (self->download_folder);
   g_free (self->configured_url);
   g_free (self->data_dir);
   g_free (self->ice_address);
@@ -1185,6 +2177,7 @@ hormiga_node_thread_get_property (GObject    *object,
     case PROP_N_RELAYED:       g_value_set_uint (value, self->n_relayed); break;
     case PROP_N_OVERLAY:       g_value_set_uint (value, self->n_overlay); break;
     case PROP_N_CONTACTS:      g_value_set_uint (value, self->n_contacts); break;
+    case PROP_DOWNLOAD_FOLDER: g_value_set_string (value, self->download_folder); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1203,6 +2196,7 @@ hormiga_node_thread_set_property (GObject      *object,
     case PROP_DATA_DIR:       self->data_dir = g_value_dup_string (value); break;
     case PROP_START_TIMEOUT:  self->start_timeout = g_value_get_uint (value); break;
     case PROP_ICE_ADDRESS:    hormiga_node_thread_set_ice_address (self, g_value_get_string (value)); break;
+    case PROP_DOWNLOAD_FOLDER: hormiga_node_thread_set_download_folder (self, g_value_get_string (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1257,7 +2251,23 @@ hormiga_node_thread_class_init (HormigaNodeThreadClass *klass)
     g_param_spec_uint ("n-overlay", NULL, NULL, 0, G_MAXUINT, 0, readable);
   properties[PROP_N_CONTACTS] =
     g_param_spec_uint ("n-contacts", NULL, NULL, 0, G_MAXUINT, 0, readable);
+  properties[PROP_DOWNLOAD_FOLDER] =
+    g_param_spec_string ("download-folder", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A peer offers a file: answer with accept_offer() or decline_offer(). */
+  signals[SIGNAL_OFFER] =
+    g_signal_new ("offer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64);
+  /* The offer was answered (here, or it timed out): stop asking. */
+  signals[SIGNAL_OFFER_CLOSED] =
+    g_signal_new ("offer-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /* A download is complete (its item, in the transfers model). */
+  signals[SIGNAL_TRANSFER_FINISHED] =
+    g_signal_new ("transfer-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, HORMIGA_TYPE_TRANSFER_ITEM);
 }
 
 static void
@@ -1265,4 +2275,6 @@ hormiga_node_thread_init (HormigaNodeThread *self)
 {
   self->start_timeout = HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT;
   self->peers = g_list_store_new (HORMIGA_TYPE_PEER_ITEM);
+  self->transfers = g_list_store_new (HORMIGA_TYPE_TRANSFER_ITEM);
+  self->requests = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
 }

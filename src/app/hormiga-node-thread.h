@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "hormiga-peer-item.h"
+#include "hormiga-transfer-item.h"
 
 G_BEGIN_DECLS
 
@@ -89,5 +90,87 @@ guint              hormiga_node_thread_get_n_direct       (HormigaNodeThread *se
 guint              hormiga_node_thread_get_n_relayed      (HormigaNodeThread *self);
 guint              hormiga_node_thread_get_n_overlay      (HormigaNodeThread *self);
 guint              hormiga_node_thread_get_n_contacts     (HormigaNodeThread *self);
+
+/* Runs @func on the node's thread, with the node's context as its
+ * thread-default one, until it returns G_SOURCE_REMOVE. For code that must
+ * share that context, such as a test's own peer (usrsctp is process-wide:
+ * every peer connection of a process runs on one context). While the
+ * thread runs. */
+void               hormiga_node_thread_invoke             (HormigaNodeThread *self,
+                                                           GSourceFunc        func,
+                                                           gpointer           data,
+                                                           GDestroyNotify     destroy);
+
+/* ---- files --------------------------------------------------------------
+ *
+ * The node shares and fetches files with a HormigaTransferManager of its
+ * own, on its thread. Everything here is called on the UI thread and only
+ * posts to the node; answers and models come back on the UI thread. */
+
+/* Where downloads go unless a call says otherwise; NULL or "" for
+ * hormiga_node_thread_default_download_folder(). Before start. What is
+ * shared is remembered in DATA_DIR/library. */
+void               hormiga_node_thread_set_download_folder (HormigaNodeThread *self,
+                                                            const char        *folder);
+const char        *hormiga_node_thread_get_download_folder (HormigaNodeThread *self);
+/* The XDG download folder, else ~/Downloads. */
+char              *hormiga_node_thread_default_download_folder (void);
+
+/* Every download of the node: a GListModel of HormigaTransferItem in the
+ * order they started, updated in place (at most ten times a second).
+ * Owned by @self. */
+GListModel        *hormiga_node_thread_get_transfers      (HormigaNodeThread *self);
+/* (transfer none) The item with that id, or NULL. */
+HormigaTransferItem *hormiga_node_thread_lookup_transfer  (HormigaNodeThread *self,
+                                                           guint              id);
+void               hormiga_node_thread_pause_transfer     (HormigaNodeThread *self,
+                                                           guint              id);
+void               hormiga_node_thread_resume_transfer    (HormigaNodeThread *self,
+                                                           guint              id);
+/* Stops it for good and deletes the partial file. */
+void               hormiga_node_thread_cancel_transfer    (HormigaNodeThread *self,
+                                                           guint              id);
+
+/* Starts downloading a hormiga: link into @folder (NULL: the default);
+ * finish gives the transfer's id (its item is in the model by then), or 0
+ * and an error (a bad link, the node not running). */
+void               hormiga_node_thread_download_async     (HormigaNodeThread   *self,
+                                                           const char          *link,
+                                                           const char          *folder,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+guint              hormiga_node_thread_download_finish    (HormigaNodeThread   *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+/* Shares a local file: finish gives its hormiga: link. */
+void               hormiga_node_thread_share_async        (HormigaNodeThread   *self,
+                                                           GFile               *file,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+char              *hormiga_node_thread_share_finish       (HormigaNodeThread   *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+/* Offers a local file to @peer_id: TRUE once accepted, FALSE and an error
+ * saying why not (declined and the reason, unreachable, no answer). */
+void               hormiga_node_thread_send_async         (HormigaNodeThread   *self,
+                                                           const char          *peer_id,
+                                                           GFile               *file,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+gboolean           hormiga_node_thread_send_finish        (HormigaNodeThread   *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+/* Answers the offer ::offer announced: download into @folder (NULL: the
+ * default), or decline with a reason the sender sees. */
+void               hormiga_node_thread_accept_offer       (HormigaNodeThread *self,
+                                                           guint              id,
+                                                           const char        *folder);
+void               hormiga_node_thread_decline_offer      (HormigaNodeThread *self,
+                                                           guint              id,
+                                                           const char        *reason);
 
 G_END_DECLS
