@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "hormiga-peer-item.h"
+#include "hormiga-transfer-item.h"
 
 G_BEGIN_DECLS
 
@@ -39,5 +40,21 @@ char       *_hormiga_peer_dup_traffic  (HormigaPeerItem *item);
 /* Everything about a peer, several lines, for tooltips, details and
  * accessible descriptions. */
 char       *_hormiga_peer_dup_summary  (HormigaPeerItem *item);
+
+/* Words for a transfer (hormiga-transfer-text.c). */
+
+/* An icon name for each state. */
+const char *_hormiga_transfer_state_icon  (HormigaTransferState state);
+/* "Downloading", "Paused", … */
+const char *_hormiga_transfer_state_label (HormigaTransferState state);
+/* "12.3 MB of 40 MB · 8.1 MB/s · 5 s left · 3 sources", "Paused · …",
+ * the error of a failed one, … */
+char       *_hormiga_transfer_dup_details (HormigaTransferItem *item);
+/* "8.1 MB/s". */
+char       *_hormiga_dup_speed            (double               bytes_per_second);
+/* "5 s left", "3 min left", "2 h 05 min left"; NULL when unknown (< 0). */
+char       *_hormiga_dup_time_left        (gint64               seconds);
+/* "Hcfz4V…x2Ab" from "12D3KooWHcfz4V…". */
+char       *_hormiga_dup_short_peer_id    (const char          *peer_id);
 
 G_END_DECLS

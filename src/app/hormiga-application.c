@@ -7,13 +7,23 @@
  * (`server-url`), with the identity in $HORMIGA_DATA_DIR or else
  * $XDG_DATA_HOME/hormiga. Windows show the node; app.about and app.quit
  * are the application's actions.
+ *
+ * Files a peer offers are the application's to ask about: a dialog over
+ * the window, and a notification with the same two answers when the
+ * window is not active (app.accept-offer and app.decline-offer, with the
+ * offer's id as a string). Accepted files go to the `download-folder` in
+ * GSettings, or the user's Downloads folder when it is empty.
  */
 #include <glib/gi18n.h>
 
 #include "hormiga-app-private.h"
 #include "hormiga-application.h"
 #include "hormiga-identity.h"
+#include "hormiga-offer-dialog.h"
 #include "hormiga-window.h"
+
+/* What a sender hears when its offer is declined here. */
+#define DECLINE_REASON "the recipient declined"
 
 struct _HormigaApplication
 {
@@ -23,6 +33,7 @@ struct _HormigaApplication
   char              *ice_address;       /* --ice-address */
   GSettings         *settings;          /* NULL if the schema is not installed */
   HormigaNodeThread *node;
+  GHashTable        *offers;            /* offer id → HormigaOfferDialog, open */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaApplication, hormiga_application, ADW_TYPE_APPLICATION)
@@ -87,28 +98,190 @@ on_about (GSimpleAction *action,
   gtk_window_present (about);
 }
 
+char *
+hormiga_application_dup_download_folder (HormigaApplication *self)
+{
+  g_autofree char *folder = NULL;
+
+  g_return_val_if_fail (HORMIGA_IS_APPLICATION (self), NULL);
+
+  if (self->settings != NULL)
+    folder = g_settings_get_string (self->settings, "download-folder");
+  if (folder == NULL || folder[0] == '\0')
+    return NULL;
+  return g_steal_pointer (&folder);
+}
+
+/* ---- offers -------------------------------------------------------------------- */
+
+static char *
+offer_notification_id (guint id)
+{
+  return g_strdup_printf ("offer-%u", id);
+}
+
+/* The offer is answered: its dialog and notification go. */
+static void
+close_offer (HormigaApplication *self,
+             guint               id)
+{
+  g_autofree char *notification = offer_notification_id (id);
+  GtkWindow *dialog = g_hash_table_lookup (self->offers, GUINT_TO_POINTER (id));
+
+  g_application_withdraw_notification (G_APPLICATION (self), notification);
+  if (dialog == NULL)
+    return;
+  g_hash_table_remove (self->offers, GUINT_TO_POINTER (id));
+  g_signal_handlers_disconnect_by_data (dialog, self);
+  gtk_window_destroy (dialog);
+}
+
+static gboolean
+parse_offer_id (GVariant *parameter,
+                guint    *id)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (g_variant_get_string (parameter, NULL), 10, 1, G_MAXUINT,
+                                   &value, NULL))
+    return FALSE;
+  *id = (guint) value;
+  return TRUE;
+}
+
+static void
+on_accept_offer (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  HormigaApplication *self = HORMIGA_APPLICATION (user_data);
+  g_autofree char *folder = hormiga_application_dup_download_folder (self);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  guint id;
+
+  if (!parse_offer_id (parameter, &id))
+    return;
+  hormiga_node_thread_accept_offer (self->node, id, folder);
+  close_offer (self, id);
+  if (HORMIGA_IS_WINDOW (window))
+    hormiga_window_show_view (HORMIGA_WINDOW (window), "transfers");
+}
+
+static void
+on_decline_offer (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  HormigaApplication *self = HORMIGA_APPLICATION (user_data);
+  guint id;
+
+  if (!parse_offer_id (parameter, &id))
+    return;
+  hormiga_node_thread_decline_offer (self->node, id, DECLINE_REASON);
+  close_offer (self, id);
+}
+
+static void
+on_offer_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   gpointer          user_data)
+{
+  HormigaApplication *self = HORMIGA_APPLICATION (user_data);
+  guint offer_id = hormiga_offer_dialog_get_offer_id (HORMIGA_OFFER_DIALOG (dialog));
+  g_autofree char *id = g_strdup_printf ("%u", offer_id);
+
+  /* The dialog closes itself. */
+  g_hash_table_remove (self->offers, GUINT_TO_POINTER (offer_id));
+  g_signal_handlers_disconnect_by_data (dialog, self);
+  g_action_group_activate_action (G_ACTION_GROUP (self),
+                                  g_strcmp0 (response, "accept") == 0 ? "accept-offer"
+                                                                      : "decline-offer",
+                                  g_variant_new_string (id));
+}
+
+static void
+on_offer (HormigaNodeThread *node,
+          guint              id,
+          const char        *peer_id,
+          const char        *name,
+          guint64            size,
+          gpointer           user_data)
+{
+  HormigaApplication *self = HORMIGA_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *dialog;
+
+  if (window == NULL)
+    {
+      g_application_activate (G_APPLICATION (self));
+      window = gtk_application_get_active_window (GTK_APPLICATION (self));
+    }
+  dialog = hormiga_offer_dialog_new (window, id, peer_id, name, size);
+  g_hash_table_insert (self->offers, GUINT_TO_POINTER (id), dialog);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_offer_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  /* Someone may not be looking. */
+  if (window == NULL || !gtk_window_is_active (window))
+    {
+      g_autoptr(GNotification) notification = g_notification_new (_("Incoming File"));
+      g_autofree char *notification_id = offer_notification_id (id);
+      g_autofree char *target = g_strdup_printf ("%u", id);
+      g_autofree char *short_id = NULL;
+      g_autofree char *size_text = g_format_size (size);
+      g_autofree char *body = NULL;
+
+      short_id = g_strndup (peer_id + (g_str_has_prefix (peer_id, "12D3KooW") ? 8 : 0), 6);
+      /* Translators: a notification: a peer (short PeerID) offers a file (name, size) */
+      body = g_strdup_printf (_("%s… wants to send you “%s” (%s)."), short_id, name, size_text);
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+      g_notification_add_button_with_target (notification, _("Decline"), "app.decline-offer", "s",
+                                             target);
+      g_notification_add_button_with_target (notification, _("Accept"), "app.accept-offer", "s",
+                                             target);
+      g_application_send_notification (G_APPLICATION (self), notification_id, notification);
+    }
+}
+
+static void
+on_offer_closed (HormigaNodeThread *node,
+                 guint              id,
+                 gpointer           user_data)
+{
+  close_offer (HORMIGA_APPLICATION (user_data), id);
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = on_quit },
   { .name = "about", .activate = on_about },
+  { .name = "accept-offer", .activate = on_accept_offer, .parameter_type = "s" },
+  { .name = "decline-offer", .activate = on_decline_offer, .parameter_type = "s" },
 };
 
-static char *
-dup_configured_url (HormigaApplication *self)
+static void
+load_settings (HormigaApplication *self)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (self->server_override != NULL)
-    return g_strdup (self->server_override);
 
   if (source != NULL)
     schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
   if (schema == NULL)
     {
-      g_message ("The settings schema %s is not installed; no hormiguero is configured", APP_ID);
-      return NULL;
+      g_message ("The settings schema %s is not installed; the defaults are used", APP_ID);
+      return;
     }
   self->settings = g_settings_new_full (schema, NULL, NULL);
+}
+
+static char *
+dup_configured_url (HormigaApplication *self)
+{
+  if (self->server_override != NULL)
+    return g_strdup (self->server_override);
+  if (self->settings == NULL)
+    return NULL;
   return g_settings_get_string (self->settings, "server-url");
 }
 
@@ -144,8 +317,11 @@ hormiga_application_startup (GApplication *application)
   HormigaApplication *self = HORMIGA_APPLICATION (application);
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *about_accels[] = { "F1", NULL };
+  static const char *publish_accels[] = { "<Control>o", NULL };
+  static const char *open_link_accels[] = { "<Control>l", NULL };
   g_autofree char *url = NULL;
   g_autofree char *data_dir = NULL;
+  g_autofree char *folder = NULL;
 
   G_APPLICATION_CLASS (hormiga_application_parent_class)->startup (application);
 
@@ -153,11 +329,19 @@ hormiga_application_startup (GApplication *application)
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.about", about_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.publish", publish_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open-link",
+                                         open_link_accels);
 
+  load_settings (self);
   url = dup_configured_url (self);
   data_dir = dup_data_dir ();
+  folder = hormiga_application_dup_download_folder (self);
   self->node = hormiga_node_thread_new (url, data_dir);
   hormiga_node_thread_set_ice_address (self->node, self->ice_address);
+  hormiga_node_thread_set_download_folder (self->node, folder);
+  g_signal_connect (self->node, "offer", G_CALLBACK (on_offer), self);
+  g_signal_connect (self->node, "offer-closed", G_CALLBACK (on_offer_closed), self);
   hormiga_node_thread_start (self->node);
 }
 
@@ -180,7 +364,19 @@ hormiga_application_shutdown (GApplication *application)
 
   /* Leave the network before the process ends. */
   if (self->node != NULL)
-    hormiga_node_thread_stop (self->node);
+    {
+      g_signal_handlers_disconnect_by_data (self->node, self);
+      hormiga_node_thread_stop (self->node);
+    }
+  {
+    GHashTableIter iter;
+    gpointer dialog;
+
+    g_hash_table_iter_init (&iter, self->offers);
+    while (g_hash_table_iter_next (&iter, NULL, &dialog))
+      g_signal_handlers_disconnect_by_data (dialog, self);
+    g_hash_table_remove_all (self->offers);
+  }
 
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
     gtk_window_destroy (windows->data);
@@ -195,6 +391,7 @@ hormiga_application_dispose (GObject *object)
 
   g_clear_object (&self->node);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->offers, g_hash_table_unref);
 
   G_OBJECT_CLASS (hormiga_application_parent_class)->dispose (object);
 }
@@ -228,6 +425,7 @@ hormiga_application_class_init (HormigaApplicationClass *klass)
 static void
 hormiga_application_init (HormigaApplication *self)
 {
+  self->offers = g_hash_table_new (NULL, NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Hormiga: a peer-to-peer network in which "

@@ -21,5 +21,7 @@ HormigaApplication *hormiga_application_new      (void);
 
 /* The node, from startup to shutdown; NULL outside. */
 HormigaNodeThread  *hormiga_application_get_node (HormigaApplication *self);
+/* The `download-folder` setting; NULL when unset (the node's default). */
+char               *hormiga_application_dup_download_folder (HormigaApplication *self);
 
 G_END_DECLS

@@ -73,6 +73,7 @@ struct _HormigaNetworkGraph
 
   GtkWidget       *popover;
   GtkLabel        *popover_label;
+  GtkWidget       *popover_send;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaNetworkGraph, hormiga_network_graph, GTK_TYPE_WIDGET)
@@ -1153,11 +1154,25 @@ hormiga_network_graph_show_details (HormigaNetworkGraph *self)
       gtk_label_set_wrap (self->popover_label, TRUE);
       gtk_label_set_max_width_chars (self->popover_label, 60);
       gtk_label_set_xalign (self->popover_label, 0);
-      gtk_popover_set_child (GTK_POPOVER (self->popover), GTK_WIDGET (self->popover_label));
+      /* Translators: a button in a peer's details, in the Network view */
+      self->popover_send = gtk_button_new_with_mnemonic (_("_Send File…"));
+      gtk_widget_set_halign (self->popover_send, GTK_ALIGN_END);
+      {
+        GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+
+        gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->popover_label));
+        gtk_box_append (GTK_BOX (box), self->popover_send);
+        gtk_popover_set_child (GTK_POPOVER (self->popover), box);
+      }
       gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
     }
   summary = _hormiga_peer_dup_summary (self->focus);
   gtk_label_set_text (self->popover_label, summary);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->popover_send),
+                                          g_variant_new_string (hormiga_peer_item_get_peer_id (self->focus)));
+  /* The name after the target: a button with the one but not the other
+   * complains that it cannot activate the action. */
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->popover_send), "win.send-file");
   side = 20;
   gtk_popover_set_pointing_to (GTK_POPOVER (self->popover), &(GdkRectangle) {
                                  (int) point.x - side / 2, (int) point.y - side / 2, side, side });

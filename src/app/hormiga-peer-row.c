@@ -22,6 +22,7 @@ struct _HormigaPeerRow
   GtkLabel         *details;
   GtkLabel         *traffic;
   GtkLabel         *kind;
+  GtkButton        *send_button;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaPeerRow, hormiga_peer_row, GTK_TYPE_WIDGET)
@@ -54,6 +55,7 @@ update (HormigaPeerRow *self)
       gtk_label_set_text (self->details, "");
       gtk_label_set_text (self->traffic, "");
       gtk_label_set_text (self->kind, "");
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->send_button), NULL);
       return;
     }
 
@@ -69,6 +71,11 @@ update (HormigaPeerRow *self)
   gtk_label_set_text (self->traffic, traffic);
   gtk_widget_set_visible (GTK_WIDGET (self->traffic), kind != HORMIGA_PEER_KIND_KNOWN);
   gtk_label_set_text (self->kind, _hormiga_peer_kind_label (kind));
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->send_button),
+                                          g_variant_new_string (hormiga_peer_item_get_peer_id (self->item)));
+  /* The name after the target, or the button complains it cannot
+   * activate the action. */
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->send_button), "win.send-file");
   if ((guint) kind < G_N_ELEMENTS (kind_classes))
     gtk_widget_add_css_class (GTK_WIDGET (self->kind), kind_classes[kind]);
   if (hormiga_peer_item_get_overlay (self->item) && kind != HORMIGA_PEER_KIND_KNOWN)
@@ -180,6 +187,7 @@ hormiga_peer_row_class_init (HormigaPeerRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HormigaPeerRow, details);
   gtk_widget_class_bind_template_child (widget_class, HormigaPeerRow, traffic);
   gtk_widget_class_bind_template_child (widget_class, HormigaPeerRow, kind);
+  gtk_widget_class_bind_template_child (widget_class, HormigaPeerRow, send_button);
   gtk_widget_class_set_css_name (widget_class, "peerrow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
