@@ -16,6 +16,15 @@
  * state, saves screenshot-network.png and screenshot-peers.png, and
  * reports the longest stall of the UI thread's main loop while the peers
  * joined.
+ *
+ * /hormiga/app/files runs it with a peer of the test's own, a HormigaNode
+ * and HormigaTransferManager on this thread (the CLI does not share files
+ * yet): the app downloads a file the peer shares through the Open Link
+ * dialog, and the Transfers row shows it whole (screenshot-transfers.png);
+ * the peer sends the app a file, the offer dialog shows it
+ * (screenshot-offer.png) and, accepted, it arrives; the app publishes a
+ * file, its link is shown, and the peer downloads it with that link; the
+ * app sends the peer a file. Every file is checked byte for byte.
  */
 #include <glib/gstdio.h>
 
@@ -23,11 +32,17 @@
 
 #include "hormiga-application.h"
 #include "hormiga-identity.h"
+#include "hormiga-link.h"
+#include "hormiga-link-dialog.h"
+#include "hormiga-offer-dialog.h"
 #include "hormiga-peer-id.h"
 #include "hormiga-peer-row.h"
+#include "hormiga-publish-dialog.h"
 #include "hormiga-signaling-client.h"
 #include "hormiga-test-node.h"
 #include "hormiga-test-server.h"
+#include "hormiga-transfer-manager.h"
+#include "hormiga-transfer-row.h"
 #include "hormiga-window.h"
 
 /* Generous: these only fail a broken test, never a slow machine. */
@@ -662,6 +677,960 @@ test_peers (void)
   g_free (scene.peers_path);
 }
 
+/* ---- files, with an in-process peer -------------------------------------------- */
+
+/* The peer: a HormigaNode with its HormigaTransferManager. It runs on the
+ * app's node thread (hormiga_node_thread_invoke()): usrsctp is
+ * process-wide, so every peer connection of the process must share one
+ * context. Its objects are touched only there; what the test reads is
+ * copied under the lock. */
+typedef struct
+{
+  HormigaNodeThread      *thread;
+  char                   *url;
+  char                   *dir;
+
+  /* the node thread only */
+  HormigaNode            *node;
+  HormigaTransferManager *manager;
+  HormigaTransfer        *fetch;        /* what it downloads from the app */
+  HormigaTransfer        *received;     /* what the app sent it */
+
+  GMutex                  lock;
+  gboolean                ready;
+  gboolean                stopped;
+  gboolean                accept_offers;
+  char                   *peer_id;
+  char                   *link;         /* of what it shared */
+  gboolean                sent_done;
+  gboolean                sent_accepted;
+  char                   *sent_error;
+  HormigaTransferState    fetch_state;
+  char                   *fetch_path;
+  char                   *fetch_error;
+  HormigaTransferState    received_state;
+  char                   *received_path;
+} Peer;
+
+/* A step for the node thread: the peer and its arguments. */
+typedef struct
+{
+  Peer *peer;
+  char *path;
+  char *text;
+} PeerOp;
+
+static PeerOp *
+peer_op_new (Peer       *peer,
+             const char *path,
+             const char *text)
+{
+  PeerOp *op = g_new0 (PeerOp, 1);
+
+  op->peer = peer;
+  op->path = g_strdup (path);
+  op->text = g_strdup (text);
+  return op;
+}
+
+static void
+peer_op_free (gpointer data)
+{
+  PeerOp *op = data;
+
+  g_free (op->path);
+  g_free (op->text);
+  g_free (op);
+}
+
+static void
+peer_run (Peer        *peer,
+          GSourceFunc  func,
+          const char  *path,
+          const char  *text)
+{
+  hormiga_node_thread_invoke (peer->thread, func, peer_op_new (peer, path, text), peer_op_free);
+}
+
+static void
+on_peer_dht_ready (HormigaNode *node,
+                   guint        contacts,
+                   gpointer     user_data)
+{
+  Peer *peer = user_data;
+
+  g_mutex_lock (&peer->lock);
+  peer->ready = TRUE;
+  g_mutex_unlock (&peer->lock);
+}
+
+static void
+on_peer_transfer_notify (HormigaTransfer *transfer,
+                         GParamSpec      *pspec,
+                         gpointer         user_data)
+{
+  Peer *peer = user_data;
+
+  g_mutex_lock (&peer->lock);
+  if (transfer == peer->fetch)
+    {
+      peer->fetch_state = hormiga_transfer_get_state (transfer);
+      g_free (peer->fetch_path);
+      peer->fetch_path = g_strdup (hormiga_transfer_get_path (transfer));
+      g_free (peer->fetch_error);
+      peer->fetch_error = g_strdup (hormiga_transfer_get_error (transfer));
+    }
+  if (transfer == peer->received)
+    {
+      peer->received_state = hormiga_transfer_get_state (transfer);
+      g_free (peer->received_path);
+      peer->received_path = g_strdup (hormiga_transfer_get_path (transfer));
+    }
+  g_mutex_unlock (&peer->lock);
+}
+
+static gboolean
+on_peer_offer (HormigaTransferManager *manager,
+               HormigaTransferOffer   *offer,
+               gpointer                user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean accept;
+
+  g_mutex_lock (&peer->lock);
+  accept = peer->accept_offers;
+  g_mutex_unlock (&peer->lock);
+  if (!accept)
+    return FALSE;
+  peer->received = g_object_ref (hormiga_transfer_offer_accept (offer, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (peer->received, "notify", G_CALLBACK (on_peer_transfer_notify), peer);
+  return TRUE;
+}
+
+static gboolean
+peer_start_op (gpointer data)
+{
+  PeerOp *op = data;
+  Peer *peer = op->peer;
+  g_autoptr(HormigaIdentity) identity = hormiga_identity_generate ();
+  g_autoptr(GError) error = NULL;
+
+  /* The context is the node thread's (its thread-default one). */
+  peer->node = hormiga_node_new (identity, peer->url, NULL, NULL, &error);
+  g_assert_no_error (error);
+  hormiga_node_set_local_address (peer->node, "127.0.0.1");
+  peer->manager = hormiga_transfer_manager_new (peer->node, peer->dir, NULL);
+  g_signal_connect (peer->manager, "offer", G_CALLBACK (on_peer_offer), peer);
+  g_signal_connect (peer->node, "dht-ready", G_CALLBACK (on_peer_dht_ready), peer);
+  g_mutex_lock (&peer->lock);
+  peer->peer_id = g_strdup (hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
+  g_mutex_unlock (&peer->lock);
+  hormiga_node_start (peer->node);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_peer_shared (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr(GError) error = NULL;
+  char *link = hormiga_transfer_manager_share_finish (HORMIGA_TRANSFER_MANAGER (object), result,
+                                                      &error);
+
+  g_assert_no_error (error);
+  g_mutex_lock (&peer->lock);
+  peer->link = link;
+  g_mutex_unlock (&peer->lock);
+}
+
+static gboolean
+peer_share_op (gpointer data)
+{
+  PeerOp *op = data;
+  g_autoptr(GFile) file = g_file_new_for_path (op->path);
+
+  hormiga_transfer_manager_share_async (op->peer->manager, file, NULL, on_peer_shared, op->peer);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_peer_sent (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean accepted = hormiga_transfer_manager_send_finish (HORMIGA_TRANSFER_MANAGER (object),
+                                                            result, &error);
+
+  g_mutex_lock (&peer->lock);
+  peer->sent_done = TRUE;
+  peer->sent_accepted = accepted;
+  peer->sent_error = error ? g_strdup (error->message) : NULL;
+  g_mutex_unlock (&peer->lock);
+}
+
+/* Sends op->path to the PeerID op->text. */
+static gboolean
+peer_send_op (gpointer data)
+{
+  PeerOp *op = data;
+  g_autoptr(GFile) file = g_file_new_for_path (op->path);
+  g_autoptr(HormigaPeerId) to = hormiga_peer_id_parse (op->text, NULL);
+
+  g_assert_nonnull (to);
+  hormiga_transfer_manager_send_async (op->peer->manager, to, file, NULL, on_peer_sent, op->peer);
+  return G_SOURCE_REMOVE;
+}
+
+/* Downloads the link op->text. */
+static gboolean
+peer_download_op (gpointer data)
+{
+  PeerOp *op = data;
+  Peer *peer = op->peer;
+  g_autoptr(GError) error = NULL;
+
+  peer->fetch = g_object_ref (hormiga_transfer_manager_download (peer->manager, op->text, NULL,
+                                                                 &error));
+  g_assert_no_error (error);
+  g_signal_connect (peer->fetch, "notify", G_CALLBACK (on_peer_transfer_notify), peer);
+  on_peer_transfer_notify (peer->fetch, NULL, peer);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+peer_release_op (gpointer data)
+{
+  PeerOp *op = data;
+  Peer *peer = op->peer;
+
+  g_clear_object (&peer->manager);
+  g_assert_finalize_object (peer->node);
+  peer->node = NULL;
+  g_mutex_lock (&peer->lock);
+  peer->stopped = TRUE;
+  g_mutex_unlock (&peer->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+peer_stop_op (gpointer data)
+{
+  PeerOp *op = data;
+  Peer *peer = op->peer;
+  GSource *source;
+
+  if (peer->fetch != NULL)
+    g_signal_handlers_disconnect_by_data (peer->fetch, peer);
+  if (peer->received != NULL)
+    g_signal_handlers_disconnect_by_data (peer->received, peer);
+  g_clear_object (&peer->fetch);
+  g_clear_object (&peer->received);
+  hormiga_transfer_manager_shutdown (peer->manager);
+  hormiga_node_stop (peer->node);
+  /* Released once the idle sources its stop left have run. */
+  source = g_timeout_source_new (200);
+  g_source_set_callback (source, peer_release_op, peer_op_new (peer, NULL, NULL), peer_op_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+peer_flag (Peer     *peer,
+           gboolean *flag)
+{
+  gboolean value;
+
+  g_mutex_lock (&peer->lock);
+  value = *flag;
+  g_mutex_unlock (&peer->lock);
+  return value;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+peer_clear (Peer *peer)
+{
+  remove_tree (peer->dir);
+  g_free (peer->dir);
+  g_free (peer->url);
+  g_free (peer->peer_id);
+  g_free (peer->link);
+  g_free (peer->sent_error);
+  g_free (peer->fetch_path);
+  g_free (peer->fetch_error);
+  g_free (peer->received_path);
+  g_mutex_clear (&peer->lock);
+}
+
+static char *
+make_file (const char *dir,
+           const char *name,
+           gsize       size)
+{
+  g_autofree guint8 *data = g_malloc (MAX (size, 1));
+  char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guint8) g_random_int ();
+  g_file_set_contents (path, (const char *) data, (gssize) size, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static char *
+file_digest (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
+}
+
+/* A notification server of the test's own on the private session bus:
+ * the application notifies offers when its window is not active (it never
+ * is under xvfb-run, with no window manager). */
+typedef struct
+{
+  guint  owner_id;
+  guint  object_id;
+  guint  n_notified;
+  guint  n_closed;
+  char  *last_summary;
+  char  *last_body;
+  GStrv  last_actions;
+} Notifications;
+
+static const char notifications_xml[] =
+  "<node><interface name='org.freedesktop.Notifications'>"
+  "<method name='Notify'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "<arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='as' direction='in'/><arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "<arg type='u' direction='out'/></method>"
+  "<method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "<method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "<signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "<signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "</interface></node>";
+
+static void
+on_notifications_call (GDBusConnection       *connection,
+                       const char            *sender,
+                       const char            *object_path,
+                       const char            *interface_name,
+                       const char            *method_name,
+                       GVariant              *parameters,
+                       GDBusMethodInvocation *invocation,
+                       gpointer               user_data)
+{
+  Notifications *notifications = user_data;
+
+  if (g_str_equal (method_name, "Notify"))
+    {
+      const char *summary, *body;
+
+      g_free (notifications->last_summary);
+      g_free (notifications->last_body);
+      g_strfreev (notifications->last_actions);
+      g_variant_get (parameters, "(&su&s&s&s^as@a{sv}i)", NULL, NULL, NULL, &summary, &body,
+                     &notifications->last_actions, NULL, NULL);
+      notifications->last_summary = g_strdup (summary);
+      notifications->last_body = g_strdup (body);
+      notifications->n_notified++;
+      g_dbus_method_invocation_return_value (invocation,
+                                             g_variant_new ("(u)", notifications->n_notified));
+    }
+  else if (g_str_equal (method_name, "CloseNotification"))
+    {
+      notifications->n_closed++;
+      g_dbus_method_invocation_return_value (invocation, NULL);
+    }
+  else
+    {
+      const char *none[] = { "body", "actions", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", none));
+    }
+}
+
+static void
+notifications_start (Notifications *notifications)
+{
+  static const GDBusInterfaceVTable vtable = { .method_call = on_notifications_call };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_autoptr(GDBusNodeInfo) info = NULL;
+
+  g_assert_no_error (error);
+  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  notifications->object_id =
+    g_dbus_connection_register_object (bus, "/org/freedesktop/Notifications", info->interfaces[0],
+                                       &vtable, notifications, NULL, &error);
+  g_assert_no_error (error);
+  notifications->owner_id = g_bus_own_name_on_connection (bus, "org.freedesktop.Notifications",
+                                                          G_BUS_NAME_OWNER_FLAGS_NONE, NULL,
+                                                          NULL, NULL, NULL);
+}
+
+static void
+notifications_stop (Notifications *notifications)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+
+  g_bus_unown_name (notifications->owner_id);
+  g_dbus_connection_unregister_object (bus, notifications->object_id);
+  g_free (notifications->last_summary);
+  g_free (notifications->last_body);
+  g_strfreev (notifications->last_actions);
+}
+
+typedef enum {
+  FILES_START,          /* the window is up: the peer starts on the node thread */
+  FILES_READY,          /* the app admitted, its DHT and the peer's ready */
+  FILES_SHARING,        /* the peer shares a file */
+  FILES_DOWNLOADING,    /* the app downloads it through Open Link */
+  FILES_SHOWN,          /* the Transfers view, drawn: rows, screenshot */
+  FILES_OFFERED,        /* the peer sends a file: the offer dialog */
+  FILES_RECEIVING,      /* accepted: it arrives */
+  FILES_PUBLISHING,     /* the app publishes a file: its link */
+  FILES_FETCHED,        /* the peer downloads it from the app */
+  FILES_SENDING,        /* the app sends a file to the peer */
+  FILES_STOPPING,       /* the peer leaves */
+  FILES_DONE,
+} FilesStage;
+
+typedef struct
+{
+  HormigaApplication *application;
+  HormigaTestServer  *server;
+  Peer                peer;
+  char               *data_dir;
+  char               *download_dir;
+  char               *work_dir;         /* the app's files to publish and send */
+  FilesStage          stage;
+  guint               n_frames;
+  gint64              deadline;
+  gboolean            timed_out;
+  char               *last_status;
+
+  char               *shared_path;      /* the peer's, downloaded by the app */
+  char               *offered_path;     /* the peer's, sent to the app */
+  char               *published_path;   /* the app's, fetched by the peer */
+  char               *sent_path;        /* the app's, sent to the peer */
+
+  Notifications       notifications;
+  gboolean            offer_notified;   /* the window was not active */
+  char               *transfers_path;   /* screenshots */
+  char               *offer_path;
+} Files;
+
+static gboolean
+on_files_frame (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  Files *files = user_data;
+
+  files->n_frames++;
+  return files->n_frames < 3 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+files_frames_drawn (Files     *files,
+                    GtkWidget *window)
+{
+  if (files->n_frames == 0)
+    {
+      files->n_frames = 1;
+      gtk_widget_add_tick_callback (window, on_files_frame, files, NULL);
+      return FALSE;
+    }
+  if (files->n_frames < 3)
+    return FALSE;
+  files->n_frames = 0;
+  return TRUE;
+}
+
+static gpointer
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_mapped (window))
+        return window;
+    }
+  return NULL;
+}
+
+/* The transfer named @name once it is over; fails the test if it failed. */
+static HormigaTransferItem *
+finished_transfer (HormigaNodeThread *node,
+                   const char        *name)
+{
+  GListModel *model = hormiga_node_thread_get_transfers (node);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HormigaTransferItem) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (hormiga_transfer_item_get_name (item), name) != 0)
+        continue;
+      if (hormiga_transfer_item_get_state (item) == HORMIGA_TRANSFER_FAILED)
+        g_error ("the download of %s failed: %s", name, hormiga_transfer_item_get_error (item));
+      if (hormiga_transfer_item_get_state (item) == HORMIGA_TRANSFER_DONE)
+        return item;
+    }
+  return NULL;
+}
+
+static void
+assert_same_file (const char *got,
+                  const char *want)
+{
+  g_autofree char *a = file_digest (got);
+  g_autofree char *b = file_digest (want);
+
+  g_assert_cmpstr (a, ==, b);
+}
+
+static HormigaTransferRow *
+find_transfer_row (GtkWidget *widget,
+                   guint      id)
+{
+  if (HORMIGA_IS_TRANSFER_ROW (widget) && gtk_widget_get_mapped (widget)
+      && hormiga_transfer_row_get_item (HORMIGA_TRANSFER_ROW (widget)) != NULL
+      && hormiga_transfer_item_get_id (hormiga_transfer_row_get_item (HORMIGA_TRANSFER_ROW (widget))) == id)
+    return HORMIGA_TRANSFER_ROW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      HormigaTransferRow *row = find_transfer_row (child, id);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+/* The window and, centred over it, @dialog, as one picture. */
+static void
+save_window_with_dialog (GtkWidget  *window,
+                         GtkWidget  *dialog,
+                         const char *path)
+{
+  g_autoptr(GdkPaintable) back = gtk_widget_paintable_new (window);
+  g_autoptr(GdkPaintable) front = gtk_widget_paintable_new (dialog);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  int dialog_width = gtk_widget_get_width (dialog);
+  int dialog_height = gtk_widget_get_height (dialog);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
+  gdk_paintable_snapshot (back, snapshot, width, height);
+  /* Dimmed behind, as a modal dialog leaves it. */
+  gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 0.3 },
+                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT ((width - dialog_width) / 2.f,
+                                                          (height - dialog_height) / 2.f));
+  gdk_paintable_snapshot (front, snapshot, dialog_width, dialog_height);
+  gtk_snapshot_restore (snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s (%d×%d, dialog %d×%d)", path, width, height, dialog_width,
+                  dialog_height);
+}
+
+static gboolean
+on_files_poll (gpointer user_data)
+{
+  Files *files = user_data;
+  GtkApplication *application = GTK_APPLICATION (files->application);
+  HormigaWindow *window = NULL;
+  HormigaNodeThread *node;
+
+  for (GList *l = gtk_application_get_windows (application); l != NULL; l = l->next)
+    if (HORMIGA_IS_WINDOW (l->data))
+      window = l->data;
+
+  if (g_get_monotonic_time () > files->deadline)
+    {
+      files->timed_out = TRUE;
+      g_application_quit (G_APPLICATION (application));
+      return G_SOURCE_REMOVE;
+    }
+  if (window == NULL || !gtk_widget_get_mapped (GTK_WIDGET (window)))
+    return G_SOURCE_CONTINUE;
+
+  node = hormiga_window_get_node (window);
+  g_free (files->last_status);
+  files->last_status = hormiga_window_dup_status_text (window);
+
+  switch (files->stage)
+    {
+    case FILES_START:
+      files->peer.thread = node;
+      peer_run (&files->peer, peer_start_op, NULL, NULL);
+      files->stage = FILES_READY;
+      return G_SOURCE_CONTINUE;
+
+    case FILES_READY:
+      if (hormiga_node_thread_get_state (node) != HORMIGA_NODE_STATE_ADMITTED
+          || !hormiga_node_thread_get_dht_ready (node)
+          || !peer_flag (&files->peer, &files->peer.ready))
+        return G_SOURCE_CONTINUE;
+      files->shared_path = make_file (files->peer.dir, "mapa del hormiguero.bin",
+                                      HORMIGA_CONTENT_CHUNK_SIZE * 5 + 1234);
+      peer_run (&files->peer, peer_share_op, files->shared_path, NULL);
+      files->stage = FILES_SHARING;
+      return G_SOURCE_CONTINUE;
+
+    case FILES_SHARING:
+      {
+        HormigaLinkDialog *dialog;
+        g_autofree char *link = NULL;
+
+        g_mutex_lock (&files->peer.lock);
+        link = g_strdup (files->peer.link);
+        g_mutex_unlock (&files->peer.lock);
+        if (link == NULL)
+          return G_SOURCE_CONTINUE;
+        dialog = find_toplevel (HORMIGA_TYPE_LINK_DIALOG);
+        if (dialog == NULL)
+          {
+            /* The Open Link action, as the menu and Ctrl+L start it. */
+            g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-link", NULL));
+            return G_SOURCE_CONTINUE;
+          }
+        /* The entry checks what is typed. */
+        hormiga_link_dialog_set_text (dialog, "hormiga:not-a-link");
+        g_assert_false (hormiga_link_dialog_is_valid (dialog));
+        g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
+                                                                 "download"));
+        hormiga_link_dialog_set_text (dialog, link);
+        g_assert_true (hormiga_link_dialog_is_valid (dialog));
+        g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
+                                                                "download"));
+        /* As the Download button does. */
+        adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "download");
+        gtk_window_destroy (GTK_WINDOW (dialog));
+        files->stage = FILES_DOWNLOADING;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_DOWNLOADING:
+      {
+        HormigaTransferItem *item = finished_transfer (node, "mapa del hormiguero.bin");
+
+        if (item == NULL)
+          return G_SOURCE_CONTINUE;
+        g_assert_true (g_str_has_prefix (hormiga_transfer_item_get_path (item),
+                                         files->download_dir));
+        assert_same_file (hormiga_transfer_item_get_path (item), files->shared_path);
+        g_assert_cmpuint (hormiga_transfer_item_get_received (item), ==,
+                          hormiga_transfer_item_get_size (item));
+        g_assert_cmpfloat (hormiga_transfer_item_get_fraction (item), ==, 1.0);
+        g_assert_cmpstrv (hormiga_transfer_item_get_sources (item),
+                          ((const char *[]) { files->peer.peer_id, NULL }));
+        /* The download switched the window to the Transfers view. */
+        g_assert_cmpstr (adw_view_stack_get_visible_child_name (
+                           ADW_VIEW_STACK (gtk_widget_get_ancestor (
+                             GTK_WIDGET (hormiga_window_get_transfers_page (window)),
+                             ADW_TYPE_VIEW_STACK))), ==, "transfers");
+        files->stage = FILES_SHOWN;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_SHOWN:
+      {
+        HormigaTransferItem *item = finished_transfer (node, "mapa del hormiguero.bin");
+        GtkListView *list = hormiga_transfers_page_get_list_view (hormiga_window_get_transfers_page (window));
+        HormigaTransferRow *row;
+        g_autofree char *toast = NULL;
+
+        if (!files_frames_drawn (files, GTK_WIDGET (window)))
+          return G_SOURCE_CONTINUE;
+        row = find_transfer_row (GTK_WIDGET (list), hormiga_transfer_item_get_id (item));
+        g_assert_nonnull (row);
+        g_assert_cmpfloat (hormiga_transfer_row_get_fraction (row), ==, 1.0);
+        g_test_message ("row: %s", hormiga_transfer_row_get_details (row));
+        g_assert_true (g_str_has_suffix (hormiga_transfer_row_get_details (row), "from 1 peer"));
+        toast = g_strdup_printf ("“%s” downloaded", hormiga_transfer_item_get_name (item));
+        g_assert_cmpstr (hormiga_window_get_last_toast (window), ==, toast);
+        save_screenshot (GTK_WIDGET (window), files->transfers_path);
+
+        /* The peer sends the app a file. */
+        files->offered_path = make_file (files->peer.dir, "regalo.txt", 70000);
+        peer_run (&files->peer, peer_send_op, files->offered_path,
+                  hormiga_node_thread_get_peer_id (node));
+        files->stage = FILES_OFFERED;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_OFFERED:
+      {
+        HormigaOfferDialog *dialog = find_toplevel (HORMIGA_TYPE_OFFER_DIALOG);
+
+        if (dialog == NULL || !files_frames_drawn (files, GTK_WIDGET (dialog)))
+          return G_SOURCE_CONTINUE;
+        g_assert_cmpstr (hormiga_offer_dialog_get_name (dialog), ==, "regalo.txt");
+        g_assert_cmpuint (hormiga_offer_dialog_get_size (dialog), ==, 70000);
+        g_assert_cmpstr (hormiga_offer_dialog_get_peer_id (dialog), ==,
+                         files->peer.peer_id);
+        save_window_with_dialog (GTK_WIDGET (window), GTK_WIDGET (dialog), files->offer_path);
+        /* Not looking: the same question as a notification, with both answers. */
+        files->offer_notified = files->notifications.n_notified > 0;
+        if (files->offer_notified)
+          {
+            g_test_message ("notification: %s: %s", files->notifications.last_summary,
+                            files->notifications.last_body);
+            g_assert_cmpstr (files->notifications.last_summary, ==, "Incoming File");
+            g_assert_nonnull (strstr (files->notifications.last_body, "“regalo.txt”"));
+            /* Action ids and labels, in pairs. */
+            g_assert_cmpuint (g_strv_length (files->notifications.last_actions), ==, 4);
+          }
+        else
+          g_assert_true (gtk_window_is_active (GTK_WINDOW (window)));
+        /* As the Accept button does: the response, and the dialog closes. */
+        adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "accept");
+        gtk_window_destroy (GTK_WINDOW (dialog));
+        files->stage = FILES_RECEIVING;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_RECEIVING:
+      {
+        HormigaTransferItem *item;
+        g_autoptr(GFile) file = NULL;
+        g_autofree char *uri = NULL;
+        GVariant *target;
+
+        if (!peer_flag (&files->peer, &files->peer.sent_done))
+          return G_SOURCE_CONTINUE;
+        g_assert_null (files->peer.sent_error);
+        g_assert_true (files->peer.sent_accepted);
+        item = finished_transfer (node, "regalo.txt");
+        if (item == NULL)
+          return G_SOURCE_CONTINUE;
+        g_assert_true (g_str_has_prefix (hormiga_transfer_item_get_path (item), files->download_dir));
+        assert_same_file (hormiga_transfer_item_get_path (item), files->offered_path);
+        g_assert_null (find_toplevel (HORMIGA_TYPE_OFFER_DIALOG));
+        /* The answered offer's notification is withdrawn. */
+        if (files->offer_notified)
+          g_assert_cmpuint (files->notifications.n_closed, >=, 1);
+
+        /* The app publishes a file of its own, as Publish File… does once
+         * the file is chosen. */
+        files->published_path = make_file (files->work_dir, "notas.txt", 40000);
+        file = g_file_new_for_path (files->published_path);
+        uri = g_file_get_uri (file);
+        target = g_variant_new_string (uri);
+        g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (window), "win.publish-uri",
+                                                           target));
+        files->stage = FILES_PUBLISHING;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_PUBLISHING:
+      {
+        HormigaPublishDialog *dialog = find_toplevel (HORMIGA_TYPE_PUBLISH_DIALOG);
+        g_autoptr(HormigaLink) link = NULL;
+        g_autoptr(GError) error = NULL;
+
+        if (dialog == NULL)
+          return G_SOURCE_CONTINUE;
+        g_test_message ("published: %s", hormiga_publish_dialog_get_link (dialog));
+        link = hormiga_link_parse (hormiga_publish_dialog_get_link (dialog), &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (link->name, ==, "notas.txt");
+        g_assert_true (link->has_size);
+        g_assert_cmpuint (link->size, ==, 40000);
+        g_assert_cmpstr (hormiga_window_get_last_toast (window), ==, "“notas.txt” published");
+
+        /* The link works: the peer fetches the file from the app. */
+        peer_run (&files->peer, peer_download_op, NULL, hormiga_publish_dialog_get_link (dialog));
+        /* As the Copy Link button does. */
+        adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "copy");
+        gtk_window_destroy (GTK_WINDOW (dialog));
+        g_assert_cmpstr (hormiga_window_get_last_toast (window), ==, "Link copied");
+        files->stage = FILES_FETCHED;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_FETCHED:
+      {
+        HormigaTransferState state;
+        g_autofree char *path = NULL;
+        g_autoptr(GFile) file = NULL;
+        g_autofree char *uri = NULL;
+
+        g_mutex_lock (&files->peer.lock);
+        state = files->peer.fetch_state;
+        path = g_strdup (files->peer.fetch_path);
+        if (state == HORMIGA_TRANSFER_FAILED)
+          g_error ("the peer could not fetch the published file: %s", files->peer.fetch_error);
+        g_mutex_unlock (&files->peer.lock);
+        if (state != HORMIGA_TRANSFER_DONE)
+          return G_SOURCE_CONTINUE;
+        assert_same_file (path, files->published_path);
+
+        /* The app sends the peer a file, as Send File… on a peer does once
+         * the file is chosen. */
+        g_mutex_lock (&files->peer.lock);
+        files->peer.accept_offers = TRUE;
+        g_mutex_unlock (&files->peer.lock);
+        files->sent_path = make_file (files->work_dir, "para ti.txt", 30000);
+        file = g_file_new_for_path (files->sent_path);
+        uri = g_file_get_uri (file);
+        g_assert_true (gtk_widget_activate_action (
+                         GTK_WIDGET (window), "win.send-uri", "(ss)", files->peer.peer_id, uri));
+        files->stage = FILES_SENDING;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_SENDING:
+      {
+        const char *toast = hormiga_window_get_last_toast (window);
+        HormigaTransferState state;
+        g_autofree char *path = NULL;
+
+        g_mutex_lock (&files->peer.lock);
+        state = files->peer.received_state;
+        path = g_strdup (files->peer.received_path);
+        g_mutex_unlock (&files->peer.lock);
+        if (state != HORMIGA_TRANSFER_DONE || toast == NULL
+            || !g_str_has_prefix (toast, "Sent “para ti.txt” — "))
+          return G_SOURCE_CONTINUE;
+        g_test_message ("toast: %s", toast);
+        assert_same_file (path, files->sent_path);
+        /* The peer leaves while the node thread still runs. */
+        peer_run (&files->peer, peer_stop_op, NULL, NULL);
+        files->stage = FILES_STOPPING;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_STOPPING:
+      {
+        if (!peer_flag (&files->peer, &files->peer.stopped))
+          return G_SOURCE_CONTINUE;
+        files->stage = FILES_DONE;
+        g_action_group_activate_action (G_ACTION_GROUP (application), "quit", NULL);
+        return G_SOURCE_REMOVE;
+      }
+
+    case FILES_DONE:
+    default:
+      return G_SOURCE_REMOVE;
+    }
+}
+
+static void
+test_files (void)
+{
+  Files files = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  char *argv[] = { "hormiga", "--server", NULL, "--ice-address", "127.0.0.1", NULL };
+  int status;
+
+  files.server = hormiga_test_server_start (NULL);
+  notifications_start (&files.notifications);
+  g_mutex_init (&files.peer.lock);
+  files.peer.url = g_strdup (hormiga_test_server_get_url (files.server));
+  files.peer.dir = g_dir_make_tmp ("hormiga-app-peer-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  files.data_dir = g_dir_make_tmp ("hormiga-app-XXXXXX", &error);
+  g_assert_no_error (error);
+  files.download_dir = g_dir_make_tmp ("hormiga-app-downloads-XXXXXX", &error);
+  g_assert_no_error (error);
+  files.work_dir = g_dir_make_tmp ("hormiga-app-files-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv (HORMIGA_DATA_DIR_ENV, files.data_dir, TRUE);
+  /* The memory settings backend is the process's: the app reads this. */
+  settings = g_settings_new (APP_ID);
+  g_settings_set_string (settings, "download-folder", files.download_dir);
+  files.transfers_path = g_test_build_filename (G_TEST_BUILT, "screenshot-transfers.png", NULL);
+  files.offer_path = g_test_build_filename (G_TEST_BUILT, "screenshot-offer.png", NULL);
+  g_unlink (files.transfers_path);
+  g_unlink (files.offer_path);
+
+  files.application = hormiga_application_new ();
+  g_application_set_flags (G_APPLICATION (files.application), G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (files.application, "startup", G_CALLBACK (on_startup), NULL);
+  files.deadline = g_get_monotonic_time () + (gint64) 2 * WAIT_MS * 1000;
+  g_timeout_add (50, on_files_poll, &files);
+  argv[2] = (char *) hormiga_test_server_get_url (files.server);
+  status = g_application_run (G_APPLICATION (files.application), G_N_ELEMENTS (argv) - 1, argv);
+
+  if (files.timed_out)
+    g_error ("the files test did not finish within %d s (stage %d); the status said: %s",
+             2 * WAIT_MS / 1000, files.stage, files.last_status ? files.last_status : "(no window)");
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (files.stage, ==, FILES_DONE);
+  /* Stopping the node emptied the model. */
+  g_assert_cmpuint (g_list_model_get_n_items (hormiga_node_thread_get_transfers (
+                      hormiga_application_get_node (files.application))), ==, 0);
+  g_clear_object (&files.application);
+  assert_screenshot (files.transfers_path);
+  assert_screenshot (files.offer_path);
+
+  g_settings_reset (settings, "download-folder");
+  peer_clear (&files.peer);
+  notifications_stop (&files.notifications);
+  hormiga_test_server_stop (files.server);
+  remove_tree (files.data_dir);
+  remove_tree (files.download_dir);
+  remove_tree (files.work_dir);
+  g_unsetenv (HORMIGA_DATA_DIR_ENV);
+  g_free (files.data_dir);
+  g_free (files.download_dir);
+  g_free (files.work_dir);
+  g_free (files.last_status);
+  g_free (files.shared_path);
+  g_free (files.offered_path);
+  g_free (files.published_path);
+  g_free (files.sent_path);
+  g_free (files.transfers_path);
+  g_free (files.offer_path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -676,5 +1645,6 @@ main (int   argc,
   g_test_add_func ("/hormiga/app/admitted", test_admitted);
   g_test_add_func ("/hormiga/app/fallback", test_fallback);
   g_test_add_func ("/hormiga/app/peers", test_peers);
+  g_test_add_func ("/hormiga/app/files", test_files);
   return g_test_run ();
 }
