@@ -1439,7 +1439,6 @@ on_files_poll (gpointer user_data)
         HormigaTransferItem *item;
         g_autoptr(GFile) file = NULL;
         g_autofree char *uri = NULL;
-        GVariant *target;
 
         if (!peer_flag (&files->peer, &files->peer.sent_done))
           return G_SOURCE_CONTINUE;
@@ -1460,9 +1459,7 @@ on_files_poll (gpointer user_data)
         files->published_path = make_file (files->work_dir, "notas.txt", 40000);
         file = g_file_new_for_path (files->published_path);
         uri = g_file_get_uri (file);
-        target = g_variant_new_string (uri);
-        g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (window), "win.publish-uri",
-                                                           target));
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.publish-uri", "s", uri));
         files->stage = FILES_PUBLISHING;
         return G_SOURCE_CONTINUE;
       }
