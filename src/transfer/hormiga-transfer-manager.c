@@ -721,11 +721,11 @@ remember (HormigaTransferManager *self,
   text = g_key_file_to_data (keys, &length, NULL);
   {
     g_autofree char *share_path = g_strconcat (base, ".share", NULL);
+    g_autoptr(GBytes) contents = g_bytes_new_take (g_steal_pointer (&text), length);
 
     /* The manifest first: a .share file always has one. */
     hormiga_chunk_io_save_async (manifest_path, share->encoded, NULL, NULL, NULL);
-    hormiga_chunk_io_save_async (share_path, g_bytes_new_take (g_steal_pointer (&text), length),
-                                 NULL, NULL, NULL);
+    hormiga_chunk_io_save_async (share_path, contents, NULL, NULL, NULL);
   }
 }
 

@@ -503,6 +503,7 @@ save_state (HormigaTransfer *self)
   g_autofree char *part = NULL;
   g_autofree char *bits = NULL;
   g_autofree char *text = NULL;
+  g_autoptr(GBytes) contents = NULL;
   gsize length;
 
   if (!self->prepared || self->saving || self->state_path == NULL)
@@ -517,9 +518,9 @@ save_state (HormigaTransfer *self)
   self->dirty = FALSE;
   self->saving = TRUE;
   self->saved_at = now_us ();
-  hormiga_chunk_io_save_async (self->state_path,
-                               g_bytes_new_take (g_steal_pointer (&text), length),
-                               self->cancellable, on_saved, g_object_ref (self));
+  contents = g_bytes_new_take (g_steal_pointer (&text), length);
+  hormiga_chunk_io_save_async (self->state_path, contents, self->cancellable, on_saved,
+                               g_object_ref (self));
 }
 
 /* ---- failure ------------------------------------------------------------------------- */
