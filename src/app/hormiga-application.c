@@ -53,7 +53,7 @@ hormiga_application_new (void)
 {
   return g_object_new (HORMIGA_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", HORMIGA_RESOURCE_PATH,
                        NULL);
 }
@@ -356,6 +356,30 @@ hormiga_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* `hormiga hormiga:…` and the desktop's handler for hormiga: links: each
+ * link starts a download, as Open Link… would. */
+static void
+hormiga_application_open (GApplication  *application,
+                          GFile        **files,
+                          gint           n_files,
+                          const char    *hint)
+{
+  GtkWindow *window;
+
+  hormiga_application_activate (application);
+  window = gtk_application_get_active_window (GTK_APPLICATION (application));
+  for (gint i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+
+      if (uri != NULL && g_str_has_prefix (uri, "hormiga:"))
+        gtk_widget_activate_action (GTK_WIDGET (window), "win.download-link", "s", uri);
+      else
+        g_printerr (_("hormiga: %s is not a hormiga: link; only those can be opened\n"),
+                    uri ? uri : "?");
+    }
+}
+
 static void
 hormiga_application_shutdown (GApplication *application)
 {
@@ -419,6 +443,7 @@ hormiga_application_class_init (HormigaApplicationClass *klass)
   application_class->handle_local_options = hormiga_application_handle_local_options;
   application_class->startup = hormiga_application_startup;
   application_class->activate = hormiga_application_activate;
+  application_class->open = hormiga_application_open;
   application_class->shutdown = hormiga_application_shutdown;
 }
 
