@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sodium.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -392,6 +393,25 @@ hormiga_identity_sign (HormigaIdentity *self,
   g_return_if_fail (signature != NULL);
 
   crypto_sign_detached (signature, NULL, data, length, self->secret_key);
+}
+
+void
+hormiga_identity_derive_key (HormigaIdentity *self,
+                             const char      *purpose,
+                             guint8           key[32])
+{
+  static const char domain[] = "hormiga/derive/v1";  /* and its NUL */
+  crypto_generichash_state state;
+
+  g_return_if_fail (HORMIGA_IS_IDENTITY (self));
+  g_return_if_fail (purpose != NULL && key != NULL);
+
+  /* libsodium's Ed25519 secret key starts with the seed. */
+  crypto_generichash_init (&state, self->secret_key, SEED_LENGTH, 32);
+  crypto_generichash_update (&state, (const guint8 *) domain, sizeof domain);
+  crypto_generichash_update (&state, (const guint8 *) purpose, strlen (purpose));
+  crypto_generichash_final (&state, key, 32);
+  sodium_memzero (&state, sizeof state);
 }
 
 gboolean

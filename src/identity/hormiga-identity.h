@@ -36,6 +36,13 @@ void             hormiga_identity_sign            (HormigaIdentity *self,
                                                    gsize            length,
                                                    guint8           signature[64]);
 
+/* A 32-byte secret for @purpose (a short ASCII label), which only the
+ * holder of the private key can make: BLAKE2b-256 keyed with the Ed25519
+ * seed, over "hormiga/derive/v1" 00 @purpose. */
+void             hormiga_identity_derive_key      (HormigaIdentity *self,
+                                                   const char      *purpose,
+                                                   guint8           key[32]);
+
 /* Verifies a detached Ed25519 signature made by @public_key. */
 gboolean         hormiga_identity_verify          (const guint8     public_key[32],
                                                    const guint8    *data,
