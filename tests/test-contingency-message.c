@@ -158,6 +158,11 @@ test_round_trips (void)
     back = round_trip (m);
     g_assert_cmpuint (back->code, ==, HORMIGA_CONTINGENCY_ERROR_QUOTA);
     g_assert_cmpstr (back->text, ==, "over quota");
+    g_assert_null (back->owner);
+    g_clear_pointer (&back, hormiga_contingency_message_free);
+    m->owner = hormiga_peer_id_ref (a);  /* a handoff of a's backup refused */
+    back = round_trip (m);
+    g_assert_true (hormiga_peer_id_equal (back->owner, a));
   }
   for (guint t = HORMIGA_CONTINGENCY_MESSAGE_ASSIGN; t <= HORMIGA_CONTINGENCY_MESSAGE_RESTORE; t++)
     g_assert_cmpstr (hormiga_contingency_message_type_to_string (t), !=, "unknown");

@@ -98,7 +98,7 @@ static const TypeSpec type_specs[N_TYPES] = {
   [HORMIGA_CONTINGENCY_MESSAGE_ASSIGNED] =
     { "assigned", BIT (FIELD_SEQ) | BIT (FIELD_DIGEST) | BIT (FIELD_BYTES), 0 },
   [HORMIGA_CONTINGENCY_MESSAGE_REFUSED] =
-    { "refused", BIT (FIELD_CODE) | BIT (FIELD_TEXT), 0 },
+    { "refused", BIT (FIELD_CODE) | BIT (FIELD_TEXT), BIT (FIELD_OWNER) },
   [HORMIGA_CONTINGENCY_MESSAGE_BACKUP] =
     { "backup", BIT (FIELD_SEQ), PARTS | BIT (FIELD_REMOVED) },
   [HORMIGA_CONTINGENCY_MESSAGE_BACKUP_ACK] =
@@ -238,6 +238,8 @@ hormiga_contingency_message_encode (const HormigaContingencyMessage *message)
     fields |= BIT (FIELD_RESET);
   if ((allowed & BIT (FIELD_MORE)) && message->more)
     fields |= BIT (FIELD_MORE);
+  if ((spec->optional & BIT (FIELD_OWNER)) && message->owner != NULL)
+    fields |= BIT (FIELD_OWNER);
   if ((spec->optional & BIT (FIELD_SEQ)) && message->has_seq)
     fields |= BIT (FIELD_SEQ);
   if ((allowed & BIT (FIELD_NEXT)) && message->next != NULL)

@@ -67,7 +67,8 @@ typedef enum {
 /**
  * HormigaContingencyMessage:
  * @type: what it is
- * @owner: handoff, handoff-ack: the node whose backup it is
+ * @owner: handoff, handoff-ack: the node whose backup it is; refused: set
+ *   when what is refused is a handoff of that node's backup
  * @rank: assign: the contingent's place in the owner's list, 0 first
  * @peers: (element-type HormigaPeerId): assign: the owner's contingents in
  *   rank order, 1 to 8; never NULL
