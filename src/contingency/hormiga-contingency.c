@@ -2426,7 +2426,8 @@ hormiga_contingency_new (HormigaIdentity                *identity,
   self->protected = g_hash_table_new_full ((GHashFunc) hormiga_peer_id_hash, (GEqualFunc) hormiga_peer_id_equal,
                                            NULL, (GDestroyNotify) protected_free);
   self->pending_handoffs = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_handoff_free);
-  self->next_repair = now_ms (self) + self->config.repair_interval_ms;
+  /* The first tick asks for candidates. */
+  self->next_repair = now_ms (self) + self->config.heartbeat_interval_ms;
   self->next_deadline = now_ms (self) + self->config.heartbeat_interval_ms;
   return self;
 }

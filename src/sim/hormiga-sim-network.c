@@ -11,7 +11,15 @@
 typedef enum {
   EVENT_DELIVER,
   EVENT_TICK,
+  EVENT_KILL,
 } EventKind;
+
+/* What a message or tick is for. */
+typedef enum {
+  CHANNEL_DHT,
+  CHANNEL_CONTINGENCY,
+  N_CHANNELS
+} Channel;
 
 typedef struct
 {
@@ -22,17 +30,20 @@ typedef struct
   HormigaSimNode *to;
   GBytes         *bytes;
   guint64         tick_generation;
+  Channel         channel;
 } Event;
 
 struct _HormigaSimNode
 {
   HormigaSimNetwork *network;
   HormigaDht        *dht;
+  HormigaContingency *contingency;
+  HormigaIdentity   *identity;
   guint              index;
   gboolean           alive;
-  guint64            tick_generation;  /* the tick event that counts */
-  gint64             next_tick;
-  gboolean           dirty;            /* sent something: check its tick */
+  guint64            tick_generation[N_CHANNELS];  /* the tick event that counts */
+  gint64             next_tick[N_CHANNELS];
+  gboolean           dirty;            /* sent something: check its ticks */
 };
 
 struct _HormigaSimNetwork
@@ -47,6 +58,11 @@ struct _HormigaSimNetwork
   GPtrArray              *nodes;     /* HormigaSimNode */
   GHashTable             *by_peer;   /* HormigaPeerId → HormigaSimNode */
   gboolean                in_node;   /* a node is running: its ticks are rescheduled after */
+  gboolean                contingency;
+  guint64                 contingency_messages;
+  HormigaContingencyConfig contingency_config;
+  HormigaSimContingencyFunc contingency_func;
+  gpointer                contingency_data;
 };
 
 /* ---- the event heap -------------------------------------------------------- */
@@ -140,6 +156,7 @@ link_latency (HormigaSimNetwork *network,
 }
 
 static void schedule_tick (HormigaSimNode *node,
+                           Channel         channel,
                            gint64          delay);
 
 /* A request sent since the node's tick was scheduled may time out before
@@ -149,21 +166,31 @@ check_tick (HormigaSimNode *node)
 {
   gint64 deadline = hormiga_dht_get_next_deadline (node->dht) - EPOCH_MS;
 
-  if (node->alive && deadline < node->next_tick)
-    schedule_tick (node, deadline - node->network->now);
+  if (node->alive && deadline < node->next_tick[CHANNEL_DHT])
+    schedule_tick (node, CHANNEL_DHT, deadline - node->network->now);
+  if (node->contingency != NULL && node->alive)
+    {
+      deadline = hormiga_contingency_get_next_deadline (node->contingency);
+      deadline = deadline >= G_MAXINT64 / 2 ? G_MAXINT64 / 4 : deadline - EPOCH_MS;
+      if (deadline < node->next_tick[CHANNEL_CONTINGENCY])
+        schedule_tick (node, CHANNEL_CONTINGENCY, deadline - node->network->now);
+    }
 }
 
 static void
-on_send (const HormigaPeerId *to,
-         GBytes              *message,
-         gpointer             user_data)
+send_on (HormigaSimNode      *from,
+         Channel              channel,
+         const HormigaPeerId *to,
+         GBytes              *message)
 {
-  HormigaSimNode *from = user_data;
   HormigaSimNetwork *network = from->network;
   HormigaSimNode *target = g_hash_table_lookup (network->by_peer, to);
   Event *event;
 
-  network->messages++;
+  if (channel == CHANNEL_CONTINGENCY)
+    network->contingency_messages++;
+  else
+    network->messages++;
   from->dirty = TRUE;
   if (target == NULL || !target->alive)
     return;
@@ -176,7 +203,35 @@ on_send (const HormigaPeerId *to,
   event->from = from;
   event->to = target;
   event->bytes = g_bytes_ref (message);
+  event->channel = channel;
   heap_push (network, event);
+}
+
+static void
+on_send (const HormigaPeerId *to,
+         GBytes              *message,
+         gpointer             user_data)
+{
+  send_on (user_data, CHANNEL_DHT, to, message);
+}
+
+static void
+on_contingency_send (const HormigaPeerId *to,
+                     GBytes              *message,
+                     gpointer             user_data)
+{
+  send_on (user_data, CHANNEL_CONTINGENCY, to, message);
+}
+
+static void
+on_contingency_event (HormigaContingency            *contingency,
+                      const HormigaContingencyEvent *event,
+                      gpointer                       user_data)
+{
+  HormigaSimNode *node = user_data;
+
+  if (node->network->contingency_func != NULL)
+    node->network->contingency_func (node, event, node->network->contingency_data);
 }
 
 static gint64
@@ -199,6 +254,7 @@ on_random (guint8   *out,
 
 static void
 schedule_tick (HormigaSimNode *node,
+               Channel         channel,
                gint64          delay)
 {
   Event *event = g_new0 (Event, 1);
@@ -206,15 +262,18 @@ schedule_tick (HormigaSimNode *node,
   event->kind = EVENT_TICK;
   event->time = node->network->now + MAX (delay, 1);
   event->to = node;
-  event->tick_generation = ++node->tick_generation;
-  node->next_tick = event->time;
+  event->channel = channel;
+  event->tick_generation = ++node->tick_generation[channel];
+  node->next_tick[channel] = event->time;
   heap_push (node->network, event);
 }
 
 static void
 node_free (HormigaSimNode *node)
 {
+  g_clear_pointer (&node->contingency, hormiga_contingency_free);
   g_clear_pointer (&node->dht, hormiga_dht_free);
+  g_clear_object (&node->identity);
   g_free (node);
 }
 
@@ -271,10 +330,22 @@ hormiga_sim_network_add_node_with_config (HormigaSimNetwork      *network,
   node->network = network;
   node->index = network->nodes->len;
   node->alive = TRUE;
+  node->identity = g_object_ref (identity);
   node->dht = hormiga_dht_new (identity, config, &io, node);
   g_ptr_array_add (network->nodes, node);
   g_hash_table_insert (network->by_peer, (gpointer) hormiga_dht_get_peer_id (node->dht), node);
-  schedule_tick (node, network->dht_config.request_timeout_ms);
+  schedule_tick (node, CHANNEL_DHT, network->dht_config.request_timeout_ms);
+  if (network->contingency)
+    {
+      static const HormigaContingencyIo contingency_io = {
+        on_contingency_send, on_now, on_random, on_contingency_event
+      };
+
+      node->contingency = hormiga_contingency_new (identity, &network->contingency_config,
+                                                   &contingency_io, node);
+      schedule_tick (node, CHANNEL_CONTINGENCY,
+                     hormiga_contingency_get_next_deadline (node->contingency) - on_now (node));
+    }
   return node;
 }
 
@@ -283,7 +354,66 @@ hormiga_sim_network_kill (HormigaSimNetwork *network,
                           HormigaSimNode    *node)
 {
   node->alive = FALSE;
-  node->tick_generation++;
+  for (guint i = 0; i < N_CHANNELS; i++)
+    node->tick_generation[i]++;
+}
+
+void
+hormiga_sim_network_enable_contingency (HormigaSimNetwork              *network,
+                                        const HormigaContingencyConfig *config,
+                                        HormigaSimContingencyFunc       func,
+                                        gpointer                        user_data)
+{
+  static const HormigaContingencyConfig defaults = HORMIGA_CONTINGENCY_CONFIG_INIT;
+
+  network->contingency = TRUE;
+  network->contingency_config = config != NULL ? *config : defaults;
+  network->contingency_func = func;
+  network->contingency_data = user_data;
+}
+
+HormigaContingency *
+hormiga_sim_node_get_contingency (HormigaSimNode *node)
+{
+  return node->contingency;
+}
+
+void
+hormiga_sim_network_leave (HormigaSimNetwork *network,
+                           HormigaSimNode    *node,
+                           gint64             after_ms)
+{
+  Event *event;
+
+  if (node->contingency != NULL)
+    {
+      hormiga_contingency_leave (node->contingency);
+      check_tick (node);
+    }
+  event = g_new0 (Event, 1);
+  event->kind = EVENT_KILL;
+  event->time = network->now + MAX (after_ms, 1);
+  event->to = node;
+  heap_push (network, event);
+}
+
+HormigaSimNode *
+hormiga_sim_network_find (HormigaSimNetwork   *network,
+                          const HormigaPeerId *peer)
+{
+  return g_hash_table_lookup (network->by_peer, peer);
+}
+
+HormigaIdentity *
+hormiga_sim_node_get_identity (HormigaSimNode *node)
+{
+  return node->identity;
+}
+
+guint
+hormiga_sim_node_get_index (HormigaSimNode *node)
+{
+  return node->index;
 }
 
 HormigaDht *
@@ -326,11 +456,24 @@ hormiga_sim_network_run (HormigaSimNetwork *network,
       network->now = MAX (network->now, event->time);
       if (event->to->alive)
         {
-          if (event->kind == EVENT_DELIVER)
+          if (event->kind == EVENT_KILL)
+            hormiga_sim_network_kill (network, event->to);
+          else if (event->kind == EVENT_DELIVER && event->channel == CHANNEL_CONTINGENCY)
+            hormiga_contingency_receive (event->to->contingency, hormiga_dht_get_peer_id (event->from->dht),
+                                         event->bytes);
+          else if (event->kind == EVENT_DELIVER)
             hormiga_dht_receive (event->to->dht, hormiga_dht_get_peer_id (event->from->dht), NULL,
                                  event->bytes);
-          else if (event->tick_generation == event->to->tick_generation)
-            schedule_tick (event->to, hormiga_dht_tick (event->to->dht));
+          else if (event->tick_generation != event->to->tick_generation[event->channel])
+            ;
+          else if (event->channel == CHANNEL_CONTINGENCY)
+            {
+              gint64 delay = hormiga_contingency_tick (event->to->contingency);
+
+              schedule_tick (event->to, CHANNEL_CONTINGENCY, MIN (delay, G_MAXINT64 / 4));
+            }
+          else
+            schedule_tick (event->to, CHANNEL_DHT, hormiga_dht_tick (event->to->dht));
           if (event->to->dirty)
             {
               event->to->dirty = FALSE;
@@ -354,6 +497,12 @@ guint64
 hormiga_sim_network_get_n_messages (HormigaSimNetwork *network)
 {
   return network->messages;
+}
+
+guint64
+hormiga_sim_network_get_n_contingency_messages (HormigaSimNetwork *network)
+{
+  return network->contingency_messages;
 }
 
 GRand *

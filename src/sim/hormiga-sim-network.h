@@ -6,11 +6,14 @@
  * delivered after a latency drawn per link (stable for a pair of nodes,
  * plus jitter) unless lost or sent to a node that has left; each node's
  * tick() runs when it asked to. Time is virtual: nothing sleeps.
+ * Optionally every node runs a HormigaContingency beside its DHT, on a
+ * channel of its own over the same links.
  */
 #pragma once
 
 #include <glib.h>
 
+#include "hormiga-contingency.h"
 #include "hormiga-dht.h"
 
 G_BEGIN_DECLS
@@ -41,6 +44,28 @@ void               hormiga_sim_network_kill       (HormigaSimNetwork *network,
 HormigaDht        *hormiga_sim_node_get_dht       (HormigaSimNode    *node);
 gboolean           hormiga_sim_node_is_alive      (HormigaSimNode    *node);
 
+typedef void (*HormigaSimContingencyFunc) (HormigaSimNode                *node,
+                                           const HormigaContingencyEvent *event,
+                                           gpointer                       user_data);
+
+/* Every node added from now on also runs a contingency core with @config;
+ * its events go to @func. */
+void               hormiga_sim_network_enable_contingency (HormigaSimNetwork              *network,
+                                                           const HormigaContingencyConfig *config,
+                                                           HormigaSimContingencyFunc       func,
+                                                           gpointer                        user_data);
+/* NULL unless contingency is enabled. */
+HormigaContingency *hormiga_sim_node_get_contingency (HormigaSimNode *node);
+/* A graceful leave: the contingency core leaves now, the node is gone
+ * @after_ms later (sooner if hormiga_sim_network_kill() is called). */
+void               hormiga_sim_network_leave      (HormigaSimNetwork *network,
+                                                   HormigaSimNode    *node,
+                                                   gint64             after_ms);
+HormigaSimNode    *hormiga_sim_network_find       (HormigaSimNetwork   *network,
+                                                   const HormigaPeerId *peer);
+guint              hormiga_sim_node_get_index     (HormigaSimNode    *node);
+HormigaIdentity   *hormiga_sim_node_get_identity  (HormigaSimNode    *node);
+
 /* Runs events until virtual time @until (ms since the start) or until
  * @done(@data) says so (checked after each event; may be NULL). */
 void               hormiga_sim_network_run        (HormigaSimNetwork *network,
@@ -50,6 +75,8 @@ void               hormiga_sim_network_run        (HormigaSimNetwork *network,
 /* Virtual ms since the start. */
 gint64             hormiga_sim_network_get_time   (HormigaSimNetwork *network);
 guint64            hormiga_sim_network_get_n_messages (HormigaSimNetwork *network);
+/* Messages on the DHT channel (get_n_messages) and on the contingency one. */
+guint64            hormiga_sim_network_get_n_contingency_messages (HormigaSimNetwork *network);
 GRand             *hormiga_sim_network_get_rand   (HormigaSimNetwork *network);
 
 G_END_DECLS

@@ -9,10 +9,13 @@
  * live nodes, spread over the run; with --churn-per-hour, nodes leave
  * without a word and new ones join meanwhile. Values put at the start are
  * read back at the end (records_lost). One JSON line on stdout.
+ * With --contingency every node also runs a contingency core
+ * (hormiga-sim-contingency.h); half the departures are then graceful.
  */
 #include <stdio.h>
 
 #include "hormiga-dht-error.h"
+#include "hormiga-sim-contingency.h"
 #include "hormiga-sim-network.h"
 
 typedef struct
@@ -217,6 +220,9 @@ main (int    argc,
       char **argv)
 {
   int n_nodes = 1000, n_lookups = 1000, k = 20, alpha = 3, n_values = 200;
+  gboolean contingency = FALSE;
+  int r = 2, records_per_node = 2;
+  HormigaSimContingency *contingency_sim = NULL;
   double churn_per_hour = 0, loss = 0, hours = 1;
   guint seed = 1;
   g_autoptr(GOptionContext) options = g_option_context_new ("— the DHT core on a simulated network");
@@ -240,12 +246,18 @@ main (int    argc,
     { "hours", 0, 0, G_OPTION_ARG_DOUBLE, &hours, "Simulated hours the lookups spread over (default 1)", "H" },
     { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss, "Message loss probability (default 0)", "P" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "S" },
+    { "contingency", 0, 0, G_OPTION_ARG_NONE, &contingency,
+      "Run a contingency core on every node; half the departures are graceful", NULL },
+    { "r", 0, 0, G_OPTION_ARG_INT, &r, "Contingents per node (default 2)", "R" },
+    { "records-per-node", 0, 0, G_OPTION_ARG_INT, &records_per_node,
+      "With --contingency: signed records each node owns (default 2)", "N" },
     { NULL }
   };
 
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error) || n_nodes < 2 || n_lookups < 0 ||
-      k < 1 || alpha < 1 || churn_per_hour < 0 || hours <= 0 || loss < 0 || loss >= 1)
+      k < 1 || alpha < 1 || churn_per_hour < 0 || hours <= 0 || loss < 0 || loss >= 1 ||
+      r < 1 || r > 8 || records_per_node < 0)
     {
       g_printerr ("hormiga-sim: %s\n", error ? error->message : "bad option; see --help");
       return 2;
@@ -263,6 +275,8 @@ main (int    argc,
   sim.messages = g_array_new (FALSE, FALSE, sizeof (guint));
   sim.durations = g_array_new (FALSE, FALSE, sizeof (gint64));
   sim.lookups = g_ptr_array_new_with_free_func ((GDestroyNotify) lookup_free);
+  if (contingency)
+    contingency_sim = hormiga_sim_contingency_new (sim.network, sim.nodes, (guint) r, (guint) records_per_node);
 
   /* Joins, 20 per simulated second, then a minute to settle. */
   for (int i = 0; i < n_nodes; i++)
@@ -303,7 +317,10 @@ main (int    argc,
         hormiga_sim_network_run (sim.network, at, NULL, NULL);
         while (churn_done < (guint64) churn_events * (step + 1) / steps)
           {
-            hormiga_sim_network_kill (sim.network, random_live (&sim));
+            if (contingency_sim != NULL)
+              hormiga_sim_contingency_depart (contingency_sim, random_live (&sim), churn_done % 2 == 1);
+            else
+              hormiga_sim_network_kill (sim.network, random_live (&sim));
             join (&sim);
             churn_done++;
           }
@@ -324,6 +341,8 @@ main (int    argc,
                              on_got, &values);
     }
   hormiga_sim_network_run (sim.network, hormiga_sim_network_get_time (sim.network) + 120000, none_pending, &sim);
+  if (contingency_sim != NULL)
+    hormiga_sim_contingency_check (contingency_sim);
 
   g_array_sort (sim.hops, compare_uint);
   g_array_sort (sim.messages, compare_uint);
@@ -332,6 +351,8 @@ main (int    argc,
     guint abandoned = 0, unfinished = 0;
     guint total;
     guint64 sum = 0;
+    g_autofree char *contingency_report =
+      contingency_sim != NULL ? hormiga_sim_contingency_report (contingency_sim) : NULL;
 
     /* A lookup whose node left before it ended is nobody's loss; one whose
      * node is still there and never heard back is a failure. */
@@ -355,7 +376,7 @@ main (int    argc,
             "\"loss\":%.3f,\"lookups\":%u,\"success_rate\":%.4f,\"hops_p50\":%u,\"hops_p95\":%u,"
             "\"msgs_per_lookup\":%.1f,\"lookup_ms_p50\":%" G_GINT64_FORMAT ",\"lookup_ms_p95\":%" G_GINT64_FORMAT ","
             "\"values\":%u,\"records_lost\":%u,\"messages\":%" G_GUINT64_FORMAT ",\"rss_mb\":%.1f,\"wall_s\":%.1f,"
-            "\"unfinished\":%u,\"abandoned\":%u}\n",
+            "\"unfinished\":%u,\"abandoned\":%u%s%s%s}\n",
             n_nodes, k, alpha, churn_per_hour, hours, loss, total,
             total ? (double) sim.succeeded / total : 0.0,
             percentile_uint (sim.hops, 0.5), percentile_uint (sim.hops, 0.95),
@@ -363,7 +384,9 @@ main (int    argc,
             percentile_int64 (sim.durations, 0.5), percentile_int64 (sim.durations, 0.95),
             value_keys->len, values.lost,
             hormiga_sim_network_get_n_messages (sim.network) - messages_before, rss_mb (),
-            (g_get_monotonic_time () - wall_start) / 1e6, unfinished, abandoned);
+            (g_get_monotonic_time () - wall_start) / 1e6, unfinished, abandoned,
+            contingency_report != NULL ? ",\"contingency\":" : "",
+            contingency_report != NULL ? contingency_report : "", "");
   }
 
   g_array_unref (sim.hops);
@@ -371,6 +394,11 @@ main (int    argc,
   g_array_unref (sim.durations);
   g_ptr_array_unref (sim.lookups);
   g_ptr_array_unref (sim.nodes);
-  hormiga_sim_network_free (sim.network);
-  return values.lost == 0 && sim.failed == 0 ? 0 : 1;
+  {
+    guint contingency_lost = contingency_sim != NULL ? hormiga_sim_contingency_get_lost (contingency_sim) : 0;
+
+    g_clear_pointer (&contingency_sim, hormiga_sim_contingency_free);
+    hormiga_sim_network_free (sim.network);
+    return values.lost == 0 && sim.failed == 0 && contingency_lost == 0 ? 0 : 1;
+  }
 }
