@@ -2,6 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -129,6 +132,145 @@ hormiga_bench_tcp_baseline (gsize message_size,
   g_thread_join (thread);
   g_object_unref (reader.socket);
   return total / ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC) / 1e6;
+}
+
+#define COPY_BLOCK (256 * 1024)
+
+typedef struct
+{
+  GSocket    *socket;
+  const char *path;
+  GError     *error;
+} FileWriter;
+
+static gpointer
+tcp_file_writer (gpointer data)
+{
+  FileWriter *writer = data;
+  g_autofree char *buffer = g_malloc (COPY_BLOCK);
+  int fd = g_open (writer->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    {
+      g_set_error (&writer->error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s: %s",
+                   writer->path, g_strerror (errno));
+      return NULL;
+    }
+  for (;;)
+    {
+      gssize n = g_socket_receive (writer->socket, buffer, COPY_BLOCK, NULL, &writer->error);
+      gssize done = 0;
+
+      if (n <= 0)
+        break;
+      while (done < n)
+        {
+          ssize_t w = write (fd, buffer + done, (size_t) (n - done));
+
+          if (w < 0 && errno == EINTR)
+            continue;
+          if (w < 0)
+            {
+              g_set_error (&writer->error, G_IO_ERROR, g_io_error_from_errno (errno),
+                           "cannot write to %s: %s", writer->path, g_strerror (errno));
+              close (fd);
+              return NULL;
+            }
+          done += w;
+        }
+    }
+  if (close (fd) < 0 && writer->error == NULL)
+    g_set_error (&writer->error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot write to %s: %s",
+                 writer->path, g_strerror (errno));
+  return NULL;
+}
+
+double
+hormiga_bench_tcp_file_copy (const char *from,
+                             const char *to,
+                             GError    **error)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *buffer = g_malloc (COPY_BLOCK);
+  FileWriter writer = { NULL, to, NULL };
+  GThread *thread;
+  guint64 total = 0;
+  gint64 start;
+  int fd = g_open (from, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open %s: %s", from,
+                   g_strerror (errno));
+      return -1;
+    }
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL || client == NULL || !g_socket_bind (listener, any, TRUE, error) ||
+      !g_socket_listen (listener, error) ||
+      (bound = g_socket_get_local_address (listener, error)) == NULL ||
+      !g_socket_connect (client, bound, NULL, error) ||
+      (writer.socket = g_socket_accept (listener, NULL, error)) == NULL)
+    {
+      close (fd);
+      return -1;
+    }
+
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("bench-tcp-writer", tcp_file_writer, &writer);
+  for (;;)
+    {
+      ssize_t n = read (fd, buffer, COPY_BLOCK);
+      gssize sent = 0;
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      while (sent < n)
+        {
+          gssize w = g_socket_send (client, buffer + sent, (gsize) (n - sent), NULL, NULL);
+
+          if (w <= 0)
+            break;
+          sent += w;
+        }
+      total += (guint64) sent;
+      if (sent < n)
+        break;
+    }
+  close (fd);
+  g_socket_shutdown (client, FALSE, TRUE, NULL);
+  g_thread_join (thread);
+  g_object_unref (writer.socket);
+  if (writer.error != NULL)
+    {
+      g_propagate_error (error, writer.error);
+      return -1;
+    }
+  return total / ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC) / 1e6;
+}
+
+void
+hormiga_bench_remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        hormiga_bench_remove_dir (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }
 
 int

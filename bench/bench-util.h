@@ -33,6 +33,16 @@ gboolean hormiga_bench_wait            (gboolean (*done) (gpointer data),
 double   hormiga_bench_tcp_baseline    (gsize message_size,
                                         gsize total);
 
+/* MB/s of copying the file @from to @to through a TCP connection on
+ * 127.0.0.1: this thread reads @from and sends it, a writer thread
+ * receives it and writes @to. -1 (with @error set) if a file fails. */
+double   hormiga_bench_tcp_file_copy   (const char *from,
+                                        const char *to,
+                                        GError    **error);
+
+/* Deletes @path and everything under it (symbolic links are not followed). */
+void     hormiga_bench_remove_dir      (const char *path);
+
 int      hormiga_bench_compare_double  (gconstpointer a,
                                         gconstpointer b);
 

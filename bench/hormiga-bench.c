@@ -24,6 +24,8 @@ static const struct
     "two peer connections in one process: setup, round trip, throughput" },
   { "dht", hormiga_bench_dht,
     "hormiguero and 30 node processes: joins, lookups, puts, signals, memory, idle CPU" },
+  { "transfer", hormiga_bench_transfer,
+    "a file between node processes: throughput, CPU, 1 vs 3 providers" },
 };
 
 static void
