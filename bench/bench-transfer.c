@@ -599,6 +599,9 @@ run (Bench   *bench,
   g_printerr ("hormiga-bench transfer: A shares them\n");
   if ((link = node_share (a, file, error)) == NULL)
     return FALSE;
+  /* `shared` comes once the file is hashed; its provider record is stored
+   * in the DHT after that. A lookup that misses it looks again 10 s later. */
+  hormiga_bench_wait (never, NULL, 1);
 
   g_printerr ("hormiga-bench transfer: B downloads them\n");
   {

@@ -4,8 +4,10 @@
  *
  * Like the manifest: hormiga_wire_check() bounds the bytes, msgpack-c
  * unpacks them, the fields are matched in their one order and checked one
- * by one, and the message encoded again must give back the same bytes.
- * Nothing of the msgpack zone outlives the decode call.
+ * by one, and the message encoded again must give back the same bytes
+ * (compared as it is encoded, without a copy). Nothing of the msgpack zone
+ * outlives the decode call; "data" and "bits" are slices of the bytes
+ * decoded (a chunk is not copied), which they keep alive.
  */
 #include <msgpack.h>
 #include <string.h>
@@ -329,18 +331,108 @@ pack_bytes (msgpack_packer *packer,
  * Returns: (transfer full) (nullable): the message; %NULL (with a critical
  *   warning) if a field is beyond its limit
  */
+/* Packs @message (its fields already checked) into @packer. */
+static void
+pack_message (const HormigaShareMessage *message,
+              guint                      fields,
+              msgpack_packer            *packer)
+{
+  const TypeSpec *spec = &type_specs[message->type];
+
+  msgpack_pack_map (packer, 3 + count_bits (fields));
+  hormiga_msgpack_pack_str (packer, "v");
+  msgpack_pack_uint64 (packer, VERSION);
+  hormiga_msgpack_pack_str (packer, "t");
+  hormiga_msgpack_pack_str (packer, spec->name);
+  hormiga_msgpack_pack_str (packer, "id");
+  msgpack_pack_uint64 (packer, message->id);
+
+  for (Field f = 0; f < N_FIELDS; f++)
+    {
+      if (!(fields & BIT (f)))
+        continue;
+
+      hormiga_msgpack_pack_str (packer, field_names[f]);
+      switch (f)
+        {
+        case FIELD_CID:
+          hormiga_msgpack_pack_bin (packer, message->cid.bytes, HORMIGA_CONTENT_HASH_SIZE);
+          break;
+        case FIELD_STATE:
+          hormiga_msgpack_pack_str (packer, have_states[message->state]);
+          break;
+        case FIELD_BITS:
+          pack_bytes (packer, message->bits);
+          break;
+        case FIELD_KIND:
+          hormiga_msgpack_pack_str (packer, hormiga_manifest_kind_to_string (message->kind));
+          break;
+        case FIELD_NAME:
+          hormiga_msgpack_pack_str (packer, message->name);
+          break;
+        case FIELD_SIZE:
+          msgpack_pack_uint64 (packer, message->size);
+          break;
+        case FIELD_MSIZE:
+          msgpack_pack_uint64 (packer, message->msize);
+          break;
+        case FIELD_OFFSET:
+          msgpack_pack_uint64 (packer, message->offset);
+          break;
+        case FIELD_LENGTH:
+          msgpack_pack_uint64 (packer, message->length);
+          break;
+        case FIELD_TOTAL:
+          msgpack_pack_uint64 (packer, message->total);
+          break;
+        case FIELD_INDEX:
+          msgpack_pack_uint64 (packer, message->index);
+          break;
+        case FIELD_DATA:
+          pack_bytes (packer, message->data);
+          break;
+        case FIELD_CODE:
+          msgpack_pack_uint64 (packer, message->code);
+          break;
+        case FIELD_ACCEPT:
+          if (message->accept)
+            msgpack_pack_true (packer);
+          else
+            msgpack_pack_false (packer);
+          break;
+        case FIELD_TEXT:
+          hormiga_msgpack_pack_str (packer, message->text != NULL ? message->text : "");
+          break;
+        case N_FIELDS:
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+/**
+ * hormiga_share_message_encode:
+ * @message: a message within the limits of hormiga-share-message.h
+ *
+ * Encodes @message as one map: "v", "t", "id", then the fields of its type
+ * in the order of docs/PROTOCOL.md ("File sharing"). A have writes "bits"
+ * only with state some and "msize" only with state some or all; a reply
+ * writes "text" only when set; an error's %NULL text is written as "".
+ * Every header takes its shortest form, so equal messages give equal bytes.
+ *
+ * Returns: (transfer full) (nullable): the message; %NULL (with a critical
+ *   warning) if a field is beyond its limit
+ */
 GBytes *
 hormiga_share_message_encode (const HormigaShareMessage *message)
 {
   g_autoptr(GByteArray) buffer = NULL;
-  const TypeSpec *spec;
   msgpack_packer packer;
   guint fields;
 
   g_return_val_if_fail (message != NULL, NULL);
   g_return_val_if_fail ((guint) message->type < N_TYPES, NULL);
 
-  spec = &type_specs[message->type];
   fields = message_fields (message);
   if (!fields_ok (message, fields))
     return NULL;
@@ -348,80 +440,57 @@ hormiga_share_message_encode (const HormigaShareMessage *message)
   buffer = g_byte_array_sized_new (message->data != NULL ? 96 + g_bytes_get_size (message->data)
                                                          : 96);
   msgpack_packer_init (&packer, buffer, hormiga_msgpack_append);
-  msgpack_pack_map (&packer, 3 + count_bits (fields));
-  hormiga_msgpack_pack_str (&packer, "v");
-  msgpack_pack_uint64 (&packer, VERSION);
-  hormiga_msgpack_pack_str (&packer, "t");
-  hormiga_msgpack_pack_str (&packer, spec->name);
-  hormiga_msgpack_pack_str (&packer, "id");
-  msgpack_pack_uint64 (&packer, message->id);
-
-  for (Field f = 0; f < N_FIELDS; f++)
-    {
-      if (!(fields & BIT (f)))
-        continue;
-
-      hormiga_msgpack_pack_str (&packer, field_names[f]);
-      switch (f)
-        {
-        case FIELD_CID:
-          hormiga_msgpack_pack_bin (&packer, message->cid.bytes, HORMIGA_CONTENT_HASH_SIZE);
-          break;
-        case FIELD_STATE:
-          hormiga_msgpack_pack_str (&packer, have_states[message->state]);
-          break;
-        case FIELD_BITS:
-          pack_bytes (&packer, message->bits);
-          break;
-        case FIELD_KIND:
-          hormiga_msgpack_pack_str (&packer, hormiga_manifest_kind_to_string (message->kind));
-          break;
-        case FIELD_NAME:
-          hormiga_msgpack_pack_str (&packer, message->name);
-          break;
-        case FIELD_SIZE:
-          msgpack_pack_uint64 (&packer, message->size);
-          break;
-        case FIELD_MSIZE:
-          msgpack_pack_uint64 (&packer, message->msize);
-          break;
-        case FIELD_OFFSET:
-          msgpack_pack_uint64 (&packer, message->offset);
-          break;
-        case FIELD_LENGTH:
-          msgpack_pack_uint64 (&packer, message->length);
-          break;
-        case FIELD_TOTAL:
-          msgpack_pack_uint64 (&packer, message->total);
-          break;
-        case FIELD_INDEX:
-          msgpack_pack_uint64 (&packer, message->index);
-          break;
-        case FIELD_DATA:
-          pack_bytes (&packer, message->data);
-          break;
-        case FIELD_CODE:
-          msgpack_pack_uint64 (&packer, message->code);
-          break;
-        case FIELD_ACCEPT:
-          if (message->accept)
-            msgpack_pack_true (&packer);
-          else
-            msgpack_pack_false (&packer);
-          break;
-        case FIELD_TEXT:
-          hormiga_msgpack_pack_str (&packer, message->text != NULL ? message->text : "");
-          break;
-        case N_FIELDS:
-        default:
-          g_assert_not_reached ();
-        }
-    }
+  pack_message (message, fields, &packer);
 
   /* The limits above keep every message within this; a chunk of
    * HORMIGA_SHARE_MAX_CHUNK bytes is about 170 bytes from it. */
   g_assert (buffer->len <= HORMIGA_SHARE_MAX_MESSAGE);
   return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
+}
+
+/* A msgpack "writer" that compares what it is given with the bytes a
+ * message was decoded from, instead of copying it: a decoded chunk's data
+ * points into those bytes and is not compared with itself. */
+typedef struct
+{
+  const guint8 *data;
+  gsize         length;
+  gsize         offset;
+  gboolean      differs;
+} Comparer;
+
+static int
+compare_append (void       *user_data,
+                const char *buffer,
+                size_t      length)
+{
+  Comparer *comparer = user_data;
+
+  if (comparer->differs || length > comparer->length - comparer->offset)
+    comparer->differs = TRUE;
+  else if ((const guint8 *) buffer != comparer->data + comparer->offset &&
+           memcmp (buffer, comparer->data + comparer->offset, length) != 0)
+    comparer->differs = TRUE;
+  else
+    comparer->offset += length;
+  return 0;
+}
+
+/* Whether @message encodes to exactly the @length bytes at @data. */
+static gboolean
+encodes_to (const HormigaShareMessage *message,
+            const guint8              *data,
+            gsize                      length)
+{
+  Comparer comparer = { data, length, 0, FALSE };
+  msgpack_packer packer;
+  guint fields = message_fields (message);
+
+  if (!fields_ok (message, fields))
+    return FALSE;
+  msgpack_packer_init (&packer, &comparer, compare_append);
+  pack_message (message, fields, &packer);
+  return !comparer.differs && comparer.offset == length;
 }
 
 /* ---- decoding ---------------------------------------------------------- */
@@ -434,7 +503,8 @@ article (const char *name)
 }
 
 static gboolean
-get_bin (const msgpack_object  *object,
+get_bin (GBytes                *input,
+         const msgpack_object  *object,
          const char            *what,
          const char            *field,
          gsize                  min,
@@ -456,7 +526,17 @@ get_bin (const msgpack_object  *object,
                    field, what, object->via.bin.size, max);
       return FALSE;
     }
-  *out = g_bytes_new (object->via.bin.ptr, object->via.bin.size);
+  /* msgpack-c points into the input: keep a slice of it, no copy. */
+  {
+    gsize length;
+    const guint8 *base = g_bytes_get_data (input, &length);
+    const guint8 *at = (const guint8 *) object->via.bin.ptr;
+
+    if (base != NULL && at >= base && at + object->via.bin.size <= base + length)
+      *out = g_bytes_new_from_bytes (input, (gsize) (at - base), object->via.bin.size);
+    else
+      *out = g_bytes_new (object->via.bin.ptr, object->via.bin.size);
+  }
   return TRUE;
 }
 
@@ -482,7 +562,8 @@ get_range (const msgpack_object  *object,
 }
 
 static gboolean
-get_field (HormigaShareMessage   *message,
+get_field (GBytes                *input,
+           HormigaShareMessage   *message,
            Field                  f,
            const msgpack_object  *value,
            const char            *what,
@@ -508,7 +589,7 @@ get_field (HormigaShareMessage   *message,
                                        "the str \"all\", \"some\" or \"none\"", value);
 
     case FIELD_BITS:
-      return get_bin (value, what, field, 1, HORMIGA_SHARE_MAX_BITS, &message->bits, error);
+      return get_bin (input, value, what, field, 1, HORMIGA_SHARE_MAX_BITS, &message->bits, error);
 
     case FIELD_KIND:
       if (value->type != MSGPACK_OBJECT_STR)
@@ -563,8 +644,8 @@ get_field (HormigaShareMessage   *message,
 
     case FIELD_DATA:
       if (message->type == HORMIGA_SHARE_MESSAGE_MANIFEST)
-        return get_bin (value, what, field, 1, HORMIGA_SHARE_MAX_PIECE, &message->data, error);
-      return get_bin (value, what, field, 0, HORMIGA_SHARE_MAX_CHUNK, &message->data, error);
+        return get_bin (input, value, what, field, 1, HORMIGA_SHARE_MAX_PIECE, &message->data, error);
+      return get_bin (input, value, what, field, 0, HORMIGA_SHARE_MAX_CHUNK, &message->data, error);
 
     case FIELD_CODE:
       if (!_hormiga_share_get_uint (value, what, field, G_MAXUINT32, &number, error))
@@ -590,7 +671,8 @@ get_field (HormigaShareMessage   *message,
 }
 
 static HormigaShareMessage *
-message_from_object (const msgpack_object  *root,
+message_from_object (GBytes                *input,
+                     const msgpack_object  *root,
                      GError               **error)
 {
   g_autoptr(HormigaShareMessage) message = NULL;
@@ -674,7 +756,7 @@ message_from_object (const msgpack_object  *root,
     return NULL;
   message->id = (guint32) id;
   for (guint i = 3; i < n_names; i++)
-    if (values[i] != NULL && !get_field (message, slots[i], values[i], what, error))
+    if (values[i] != NULL && !get_field (input, message, slots[i], values[i], what, error))
       return NULL;
 
   /* What one field says about another. */
@@ -742,7 +824,6 @@ hormiga_share_message_decode (GBytes  *bytes,
                               GError **error)
 {
   g_autoptr(HormigaShareMessage) message = NULL;
-  g_autoptr(GBytes) canonical = NULL;
   msgpack_unpacked unpacked;
   const guint8 *data;
   gsize length = 0;
@@ -754,13 +835,12 @@ hormiga_share_message_decode (GBytes  *bytes,
   msgpack_unpacked_init (&unpacked);
   if (_hormiga_share_unpack (data, length, &message_limits, "file sharing message", &unpacked,
                              error))
-    message = message_from_object (&unpacked.data, error);
+    message = message_from_object (bytes, &unpacked.data, error);
   msgpack_unpacked_destroy (&unpacked);
   if (message == NULL)
     return NULL;
 
-  canonical = hormiga_share_message_encode (message);
-  if (canonical == NULL || !g_bytes_equal (canonical, bytes))
+  if (!encodes_to (message, data, length))
     {
       g_set_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
                    "the %s message is not in canonical form; every integer and every str, "

@@ -550,6 +550,46 @@ hormiga_chunk_io_find_resume_finish (GAsyncResult  *result,
 
 /* ---- the final check --------------------------------------------------------------- */
 
+/* The final check hashes the chunks of a file in ranges, one per core (at
+ * most FINISH_MAX_THREADS), each range at least FINISH_MIN_CHUNKS long. */
+#define FINISH_MAX_THREADS 8
+#define FINISH_MIN_CHUNKS  16
+
+typedef struct
+{
+  const char            *path;
+  const HormigaManifest *manifest;
+  guint64                first;
+  guint64                end;
+  guint8                *hashes;    /* of the whole file: this range's part */
+  GError                *error;
+} HashRange;
+
+static gpointer
+hash_range (gpointer data)
+{
+  HashRange *range = data;
+  g_autofree guint8 *buffer = g_malloc (MAX (range->manifest->chunk_size, 1));
+  int fd = g_open (range->path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    {
+      set_errno_error (&range->error, errno, "open", range->path);
+      return NULL;
+    }
+  for (guint64 i = range->first; i < range->end; i++)
+    {
+      guint32 length = hormiga_manifest_get_chunk_length (range->manifest, i);
+
+      if (!pread_all (fd, buffer, length, i * range->manifest->chunk_size, &range->error,
+                      range->path))
+        break;
+      hormiga_content_hash_chunk (buffer, length, range->hashes + i * HORMIGA_CONTENT_HASH_SIZE);
+    }
+  close (fd);
+  return NULL;
+}
+
 static void
 finish_thread (GTask        *task,
                gpointer      source,
@@ -557,36 +597,50 @@ finish_thread (GTask        *task,
                GCancellable *cancellable)
 {
   Job *job = task_data;
-  g_autoptr(HormigaContentHasher) hasher = hormiga_content_hasher_new (job->manifest->chunk_size);
-  g_autoptr(GBytes) hashes = NULL;
-  g_autofree guint8 *buffer = g_malloc (READ_BLOCK);
+  guint64 n_chunks = hormiga_manifest_get_n_chunks (job->manifest);
+  guint n_ranges = (guint) CLAMP (MIN ((guint64) g_get_num_processors (),
+                                       n_chunks / FINISH_MIN_CHUNKS),
+                                  1, FINISH_MAX_THREADS);
+  g_autofree guint8 *hashes = g_malloc (MAX (n_chunks, 1) * HORMIGA_CONTENT_HASH_SIZE);
+  HashRange ranges[FINISH_MAX_THREADS] = { { 0 } };
+  GThread *threads[FINISH_MAX_THREADS] = { NULL };
   HormigaContentId expected, got;
   GError *error = NULL;
-  guint64 offset = 0;
   char *final;
-  int fd = g_open (job->path, O_RDONLY | O_CLOEXEC, 0);
 
-  if (fd < 0)
+  /* Every chunk was checked as it arrived; this reads the file back and
+   * checks it whole, its ranges hashed side by side. */
+  for (guint r = 0; r < n_ranges; r++)
     {
-      set_errno_error (&error, errno, "open", job->path);
+      ranges[r].path = job->path;
+      ranges[r].manifest = job->manifest;
+      ranges[r].first = n_chunks * r / n_ranges;
+      ranges[r].end = n_chunks * (r + 1) / n_ranges;
+      ranges[r].hashes = hashes;
+      if (r > 0)
+        threads[r] = g_thread_try_new ("hormiga-check", hash_range, &ranges[r], NULL);
+    }
+  hash_range (&ranges[0]);
+  for (guint r = 1; r < n_ranges; r++)
+    {
+      if (threads[r] != NULL)
+        g_thread_join (threads[r]);
+      else
+        hash_range (&ranges[r]);
+    }
+  for (guint r = 0; r < n_ranges; r++)
+    {
+      if (ranges[r].error != NULL && error == NULL)
+        error = g_steal_pointer (&ranges[r].error);
+      g_clear_error (&ranges[r].error);
+    }
+  if (error != NULL)
+    {
       g_task_return_error (task, error);
       return;
     }
-  while (offset < job->manifest->size)
-    {
-      gsize length = (gsize) MIN ((guint64) READ_BLOCK, job->manifest->size - offset);
-
-      if (!pread_all (fd, buffer, length, offset, &error, job->path))
-        {
-          close (fd);
-          g_task_return_error (task, error);
-          return;
-        }
-      hormiga_content_hasher_update (hasher, buffer, length);
-      offset += length;
-    }
-  close (fd);
-  hashes = hormiga_content_hasher_finish (hasher, &got);
+  hormiga_content_file_id (hashes, (guint) n_chunks, job->manifest->size,
+                           job->manifest->chunk_size, &got);
   hormiga_manifest_get_id (job->manifest, &expected);
   if (!hormiga_content_id_equal (&expected, &got))
     {
