@@ -1288,7 +1288,7 @@ static gboolean
 on_tick (gpointer user_data)
 {
   HormigaTransfer *self = user_data;
-  g_autoptr(GPtrArray) late = g_ptr_array_new ();
+  g_autoptr(GArray) late = g_array_new (FALSE, FALSE, sizeof (guint32));
   GHashTableIter iter;
   gpointer value;
   gint64 now = now_us ();
@@ -1311,19 +1311,23 @@ on_tick (gpointer user_data)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SPEED]);
     }
 
-  /* Requests that take too long. */
+  /* Requests that take too long, by id: dropping a source forgets (and
+   * frees) the other late requests it had. */
   g_hash_table_iter_init (&iter, self->requests);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (now - ((Request *) value)->sent_at > (gint64) REQUEST_TIMEOUT_MS * 1000)
-      g_ptr_array_add (late, value);
+      g_array_append_val (late, ((Request *) value)->id);
   for (guint i = 0; i < late->len; i++)
     {
-      Request *request = g_ptr_array_index (late, i);
-      Source *source = request->source;
+      Request *request = g_hash_table_lookup (self->requests,
+                                              GUINT_TO_POINTER (g_array_index (late, guint32, i)));
+      Source *source;
+      RequestKind kind;
 
-      if (!g_hash_table_contains (self->requests, GUINT_TO_POINTER (request->id)))
+      if (request == NULL)
         continue;
-      RequestKind kind = request->kind;
+      source = request->source;
+      kind = request->kind;
 
       forget_request (self, request, TRUE);
       source->window = MAX (1, source->window / 2);
