@@ -33,7 +33,7 @@
 #define FIRST_CONNECTIONS 3
 #define MIN_OVERLAY_SHARE 0.8
 /* Longest wait for one step, for the slowest build (ASan, loaded CI). */
-#define STEP_TIMEOUT_MS 60000
+#define STEP_TIMEOUT_MS 120000
 #define GREETING "hola hormigas, desde el hormiguero"
 #define DHT_K "4"
 
