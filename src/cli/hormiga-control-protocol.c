@@ -11,6 +11,7 @@
 
 #include "hormiga-control-protocol.h"
 #include "hormiga-dht-record.h"
+#include "hormiga-link.h"
 #include "hormiga-msgpack.h"
 #include "hormiga-wire-error.h"
 #include "hormiga-wire-limits.h"
@@ -58,6 +59,13 @@ static const char * const op_names[] = {
   [HORMIGA_CONTROL_OP_GET] = "get",
   [HORMIGA_CONTROL_OP_STATS] = "stats",
   [HORMIGA_CONTROL_OP_QUIT] = "quit",
+  [HORMIGA_CONTROL_OP_SHARE] = "share",
+  [HORMIGA_CONTROL_OP_SEND] = "send",
+  [HORMIGA_CONTROL_OP_DOWNLOAD] = "download",
+  [HORMIGA_CONTROL_OP_TRANSFERS] = "transfers",
+  [HORMIGA_CONTROL_OP_PAUSE] = "pause",
+  [HORMIGA_CONTROL_OP_RESUME] = "resume",
+  [HORMIGA_CONTROL_OP_CANCEL] = "cancel",
 };
 
 const char *
@@ -76,8 +84,16 @@ hormiga_control_default_path (const char *data_dir)
   return g_build_filename (data_dir, "control.sock", NULL);
 }
 
-/* Which fields each operation takes. */
-enum { FIELD_PEER = 1 << 0, FIELD_NAME = 1 << 1, FIELD_VALUE = 1 << 2 };
+/* Which fields each operation needs, and which it may have. */
+enum {
+  FIELD_PEER = 1 << 0,
+  FIELD_NAME = 1 << 1,
+  FIELD_VALUE = 1 << 2,
+  FIELD_PATH = 1 << 3,
+  FIELD_LINK = 1 << 4,
+  FIELD_FOLDER = 1 << 5,
+  FIELD_CID = 1 << 6,
+};
 
 static const guint op_fields[] = {
   [HORMIGA_CONTROL_OP_PEERS] = 0,
@@ -87,7 +103,20 @@ static const guint op_fields[] = {
   [HORMIGA_CONTROL_OP_GET] = FIELD_PEER | FIELD_NAME,
   [HORMIGA_CONTROL_OP_STATS] = 0,
   [HORMIGA_CONTROL_OP_QUIT] = 0,
+  [HORMIGA_CONTROL_OP_SHARE] = FIELD_PATH,
+  [HORMIGA_CONTROL_OP_SEND] = FIELD_PEER | FIELD_PATH,
+  [HORMIGA_CONTROL_OP_DOWNLOAD] = FIELD_LINK,
+  [HORMIGA_CONTROL_OP_TRANSFERS] = 0,
+  [HORMIGA_CONTROL_OP_PAUSE] = FIELD_CID,
+  [HORMIGA_CONTROL_OP_RESUME] = FIELD_CID,
+  [HORMIGA_CONTROL_OP_CANCEL] = FIELD_CID,
 };
+
+static const guint op_optional_fields[G_N_ELEMENTS (op_names)] = {
+  [HORMIGA_CONTROL_OP_DOWNLOAD] = FIELD_FOLDER,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (op_fields) == G_N_ELEMENTS (op_names));
 
 HormigaControlRequest *
 hormiga_control_request_new (guint64          id,
@@ -111,6 +140,10 @@ hormiga_control_request_free (HormigaControlRequest *request)
   g_clear_pointer (&request->peer, hormiga_peer_id_unref);
   g_clear_pointer (&request->value, g_bytes_unref);
   g_free (request->name);
+  g_free (request->path);
+  g_free (request->link);
+  g_free (request->folder);
+  g_free (request->cid);
   g_free (request);
 }
 
@@ -153,10 +186,18 @@ hormiga_control_request_encode (const HormigaControlRequest *request)
   g_return_val_if_fail (!(fields & FIELD_PEER) || request->peer != NULL, NULL);
   g_return_val_if_fail (!(fields & FIELD_NAME) || request->name != NULL, NULL);
   g_return_val_if_fail (!(fields & FIELD_VALUE) || request->value != NULL, NULL);
+  g_return_val_if_fail (!(fields & FIELD_PATH) || request->path != NULL, NULL);
+  g_return_val_if_fail (!(fields & FIELD_LINK) || request->link != NULL, NULL);
+  g_return_val_if_fail (!(fields & FIELD_CID) || request->cid != NULL, NULL);
+  /* An optional field goes out when it is set. */
+  if ((op_optional_fields[request->op] & FIELD_FOLDER) && request->folder != NULL)
+    fields |= FIELD_FOLDER;
 
   frame = frame_begin (&packer);
   msgpack_pack_map (&packer, 3 + !!(fields & FIELD_PEER) + !!(fields & FIELD_NAME) +
-                             !!(fields & FIELD_VALUE));
+                             !!(fields & FIELD_VALUE) + !!(fields & FIELD_PATH) +
+                             !!(fields & FIELD_LINK) + !!(fields & FIELD_FOLDER) +
+                             !!(fields & FIELD_CID));
   hormiga_msgpack_pack_str (&packer, "v");
   msgpack_pack_uint32 (&packer, HORMIGA_CONTROL_VERSION);
   hormiga_msgpack_pack_str (&packer, "id");
@@ -181,6 +222,28 @@ hormiga_control_request_encode (const HormigaControlRequest *request)
       hormiga_msgpack_pack_str (&packer, "value");
       hormiga_msgpack_pack_bin (&packer, data, length);
     }
+  if (fields & FIELD_PATH)
+    {
+      hormiga_msgpack_pack_str (&packer, "path");
+      hormiga_msgpack_pack_str (&packer, request->path);
+    }
+  if (fields & FIELD_LINK)
+    {
+      hormiga_msgpack_pack_str (&packer, "link");
+      hormiga_msgpack_pack_str (&packer, request->link);
+    }
+  if (fields & FIELD_FOLDER)
+    {
+      hormiga_msgpack_pack_str (&packer, "folder");
+      hormiga_msgpack_pack_str (&packer, request->folder);
+    }
+  if (fields & FIELD_CID)
+    {
+      g_autofree char *hex = hormiga_content_id_to_string (request->cid);
+
+      hormiga_msgpack_pack_str (&packer, "cid");
+      hormiga_msgpack_pack_str (&packer, hex);
+    }
   return frame_end (frame);
 }
 
@@ -191,7 +254,7 @@ hormiga_control_request_encode (const HormigaControlRequest *request)
 static const HormigaWireLimits request_limits = {
   .max_frame_size = HORMIGA_CONTROL_MAX_REQUEST,
   .max_depth = 3,
-  .max_string_length = 4096,
+  .max_string_length = 2 * HORMIGA_CONTROL_MAX_PATH,
   .max_binary_length = HORMIGA_CONTROL_MAX_REQUEST,
   .max_array_length = 16,
   .max_map_length = 16,
@@ -232,6 +295,30 @@ text_field (const char         *field,
   return TRUE;
 }
 
+/* An absolute path: UTF-8, no NUL, within the limit. */
+static gboolean
+path_field (const char           *field,
+            const msgpack_object *object,
+            char                **out,
+            GError              **error)
+{
+  g_autofree char *path = NULL;
+
+  if (!text_field (field, object, HORMIGA_CONTROL_MAX_PATH, &path, error))
+    return FALSE;
+  if (!g_path_is_absolute (path))
+    {
+      g_autofree char *quoted = hormiga_msgpack_quote_text (path, strlen (path));
+
+      g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT,
+                   "the field “%s” must be an absolute path (the node does not know the "
+                   "client's working directory); got %s", field, quoted);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&path);
+  return TRUE;
+}
+
 static gboolean
 request_from_map (const msgpack_object   *map,
                   HormigaControlRequest **out,
@@ -241,9 +328,10 @@ request_from_map (const msgpack_object   *map,
   g_autoptr(HormigaControlRequest) request = g_new0 (HormigaControlRequest, 1);
   const msgpack_object *version = NULL, *id_object = NULL, *op = NULL;
   const msgpack_object *peer = NULL, *name = NULL, *value = NULL;
+  const msgpack_object *path = NULL, *link = NULL, *folder = NULL, *cid = NULL;
   g_autofree char *got = NULL;
   gboolean op_known = FALSE;
-  guint fields;
+  guint fields, optional;
 
   if (map->type != MSGPACK_OBJECT_MAP)
     {
@@ -277,6 +365,14 @@ request_from_map (const msgpack_object   *map,
         slot = &name;
       else if (hormiga_msgpack_key_is (key, "value"))
         slot = &value;
+      else if (hormiga_msgpack_key_is (key, "path"))
+        slot = &path;
+      else if (hormiga_msgpack_key_is (key, "link"))
+        slot = &link;
+      else if (hormiga_msgpack_key_is (key, "folder"))
+        slot = &folder;
+      else if (hormiga_msgpack_key_is (key, "cid"))
+        slot = &cid;
       else
         {
           g_autofree char *quoted = NULL;
@@ -286,8 +382,8 @@ request_from_map (const msgpack_object   *map,
           else
             quoted = hormiga_msgpack_describe (key);
           g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_MALFORMED,
-                       "a request has no field %s; its fields are v, id, op, peer, name "
-                       "and value", quoted);
+                       "a request has no field %s; its fields are v, id, op, peer, name, "
+                       "value, path, link, folder and cid", quoted);
           return FALSE;
         }
       if (*slot != NULL)
@@ -351,19 +447,23 @@ request_from_map (const msgpack_object   *map,
 
       g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_UNKNOWN_OP,
                    "unknown operation %s; the operations are peers, routing-table, find, put, "
-                   "get, stats and quit", quoted);
+                   "get, stats, quit, share, send, download, transfers, pause, resume and "
+                   "cancel", quoted);
       return FALSE;
     }
 
   fields = op_fields[request->op];
+  optional = op_optional_fields[request->op];
   {
     struct { const msgpack_object *object; guint field; const char *name; } given[] = {
       { peer, FIELD_PEER, "peer" }, { name, FIELD_NAME, "name" }, { value, FIELD_VALUE, "value" },
+      { path, FIELD_PATH, "path" }, { link, FIELD_LINK, "link" },
+      { folder, FIELD_FOLDER, "folder" }, { cid, FIELD_CID, "cid" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (given); i++)
       {
-        if (given[i].object != NULL && !(fields & given[i].field))
+        if (given[i].object != NULL && !((fields | optional) & given[i].field))
           {
             g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT,
                          "the operation %s takes no field “%s”", op_names[request->op],
@@ -416,6 +516,50 @@ request_from_map (const msgpack_object   *map,
           return FALSE;
         }
       request->value = g_bytes_new (value->via.bin.ptr, value->via.bin.size);
+    }
+  if (path != NULL && !path_field ("path", path, &request->path, error))
+    return FALSE;
+  if (folder != NULL && !path_field ("folder", folder, &request->folder, error))
+    return FALSE;
+  if (link != NULL)
+    {
+      g_autoptr(HormigaLink) parsed = NULL;
+      g_autoptr(GError) parse_error = NULL;
+
+      if (!text_field ("link", link, HORMIGA_CONTROL_MAX_PATH, &request->link, error))
+        return FALSE;
+      parsed = hormiga_link_parse (request->link, &parse_error);
+      if (parsed == NULL)
+        {
+          /* The link parser's own words start with "not a hormiga: link"
+           * when the scheme is wrong. */
+          if (g_str_has_prefix (parse_error->message, "not a hormiga: link"))
+            g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT,
+                         "the field “link”: %s", parse_error->message);
+          else
+            g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT,
+                         "the field “link” is not a hormiga: link: %s", parse_error->message);
+          return FALSE;
+        }
+    }
+  if (cid != NULL)
+    {
+      g_autofree char *text = NULL;
+      HormigaContentId parsed;
+
+      /* 64 hexadecimal digits; leave room for a clear error. */
+      if (!text_field ("cid", cid, 256, &text, error))
+        return FALSE;
+      if (!hormiga_content_id_parse (text, &parsed, NULL))
+        {
+          g_autofree char *quoted = hormiga_msgpack_quote_text (text, strlen (text));
+
+          g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT,
+                       "the field “cid” must be a content ID, 64 hexadecimal digits (as "
+                       "`transfers` lists them); got %s", quoted);
+          return FALSE;
+        }
+      request->cid = hormiga_content_id_dup (&parsed);
     }
 
   *out = g_steal_pointer (&request);

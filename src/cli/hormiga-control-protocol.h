@@ -22,6 +22,7 @@
 #include <glib.h>
 #include <msgpack.h>
 
+#include "hormiga-content.h"
 #include "hormiga-peer-id.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,10 @@ G_BEGIN_DECLS
 #define HORMIGA_CONTROL_MAX_REQUEST      (64 * 1024)
 /* A reply's, as the client accepts it: a full routing table fits. */
 #define HORMIGA_CONTROL_MAX_RESPONSE     (4 * 1024 * 1024)
+/* A path or a hormiga: link in a request, in bytes. */
+#define HORMIGA_CONTROL_MAX_PATH         4096
+/* Transfers a `transfers` reply lists at most: the newest ones. */
+#define HORMIGA_CONTROL_MAX_TRANSFERS    1024
 /* Clients connected at once; the next one is told so and closed. */
 #define HORMIGA_CONTROL_MAX_CLIENTS      16
 /* Requests of one client being answered at once; more are refused
@@ -79,6 +84,13 @@ typedef enum {
   HORMIGA_CONTROL_OP_GET,
   HORMIGA_CONTROL_OP_STATS,
   HORMIGA_CONTROL_OP_QUIT,
+  HORMIGA_CONTROL_OP_SHARE,
+  HORMIGA_CONTROL_OP_SEND,
+  HORMIGA_CONTROL_OP_DOWNLOAD,
+  HORMIGA_CONTROL_OP_TRANSFERS,
+  HORMIGA_CONTROL_OP_PAUSE,
+  HORMIGA_CONTROL_OP_RESUME,
+  HORMIGA_CONTROL_OP_CANCEL,
 } HormigaControlOp;
 
 const char *hormiga_control_op_to_string      (HormigaControlOp op);
@@ -91,9 +103,17 @@ char       *hormiga_control_default_path      (const char *data_dir);
  * HormigaControlRequest:
  * @id: chosen by the client, repeated in the reply
  * @op: what to do
- * @peer: find: the peer to look up; get: the record's owner; else NULL
+ * @peer: find: the peer to look up; get: the record's owner; send: the
+ *   peer offered the file; else NULL
  * @name: put, get: the record's name (1–256 bytes of UTF-8, no NUL); else NULL
  * @value: put: the value (at most 16 KiB); else NULL
+ * @path: share, send: the file, an absolute path (at most
+ *   HORMIGA_CONTROL_MAX_PATH bytes of UTF-8, no NUL); else NULL
+ * @link: download: a hormiga: link (at most HORMIGA_CONTROL_MAX_PATH
+ *   bytes) that parses; else NULL
+ * @folder: download, optional: where it goes, an absolute path like @path;
+ *   NULL for the node's download folder
+ * @cid: pause, resume, cancel: the transfer's content ID; else NULL
  */
 typedef struct
 {
@@ -102,6 +122,10 @@ typedef struct
   HormigaPeerId    *peer;
   char             *name;
   GBytes           *value;
+  char             *path;
+  char             *link;
+  char             *folder;
+  HormigaContentId *cid;
 } HormigaControlRequest;
 
 HormigaControlRequest *hormiga_control_request_new    (guint64                      id,
