@@ -9,6 +9,12 @@
  * once. A client is a reference-counted box: every pending callback holds
  * a reference, and `server` is cleared when the server stops, so a late
  * callback finds out and does nothing.
+ *
+ * The file operations go to the node's HormigaTransferManager, when it has
+ * one (hormiga_control_server_set_transfers()): share and send end later,
+ * like the DHT's; download, transfers, pause, resume and cancel answer at
+ * once (a download goes on in the node; a client follows it by asking for
+ * the transfers again).
  */
 #include <errno.h>
 #include <gio/gunixsocketaddress.h>
@@ -21,6 +27,7 @@
 #include "hormiga-control-server.h"
 #include "hormiga-dht-error.h"
 #include "hormiga-msgpack.h"
+#include "hormiga-transfer-manager.h"
 
 #define READ_CHUNK 16384
 
@@ -29,6 +36,7 @@ struct _HormigaControlServer
   GObject          parent_instance;
 
   HormigaNode     *node;
+  HormigaTransferManager *transfers;  /* (nullable) */
   GMainContext    *context;
   char            *path;
   GSocketService  *service;
@@ -574,6 +582,239 @@ answer_quit (HormigaControlServer *self,
   return hormiga_control_reply_end (frame);
 }
 
+/* ---- files ---------------------------------------------------------------------------------- */
+
+static void
+pack_kv_i64 (msgpack_packer *packer,
+             const char     *key,
+             gint64          value)
+{
+  hormiga_msgpack_pack_str (packer, key);
+  msgpack_pack_int64 (packer, value);
+}
+
+static void
+on_shared (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(Operation) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = hormiga_transfer_manager_share_finish (HORMIGA_TRANSFER_MANAGER (source),
+                                                                 result, &error);
+
+  if (link != NULL)
+    {
+      msgpack_packer packer;
+      GByteArray *frame = hormiga_control_reply_begin (&packer, op->id);
+
+      msgpack_pack_map (&packer, 2);
+      pack_kv_str (&packer, "link", link);
+      pack_kv_str (&packer, "path", op->subject);
+      client_send (op->client, hormiga_control_reply_end (frame));
+    }
+  else
+    operation_fail (op, error, error->message);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(Operation) op = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (hormiga_transfer_manager_send_finish (HORMIGA_TRANSFER_MANAGER (source), result, &error))
+    {
+      msgpack_packer packer;
+      GByteArray *frame = hormiga_control_reply_begin (&packer, op->id);
+
+      msgpack_pack_map (&packer, 3);
+      pack_kv_str (&packer, "peer", op->owner);
+      pack_kv_str (&packer, "path", op->subject);
+      pack_kv_bool (&packer, "accepted", TRUE);
+      client_send (op->client, hormiga_control_reply_end (frame));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    /* "PEERID declined: its reason" */
+    operation_fail (op, error, error->message);
+  else
+    {
+      g_autofree char *message = g_strdup_printf ("could not offer %s to %s: %s", op->subject,
+                                                  op->owner, error->message);
+
+      operation_fail (op, error, message);
+    }
+}
+
+/* What `transfers` says of one transfer (a map of 13). */
+static void
+pack_transfer (msgpack_packer  *packer,
+               HormigaTransfer *transfer)
+{
+  g_autofree char *cid = hormiga_content_id_to_string (hormiga_transfer_get_content_id (transfer));
+  g_autoptr(GPtrArray) sources = hormiga_transfer_list_sources (transfer);
+  double speed = hormiga_transfer_get_speed (transfer);
+
+  msgpack_pack_map (packer, 13);
+  pack_kv_str (packer, "cid", cid);
+  pack_kv_str (packer, "name", hormiga_transfer_get_name (transfer));
+  pack_kv_str (packer, "state",
+               hormiga_transfer_state_to_string (hormiga_transfer_get_state (transfer)));
+  pack_kv_u64 (packer, "size", hormiga_transfer_get_size (transfer));
+  pack_kv_u64 (packer, "received", hormiga_transfer_get_received (transfer));
+  pack_kv_u64 (packer, "downloaded", hormiga_transfer_get_downloaded (transfer));
+  pack_kv_u64 (packer, "resumed", hormiga_transfer_get_resumed (transfer));
+  pack_kv_u64 (packer, "speed", speed > 0 && speed < 1e18 ? (guint64) (speed + 0.5) : 0);
+  pack_kv_i64 (packer, "eta", hormiga_transfer_get_eta (transfer));
+  pack_kv_str (packer, "folder", hormiga_transfer_get_folder (transfer));
+  pack_kv_str (packer, "path", hormiga_transfer_get_path (transfer));
+  pack_kv_str (packer, "error", hormiga_transfer_get_error (transfer));
+  hormiga_msgpack_pack_str (packer, "sources");
+  msgpack_pack_array (packer, sources->len);
+  for (guint i = 0; i < sources->len; i++)
+    {
+      const HormigaTransferSource *source = g_ptr_array_index (sources, i);
+
+      msgpack_pack_map (packer, 5);
+      pack_kv_str (packer, "peer", hormiga_peer_id_to_string (source->peer));
+      pack_kv_u64 (packer, "chunks", source->chunks);
+      pack_kv_u64 (packer, "bytes", source->bytes);
+      pack_kv_u64 (packer, "bad_chunks", source->bad_chunks);
+      pack_kv_bool (packer, "dropped", source->dropped);
+    }
+}
+
+/* Every transfer, oldest first; when there are too many to fit a reply,
+ * the newest that do (`total` says how many there are). */
+static GBytes *
+answer_transfers (HormigaControlServer *self,
+                  guint64               id)
+{
+  GListModel *transfers = hormiga_transfer_manager_get_transfers (self->transfers);
+  guint n = g_list_model_get_n_items (transfers);
+  g_autoptr(GPtrArray) packed =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+  /* Room for the reply's envelope besides the transfers. */
+  gsize budget = HORMIGA_CONTROL_MAX_RESPONSE - 4096;
+  msgpack_packer packer;
+  GByteArray *frame;
+
+  for (guint i = n; i > 0 && packed->len < HORMIGA_CONTROL_MAX_TRANSFERS; i--)
+    {
+      g_autoptr(HormigaTransfer) transfer = g_list_model_get_item (transfers, i - 1);
+      GByteArray *one = g_byte_array_new ();
+      msgpack_packer one_packer;
+
+      msgpack_packer_init (&one_packer, one, hormiga_msgpack_append);
+      pack_transfer (&one_packer, transfer);
+      if (one->len > budget)
+        {
+          g_byte_array_unref (one);
+          break;
+        }
+      budget -= one->len;
+      g_ptr_array_add (packed, one);
+    }
+
+  frame = hormiga_control_reply_begin (&packer, id);
+  msgpack_pack_map (&packer, 2);
+  pack_kv_u64 (&packer, "total", n);
+  hormiga_msgpack_pack_str (&packer, "transfers");
+  msgpack_pack_array (&packer, packed->len);
+  for (guint i = packed->len; i > 0; i--)
+    {
+      GByteArray *one = g_ptr_array_index (packed, i - 1);
+
+      g_byte_array_append (frame, one->data, one->len);
+    }
+  return hormiga_control_reply_end (frame);
+}
+
+static GBytes *
+answer_download (HormigaControlServer  *self,
+                 HormigaControlRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cid = NULL;
+  HormigaTransfer *transfer;
+  msgpack_packer packer;
+  GByteArray *frame;
+
+  transfer = hormiga_transfer_manager_download (self->transfers, request->link, request->folder,
+                                                &error);
+  if (transfer == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("cannot download %s: %s", request->link,
+                                                  error->message);
+
+      return hormiga_control_error_reply (request->id, HORMIGA_CONTROL_ERROR_FAILED, message);
+    }
+  cid = hormiga_content_id_to_string (hormiga_transfer_get_content_id (transfer));
+  frame = hormiga_control_reply_begin (&packer, request->id);
+  msgpack_pack_map (&packer, 4);
+  pack_kv_str (&packer, "cid", cid);
+  pack_kv_str (&packer, "name", hormiga_transfer_get_name (transfer));
+  pack_kv_str (&packer, "folder", hormiga_transfer_get_folder (transfer));
+  pack_kv_str (&packer, "state",
+               hormiga_transfer_state_to_string (hormiga_transfer_get_state (transfer)));
+  return hormiga_control_reply_end (frame);
+}
+
+/* pause, resume, cancel: the newest transfer of the content. */
+static GBytes *
+answer_transfer_action (HormigaControlServer  *self,
+                        HormigaControlRequest *request)
+{
+  GListModel *transfers = hormiga_transfer_manager_get_transfers (self->transfers);
+  g_autofree char *cid = hormiga_content_id_to_string (request->cid);
+  g_autoptr(HormigaTransfer) transfer = NULL;
+  msgpack_packer packer;
+  GByteArray *frame;
+
+  for (guint i = g_list_model_get_n_items (transfers); i > 0 && transfer == NULL; i--)
+    {
+      g_autoptr(HormigaTransfer) candidate = g_list_model_get_item (transfers, i - 1);
+
+      if (hormiga_content_id_equal (hormiga_transfer_get_content_id (candidate), request->cid))
+        transfer = g_steal_pointer (&candidate);
+    }
+  if (transfer == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("this node has no transfer of %s; "
+                                                  "`hormiga-node transfers` lists them", cid);
+
+      return hormiga_control_error_reply (request->id, HORMIGA_CONTROL_ERROR_NOT_FOUND, message);
+    }
+  switch (request->op)
+    {
+    case HORMIGA_CONTROL_OP_PAUSE:
+      hormiga_transfer_pause (transfer);
+      break;
+    case HORMIGA_CONTROL_OP_RESUME:
+      hormiga_transfer_resume (transfer);
+      break;
+    case HORMIGA_CONTROL_OP_CANCEL:
+      hormiga_transfer_cancel (transfer);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  frame = hormiga_control_reply_begin (&packer, request->id);
+  msgpack_pack_map (&packer, 2);
+  pack_kv_str (&packer, "cid", cid);
+  pack_kv_str (&packer, "state",
+               hormiga_transfer_state_to_string (hormiga_transfer_get_state (transfer)));
+  return hormiga_control_reply_end (frame);
+}
+
+static gboolean
+is_file_op (HormigaControlOp op)
+{
+  return op >= HORMIGA_CONTROL_OP_SHARE && op <= HORMIGA_CONTROL_OP_CANCEL;
+}
+
 /* ---- requests ---------------------------------------------------------------------------- */
 
 static void
@@ -596,6 +837,12 @@ client_handle (Client                *client,
     {
       client_send_error (client, request->id, HORMIGA_CONTROL_ERROR_FAILED,
                          "the node is stopping");
+      return;
+    }
+  if (is_file_op (request->op) && self->transfers == NULL)
+    {
+      client_send_error (client, request->id, HORMIGA_CONTROL_ERROR_FAILED,
+                         "this node does not share files");
       return;
     }
 
@@ -631,6 +878,36 @@ client_handle (Client                *client,
         hormiga_node_get_async (self->node, request->peer, request->name, client->cancellable,
                                 on_got, op);
       }
+      break;
+    case HORMIGA_CONTROL_OP_SHARE:
+      {
+        g_autoptr(GFile) file = g_file_new_for_path (request->path);
+
+        hormiga_transfer_manager_share_async (self->transfers, file, client->cancellable,
+                                              on_shared,
+                                              operation_new (client, request->id, request->path));
+      }
+      break;
+    case HORMIGA_CONTROL_OP_SEND:
+      {
+        g_autoptr(GFile) file = g_file_new_for_path (request->path);
+        Operation *op = operation_new (client, request->id, request->path);
+
+        op->owner = g_strdup (hormiga_peer_id_to_string (request->peer));
+        hormiga_transfer_manager_send_async (self->transfers, request->peer, file,
+                                             client->cancellable, on_sent, op);
+      }
+      break;
+    case HORMIGA_CONTROL_OP_DOWNLOAD:
+      client_send (client, answer_download (self, request));
+      break;
+    case HORMIGA_CONTROL_OP_TRANSFERS:
+      client_send (client, answer_transfers (self, request->id));
+      break;
+    case HORMIGA_CONTROL_OP_PAUSE:
+    case HORMIGA_CONTROL_OP_RESUME:
+    case HORMIGA_CONTROL_OP_CANCEL:
+      client_send (client, answer_transfer_action (self, request));
       break;
     default:
       g_assert_not_reached ();
@@ -988,6 +1265,7 @@ hormiga_control_server_dispose (GObject *object)
   if (self->clients != NULL)
     hormiga_control_server_stop (self);
   g_clear_object (&self->service);
+  g_clear_object (&self->transfers);
   g_clear_object (&self->node);
 
   G_OBJECT_CLASS (hormiga_control_server_parent_class)->dispose (object);
@@ -1071,4 +1349,14 @@ hormiga_control_server_get_n_clients (HormigaControlServer *self)
   g_return_val_if_fail (HORMIGA_IS_CONTROL_SERVER (self), 0);
 
   return self->clients->len;
+}
+
+void
+hormiga_control_server_set_transfers (HormigaControlServer   *self,
+                                      HormigaTransferManager *transfers)
+{
+  g_return_if_fail (HORMIGA_IS_CONTROL_SERVER (self));
+  g_return_if_fail (transfers == NULL || HORMIGA_IS_TRANSFER_MANAGER (transfers));
+
+  g_set_object (&self->transfers, transfers);
 }

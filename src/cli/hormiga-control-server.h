@@ -5,7 +5,8 @@
  * Listens on a Unix socket of mode 0600 in a directory only its owner can
  * enter, and answers the requests of hormiga-control-protocol.h with what
  * a HormigaNode knows or does: its connections, routing table, counters,
- * DHT lookups and records. It refuses to start while another node answers
+ * DHT lookups and records, and the files of its HormigaTransferManager
+ * when it is given one. It refuses to start while another node answers
  * on the same path, replaces a stale socket file, and removes its own on
  * stop. Runs on the node's GMainContext; nothing blocks once started
  * (the liveness check at construction connects to a local socket, which
@@ -16,6 +17,7 @@
 #include <gio/gio.h>
 
 #include "hormiga-node.h"
+#include "hormiga-transfer-manager.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +35,11 @@ HormigaControlServer *hormiga_control_server_new           (HormigaNode         
                                                             GMainContext         *context,
                                                             GError              **error);
 const char           *hormiga_control_server_get_path      (HormigaControlServer *self);
+/* The file service the share, send, download, transfers, pause, resume
+ * and cancel operations use; without one (NULL, the default) they fail
+ * with HORMIGA_CONTROL_ERROR_FAILED. Kept until the server is disposed. */
+void                  hormiga_control_server_set_transfers (HormigaControlServer   *self,
+                                                            HormigaTransferManager *transfers);
 /* Clients connected now (those refused for the limit not counted). */
 guint                 hormiga_control_server_get_n_clients (HormigaControlServer *self);
 /* Stops listening, removes the socket file (if it is still ours), closes
