@@ -20,6 +20,7 @@
 #include "hormiga-json.h"
 #include "hormiga-msgpack.h"
 #include "hormiga-test-util.h"
+#include "hormiga-transfer-manager.h"
 
 #define WAIT_MS 20000
 
@@ -144,6 +145,98 @@ static void pack_deep (msgpack_packer *p)
   msgpack_pack_nil (p);
 }
 
+/* ---- the file operations' fields ---- */
+
+#define A_LINK "hormiga:abababababababababababababababababababababababababababababababab"
+#define A_CID  "abababababababababababababababababababababababababababababababab"
+
+static void pack_share_no_path (msgpack_packer *p)
+{ msgpack_pack_map (p, 3); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "share"); }
+static void pack_share_relative (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "share");
+  kv_str (p, "path", "notes.txt");
+}
+static void pack_share_long_path (msgpack_packer *p)
+{
+  char path[HORMIGA_CONTROL_MAX_PATH + 2];
+
+  memset (path, 'p', sizeof path - 1);
+  path[0] = '/';
+  path[sizeof path - 1] = '\0';
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "share");
+  kv_str (p, "path", path);
+}
+static void pack_share_path_nul (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "share");
+  hormiga_msgpack_pack_str (p, "path");
+  msgpack_pack_str (p, 6);
+  msgpack_pack_str_body (p, "/a\0/b", 6);
+}
+static void pack_share_path_bin (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "share");
+  hormiga_msgpack_pack_str (p, "path");
+  hormiga_msgpack_pack_bin (p, "/tmp/x", 6);
+}
+static void pack_share_folder (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 5); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "share");
+  kv_str (p, "path", "/tmp/x"); kv_str (p, "folder", "/tmp");
+}
+static void pack_send_no_peer (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "send");
+  kv_str (p, "path", "/tmp/x");
+}
+static void pack_download_not_link (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "download");
+  kv_str (p, "link", "magnet:?xt=urn:btih:00");
+}
+static void pack_download_bad_cid (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "download");
+  kv_str (p, "link", "hormiga:zz");
+}
+static void pack_download_long_link (msgpack_packer *p)
+{
+  g_autoptr(GString) link = g_string_new (A_LINK "?dn=");
+
+  while (link->len <= HORMIGA_CONTROL_MAX_PATH)
+    g_string_append_c (link, 'n');
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "download");
+  kv_str (p, "link", link->str);
+}
+static void pack_download_relative_folder (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 5); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "download");
+  kv_str (p, "link", A_LINK); kv_str (p, "folder", "downloads");
+}
+static void pack_download_no_link (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "download");
+  kv_str (p, "folder", "/tmp");
+}
+static void pack_transfers_with_link (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3);
+  kv_str (p, "op", "transfers"); kv_str (p, "link", A_LINK);
+}
+static void pack_pause_bad_cid (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "pause");
+  kv_str (p, "cid", "abab");
+}
+static void pack_cancel_no_cid (msgpack_packer *p)
+{ msgpack_pack_map (p, 3); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "cancel"); }
+static void pack_resume_cid_uint (msgpack_packer *p)
+{
+  msgpack_pack_map (p, 4); kv_uint (p, "v", 1); kv_uint (p, "id", 3); kv_str (p, "op", "resume");
+  kv_uint (p, "cid", 7);
+}
+
 static void
 test_decode_rejections (void)
 {
@@ -169,6 +262,28 @@ test_decode_rejections (void)
     { pack_id_negative, HORMIGA_CONTROL_ERROR_MALFORMED, 0, "“id” must be a uint" },
     { pack_trailing, HORMIGA_CONTROL_ERROR_MALFORMED, 0, "within the limits" },
     { pack_deep, HORMIGA_CONTROL_ERROR_MALFORMED, 0, "within the limits" },
+    { pack_share_no_path, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3, "needs the field “path”" },
+    { pack_share_relative, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3,
+      "“path” must be an absolute path" },
+    { pack_share_long_path, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3, "1 to 4096 bytes" },
+    { pack_share_path_nul, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3, "without NUL" },
+    { pack_share_path_bin, HORMIGA_CONTROL_ERROR_MALFORMED, 3, "“path” must be a str" },
+    { pack_share_folder, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3, "takes no field “folder”" },
+    { pack_send_no_peer, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3, "needs the field “peer”" },
+    { pack_download_not_link, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3,
+      "“link”: not a hormiga: link" },
+    { pack_download_bad_cid, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3,
+      "is not a hormiga: link: the content ID must be 64 hexadecimal digits" },
+    { pack_download_long_link, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3, "1 to 4096 bytes" },
+    { pack_download_relative_folder, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3,
+      "“folder” must be an absolute path" },
+    { pack_download_no_link, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3,
+      "needs the field “link”" },
+    { pack_transfers_with_link, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3,
+      "takes no field “link”" },
+    { pack_pause_bad_cid, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3, "must be a content ID" },
+    { pack_cancel_no_cid, HORMIGA_CONTROL_ERROR_INVALID_ARGUMENT, 3, "needs the field “cid”" },
+    { pack_resume_cid_uint, HORMIGA_CONTROL_ERROR_MALFORMED, 3, "“cid” must be a str" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -208,10 +323,13 @@ test_decode_round_trip (void)
   g_autoptr(HormigaIdentity) identity = test_identity (7);
   const HormigaPeerId *peer = hormiga_identity_get_peer_id (identity);
 
-  for (guint op = HORMIGA_CONTROL_OP_PEERS; op <= HORMIGA_CONTROL_OP_QUIT; op++)
+  /* Every operation, and a download both with and without a folder. */
+  for (guint op = HORMIGA_CONTROL_OP_PEERS; op <= HORMIGA_CONTROL_OP_CANCEL + 1; op++)
     {
-      g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (G_MAXUINT64 - op,
-                                                                              op);
+      gboolean with_folder = op > HORMIGA_CONTROL_OP_CANCEL;
+      g_autoptr(HormigaControlRequest) request =
+        hormiga_control_request_new (G_MAXUINT64 - op,
+                                     with_folder ? HORMIGA_CONTROL_OP_DOWNLOAD : op);
       g_autoptr(HormigaControlRequest) back = NULL;
       g_autoptr(GBytes) frame = NULL;
       g_autoptr(GError) error = NULL;
@@ -219,12 +337,27 @@ test_decode_round_trip (void)
       const guint8 *data;
       guint64 id = 0;
 
-      if (op == HORMIGA_CONTROL_OP_FIND || op == HORMIGA_CONTROL_OP_GET)
+      if (with_folder)
+        request->folder = g_strdup ("/home/hormiga/Descargas ñ");
+      if (op == HORMIGA_CONTROL_OP_FIND || op == HORMIGA_CONTROL_OP_GET ||
+          op == HORMIGA_CONTROL_OP_SEND)
         request->peer = hormiga_peer_id_ref ((HormigaPeerId *) peer);
       if (op == HORMIGA_CONTROL_OP_PUT || op == HORMIGA_CONTROL_OP_GET)
         request->name = g_strdup ("saludo ñ");
       if (op == HORMIGA_CONTROL_OP_PUT)
         request->value = g_bytes_new ("\0\1hola", 6);
+      if (op == HORMIGA_CONTROL_OP_SHARE || op == HORMIGA_CONTROL_OP_SEND)
+        request->path = g_strdup ("/tmp/canción.ogg");
+      if (op == HORMIGA_CONTROL_OP_DOWNLOAD || with_folder)
+        request->link = g_strdup (A_LINK "?dn=canci%C3%B3n.ogg&xl=5");
+      if (op == HORMIGA_CONTROL_OP_PAUSE || op == HORMIGA_CONTROL_OP_RESUME ||
+          op == HORMIGA_CONTROL_OP_CANCEL)
+        {
+          HormigaContentId cid;
+
+          g_assert_true (hormiga_content_id_parse (A_CID, &cid, NULL));
+          request->cid = hormiga_content_id_dup (&cid);
+        }
 
       frame = hormiga_control_request_encode (request);
       data = g_bytes_get_data (frame, &length);
@@ -244,6 +377,12 @@ test_decode_round_trip (void)
       g_assert_true ((back->value == NULL) == (request->value == NULL));
       if (back->value != NULL)
         g_assert_true (g_bytes_equal (back->value, request->value));
+      g_assert_cmpstr (back->path, ==, request->path);
+      g_assert_cmpstr (back->link, ==, request->link);
+      g_assert_cmpstr (back->folder, ==, request->folder);
+      g_assert_true ((back->cid == NULL) == (request->cid == NULL));
+      if (back->cid != NULL)
+        g_assert_true (hormiga_content_id_equal (back->cid, request->cid));
     }
 }
 
@@ -352,6 +491,7 @@ typedef struct
   char                 *path;
   HormigaNode          *node;
   HormigaControlServer *server;
+  HormigaTransferManager *transfers;   /* the files fixture's */
   guint                 quits;
 } Fixture;
 
@@ -382,6 +522,19 @@ fixture_setup (Fixture       *fixture,
   g_signal_connect (fixture->server, "quit-requested", G_CALLBACK (on_quit_requested), fixture);
 }
 
+/* The node has a file service, downloading into DIR/downloads. */
+static void
+fixture_setup_files (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *downloads = NULL;
+
+  fixture_setup (fixture, data);
+  downloads = g_build_filename (fixture->dir, "downloads", NULL);
+  fixture->transfers = hormiga_transfer_manager_new (fixture->node, downloads, NULL);
+  hormiga_control_server_set_transfers (fixture->server, fixture->transfers);
+}
+
 static void
 drain (void)
 {
@@ -399,6 +552,12 @@ fixture_teardown (Fixture       *fixture,
       drain ();
       g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
       g_assert_finalize_object (fixture->server);
+    }
+  if (fixture->transfers != NULL)
+    {
+      hormiga_transfer_manager_shutdown (fixture->transfers);
+      drain ();
+      g_assert_finalize_object (fixture->transfers);
     }
   hormiga_node_stop (fixture->node);
   drain ();
@@ -570,7 +729,8 @@ test_server_answers (Fixture       *fixture,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
   {
-    g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (1, HORMIGA_CONTROL_OP_STATS);
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (1, HORMIGA_CONTROL_OP_STATS);
 
     reply = ask (client, request);
     g_assert_no_error (reply->error);
@@ -582,7 +742,8 @@ test_server_answers (Fixture       *fixture,
     g_assert_nonnull (hormiga_control_map_lookup (value, "messages_sent"));
   }
   {
-    g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (2, HORMIGA_CONTROL_OP_PEERS);
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (2, HORMIGA_CONTROL_OP_PEERS);
 
     reply = ask (client, request);
     g_assert_no_error (reply->error);
@@ -602,7 +763,8 @@ test_server_answers (Fixture       *fixture,
     g_assert_cmpuint (value->via.u64, ==, 0);
   }
   {
-    g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (4, HORMIGA_CONTROL_OP_FIND);
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (4, HORMIGA_CONTROL_OP_FIND);
 
     request->peer = hormiga_peer_id_ref ((HormigaPeerId *) hormiga_identity_get_peer_id (identity));
     reply = ask (client, request);
@@ -613,7 +775,8 @@ test_server_answers (Fixture       *fixture,
   }
   /* Another node, unreachable from a node with no contacts. */
   {
-    g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (5, HORMIGA_CONTROL_OP_FIND);
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (5, HORMIGA_CONTROL_OP_FIND);
     g_autoptr(HormigaIdentity) other = test_identity (2);
 
     request->peer = hormiga_peer_id_ref ((HormigaPeerId *) hormiga_identity_get_peer_id (other));
@@ -625,6 +788,191 @@ test_server_answers (Fixture       *fixture,
     g_assert_nonnull (strstr (reply->error->message, "did not reach"));
   }
   test_client_free (client);
+}
+
+/* Without a file service, the file operations say so. */
+static void
+test_server_no_files (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  TestClient *client = test_client_new (fixture->path);
+  g_autoptr(HormigaControlRequest) request =
+    hormiga_control_request_new (1, HORMIGA_CONTROL_OP_TRANSFERS);
+  HormigaControlReply *reply = ask (client, request);
+
+  g_assert_error (reply->error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_FAILED);
+  g_assert_nonnull (strstr (reply->error->message, "does not share files"));
+  test_client_free (client);
+}
+
+static char *
+result_text (const HormigaControlReply *reply,
+             const char                *key)
+{
+  const msgpack_object *value;
+
+  g_assert_no_error (reply->error);
+  value = hormiga_control_map_lookup (reply->result, key);
+  g_assert_nonnull (value);
+  g_assert_cmpint (value->type, ==, MSGPACK_OBJECT_STR);
+  return g_strndup (value->via.str.ptr, value->via.str.size);
+}
+
+/* share, download, transfers, pause, resume, cancel on a node that joins
+ * nothing: the download looks for peers until it is cancelled. */
+static void
+test_server_files (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  TestClient *client = test_client_new (fixture->path);
+  g_autofree char *file = g_build_filename (fixture->dir, "notas de campo.txt", NULL);
+  g_autofree char *missing = g_build_filename (fixture->dir, "missing.txt", NULL);
+  g_autofree char *folder = g_build_filename (fixture->dir, "elsewhere", NULL);
+  g_autofree char *link = NULL, *cid = NULL, *text = NULL;
+  g_autoptr(GError) error = NULL;
+  HormigaControlReply *reply;
+  const msgpack_object *list, *transfer;
+
+  g_assert_true (g_file_set_contents (file, "hormigas en fila\n", -1, &error));
+  g_assert_no_error (error);
+
+  {
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (1, HORMIGA_CONTROL_OP_SHARE);
+
+    request->path = g_strdup (file);
+    reply = ask (client, request);
+    link = result_text (reply, "link");
+    g_assert_true (g_str_has_prefix (link, "hormiga:"));
+    g_assert_nonnull (strstr (link, "dn=notas%20de%20campo.txt"));
+    text = result_text (reply, "path");
+    g_assert_cmpstr (text, ==, file);
+    g_clear_pointer (&text, g_free);
+  }
+  {
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (2, HORMIGA_CONTROL_OP_SHARE);
+
+    request->path = g_strdup (missing);
+    reply = ask (client, request);
+    g_assert_error (reply->error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_FAILED);
+    g_assert_nonnull (strstr (reply->error->message, missing));
+    g_assert_nonnull (strstr (reply->error->message, "No such file"));
+  }
+  {
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (3, HORMIGA_CONTROL_OP_TRANSFERS);
+
+    reply = ask (client, request);
+    g_assert_no_error (reply->error);
+    list = hormiga_control_map_lookup (reply->result, "transfers");
+    g_assert_nonnull (list);
+    g_assert_cmpint (list->type, ==, MSGPACK_OBJECT_ARRAY);
+    g_assert_cmpuint (list->via.array.size, ==, 0);
+  }
+
+  /* Content nobody here has, into a folder of its own. */
+  {
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (4, HORMIGA_CONTROL_OP_DOWNLOAD);
+
+    request->link = g_strdup (A_LINK "?dn=lejos.bin");
+    request->folder = g_strdup (folder);
+    reply = ask (client, request);
+    cid = result_text (reply, "cid");
+    g_assert_cmpstr (cid, ==, A_CID);
+    text = result_text (reply, "folder");
+    g_assert_cmpstr (text, ==, folder);
+    g_clear_pointer (&text, g_free);
+    text = result_text (reply, "name");
+    g_assert_cmpstr (text, ==, "lejos.bin");
+    g_clear_pointer (&text, g_free);
+    text = result_text (reply, "state");
+    g_assert_cmpstr (text, ==, "looking");
+    g_clear_pointer (&text, g_free);
+  }
+  {
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (5, HORMIGA_CONTROL_OP_TRANSFERS);
+    const char *keys[] = { "cid", "name", "state", "size", "received", "downloaded", "resumed",
+                           "speed", "eta", "folder", "path", "error", "sources" };
+    const msgpack_object *value;
+
+    reply = ask (client, request);
+    g_assert_no_error (reply->error);
+    g_assert_cmpuint (hormiga_control_map_lookup (reply->result, "total")->via.u64, ==, 1);
+    list = hormiga_control_map_lookup (reply->result, "transfers");
+    g_assert_cmpuint (list->via.array.size, ==, 1);
+    transfer = &list->via.array.ptr[0];
+    g_assert_cmpint (transfer->type, ==, MSGPACK_OBJECT_MAP);
+    g_assert_cmpuint (transfer->via.map.size, ==, G_N_ELEMENTS (keys));
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      g_assert_nonnull (hormiga_control_map_lookup (transfer, keys[i]));
+    g_assert_cmpint (hormiga_control_map_lookup (transfer, "path")->type, ==, MSGPACK_OBJECT_NIL);
+    g_assert_cmpint (hormiga_control_map_lookup (transfer, "error")->type, ==, MSGPACK_OBJECT_NIL);
+    value = hormiga_control_map_lookup (transfer, "eta");
+    g_assert_cmpint (value->type, ==, MSGPACK_OBJECT_NEGATIVE_INTEGER);
+    g_assert_cmpint (value->via.i64, ==, -1);
+    g_assert_cmpint (hormiga_control_map_lookup (transfer, "sources")->type, ==,
+                     MSGPACK_OBJECT_ARRAY);
+  }
+
+  /* pause, resume, cancel it; a content ID with no transfer is not found. */
+  {
+    struct { HormigaControlOp op; const char *state; } steps[] = {
+      { HORMIGA_CONTROL_OP_PAUSE, "paused" },
+      { HORMIGA_CONTROL_OP_RESUME, NULL },
+      { HORMIGA_CONTROL_OP_CANCEL, "cancelled" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+      {
+        g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (6 + i, steps[i].op);
+        HormigaContentId parsed;
+
+        g_assert_true (hormiga_content_id_parse (cid, &parsed, NULL));
+        request->cid = hormiga_content_id_dup (&parsed);
+        reply = ask (client, request);
+        text = result_text (reply, "state");
+        if (steps[i].state != NULL)
+          g_assert_cmpstr (text, ==, steps[i].state);
+        else
+          g_assert_cmpstr (text, !=, "paused");
+        g_clear_pointer (&text, g_free);
+      }
+  }
+  {
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (9, HORMIGA_CONTROL_OP_PAUSE);
+    HormigaContentId other;
+
+    memset (&other, 0xcd, sizeof other);
+    request->cid = hormiga_content_id_dup (&other);
+    reply = ask (client, request);
+    g_assert_error (reply->error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (reply->error->message, "cdcdcdcd"));
+  }
+  /* A link to a folder is refused by the manager, with its reason. */
+  {
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (10, HORMIGA_CONTROL_OP_DOWNLOAD);
+
+    request->link = g_strdup ("hormiga:cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+                              "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd?kind=folder");
+    reply = ask (client, request);
+    g_assert_error (reply->error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_FAILED);
+    g_assert_nonnull (strstr (reply->error->message, "folder"));
+  }
+
+  test_client_free (client);
+  g_unlink (file);
+  /* The cancelled download left nothing behind but its folder. */
+  g_rmdir (folder);
+  {
+    g_autofree char *downloads = g_build_filename (fixture->dir, "downloads", NULL);
+
+    g_rmdir (downloads);
+  }
 }
 
 /* Text on the socket reads as a huge frame: told so, then closed; the
@@ -647,7 +995,8 @@ test_server_garbage (Fixture       *fixture,
 
   client = test_client_new (fixture->path);
   {
-    g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (9, HORMIGA_CONTROL_OP_STATS);
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (9, HORMIGA_CONTROL_OP_STATS);
 
     reply = ask (client, request);
     g_assert_no_error (reply->error);
@@ -679,7 +1028,8 @@ test_server_bad_frames (Fixture       *fixture,
   g_assert_nonnull (strstr (reply->error->message, "peers, routing-table"));
 
   {
-    g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (10, HORMIGA_CONTROL_OP_STATS);
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (10, HORMIGA_CONTROL_OP_STATS);
 
     reply = ask (client, request);
     g_assert_no_error (reply->error);
@@ -773,7 +1123,8 @@ test_server_max_clients (Fixture       *fixture,
   g_assert_true (hormiga_test_wait_until (has_clients, &wait, WAIT_MS));
   clients[0] = test_client_new (fixture->path);
   {
-    g_autoptr(HormigaControlRequest) request = hormiga_control_request_new (1, HORMIGA_CONTROL_OP_PEERS);
+    g_autoptr(HormigaControlRequest) request =
+      hormiga_control_request_new (1, HORMIGA_CONTROL_OP_PEERS);
 
     reply = ask (clients[0], request);
     g_assert_no_error (reply->error);
@@ -907,5 +1258,9 @@ main (int    argc,
               test_server_quit, fixture_teardown);
   g_test_add ("/hormiga/control/server/socket-file", Fixture, NULL, fixture_setup,
               test_server_socket_file, fixture_teardown);
+  g_test_add ("/hormiga/control/server/no-files", Fixture, NULL, fixture_setup,
+              test_server_no_files, fixture_teardown);
+  g_test_add ("/hormiga/control/server/files", Fixture, NULL, fixture_setup_files,
+              test_server_files, fixture_teardown);
   return g_test_run ();
 }
