@@ -4,11 +4,14 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hormiga-cli-control.h"
 #include "hormiga-control-client.h"
 #include "hormiga-dht-record.h"
 #include "hormiga-json.h"
+#include "hormiga-link.h"
+#include "hormiga-transfer-offer.h"
 
 typedef struct
 {
@@ -26,7 +29,31 @@ static const Command commands[] = {
   { "get", HORMIGA_CONTROL_OP_GET, 2, "get PEERID NAME" },
   { "stats", HORMIGA_CONTROL_OP_STATS, 0, "stats" },
   { "quit", HORMIGA_CONTROL_OP_QUIT, 0, "quit" },
+  { "share", HORMIGA_CONTROL_OP_SHARE, 1, "share PATH" },
+  { "send", HORMIGA_CONTROL_OP_SEND, 2, "send PEERID PATH" },
+  { "transfers", HORMIGA_CONTROL_OP_TRANSFERS, 0, "transfers" },
+  { "pause", HORMIGA_CONTROL_OP_PAUSE, 1, "pause CID" },
+  { "resume", HORMIGA_CONTROL_OP_RESUME, 1, "resume CID" },
+  { "cancel", HORMIGA_CONTROL_OP_CANCEL, 1, "cancel CID" },
 };
+
+/* `get hormiga:… [-o DIR]`: a download, not a DHT record. */
+static const Command download_command = {
+  "get", HORMIGA_CONTROL_OP_DOWNLOAD, 1, "get hormiga:… [-o DIR]"
+};
+
+/* How long `send` waits for the peer's answer (a person may be asked:
+ * the peer gives them HORMIGA_TRANSFER_OFFER_TIMEOUT_S, connecting comes
+ * first). */
+#define SEND_TIMEOUT_S (HORMIGA_TRANSFER_OFFER_TIMEOUT_S + 180)
+/* Between two looks at a download in progress. */
+#define POLL_INTERVAL_MS 200
+
+static gboolean
+is_link (const char *text)
+{
+  return g_ascii_strncasecmp (text, HORMIGA_LINK_SCHEME ":", strlen (HORMIGA_LINK_SCHEME ":")) == 0;
+}
 
 static const Command *
 find_command (const char *name)
@@ -177,6 +204,85 @@ print_stats (const msgpack_object *result)
     }
 }
 
+/* Sources still sending (or asked), of those listed. */
+static guint
+count_live_sources (const msgpack_object *transfer)
+{
+  const msgpack_object *sources = field_array (transfer, "sources");
+  guint live = 0;
+
+  for (guint32 i = 0; sources != NULL && i < sources->via.array.size; i++)
+    if (!field_bool (&sources->via.array.ptr[i], "dropped"))
+      live++;
+  return live;
+}
+
+static guint
+percent_of (const msgpack_object *transfer)
+{
+  guint64 size = field_u64 (transfer, "size");
+  guint64 received = field_u64 (transfer, "received");
+  g_autofree char *state = field_text (transfer, "state", "");
+
+  if (g_str_equal (state, "done"))
+    return 100;
+  if (size == 0)
+    return 0;
+  return (guint) MIN (received / (size / 100.0), 100.0);
+}
+
+/* g_format_size() without its no-break space, which a terminal in the C
+ * locale shows as "?". */
+static char *
+format_bytes (guint64 bytes)
+{
+  g_autofree char *text = g_format_size (bytes);
+  g_auto(GStrv) parts = g_strsplit (text, "\u00a0", -1);
+
+  return g_strjoinv (" ", parts);
+}
+
+/* "12.3 MB/s" */
+static char *
+format_speed (guint64 bytes_per_s)
+{
+  return g_strdup_printf ("%.1f MB/s", bytes_per_s / 1e6);
+}
+
+static void
+print_transfers (const msgpack_object *result)
+{
+  const msgpack_object *transfers = field_array (result, "transfers");
+  guint32 n = transfers != NULL ? transfers->via.array.size : 0;
+  guint64 total = field_u64 (result, "total");
+
+  printf ("%u transfer%s", n, n == 1 ? "" : "s");
+  if (total > n)
+    printf (" (the newest of %" G_GUINT64_FORMAT ")", total);
+  printf ("\n");
+  for (guint32 i = 0; i < n; i++)
+    {
+      const msgpack_object *transfer = &transfers->via.array.ptr[i];
+      g_autofree char *cid = field_text (transfer, "cid", "?");
+      g_autofree char *name = field_text (transfer, "name", "?");
+      g_autofree char *state = field_text (transfer, "state", "?");
+      g_autofree char *path = field_text (transfer, "path", NULL);
+      g_autofree char *error = field_text (transfer, "error", NULL);
+      g_autofree char *received = format_bytes (field_u64 (transfer, "received"));
+      g_autofree char *size = format_bytes (field_u64 (transfer, "size"));
+      g_autofree char *speed = format_speed (field_u64 (transfer, "speed"));
+      guint live = count_live_sources (transfer);
+
+      printf ("%s  %s  %u%%  %s of %s  %s  %u source%s  %s", cid, state, percent_of (transfer),
+              received, size, speed, live, live == 1 ? "" : "s", name);
+      if (path != NULL)
+        printf ("  -> %s", path);
+      if (error != NULL)
+        printf ("  (%s)", error);
+      printf ("\n");
+    }
+}
+
 static void
 print_result (const Command        *command,
               const msgpack_object *result)
@@ -224,6 +330,34 @@ print_result (const Command        *command,
         g_autofree char *peer = field_text (result, "peer", "?");
 
         printf ("stopped %s\n", peer);
+      }
+      break;
+    case HORMIGA_CONTROL_OP_SHARE:
+      {
+        g_autofree char *link = field_text (result, "link", "?");
+
+        /* The link alone, for scripts and copying. */
+        printf ("%s\n", link);
+      }
+      break;
+    case HORMIGA_CONTROL_OP_SEND:
+      {
+        g_autofree char *peer = field_text (result, "peer", "?");
+
+        printf ("%s accepted the file\n", peer);
+      }
+      break;
+    case HORMIGA_CONTROL_OP_TRANSFERS:
+      print_transfers (result);
+      break;
+    case HORMIGA_CONTROL_OP_PAUSE:
+    case HORMIGA_CONTROL_OP_RESUME:
+    case HORMIGA_CONTROL_OP_CANCEL:
+      {
+        g_autofree char *cid = field_text (result, "cid", "?");
+        g_autofree char *state = field_text (result, "state", "?");
+
+        printf ("%s %s\n", cid, state);
       }
       break;
     default:
@@ -296,9 +430,41 @@ usage_error (gboolean    json,
 
 /* ---- the request -------------------------------------------------------------------------- */
 
+/* @arg as an absolute path (from this process's working directory), as
+ * the control socket takes paths; NULL after a usage error. */
+static char *
+absolute_path (const Command  *command,
+               const char     *arg,
+               gboolean        json,
+               HormigaCliExit *status)
+{
+  g_autofree char *path = NULL;
+
+  if (*arg == '\0')
+    {
+      *status = usage_error (json, "%s: the path is empty", command->name);
+      return NULL;
+    }
+  path = g_canonicalize_filename (arg, NULL);
+  if (!g_utf8_validate (path, -1, NULL))
+    {
+      *status = usage_error (json, "%s: the control socket takes paths in UTF-8 only; rename "
+                             "the file or give the node a path in UTF-8", command->name);
+      return NULL;
+    }
+  if (strlen (path) > HORMIGA_CONTROL_MAX_PATH)
+    {
+      *status = usage_error (json, "%s: a path has at most %u bytes; %s has %" G_GSIZE_FORMAT,
+                             command->name, HORMIGA_CONTROL_MAX_PATH, arg, strlen (path));
+      return NULL;
+    }
+  return g_steal_pointer (&path);
+}
+
 static HormigaControlRequest *
 build_request (const Command  *command,
                char          **args,
+               const char     *output,
                gboolean        json,
                HormigaCliExit *status)
 {
@@ -330,6 +496,58 @@ build_request (const Command  *command,
         }
       request->value = g_bytes_new (args[1], strlen (args[1]));
       break;
+    case HORMIGA_CONTROL_OP_SHARE:
+      request->path = absolute_path (command, args[0], json, status);
+      if (request->path == NULL)
+        return NULL;
+      break;
+    case HORMIGA_CONTROL_OP_SEND:
+      request->peer = hormiga_peer_id_parse (args[0], &error);
+      if (request->peer == NULL)
+        {
+          *status = usage_error (json, "send: %s", error->message);
+          return NULL;
+        }
+      request->path = absolute_path (command, args[1], json, status);
+      if (request->path == NULL)
+        return NULL;
+      break;
+    case HORMIGA_CONTROL_OP_DOWNLOAD:
+      {
+        g_autoptr(HormigaLink) link = hormiga_link_parse (args[0], &error);
+
+        if (link == NULL)
+          {
+            if (g_str_has_prefix (error->message, "not a hormiga: link"))
+              *status = usage_error (json, "get: %s", error->message);
+            else
+              *status = usage_error (json, "get: not a hormiga: link: %s", error->message);
+            return NULL;
+          }
+        request->link = g_strstrip (g_strdup (args[0]));
+        if (output != NULL)
+          {
+            request->folder = absolute_path (command, output, json, status);
+            if (request->folder == NULL)
+              return NULL;
+          }
+      }
+      break;
+    case HORMIGA_CONTROL_OP_PAUSE:
+    case HORMIGA_CONTROL_OP_RESUME:
+    case HORMIGA_CONTROL_OP_CANCEL:
+      {
+        HormigaContentId cid;
+
+        if (!hormiga_content_id_parse (args[0], &cid, NULL))
+          {
+            *status = usage_error (json, "%s: a content ID is 64 hexadecimal digits, as "
+                                   "`hormiga-node transfers` lists them", command->name);
+            return NULL;
+          }
+        request->cid = hormiga_content_id_dup (&cid);
+      }
+      break;
     default:
       break;
     }
@@ -348,9 +566,160 @@ build_request (const Command  *command,
   return g_steal_pointer (&request);
 }
 
+/* ---- following a download --------------------------------------------------------------- */
+
+/* The newest transfer of @cid in a `transfers` result, or NULL. */
+static const msgpack_object *
+find_transfer (const msgpack_object *result,
+               const char           *cid)
+{
+  const msgpack_object *transfers = field_array (result, "transfers");
+
+  for (guint32 i = transfers != NULL ? transfers->via.array.size : 0; i > 0; i--)
+    {
+      const msgpack_object *transfer = &transfers->via.array.ptr[i - 1];
+      g_autofree char *its = field_text (transfer, "cid", "");
+
+      if (g_str_equal (its, cid))
+        return transfer;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  gboolean  tty;          /* stderr is a terminal: one line, redrawn */
+  gboolean  drawn;        /* a line is on it */
+  char     *state;        /* what was said last (not on a terminal) */
+  guint     decile;
+} Progress;
+
+static void
+progress_show (Progress             *progress,
+               const msgpack_object *transfer)
+{
+  g_autofree char *name = field_text (transfer, "name", "?");
+  g_autofree char *state = field_text (transfer, "state", "?");
+  g_autofree char *size = format_bytes (field_u64 (transfer, "size"));
+  g_autofree char *speed = format_speed (field_u64 (transfer, "speed"));
+  g_autoptr(GString) line = g_string_new (NULL);
+  guint percent = percent_of (transfer);
+  guint live = count_live_sources (transfer);
+
+  if (g_str_equal (state, "looking"))
+    g_string_printf (line, "%s: looking for peers that have it", name);
+  else
+    {
+      g_string_printf (line, "%s: %s %u%% of %s, %s from %u source%s", name, state, percent,
+                       size, speed, live, live == 1 ? "" : "s");
+      /* eta is -1 (not a uint) when unknown. */
+      if (g_str_equal (state, "downloading") && field_u64 (transfer, "eta") > 0)
+        g_string_append_printf (line, ", %" G_GUINT64_FORMAT " s left",
+                                field_u64 (transfer, "eta"));
+    }
+
+  if (progress->tty)
+    {
+      g_printerr ("\r\033[K%s", line->str);
+      progress->drawn = TRUE;
+      return;
+    }
+  /* A log: a line when the state changes, and at every tenth. */
+  if (g_strcmp0 (progress->state, state) == 0 && progress->decile == percent / 10)
+    return;
+  g_free (progress->state);
+  progress->state = g_strdup (state);
+  progress->decile = percent / 10;
+  g_printerr ("%s\n", line->str);
+}
+
+static void
+progress_end (Progress *progress)
+{
+  if (progress->drawn)
+    g_printerr ("\n");
+  progress->drawn = FALSE;
+  g_clear_pointer (&progress->state, g_free);
+}
+
+static void
+print_json (const msgpack_object *object)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  hormiga_json_append_msgpack (out, object);
+  g_string_append_c (out, '\n');
+  fputs (out->str, stdout);
+}
+
+/* Asks for the transfers every POLL_INTERVAL_MS (each a request of its
+ * own, so a long download meets no read timeout) until the download of
+ * @started is over. */
+static HormigaCliExit
+follow_download (HormigaControlClient *client,
+                 const msgpack_object *started,
+                 gboolean              json)
+{
+  g_autofree char *cid = field_text (started, "cid", "");
+  Progress progress = { .tty = isatty (STDERR_FILENO), .decile = G_MAXUINT };
+  guint64 id = 1;
+
+  for (;;)
+    {
+      g_autoptr(HormigaControlRequest) request =
+        hormiga_control_request_new (++id, HORMIGA_CONTROL_OP_TRANSFERS);
+      g_autoptr(HormigaControlReply) reply = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *state = NULL;
+      const msgpack_object *transfer;
+
+      reply = hormiga_control_client_call (client, request, &error);
+      if (reply == NULL || reply->error != NULL)
+        {
+          progress_end (&progress);
+          return report (reply == NULL ? error : reply->error, json, NULL);
+        }
+      transfer = find_transfer (reply->result, cid);
+      if (transfer == NULL)
+        {
+          progress_end (&progress);
+          error = g_error_new (HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_FAILED,
+                               "the node no longer lists the download of %s", cid);
+          return report (error, json, NULL);
+        }
+
+      state = field_text (transfer, "state", "");
+      if (!g_str_equal (state, "failed") && !g_str_equal (state, "cancelled"))
+        progress_show (&progress, transfer);
+      if (g_str_equal (state, "done"))
+        {
+          g_autofree char *path = field_text (transfer, "path", "?");
+
+          progress_end (&progress);
+          if (json)
+            print_json (transfer);
+          else
+            printf ("%s\n", path);
+          return HORMIGA_CLI_EXIT_OK;
+        }
+      if (g_str_equal (state, "failed") || g_str_equal (state, "cancelled"))
+        {
+          g_autofree char *why = field_text (transfer, "error", "it was cancelled");
+
+          progress_end (&progress);
+          if (json)
+            print_json (transfer);
+          g_printerr ("hormiga-node: the download failed: %s\n", why);
+          return HORMIGA_CLI_EXIT_FAILED;
+        }
+      g_usleep (POLL_INTERVAL_MS * 1000);
+    }
+}
+
 HormigaCliExit
 hormiga_cli_control_run (const char  *path,
                          gboolean     json,
+                         const char  *output,
                          int          argc,
                          char       **argv,
                          const char  *start_hint)
@@ -367,15 +736,22 @@ hormiga_cli_control_run (const char  *path,
 
   command = find_command (argv[0]);
   g_return_val_if_fail (command != NULL, HORMIGA_CLI_EXIT_USAGE);
+  /* get PEERID NAME reads a DHT record; get hormiga:… downloads. */
+  if (command->op == HORMIGA_CONTROL_OP_GET && argc >= 2 && is_link (argv[1]))
+    command = &download_command;
   if (argc - 1 != command->n_args)
     return usage_error (json, "usage: hormiga-node [--data-dir DIR | --control PATH] [--json] %s",
                         command->usage);
+  if (output != NULL && command != &download_command)
+    return usage_error (json, "-o DIR goes with `get hormiga:LINK` only");
 
-  request = build_request (command, argv + 1, json, &status);
+  request = build_request (command, argv + 1, output, json, &status);
   if (request == NULL)
     return status;
 
-  client = hormiga_control_client_connect (path, HORMIGA_CLI_CONTROL_TIMEOUT_S, &error);
+  client = hormiga_control_client_connect (path, command->op == HORMIGA_CONTROL_OP_SEND
+                                                   ? SEND_TIMEOUT_S
+                                                   : HORMIGA_CLI_CONTROL_TIMEOUT_S, &error);
   if (client == NULL)
     {
       g_autofree char *hint = NULL;
@@ -395,15 +771,11 @@ hormiga_cli_control_run (const char  *path,
   if (command->op == HORMIGA_CONTROL_OP_QUIT &&
       !hormiga_control_client_wait_closed (client, &error))
     return report (error, json, NULL);
+  if (command->op == HORMIGA_CONTROL_OP_DOWNLOAD)
+    return follow_download (client, reply->result, json);
 
   if (json)
-    {
-      g_autoptr(GString) out = g_string_new (NULL);
-
-      hormiga_json_append_msgpack (out, reply->result);
-      g_string_append_c (out, '\n');
-      fputs (out->str, stdout);
-    }
+    print_json (reply->result);
   else
     print_result (command, reply->result);
   return HORMIGA_CLI_EXIT_OK;

@@ -3,7 +3,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  *   peers, routing-table, find PEERID, put NAME VALUE, get PEERID NAME,
- *   stats, quit
+ *   stats, quit, share PATH, send PEERID PATH, get hormiga:… [-o DIR],
+ *   transfers, pause CID, resume CID, cancel CID
+ *
+ * `get hormiga:…` starts the download in the node, then asks for the
+ * node's transfers every 200 ms, showing the progress on stderr, until it
+ * is over; it prints the file's path (or, with --json, the transfer).
  *
  * Each prints text for a person, or one JSON document with --json (its
  * result, or {"error": CODE, "message": TEXT}), and exits with one of the
@@ -28,10 +33,12 @@ typedef enum {
 /* TRUE if @name is one of the subcommands above. */
 gboolean       hormiga_cli_control_is_command (const char  *name);
 /* Runs the subcommand @argv[0] with its arguments @argv[1…] against the
- * node listening on @path. @start_hint says how to start that node, for
- * the message when none runs. */
+ * node listening on @path. @output: (nullable): `get hormiga:…`'s folder
+ * (-o DIR), relative to the working directory. @start_hint says how to
+ * start that node, for the message when none runs. */
 HormigaCliExit hormiga_cli_control_run        (const char  *path,
                                                gboolean     json,
+                                               const char  *output,
                                                int          argc,
                                                char       **argv,
                                                const char  *start_hint);

@@ -14,6 +14,7 @@
  *                                        the control socket answers the
  *                                        subcommands below
  *   hormiga-node [--json] peers|routing-table|find|put|get|stats|quit …
+ *   hormiga-node [--json] share|send|get hormiga:…|transfers|pause|resume|cancel …
  *                                        ask the running node
  *                                        (hormiga-cli-control.h)
  */
@@ -620,6 +621,7 @@ run_node (HormigaIdentity *identity,
       g_clear_object (&node.hormiga);
       return 1;
     }
+  hormiga_control_server_set_transfers (node.control, node.transfers);
   printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
   printf ("control %s\n", options->control);
   fflush (stdout);
@@ -701,6 +703,7 @@ main (int    argc,
   gboolean echo = FALSE;
   gboolean json = FALSE;
   g_autofree char *download_dir = NULL;
+  g_autofree char *output = NULL;
   gboolean auto_accept = FALSE;
   gboolean keep_downloads = FALSE;
   g_auto(GStrv) accept_from = NULL;
@@ -728,6 +731,8 @@ main (int    argc,
       "its directory must be yours alone", "PATH" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Subcommands print one JSON document instead of text", NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      "get hormiga:…: download into this folder (default: the node's --download-dir)", "DIR" },
     { "download-dir", 0, 0, G_OPTION_ARG_FILENAME, &download_dir,
       "Where downloads and accepted offers go (default DIR/downloads)", "DIR" },
     { "auto-accept", 0, 0, G_OPTION_ARG_NONE, &auto_accept,
@@ -763,6 +768,15 @@ main (int    argc,
     "  get PEERID NAME    read that node's record\n"
     "  stats              contacts, connections, records and counters\n"
     "  quit               stop it\n"
+    "  share PATH         share a file; prints its hormiga: link\n"
+    "  send PEERID PATH   offer a file to a peer; waits for its answer (exit 1\n"
+    "                     and its reason if it declines)\n"
+    "  get hormiga:… [-o DIR]\n"
+    "                     download a link, showing the progress on stderr;\n"
+    "                     prints the file's path (interrupted, the node goes on)\n"
+    "  transfers          the node's downloads, one a line\n"
+    "  pause|resume|cancel CID\n"
+    "                     a download, by the content ID `transfers` shows\n"
     "\n"
     "Exit status: 0 done, 1 not found or failed, 2 wrong usage, 3 no node is\n"
     "running on the control socket.\n");
@@ -808,7 +822,7 @@ main (int    argc,
       start_hint = g_strdup_printf ("hormiga-node%s%s%s%s run", data_dir ? " --data-dir " : "",
                                     data_dir ? data_dir : "", !data_dir ? " --control " : "",
                                     !data_dir ? control : "");
-      return hormiga_cli_control_run (control, json, argc - 1, argv + 1, start_hint);
+      return hormiga_cli_control_run (control, json, output, argc - 1, argv + 1, start_hint);
     }
   if (argc > 2 || (!g_str_equal (command, "id") && !g_str_equal (command, "run")))
     {
