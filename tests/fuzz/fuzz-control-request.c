@@ -8,12 +8,13 @@
  * does; the whole input is also decoded as one request body and as one
  * reply body (the client's decoder). Every refusal is a control error
  * with a message; every request that decodes encodes to a frame that
- * decodes to the same request.
+ * decodes to the same request (paths absolute, links that parse).
  */
 #include <glib.h>
 #include <stdint.h>
 
 #include "hormiga-control-protocol.h"
+#include "hormiga-link.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -84,6 +85,23 @@ check_body (const guint8 *body,
   g_assert_true ((back->value == NULL) == (request->value == NULL));
   if (back->value != NULL)
     g_assert_true (g_bytes_equal (back->value, request->value));
+  g_assert_cmpstr (back->path, ==, request->path);
+  g_assert_cmpstr (back->link, ==, request->link);
+  g_assert_cmpstr (back->folder, ==, request->folder);
+  g_assert_true ((back->cid == NULL) == (request->cid == NULL));
+  if (back->cid != NULL)
+    g_assert_true (hormiga_content_id_equal (back->cid, request->cid));
+  /* Paths are absolute, and a link is one the link parser takes. */
+  if (request->path != NULL)
+    g_assert_true (g_path_is_absolute (request->path));
+  if (request->folder != NULL)
+    g_assert_true (g_path_is_absolute (request->folder));
+  if (request->link != NULL)
+    {
+      g_autoptr(HormigaLink) link = hormiga_link_parse (request->link, NULL);
+
+      g_assert_nonnull (link);
+    }
 }
 
 int
