@@ -608,6 +608,8 @@ progress_show (Progress             *progress,
 
   if (g_str_equal (state, "looking"))
     g_string_printf (line, "%s: looking for peers that have it", name);
+  else if (g_str_equal (state, "done"))
+    g_string_printf (line, "%s: done, %s", name, size);
   else
     {
       g_string_printf (line, "%s: %s %u%% of %s, %s from %u source%s", name, state, percent,
