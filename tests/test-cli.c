@@ -134,8 +134,7 @@ static NodeProcess *
 node_start_args (const char         *url,
                  const char         *peer_timeout,
                  const char         *control,
-                 const char * const *extra,
-                 const char         *lsan_options)
+                 const char * const *extra)
 {
   NodeProcess *node = g_new0 (NodeProcess, 1);
   g_autoptr(GError) error = NULL;
@@ -157,8 +156,6 @@ node_start_args (const char         *url,
   g_strv_builder_add (builder, "run");
   args = g_strv_builder_end (builder);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  if (lsan_options != NULL)
-    g_subprocess_launcher_setenv (launcher, "LSAN_OPTIONS", lsan_options, TRUE);
   node->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args, &error);
   g_assert_no_error (error);
   node->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node->process));
@@ -172,7 +169,7 @@ node_start_full (const char *url,
                  const char *peer_timeout,
                  const char *control)
 {
-  return node_start_args (url, peer_timeout, control, NULL, NULL);
+  return node_start_args (url, peer_timeout, control, NULL);
 }
 
 static NodeProcess *
@@ -753,42 +750,6 @@ file_sha256 (const char *path)
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
 }
 
-/* FIXME: the transfer code leaks the GBytes of every file it saves:
- * remember() (src/transfer/hormiga-transfer-manager.c, a share's .share
- * file) and save_state() (src/transfer/hormiga-transfer.c, a download's
- * state) give hormiga_chunk_io_save_async(), which takes a reference of
- * its own, a new GBytes they never release. LeakSanitizer then fails a
- * node that shares or downloads. Until they are fixed, the nodes of the
- * files test run with those leaks suppressed: the suite's suppressions
- * (LSAN_OPTIONS) and those two functions', in a file in @dir. NULL when
- * LSAN_OPTIONS is not set. */
-static char *
-lsan_options_for_files (const char *dir)
-{
-  const char *options = g_getenv ("LSAN_OPTIONS");
-  g_autofree char *suite = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *at;
-
-  if (options == NULL)
-    return NULL;
-  at = strstr (options, "suppressions=");
-  if (at != NULL)
-    {
-      g_autofree char *file = g_strndup (at + strlen ("suppressions="),
-                                         strcspn (at + strlen ("suppressions="), ":"));
-
-      g_file_get_contents (file, &suite, NULL, NULL);
-    }
-  path = g_build_filename (dir, "lsan.supp", NULL);
-  contents = g_strconcat (suite != NULL ? suite : "", "\nleak:remember\nleak:save_state\n", NULL);
-  g_assert_true (g_file_set_contents (path, contents, -1, &error));
-  g_assert_no_error (error);
-  return g_strdup_printf ("suppressions=%s", path);
-}
-
 /* Three nodes with the file service: a shares and sends; b downloads a's
  * link and takes what a sends (--accept-from a); c takes nothing, and
  * cannot find content nobody has. */
@@ -807,7 +768,6 @@ test_files (void)
   g_autofree char *first_sha = NULL, *second_sha = NULL;
   g_autofree char *link = NULL, *got = NULL;
   g_autoptr(GSubprocess) lost = NULL;
-  g_autofree char *lsan = lsan_options_for_files (dir);
   NodeProcess *a, *b, *c;
   char *out = NULL, *err = NULL;
   int status;
@@ -815,9 +775,9 @@ test_files (void)
   first_sha = write_random_file (first, 3 * 1024 * 1024 + 12345);
   second_sha = write_random_file (second, 700 * 1024 + 1);
 
-  a = node_start_args (url, "15", sock_a, NULL, lsan);
+  a = node_start_args (url, "15", sock_a, NULL);
   node_expect (a, "dht-ready ");
-  c = node_start_args (url, "15", sock_c, NULL, lsan);
+  c = node_start_args (url, "15", sock_c, NULL);
   node_expect (c, "dht-ready ");
 
   /* Content nobody has: c gives up after its 60 s of looking. It runs
@@ -829,7 +789,7 @@ test_files (void)
   {
     const char * const extra[] = { "--accept-from", a->peer_id, "--download-dir", inbox, NULL };
 
-    b = node_start_args (url, "15", sock_b, extra, lsan);
+    b = node_start_args (url, "15", sock_b, extra);
     node_expect (b, "dht-ready ");
   }
 

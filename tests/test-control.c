@@ -952,18 +952,6 @@ test_server_files (Fixture       *fixture,
     g_assert_error (reply->error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_NOT_FOUND);
     g_assert_nonnull (strstr (reply->error->message, "cdcdcdcd"));
   }
-  /* A link to a folder is refused by the manager, with its reason. */
-  {
-    g_autoptr(HormigaControlRequest) request =
-      hormiga_control_request_new (10, HORMIGA_CONTROL_OP_DOWNLOAD);
-
-    request->link = g_strdup ("hormiga:cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
-                              "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd?kind=folder");
-    reply = ask (client, request);
-    g_assert_error (reply->error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_FAILED);
-    g_assert_nonnull (strstr (reply->error->message, "folder"));
-  }
-
   test_client_free (client);
   g_unlink (file);
   /* The cancelled download left nothing behind but its folder. */

@@ -107,7 +107,7 @@ char       *hormiga_control_default_path      (const char *data_dir);
  *   peer offered the file; else NULL
  * @name: put, get: the record's name (1–256 bytes of UTF-8, no NUL); else NULL
  * @value: put: the value (at most 16 KiB); else NULL
- * @path: share, send: the file, an absolute path (at most
+ * @path: share, send: the file or folder, an absolute path (at most
  *   HORMIGA_CONTROL_MAX_PATH bytes of UTF-8, no NUL); else NULL
  * @link: download: a hormiga: link (at most HORMIGA_CONTROL_MAX_PATH
  *   bytes) that parses; else NULL

@@ -768,7 +768,7 @@ main (int    argc,
     "  get PEERID NAME    read that node's record\n"
     "  stats              contacts, connections, records and counters\n"
     "  quit               stop it\n"
-    "  share PATH         share a file; prints its hormiga: link\n"
+    "  share PATH         share a file or a folder; prints its hormiga: link\n"
     "  send PEERID PATH   offer a file to a peer; waits for its answer (exit 1\n"
     "                     and its reason if it declines)\n"
     "  get hormiga:… [-o DIR]\n"
