@@ -777,11 +777,15 @@ test_files (void)
 
   a = node_start_args (url, "15", sock_a, NULL);
   node_expect (a, "dht-ready ");
-  c = node_start_args (url, "15", sock_c, NULL);
-  node_expect (c, "dht-ready ");
+  {
+    const char * const extra[] = { "--give-up", "5", NULL };
 
-  /* Content nobody has: c gives up after its 60 s of looking. It runs
-   * while the rest of the test does. */
+    c = node_start_args (url, "15", sock_c, extra);
+    node_expect (c, "dht-ready ");
+  }
+
+  /* Content nobody has: c gives up after 5 s of looking (--give-up). It
+   * runs while the rest of the test does. */
   lost = spawn_client (NULL, "--control", sock_c, "get",
                        "hormiga:cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
                        "?dn=perdido.bin", NULL);

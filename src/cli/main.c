@@ -581,6 +581,7 @@ typedef struct
   gboolean    auto_accept;
   GStrv       accept_from;
   gboolean    keep_downloads;
+  guint       give_up_s;
 } Options;
 
 static int
@@ -608,6 +609,7 @@ run_node (HormigaIdentity *identity,
 
     node.transfers = hormiga_transfer_manager_new (node.hormiga, downloads, library);
     hormiga_transfer_manager_set_share_downloads (node.transfers, !options->keep_downloads);
+    hormiga_transfer_manager_set_give_up (node.transfers, options->give_up_s * 1000);
     node.files = hormiga_cli_files_new (node.transfers, options->auto_accept,
                                         (const char * const *) options->accept_from);
   }
@@ -706,6 +708,7 @@ main (int    argc,
   g_autofree char *output = NULL;
   gboolean auto_accept = FALSE;
   gboolean keep_downloads = FALSE;
+  int give_up = HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS / 1000;
   g_auto(GStrv) accept_from = NULL;
   GOptionEntry entries[] = {
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
@@ -741,6 +744,8 @@ main (int    argc,
       "Accept the files this peer offers (repeat for more); others are declined", "PEERID" },
     { "no-share-downloads", 0, 0, G_OPTION_ARG_NONE, &keep_downloads,
       "Do not offer finished downloads to other peers", NULL },
+    { "give-up", 0, 0, G_OPTION_ARG_INT, &give_up,
+      "A download with no peer to ask fails after this many seconds (default 60)", "S" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -803,6 +808,11 @@ main (int    argc,
       g_printerr ("hormiga-node: --max-connections takes 1 to 100000\n");
       return 2;
     }
+  if (give_up < 1 || give_up > 86400)
+    {
+      g_printerr ("hormiga-node: --give-up takes 1 to 86400 seconds\n");
+      return 2;
+    }
   if (dht_k < 1 || dht_k > 20)
     {
       g_printerr ("hormiga-node: --dht-k takes 1 to 20\n");
@@ -860,5 +870,6 @@ main (int    argc,
   run_options.auto_accept = auto_accept;
   run_options.accept_from = accept_from;
   run_options.keep_downloads = keep_downloads;
+  run_options.give_up_s = (guint) give_up;
   return run_node (identity, &run_options);
 }
