@@ -11,7 +11,8 @@
 
 G_BEGIN_DECLS
 
-#define HORMIGA_RESOURCE_PATH "/io/github/hormiga/Hormiga"
+/* HORMIGA_RESOURCE_PATH comes from config.h: /io/github/hormiga/Hormiga,
+ * or …/Hormiga/Devel for the development profile. */
 
 /* For the dispose of a GtkWidget subclass built from a template: clears
  * the template's pointers, then unparents whatever children remain. */

@@ -630,4 +630,7 @@ hormiga_window_init (HormigaWindow *self)
 {
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The development profile looks it: libadwaita's striped header bar. */
+  if (g_str_equal (PROFILE, "development"))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 }
