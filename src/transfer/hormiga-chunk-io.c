@@ -55,24 +55,32 @@ run_in_chunk_pool (GTask           *task,
   g_thread_pool_push (pool, work, NULL);
 }
 
+/* What one operation works on; each uses the fields it needs. */
 typedef struct
 {
   char                  *path;
-  const HormigaManifest *manifest;   /* the caller's */
+  const HormigaManifest *manifest;        /* the caller's */
+  GBytes                *manifest_bytes;  /* prepare: written next to the part */
   guint64                index;
   guint64                size;
   GBytes                *data;
-  char                  *dir;
+  char                  *folder;
   char                  *name;
+  char                  *part;
+  GStrv                  paths;
+  HormigaContentId       cid;
 } Job;
 
 static void
 job_free (Job *job)
 {
   g_free (job->path);
+  g_clear_pointer (&job->manifest_bytes, g_bytes_unref);
   g_clear_pointer (&job->data, g_bytes_unref);
-  g_free (job->dir);
+  g_free (job->folder);
   g_free (job->name);
+  g_free (job->part);
+  g_strfreev (job->paths);
   g_free (job);
 }
 
@@ -280,89 +288,49 @@ hormiga_chunk_io_write_finish (GAsyncResult  *result,
 
 /* ---- prepare ---------------------------------------------------------------------- */
 
-typedef struct
-{
-  char   *folder;
-  char   *name;
-  char   *part;
-  guint64 size;
-  GBytes *manifest;
-  char   *path;
-  GBytes *contents;
-  GStrv   paths;
-  HormigaContentId cid;
-} Work;
-
-static void
-work_free (Work *work)
-{
-  g_free (work->folder);
-  g_free (work->name);
-  g_free (work->part);
-  g_clear_pointer (&work->manifest, g_bytes_unref);
-  g_free (work->path);
-  g_clear_pointer (&work->contents, g_bytes_unref);
-  g_strfreev (work->paths);
-  g_free (work);
-}
-
-static GTask *
-work_task (Work                *work,
-           gpointer             source_tag,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data)
-{
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, work, (GDestroyNotify) work_free);
-  return task;
-}
-
 static void
 prepare_thread (GTask        *task,
                 gpointer      source,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
-  Work *work = task_data;
+  Job *job = task_data;
   g_autofree char *part = NULL;
   GError *error = NULL;
   int flags = O_WRONLY | O_CLOEXEC;
   int fd;
 
-  if (g_mkdir_with_parents (work->folder, 0755) < 0)
+  if (g_mkdir_with_parents (job->folder, 0755) < 0)
     {
-      set_errno_error (&error, errno, "create the folder", work->folder);
+      set_errno_error (&error, errno, "create the folder", job->folder);
       g_task_return_error (task, error);
       return;
     }
-  if (work->part != NULL)
-    part = g_strdup (work->part);
+  if (job->part != NULL)
+    part = g_strdup (job->part);
   else
     {
-      g_autofree char *wanted = g_strconcat (work->name, ".part", NULL);
-      g_autofree char *free_name = hormiga_share_free_name (work->folder, wanted);
+      g_autofree char *wanted = g_strconcat (job->name, ".part", NULL);
+      g_autofree char *free_name = hormiga_share_free_name (job->folder, wanted);
 
-      part = g_build_filename (work->folder, free_name, NULL);
+      part = g_build_filename (job->folder, free_name, NULL);
       flags |= O_CREAT | O_EXCL;
     }
   fd = g_open (part, flags, 0644);
   if (fd < 0)
     {
-      set_errno_error (&error, errno, work->part ? "open" : "create", part);
+      set_errno_error (&error, errno, job->part ? "open" : "create", part);
       g_task_return_error (task, error);
       return;
     }
   /* The space is taken now, so that a disk too small says so at once
    * rather than half way (file systems without fallocate: a sparse file). */
-  if (work->size > 0)
+  if (job->size > 0)
     {
-      int saved = posix_fallocate (fd, 0, (off_t) work->size);
+      int saved = posix_fallocate (fd, 0, (off_t) job->size);
 
       if (saved == EOPNOTSUPP || saved == EINVAL)
-        saved = ftruncate (fd, (off_t) work->size) < 0 ? errno : 0;
+        saved = ftruncate (fd, (off_t) job->size) < 0 ? errno : 0;
       if (saved != 0)
         {
           set_errno_error (&error, saved, "make room for", part);
@@ -379,12 +347,12 @@ prepare_thread (GTask        *task,
       return;
     }
   close (fd);
-  if (work->manifest != NULL)
+  if (job->manifest_bytes != NULL)
     {
       g_autofree char *manifest_path = g_strconcat (part, ".manifest", NULL);
 
-      if (!g_file_set_contents (manifest_path, g_bytes_get_data (work->manifest, NULL),
-                                (gssize) g_bytes_get_size (work->manifest), &error))
+      if (!g_file_set_contents (manifest_path, g_bytes_get_data (job->manifest_bytes, NULL),
+                                (gssize) g_bytes_get_size (job->manifest_bytes), &error))
         {
           g_task_return_error (task, error);
           return;
@@ -403,17 +371,17 @@ hormiga_chunk_io_prepare_async (const char          *folder,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  Work *work = g_new0 (Work, 1);
+  Job *job = g_new0 (Job, 1);
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (folder != NULL && (name != NULL || part != NULL));
 
-  work->folder = g_strdup (folder);
-  work->name = g_strdup (name);
-  work->part = g_strdup (part);
-  work->size = size;
-  work->manifest = manifest_bytes ? g_bytes_ref (manifest_bytes) : NULL;
-  task = work_task (work, hormiga_chunk_io_prepare_async, cancellable, callback, user_data);
+  job->folder = g_strdup (folder);
+  job->name = g_strdup (name);
+  job->part = g_strdup (part);
+  job->size = size;
+  job->manifest_bytes = manifest_bytes ? g_bytes_ref (manifest_bytes) : NULL;
+  task = job_task (job, hormiga_chunk_io_prepare_async, cancellable, callback, user_data);
   g_task_run_in_thread (task, prepare_thread);
 }
 
@@ -434,11 +402,11 @@ save_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  Work *work = task_data;
+  Job *job = task_data;
   GError *error = NULL;
 
-  if (!g_file_set_contents (work->path, g_bytes_get_data (work->contents, NULL),
-                            (gssize) g_bytes_get_size (work->contents), &error))
+  if (!g_file_set_contents (job->path, g_bytes_get_data (job->data, NULL),
+                            (gssize) g_bytes_get_size (job->data), &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -451,12 +419,12 @@ hormiga_chunk_io_save_async (const char          *path,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  Work *work = g_new0 (Work, 1);
+  Job *job = g_new0 (Job, 1);
   g_autoptr(GTask) task = NULL;
 
-  work->path = g_strdup (path);
-  work->contents = g_bytes_ref (contents);
-  task = work_task (work, hormiga_chunk_io_save_async, cancellable, callback, user_data);
+  job->path = g_strdup (path);
+  job->data = g_bytes_ref (contents);
+  task = job_task (job, hormiga_chunk_io_save_async, cancellable, callback, user_data);
   g_task_run_in_thread (task, save_thread);
 }
 
@@ -475,22 +443,22 @@ delete_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  Work *work = task_data;
+  Job *job = task_data;
 
-  for (guint i = 0; work->paths[i] != NULL; i++)
-    if (g_unlink (work->paths[i]) < 0 && errno != ENOENT)
-      g_debug ("chunk-io: cannot delete %s: %s", work->paths[i], g_strerror (errno));
+  for (guint i = 0; job->paths[i] != NULL; i++)
+    if (g_unlink (job->paths[i]) < 0 && errno != ENOENT)
+      g_debug ("chunk-io: cannot delete %s: %s", job->paths[i], g_strerror (errno));
   g_task_return_boolean (task, TRUE);
 }
 
 void
 hormiga_chunk_io_delete_async (const char * const *paths)
 {
-  Work *work = g_new0 (Work, 1);
+  Job *job = g_new0 (Job, 1);
   g_autoptr(GTask) task = NULL;
 
-  work->paths = g_strdupv ((GStrv) paths);
-  task = work_task (work, hormiga_chunk_io_delete_async, NULL, NULL, NULL);
+  job->paths = g_strdupv ((GStrv) paths);
+  task = job_task (job, hormiga_chunk_io_delete_async, NULL, NULL, NULL);
   g_task_run_in_thread (task, delete_thread);
 }
 
@@ -514,9 +482,9 @@ find_resume_thread (GTask        *task,
                     gpointer      task_data,
                     GCancellable *cancellable)
 {
-  Work *work = task_data;
-  g_autofree char *want = hormiga_content_id_to_string (&work->cid);
-  g_autoptr(GDir) dir = g_dir_open (work->folder, 0, NULL);
+  Job *job = task_data;
+  g_autofree char *want = hormiga_content_id_to_string (&job->cid);
+  g_autoptr(GDir) dir = g_dir_open (job->folder, 0, NULL);
   const char *entry;
 
   while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
@@ -534,7 +502,7 @@ find_resume_thread (GTask        *task,
 
       if (!g_str_has_suffix (entry, ".part.hormiga"))
         continue;
-      state = g_build_filename (work->folder, entry, NULL);
+      state = g_build_filename (job->folder, entry, NULL);
       if (!g_key_file_load_from_file (keys, state, G_KEY_FILE_NONE, NULL))
         continue;
       cid = g_key_file_get_string (keys, "download", "cid", NULL);
@@ -568,12 +536,12 @@ hormiga_chunk_io_find_resume_async (const char             *folder,
                                     GAsyncReadyCallback     callback,
                                     gpointer                user_data)
 {
-  Work *work = g_new0 (Work, 1);
+  Job *job = g_new0 (Job, 1);
   g_autoptr(GTask) task = NULL;
 
-  work->folder = g_strdup (folder);
-  work->cid = *cid;
-  task = work_task (work, hormiga_chunk_io_find_resume_async, cancellable, callback, user_data);
+  job->folder = g_strdup (folder);
+  job->cid = *cid;
+  task = job_task (job, hormiga_chunk_io_find_resume_async, cancellable, callback, user_data);
   g_task_run_in_thread (task, find_resume_thread);
 }
 
@@ -691,9 +659,9 @@ finish_thread (GTask        *task,
   /* The free name is picked and taken here, in one thread, so that two
    * downloads of the same name cannot both take it. */
   {
-    g_autofree char *name = hormiga_share_free_name (job->dir, job->name);
+    g_autofree char *name = hormiga_share_free_name (job->folder, job->name);
 
-    final = g_build_filename (job->dir, name, NULL);
+    final = g_build_filename (job->folder, name, NULL);
   }
   if (g_rename (job->path, final) < 0)
     {
@@ -719,7 +687,7 @@ hormiga_chunk_io_finish_async (const char            *path,
 
   job->path = g_strdup (path);
   job->manifest = manifest;
-  job->dir = g_strdup (dir);
+  job->folder = g_strdup (dir);
   job->name = g_strdup (name);
   task = job_task (job, hormiga_chunk_io_finish_async, cancellable, callback, user_data);
   g_task_run_in_thread (task, finish_thread);
@@ -860,15 +828,15 @@ hash_tree_thread (GTask        *task,
                   gpointer      task_data,
                   GCancellable *cancellable)
 {
-  Work *work = task_data;
-  g_autofree char *name = g_path_get_basename (work->path);
+  Job *job = task_data;
+  g_autofree char *name = g_path_get_basename (job->path);
   HormigaChunkIoTree *tree = g_new0 (HormigaChunkIoTree, 1);
   GError *error = NULL;
 
   tree->folder = hormiga_manifest_new_folder (name);
   tree->paths = g_ptr_array_new_with_free_func (g_free);
   tree->manifests = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_manifest_free);
-  if (!walk (work->path, NULL, 0, (guint32) work->size, tree, cancellable, &error))
+  if (!walk (job->path, NULL, 0, (guint32) job->size, tree, cancellable, &error))
     {
       hormiga_chunk_io_tree_free (tree);
       g_task_return_error (task, error);
@@ -884,12 +852,12 @@ hormiga_chunk_io_hash_tree_async (const char          *path,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  Work *work = g_new0 (Work, 1);
+  Job *job = g_new0 (Job, 1);
   g_autoptr(GTask) task = NULL;
 
-  work->path = g_strdup (path);
-  work->size = chunk_size;
-  task = work_task (work, hormiga_chunk_io_hash_tree_async, cancellable, callback, user_data);
+  job->path = g_strdup (path);
+  job->size = chunk_size;
+  task = job_task (job, hormiga_chunk_io_hash_tree_async, cancellable, callback, user_data);
   g_task_run_in_thread (task, hash_tree_thread);
 }
 
@@ -908,20 +876,20 @@ make_folder_thread (GTask        *task,
                     gpointer      task_data,
                     GCancellable *cancellable)
 {
-  Work *work = task_data;
+  Job *job = task_data;
   GError *error = NULL;
 
-  if (g_mkdir_with_parents (work->folder, 0755) < 0)
+  if (g_mkdir_with_parents (job->folder, 0755) < 0)
     {
-      set_errno_error (&error, errno, "create the folder", work->folder);
+      set_errno_error (&error, errno, "create the folder", job->folder);
       g_task_return_error (task, error);
       return;
     }
   /* A few tries: another download may take the same free name. */
   for (guint attempt = 0; attempt < 16; attempt++)
     {
-      g_autofree char *name = hormiga_share_free_name (work->folder, work->name);
-      g_autofree char *path = g_build_filename (work->folder, name, NULL);
+      g_autofree char *name = hormiga_share_free_name (job->folder, job->name);
+      g_autofree char *path = g_build_filename (job->folder, name, NULL);
 
       if (g_mkdir (path, 0755) == 0)
         {
@@ -936,7 +904,7 @@ make_folder_thread (GTask        *task,
         }
     }
   g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                           "no free name for the folder %s in %s", work->name, work->folder);
+                           "no free name for the folder %s in %s", job->name, job->folder);
 }
 
 void
@@ -946,12 +914,12 @@ hormiga_chunk_io_make_folder_async (const char          *parent,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  Work *work = g_new0 (Work, 1);
+  Job *job = g_new0 (Job, 1);
   g_autoptr(GTask) task = NULL;
 
-  work->folder = g_strdup (parent);
-  work->name = g_strdup (name);
-  task = work_task (work, hormiga_chunk_io_make_folder_async, cancellable, callback, user_data);
+  job->folder = g_strdup (parent);
+  job->name = g_strdup (name);
+  task = job_task (job, hormiga_chunk_io_make_folder_async, cancellable, callback, user_data);
   g_task_run_in_thread (task, make_folder_thread);
 }
 
