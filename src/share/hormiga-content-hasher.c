@@ -156,35 +156,35 @@ hash_job_free (HashJob *job)
   g_free (job);
 }
 
-static void
-hash_file_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
+HormigaManifest *
+hormiga_content_hash_file (GFile         *file,
+                           guint32        chunk_size,
+                           GCancellable  *cancellable,
+                           GError       **error)
 {
-  HashJob *job = task_data;
-  GFile *file = job->file;
-  guint32 chunk_size = job->chunk_size;
   g_autoptr(HormigaContentHasher) hasher = NULL;
   g_autoptr(GFileInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local = NULL;
   g_autoptr(GBytes) hashes = NULL;
   g_autofree guint8 *block = NULL;
   g_autofree char *name = NULL;
   g_autofree char *mime = NULL;
-  HormigaManifest *manifest;
 
-  stream = g_file_read (file, cancellable, &error);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+  g_return_val_if_fail (chunk_size >= HORMIGA_CONTENT_MIN_CHUNK_SIZE &&
+                        chunk_size <= HORMIGA_CONTENT_MAX_CHUNK_SIZE, NULL);
+
+  stream = g_file_read (file, cancellable, &local);
   if (stream == NULL)
     {
       g_autofree char *path = file_display_path (file);
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, g_steal_pointer (&local));
       else
-        g_task_return_new_error (task, error->domain, error->code,
-                                 "could not open %s to share it: %s", path, error->message);
-      return;
+        g_set_error (error, local->domain, local->code, "could not open %s to share it: %s", path,
+                     local->message);
+      return NULL;
     }
 
   hasher = hormiga_content_hasher_new (chunk_size);
@@ -194,18 +194,17 @@ hash_file_thread (GTask        *task,
       gsize n_read = 0;
 
       if (!g_input_stream_read_all (G_INPUT_STREAM (stream), block, READ_BLOCK, &n_read,
-                                    cancellable, &error))
+                                    cancellable, &local))
         {
           g_autofree char *path = file_display_path (file);
 
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_task_return_error (task, g_steal_pointer (&error));
+          if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local));
           else
-            g_task_return_new_error (task, error->domain, error->code,
-                                     "could not read %s after %" G_GUINT64_FORMAT " bytes: %s",
-                                     path, hormiga_content_hasher_get_size (hasher),
-                                     error->message);
-          return;
+            g_set_error (error, local->domain, local->code,
+                         "could not read %s after %" G_GUINT64_FORMAT " bytes: %s",
+                         path, hormiga_content_hasher_get_size (hasher), local->message);
+          return NULL;
         }
       if (n_read == 0)
         break;
@@ -224,9 +223,25 @@ hash_file_thread (GTask        *task,
                          strcmp (mime, "application/octet-stream") == 0))
       g_clear_pointer (&mime, g_free);
   }
-  manifest = hormiga_manifest_new_file (name, hormiga_content_hasher_get_size (hasher),
-                                        chunk_size, hashes, mime);
-  g_task_return_pointer (task, manifest, (GDestroyNotify) hormiga_manifest_free);
+  return hormiga_manifest_new_file (name, hormiga_content_hasher_get_size (hasher),
+                                    chunk_size, hashes, mime);
+}
+
+static void
+hash_file_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  HashJob *job = task_data;
+  GError *error = NULL;
+  HormigaManifest *manifest = hormiga_content_hash_file (job->file, job->chunk_size, cancellable,
+                                                         &error);
+
+  if (manifest == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, manifest, (GDestroyNotify) hormiga_manifest_free);
 }
 
 void

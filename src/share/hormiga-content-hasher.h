@@ -43,6 +43,13 @@ guint64               hormiga_content_hasher_get_size (const HormigaContentHashe
 GBytes               *hormiga_content_hasher_finish (HormigaContentHasher  *hasher,
                                                      HormigaContentId      *id);
 
+/* What hormiga_content_hash_file_async() does, blocking: for a caller that
+ * is already in a worker thread (hashing a folder, say). */
+HormigaManifest      *hormiga_content_hash_file         (GFile               *file,
+                                                        guint32              chunk_size,
+                                                        GCancellable        *cancellable,
+                                                        GError             **error);
+
 /**
  * hormiga_content_hash_file_async:
  * @file: a regular file to read

@@ -718,48 +718,6 @@ hormiga_chunk_io_tree_free (HormigaChunkIoTree *tree)
 }
 
 static gboolean
-hash_one (const char       *path,
-          const char       *name,
-          guint32           chunk_size,
-          HormigaManifest **manifest,
-          GError          **error)
-{
-  g_autoptr(HormigaContentHasher) hasher = hormiga_content_hasher_new (chunk_size);
-  g_autofree guint8 *buffer = g_malloc (READ_BLOCK);
-  g_autoptr(GBytes) hashes = NULL;
-  HormigaContentId id;
-  guint64 offset = 0;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-
-  if (fd < 0)
-    {
-      set_errno_error (error, errno, "open", path);
-      return FALSE;
-    }
-  for (;;)
-    {
-      ssize_t n = pread (fd, buffer, READ_BLOCK, (off_t) offset);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          set_errno_error (error, errno, "read", path);
-          close (fd);
-          return FALSE;
-        }
-      if (n == 0)
-        break;
-      hormiga_content_hasher_update (hasher, buffer, (gsize) n);
-      offset += (guint64) n;
-    }
-  close (fd);
-  hashes = hormiga_content_hasher_finish (hasher, &id);
-  *manifest = hormiga_manifest_new_file (name, offset, chunk_size, hashes, NULL);
-  return TRUE;
-}
-
-static gboolean
 walk (const char          *root,
       const char          *relative,
       guint                depth,
@@ -805,8 +763,13 @@ walk (const char          *root,
                        HORMIGA_MANIFEST_MAX_ENTRIES);
           return FALSE;
         }
-      if (!hash_one (child, entry, chunk_size, &manifest, error))
-        return FALSE;
+      {
+        g_autoptr(GFile) file = g_file_new_for_path (child);
+
+        manifest = hormiga_content_hash_file (file, chunk_size, cancellable, error);
+        if (manifest == NULL)
+          return FALSE;
+      }
       {
         HormigaContentId id;
         /* Paths in a manifest always use '/'. */
