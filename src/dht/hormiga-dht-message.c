@@ -848,14 +848,7 @@ hormiga_dht_message_decode (GBytes  *bytes,
   data = g_bytes_get_data (bytes, &length);
   if (!hormiga_wire_check (data, length, &message_limits, &wire_error))
     {
-      gboolean too_large = g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_TOO_LARGE) ||
-                           g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_STRING_TOO_LONG) ||
-                           g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_BINARY_TOO_LONG) ||
-                           g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_TOO_MANY_ITEMS);
+      gboolean too_large = hormiga_wire_error_is_over_limit (wire_error);
 
       g_set_error (error, HORMIGA_DHT_ERROR,
                    too_large ? HORMIGA_DHT_ERROR_TOO_LARGE : HORMIGA_DHT_ERROR_MALFORMED,

@@ -829,10 +829,7 @@ hormiga_dht_record_decode (GBytes   *encoded,
   limits.max_total_items = 256;
   if (!hormiga_wire_check (data, length, &limits, &local_error))
     {
-      gboolean too_large = local_error->code == HORMIGA_WIRE_ERROR_TOO_LARGE ||
-                           local_error->code == HORMIGA_WIRE_ERROR_STRING_TOO_LONG ||
-                           local_error->code == HORMIGA_WIRE_ERROR_BINARY_TOO_LONG ||
-                           local_error->code == HORMIGA_WIRE_ERROR_TOO_MANY_ITEMS;
+      gboolean too_large = hormiga_wire_error_is_over_limit (local_error);
 
       g_set_error (error, HORMIGA_DHT_ERROR,
                    too_large ? HORMIGA_DHT_ERROR_TOO_LARGE : HORMIGA_DHT_ERROR_MALFORMED,

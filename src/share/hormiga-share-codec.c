@@ -30,16 +30,10 @@ _hormiga_share_unpack (const guint8             *data,
     }
   if (!hormiga_wire_check (data, length, limits, &wire_error))
     {
-      gboolean too_large = g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_TOO_LARGE) ||
+      /* Nesting too deep counts as too large here as well. */
+      gboolean too_large = hormiga_wire_error_is_over_limit (wire_error) ||
                            g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_TOO_DEEP) ||
-                           g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_STRING_TOO_LONG) ||
-                           g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_BINARY_TOO_LONG) ||
-                           g_error_matches (wire_error, HORMIGA_WIRE_ERROR,
-                                            HORMIGA_WIRE_ERROR_TOO_MANY_ITEMS);
+                                            HORMIGA_WIRE_ERROR_TOO_DEEP);
 
       g_set_error (error, HORMIGA_SHARE_ERROR,
                    too_large ? HORMIGA_SHARE_ERROR_TOO_LARGE : HORMIGA_SHARE_ERROR_MALFORMED,

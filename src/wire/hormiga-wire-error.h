@@ -30,6 +30,11 @@ typedef enum {
   HORMIGA_WIRE_ERROR_INVALID_FIELD,      /* a field has the wrong type or value */
 } HormigaWireError;
 
-GQuark hormiga_wire_error_quark (void);
+GQuark   hormiga_wire_error_quark         (void);
+
+/* TRUE if @error is a HORMIGA_WIRE_ERROR for something above a size or
+ * count limit (frame, str, bin, items): the codecs built on the wire check
+ * report those as "too large", the rest as malformed. */
+gboolean hormiga_wire_error_is_over_limit (const GError *error);
 
 G_END_DECLS
