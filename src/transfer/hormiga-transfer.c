@@ -94,7 +94,6 @@ struct _HormigaTransfer
   char                   *folder;
   guint64                 size;
   HormigaTransferState    state;
-  HormigaTransferState    paused_from;
   char                   *error;
   char                   *path;
   char                   *part_path;
@@ -131,7 +130,6 @@ struct _HormigaTransfer
   GHashTable             *requests;     /* id → Request */
   GCancellable           *cancellable;
   GSource                *tick;
-  gint64                  started_at;
   gint64                  last_live_at;
   gint64                  providers_at;
   guint                   empty_finds;  /* lookups in a row that named no provider */
@@ -1404,7 +1402,7 @@ _hormiga_transfer_start (HormigaTransfer *self)
 {
   GSource *tick;
 
-  self->started_at = self->last_live_at = self->speed_at = now_us ();
+  self->last_live_at = self->speed_at = now_us ();
   tick = g_timeout_source_new (TICK_MS);
   g_source_set_callback (tick, on_tick, self, NULL);
   g_source_attach (tick, g_main_context_get_thread_default ());
@@ -1568,7 +1566,6 @@ hormiga_transfer_pause (HormigaTransfer *self)
   if (is_over (self) || self->state == HORMIGA_TRANSFER_PAUSED ||
       self->state == HORMIGA_TRANSFER_VERIFYING)
     return;
-  self->paused_from = self->state;
   forget_requests_of (self, NULL, TRUE);
   for_each_child (self, hormiga_transfer_pause);
   set_state (self, HORMIGA_TRANSFER_PAUSED);
