@@ -61,21 +61,40 @@ def read_env_file(path):
     return env
 
 
+# Bytes read from each process and not yet cut into lines.
+_pending = {}
+
+
 def read_line(proc, pattern, timeout, seen):
-    """Reads PROC's stdout until a line matches PATTERN; returns the match."""
+    """Reads PROC's stdout until a line matches PATTERN; returns the match.
+
+    Reads the pipe's file descriptor directly: select() on the buffered
+    text stream would miss lines already in its buffer (two lines arriving
+    together), and wait for the timeout with the line at hand."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], max(0, deadline - time.monotonic()))
-        if not ready:
-            break
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen.append(line.rstrip())
-        match = re.search(pattern, line)
-        if match:
-            return match
-    return None
+    fd = proc.stdout.fileno()
+    buffer = _pending.get(proc.pid, b'')
+    try:
+        while True:
+            while b'\n' in buffer:
+                line, buffer = buffer.split(b'\n', 1)
+                text = line.decode('utf-8', 'replace')
+                seen.append(text.rstrip())
+                match = re.search(pattern, text)
+                if match:
+                    return match
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            buffer += chunk
+    finally:
+        _pending[proc.pid] = buffer
 
 
 def main():
