@@ -37,6 +37,7 @@
 #include "hormiga-offer-dialog.h"
 #include "hormiga-peer-id.h"
 #include "hormiga-peer-row.h"
+#include "hormiga-preferences-window.h"
 #include "hormiga-publish-dialog.h"
 #include "hormiga-signaling-client.h"
 #include "hormiga-test-node.h"
@@ -47,6 +48,8 @@
 
 /* Generous: these only fail a broken test, never a slow machine. */
 #define WAIT_MS 60000
+
+static void assert_screenshot (const char *path);
 
 typedef struct _Probe Probe;
 
@@ -63,6 +66,10 @@ struct _Probe
   char               *last_status;
   guint               n_frames;         /* drawn since ready */
   gboolean            about_shown;
+  gboolean            about_closed;
+  gboolean            preferences_shown;
+  guint               n_preferences_frames;
+  char               *preferences_path;  /* its screenshot */
   gboolean            timed_out;
 };
 
@@ -98,6 +105,7 @@ probe_clear (Probe *probe)
   g_free (probe->data_dir);
   g_free (probe->peer_id);
   g_free (probe->screenshot_path);
+  g_free (probe->preferences_path);
   g_free (probe->last_status);
 }
 
@@ -168,6 +176,127 @@ on_frame (GtkWidget     *widget,
 }
 
 static gboolean
+on_preferences_frame (GtkWidget     *widget,
+                      GdkFrameClock *clock,
+                      gpointer       user_data)
+{
+  Probe *probe = user_data;
+
+  probe->n_preferences_frames++;
+  return probe->n_preferences_frames < 3 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* The row titled @title under @widget. */
+static GtkWidget *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (widget)
+      && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row = find_row (child, title);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+/* The first widget of @type under @widget. */
+static gpointer
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gpointer found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The rows show the settings and write them back, both ways. */
+static void
+check_preferences (HormigaPreferencesWindow *preferences)
+{
+  GSettings *settings = hormiga_preferences_window_get_settings (preferences);
+  GtkWidget *row;
+  GtkSwitch *toggle;
+  GtkSpinButton *spin;
+  g_autoptr(GFile) folder = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *fallback = NULL;
+  g_auto(GStrv) servers = NULL;
+
+  /* The hormiguero the app was started with is not written to the
+   * settings: the row shows the configured one. */
+  row = find_row (GTK_WIDGET (preferences), "Address (ws:// or wss://)");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "ws://127.0.0.1:8710/ws");
+
+  row = find_row (GTK_WIDGET (preferences), "Display Name");
+  gtk_editable_set_text (GTK_EDITABLE (row), "Reina");
+  g_assert_cmpstr (g_settings_get_string (settings, "display-name"), ==, "Reina");
+
+  row = find_row (GTK_WIDGET (preferences), "Accept Files From Known Peers");
+  toggle = find_descendant (row, GTK_TYPE_SWITCH);
+  g_assert_false (gtk_switch_get_active (toggle));
+  g_settings_set_boolean (settings, "auto-accept-known", TRUE);
+  g_assert_true (gtk_switch_get_active (toggle));
+  gtk_switch_set_active (toggle, FALSE);
+  g_assert_false (g_settings_get_boolean (settings, "auto-accept-known"));
+
+  row = find_row (GTK_WIDGET (preferences), "Upload Limit");
+  spin = find_descendant (row, GTK_TYPE_SPIN_BUTTON);
+  gtk_spin_button_set_value (spin, 512);
+  g_assert_cmpuint (g_settings_get_uint (settings, "upload-limit"), ==, 512);
+  g_settings_reset (settings, "upload-limit");
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 0);
+
+  row = find_row (GTK_WIDGET (preferences), "Number of Contingents");
+  spin = find_descendant (row, GTK_TYPE_SPIN_BUTTON);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 1);
+  gtk_spin_button_set_value (spin, 3);
+  g_assert_cmpuint (g_settings_get_uint (settings, "contingents"), ==, 3);
+
+  row = find_row (GTK_WIDGET (preferences), "STUN Servers");
+  gtk_editable_set_text (GTK_EDITABLE (row), "stun:192.0.2.1:3478, stun:192.0.2.2:3478");
+  servers = g_settings_get_strv (settings, "stun-servers");
+  g_assert_cmpstrv (servers, ((const char *[]) { "stun:192.0.2.1:3478", "stun:192.0.2.2:3478",
+                                                 NULL }));
+
+  /* The folder the chooser gives, then back to the default. */
+  row = find_row (GTK_WIDGET (preferences), "Download Folder");
+  fallback = hormiga_node_thread_default_download_folder ();
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), fallback));
+  path = g_build_filename (g_get_tmp_dir (), "hormiga-elsewhere", NULL);
+  folder = g_file_new_for_path (path);
+  hormiga_preferences_window_set_download_folder (preferences, folder);
+  g_assert_cmpstr (g_settings_get_string (settings, "download-folder"), ==, path);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, path);
+  g_assert_true (gtk_widget_activate_action (row, "preferences.reset-folder", NULL));
+  g_assert_cmpstr (g_settings_get_string (settings, "download-folder"), ==, "");
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), fallback));
+}
+
+static HormigaPreferencesWindow *
+find_preferences_window (GtkApplication *application)
+{
+  for (GList *l = gtk_application_get_windows (application); l != NULL; l = l->next)
+    if (HORMIGA_IS_PREFERENCES_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
 on_poll (gpointer user_data)
 {
   Probe *probe = user_data;
@@ -217,10 +346,40 @@ on_poll (gpointer user_data)
       probe->about_shown = TRUE;
       return G_SOURCE_CONTINUE;
     }
-  about = find_about_window (application);
-  if (about == NULL)
-    return G_SOURCE_CONTINUE;
-  gtk_window_destroy (about);
+  if (!probe->about_closed)
+    {
+      about = find_about_window (application);
+      if (about == NULL)
+        return G_SOURCE_CONTINUE;
+      gtk_window_destroy (about);
+      probe->about_closed = TRUE;
+    }
+
+  /* The preferences, through the same action as the menu and Ctrl+comma,
+   * once (the first test that gets here). */
+  if (probe->preferences_path != NULL && !probe->preferences_shown)
+    {
+      HormigaPreferencesWindow *preferences = find_preferences_window (application);
+
+      if (preferences == NULL)
+        {
+          g_action_group_activate_action (G_ACTION_GROUP (application), "preferences", NULL);
+          preferences = find_preferences_window (application);
+          g_assert_nonnull (preferences);
+          check_preferences (preferences);
+          gtk_widget_add_tick_callback (GTK_WIDGET (preferences), on_preferences_frame, probe,
+                                        NULL);
+          return G_SOURCE_CONTINUE;
+        }
+      if (probe->n_preferences_frames < 3)
+        return G_SOURCE_CONTINUE;
+      save_screenshot (GTK_WIDGET (preferences), probe->preferences_path);
+      /* A second activation shows the same window. */
+      g_action_group_activate_action (G_ACTION_GROUP (application), "preferences", NULL);
+      g_assert_true (find_preferences_window (application) == preferences);
+      gtk_window_destroy (GTK_WINDOW (preferences));
+      probe->preferences_shown = TRUE;
+    }
 
   /* The same action as Ctrl+Q. */
   g_action_group_activate_action (G_ACTION_GROUP (application), "quit", NULL);
@@ -262,6 +421,10 @@ run_app (Probe      *probe,
              WAIT_MS / 1000, probe->last_status ? probe->last_status : "(no window)");
   g_assert_cmpint (status, ==, 0);
 
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (probe->application),
+                                                  "app.preferences");
+  g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>comma"));
+  g_clear_pointer (&accels, g_strfreev);
   accels = gtk_application_get_accels_for_action (GTK_APPLICATION (probe->application),
                                                   "app.quit");
   g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>q"));
@@ -314,12 +477,21 @@ test_admitted (void)
   g_autoptr(HormigaSignalingClient) client =
     hormiga_signaling_client_new (hormiga_test_server_get_url (server), other, NULL);
   Probe probe = { .ready = ready_admitted };
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  const char * const keys[] = { "display-name", "auto-accept-known", "upload-limit",
+                                "contingents", "stun-servers", "download-folder" };
 
   /* One peer there before us. */
   hormiga_signaling_client_start (client);
   g_assert_true (hormiga_test_wait_until (client_admitted, client, WAIT_MS));
   probe_init (&probe, "screenshot-window.png");
+  probe.preferences_path = g_test_build_filename (G_TEST_BUILT, "screenshot-preferences.png", NULL);
+  g_unlink (probe.preferences_path);
   run_app (&probe, hormiga_test_server_get_url (server));
+  g_assert_true (probe.preferences_shown);
+  assert_screenshot (probe.preferences_path);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_reset (settings, keys[i]);
   probe_clear (&probe);
 
   hormiga_signaling_client_stop (client);

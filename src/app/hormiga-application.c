@@ -12,7 +12,12 @@
  * the window, and a notification with the same two answers when the
  * window is not active (app.accept-offer and app.decline-offer, with the
  * offer's id as a string). Accepted files go to the `download-folder` in
- * GSettings, or the user's Downloads folder when it is empty.
+ * GSettings, or the user's Downloads folder when it is empty. Whoever
+ * sends a file that is accepted becomes a known peer (`known-peers`); with
+ * `auto-accept-known` on, their next offers are accepted without asking.
+ *
+ * app.preferences (Ctrl+comma) opens the preferences, bound to the same
+ * GSettings.
  */
 #include <glib/gi18n.h>
 
@@ -20,6 +25,7 @@
 #include "hormiga-application.h"
 #include "hormiga-identity.h"
 #include "hormiga-offer-dialog.h"
+#include "hormiga-preferences-window.h"
 #include "hormiga-window.h"
 
 /* What a sender hears when its offer is declined here. */
@@ -34,6 +40,7 @@ struct _HormigaApplication
   GSettings         *settings;          /* NULL if the schema is not installed */
   HormigaNodeThread *node;
   GHashTable        *offers;            /* offer id → HormigaOfferDialog, open */
+  GHashTable        *offer_peers;       /* offer id → its sender's PeerID, unanswered */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaApplication, hormiga_application, ADW_TYPE_APPLICATION)
@@ -112,7 +119,61 @@ hormiga_application_dup_download_folder (HormigaApplication *self)
   return g_steal_pointer (&folder);
 }
 
+static void
+on_preferences (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  HormigaApplication *self = HORMIGA_APPLICATION (user_data);
+  GtkApplication *application = GTK_APPLICATION (self);
+  GtkWidget *preferences;
+
+  if (self->settings == NULL)
+    return;
+  for (GList *l = gtk_application_get_windows (application); l != NULL; l = l->next)
+    if (HORMIGA_IS_PREFERENCES_WINDOW (l->data))
+      {
+        gtk_window_present (l->data);
+        return;
+      }
+  preferences = hormiga_preferences_window_new (gtk_application_get_active_window (application),
+                                                self->settings);
+  gtk_window_set_application (GTK_WINDOW (preferences), application);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 /* ---- offers -------------------------------------------------------------------- */
+
+static gboolean
+is_known_peer (HormigaApplication *self,
+               const char         *peer_id)
+{
+  g_auto(GStrv) known = NULL;
+
+  if (self->settings == NULL)
+    return FALSE;
+  known = g_settings_get_strv (self->settings, "known-peers");
+  return g_strv_contains ((const char * const *) known, peer_id);
+}
+
+/* Accepted once: known from now on. */
+static void
+remember_peer (HormigaApplication *self,
+               const char         *peer_id)
+{
+  g_auto(GStrv) known = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  if (self->settings == NULL || peer_id == NULL || is_known_peer (self, peer_id))
+    return;
+  known = g_settings_get_strv (self->settings, "known-peers");
+  builder = g_strv_builder_new ();
+  g_strv_builder_addv (builder, (const char **) known);
+  g_strv_builder_add (builder, peer_id);
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "known-peers", (const char * const *) updated);
+}
 
 static char *
 offer_notification_id (guint id)
@@ -129,6 +190,7 @@ close_offer (HormigaApplication *self,
   GtkWindow *dialog = g_hash_table_lookup (self->offers, GUINT_TO_POINTER (id));
 
   g_application_withdraw_notification (G_APPLICATION (self), notification);
+  g_hash_table_remove (self->offer_peers, GUINT_TO_POINTER (id));
   if (dialog == NULL)
     return;
   g_hash_table_remove (self->offers, GUINT_TO_POINTER (id));
@@ -162,6 +224,7 @@ on_accept_offer (GSimpleAction *action,
   if (!parse_offer_id (parameter, &id))
     return;
   hormiga_node_thread_accept_offer (self->node, id, folder);
+  remember_peer (self, g_hash_table_lookup (self->offer_peers, GUINT_TO_POINTER (id)));
   close_offer (self, id);
   if (HORMIGA_IS_WINDOW (window))
     hormiga_window_show_view (HORMIGA_WINDOW (window), "transfers");
@@ -211,6 +274,26 @@ on_offer (HormigaNodeThread *node,
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   GtkWidget *dialog;
 
+  /* A known peer, and the user trusts those: no question. */
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "auto-accept-known")
+      && is_known_peer (self, peer_id))
+    {
+      g_autofree char *folder = hormiga_application_dup_download_folder (self);
+      g_autofree char *short_id = _hormiga_dup_short_peer_id (peer_id);
+      g_autofree char *title = NULL;
+
+      hormiga_node_thread_accept_offer (self->node, id, folder);
+      if (HORMIGA_IS_WINDOW (window))
+        {
+          /* Translators: a known peer's file is accepted without asking;
+           * then the peer's short PeerID */
+          title = g_strdup_printf (_("Receiving “%s” from %s"), name, short_id);
+          hormiga_window_add_toast (HORMIGA_WINDOW (window), adw_toast_new (title));
+        }
+      return;
+    }
+
+  g_hash_table_insert (self->offer_peers, GUINT_TO_POINTER (id), g_strdup (peer_id));
   if (window == NULL)
     {
       g_application_activate (G_APPLICATION (self));
@@ -255,6 +338,7 @@ on_offer_closed (HormigaNodeThread *node,
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = on_quit },
   { .name = "about", .activate = on_about },
+  { .name = "preferences", .activate = on_preferences },
   { .name = "accept-offer", .activate = on_accept_offer, .parameter_type = "s" },
   { .name = "decline-offer", .activate = on_decline_offer, .parameter_type = "s" },
 };
@@ -317,6 +401,7 @@ hormiga_application_startup (GApplication *application)
   HormigaApplication *self = HORMIGA_APPLICATION (application);
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *about_accels[] = { "F1", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *publish_accels[] = { "<Control>o", NULL };
   static const char *open_link_accels[] = { "<Control>l", NULL };
   g_autofree char *url = NULL;
@@ -329,11 +414,16 @@ hormiga_application_startup (GApplication *application)
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.about", about_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.publish", publish_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open-link",
                                          open_link_accels);
 
   load_settings (self);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                                            "preferences")),
+                               self->settings != NULL);
   url = dup_configured_url (self);
   data_dir = dup_data_dir ();
   folder = hormiga_application_dup_download_folder (self);
@@ -400,6 +490,7 @@ hormiga_application_shutdown (GApplication *application)
     while (g_hash_table_iter_next (&iter, NULL, &dialog))
       g_signal_handlers_disconnect_by_data (dialog, self);
     g_hash_table_remove_all (self->offers);
+    g_hash_table_remove_all (self->offer_peers);
   }
 
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
@@ -416,6 +507,7 @@ hormiga_application_dispose (GObject *object)
   g_clear_object (&self->node);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->offers, g_hash_table_unref);
+  g_clear_pointer (&self->offer_peers, g_hash_table_unref);
 
   G_OBJECT_CLASS (hormiga_application_parent_class)->dispose (object);
 }
@@ -451,6 +543,7 @@ static void
 hormiga_application_init (HormigaApplication *self)
 {
   self->offers = g_hash_table_new (NULL, NULL);
+  self->offer_peers = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Hormiga: a peer-to-peer network in which "
