@@ -1292,6 +1292,7 @@ typedef enum {
   FILES_SHOWN,          /* the Transfers view, drawn: rows, screenshot */
   FILES_OFFERED,        /* the peer sends a file: the offer dialog */
   FILES_RECEIVING,      /* accepted: it arrives */
+  FILES_AUTO_ACCEPTED,  /* a known peer's second file, accepted without asking */
   FILES_PUBLISHING,     /* the app publishes a file: its link */
   FILES_FETCHED,        /* the peer downloads it from the app */
   FILES_SENDING,        /* the app sends a file to the peer */
@@ -1317,6 +1318,8 @@ typedef struct
   char               *offered_path;     /* the peer's, sent to the app */
   char               *published_path;   /* the app's, fetched by the peer */
   char               *sent_path;        /* the app's, sent to the peer */
+  char               *second_path;      /* the peer's, sent once it is known */
+  GSettings          *settings;
 
   Notifications       notifications;
   gboolean            offer_notified;   /* the window was not active */
@@ -1609,8 +1612,6 @@ on_files_poll (gpointer user_data)
     case FILES_RECEIVING:
       {
         HormigaTransferItem *item;
-        g_autoptr(GFile) file = NULL;
-        g_autofree char *uri = NULL;
 
         if (!peer_flag (&files->peer, &files->peer.sent_done))
           return G_SOURCE_CONTINUE;
@@ -1625,6 +1626,44 @@ on_files_poll (gpointer user_data)
         /* The answered offer's notification is withdrawn. */
         if (files->offer_notified)
           g_assert_cmpuint (files->notifications.n_closed, >=, 1);
+
+        /* Accepted once, the peer is known; with auto-accept on, its next
+         * file comes in without a question. */
+        {
+          g_auto(GStrv) known = g_settings_get_strv (files->settings, "known-peers");
+
+          g_assert_cmpstrv (known, ((const char *[]) { files->peer.peer_id, NULL }));
+        }
+        g_settings_set_boolean (files->settings, "auto-accept-known", TRUE);
+        g_mutex_lock (&files->peer.lock);
+        files->peer.sent_done = FALSE;
+        g_mutex_unlock (&files->peer.lock);
+        files->second_path = make_file (files->peer.dir, "otro regalo.bin", 90000);
+        peer_run (&files->peer, peer_send_op, files->second_path,
+                  hormiga_node_thread_get_peer_id (node));
+        files->stage = FILES_AUTO_ACCEPTED;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_AUTO_ACCEPTED:
+      {
+        HormigaTransferItem *item;
+        g_autoptr(GFile) file = NULL;
+        g_autofree char *uri = NULL;
+        g_autofree char *toast = NULL;
+
+        g_assert_null (find_toplevel (HORMIGA_TYPE_OFFER_DIALOG));
+        if (!peer_flag (&files->peer, &files->peer.sent_done))
+          return G_SOURCE_CONTINUE;
+        g_assert_null (files->peer.sent_error);
+        g_assert_true (files->peer.sent_accepted);
+        item = finished_transfer (node, "otro regalo.bin");
+        if (item == NULL)
+          return G_SOURCE_CONTINUE;
+        g_assert_true (g_str_has_prefix (hormiga_transfer_item_get_path (item), files->download_dir));
+        assert_same_file (hormiga_transfer_item_get_path (item), files->second_path);
+        toast = g_strdup_printf ("“%s” downloaded", "otro regalo.bin");
+        g_assert_cmpstr (hormiga_window_get_last_toast (window), ==, toast);
 
         /* The app publishes a file of its own, as Publish File… does once
          * the file is chosen. */
@@ -1754,6 +1793,7 @@ test_files (void)
   g_setenv (HORMIGA_DATA_DIR_ENV, files.data_dir, TRUE);
   /* The memory settings backend is the process's: the app reads this. */
   settings = g_settings_new (APP_ID);
+  files.settings = settings;
   g_settings_set_string (settings, "download-folder", files.download_dir);
   files.transfers_path = g_test_build_filename (G_TEST_BUILT, "screenshot-transfers.png", NULL);
   files.offer_path = g_test_build_filename (G_TEST_BUILT, "screenshot-offer.png", NULL);
@@ -1781,6 +1821,9 @@ test_files (void)
   assert_screenshot (files.offer_path);
 
   g_settings_reset (settings, "download-folder");
+  g_settings_reset (settings, "known-peers");
+  g_settings_reset (settings, "auto-accept-known");
+  g_free (files.second_path);
   peer_clear (&files.peer);
   notifications_stop (&files.notifications);
   hormiga_test_server_stop (files.server);
