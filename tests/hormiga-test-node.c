@@ -162,6 +162,17 @@ hormiga_test_node_has_line (HormigaTestNode *node,
   return FALSE;
 }
 
+const char *
+hormiga_test_node_get_line (HormigaTestNode *node,
+                            const char      *prefix,
+                            guint            n)
+{
+  for (guint i = 0; i < node->lines->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (node->lines, i), prefix) && n-- == 0)
+      return g_ptr_array_index (node->lines, i);
+  return NULL;
+}
+
 typedef struct { HormigaTestNode *node; const char *prefix; } LineWait;
 
 static gboolean

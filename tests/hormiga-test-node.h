@@ -27,6 +27,11 @@ void             hormiga_test_node_say         (HormigaTestNode *node,
 /* Whether it printed a line starting with @prefix so far. */
 gboolean         hormiga_test_node_has_line    (HormigaTestNode *node,
                                                 const char      *prefix);
+/* The @n-th line (from 0) it printed that starts with @prefix, or NULL
+ * (transfer none: valid while the node is). */
+const char      *hormiga_test_node_get_line    (HormigaTestNode *node,
+                                                const char      *prefix,
+                                                guint            n);
 /* Iterates the thread-default context until it prints a line starting
  * with @prefix; fails the test, with its output, after @timeout_ms. */
 void             hormiga_test_node_expect      (HormigaTestNode *node,

@@ -7,7 +7,9 @@
  * (dbus-run-session), and
  * watches its window's status bar until it says what the test waits for.
  * Then it saves a screenshot of the window, rendered from the widget tree,
- * into the build directory.
+ * into the build directory. /hormiga/app/admitted also opens the
+ * preferences (app.preferences), drives every row both ways against
+ * GSettings and saves screenshot-preferences.png.
  *
  * /hormiga/app/peers runs it with real hormiga-node peers: one there
  * before the app, two more joining while it runs. It waits until the
@@ -24,7 +26,15 @@
  * the peer sends the app a file, the offer dialog shows it
  * (screenshot-offer.png) and, accepted, it arrives; the app publishes a
  * file, its link is shown, and the peer downloads it with that link; the
- * app sends the peer a file. Every file is checked byte for byte.
+ * app sends the peer a file. Every file is checked byte for byte. Once
+ * the peer is known (its offer accepted) and auto-accept is on, its next
+ * file arrives without a question.
+ *
+ * /hormiga/app/open-link starts the app as `hormiga --server URL
+ * hormiga:…` with a link a real hormiga-node published, then runs the
+ * program itself, `hormiga hormiga:…`, as the desktop's handler would: it
+ * hands its link to the running instance over D-Bus. Both files arrive
+ * byte for byte.
  */
 #include <glib/gstdio.h>
 
@@ -1843,6 +1853,184 @@ test_files (void)
   g_free (files.offer_path);
 }
 
+/* ---- opening hormiga: links -------------------------------------------------------- */
+
+typedef struct
+{
+  HormigaApplication *application;
+  HormigaTestNode    *node;
+  char               *links[2];         /* the node's, from its `share` */
+  char               *paths[2];         /* what it shares */
+  char               *download_dir;
+  GSubprocess        *second;           /* `hormiga LINK`, a second instance */
+  gboolean            second_done;
+  gint64              deadline;
+  gboolean            timed_out;
+  gboolean            done;
+} Opening;
+
+static void
+on_second_exited (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Opening *opening = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_subprocess_wait_check_finish (G_SUBPROCESS (object), result, &error));
+  g_assert_no_error (error);
+  opening->second_done = TRUE;
+}
+
+static gboolean
+on_opening_poll (gpointer user_data)
+{
+  Opening *opening = user_data;
+  GtkApplication *application = GTK_APPLICATION (opening->application);
+  HormigaWindow *window = NULL;
+  HormigaNodeThread *node = hormiga_application_get_node (opening->application);
+  HormigaTransferItem *items[2];
+
+  for (GList *l = gtk_application_get_windows (application); l != NULL; l = l->next)
+    if (HORMIGA_IS_WINDOW (l->data))
+      window = l->data;
+  if (g_get_monotonic_time () > opening->deadline)
+    {
+      opening->timed_out = TRUE;
+      g_application_quit (G_APPLICATION (application));
+      return G_SOURCE_REMOVE;
+    }
+  /* The link on the command line opened the window. */
+  if (window == NULL)
+    return G_SOURCE_CONTINUE;
+
+  /* The desktop's handler: a second `hormiga LINK` hands the link to this
+   * instance over D-Bus (org.gtk.Application.Open) and exits. */
+  if (opening->second == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      opening->second = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                                          g_getenv ("HORMIGA_APP"), opening->links[1], NULL);
+      g_assert_no_error (error);
+      g_subprocess_wait_check_async (opening->second, NULL, on_second_exited, opening);
+      return G_SOURCE_CONTINUE;
+    }
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_path_get_basename (opening->paths[i]);
+
+      items[i] = finished_transfer (node, name);
+      if (items[i] == NULL)
+        return G_SOURCE_CONTINUE;
+    }
+  if (!opening->second_done)
+    return G_SOURCE_CONTINUE;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_test_message ("downloaded %s", hormiga_transfer_item_get_path (items[i]));
+      g_assert_true (g_str_has_prefix (hormiga_transfer_item_get_path (items[i]),
+                                       opening->download_dir));
+      assert_same_file (hormiga_transfer_item_get_path (items[i]), opening->paths[i]);
+      g_assert_cmpstrv (hormiga_transfer_item_get_sources (items[i]),
+                        ((const char *[]) { hormiga_test_node_get_peer_id (opening->node), NULL }));
+    }
+  opening->done = TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (application), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+node_shared_both (gpointer user_data)
+{
+  return hormiga_test_node_get_line (user_data, "shared ", 1) != NULL;
+}
+
+/* `hormiga --server URL hormiga:…` downloads the link a real hormiga-node
+ * published; a second `hormiga hormiga:…` hands its link to the running
+ * instance, which downloads it too. Both arrive byte for byte. */
+static void
+test_open_link (void)
+{
+  Opening opening = { 0 };
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *work_dir = NULL;
+  char *argv[] = { "hormiga", "--server", NULL, "--ice-address", "127.0.0.1", NULL, NULL };
+  int status;
+
+  if (g_getenv ("HORMIGA_APP") == NULL)
+    {
+      g_test_fail_printf ("$HORMIGA_APP must name the hormiga program");
+      return;
+    }
+  opening.node = hormiga_test_node_start (hormiga_test_server_get_url (server));
+  work_dir = g_dir_make_tmp ("hormiga-app-shared-XXXXXX", &error);
+  g_assert_no_error (error);
+  opening.paths[0] = make_file (work_dir, "semillas.bin", HORMIGA_CONTENT_CHUNK_SIZE * 2 + 77);
+  opening.paths[1] = make_file (work_dir, "hojas.bin", 123456);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("share %s", opening.paths[i]);
+
+      hormiga_test_node_say (opening.node, line);
+    }
+  g_assert_true (hormiga_test_wait_until (node_shared_both, opening.node, WAIT_MS));
+  /* Which line is which file: a link names its file. */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *link = hormiga_test_node_get_line (opening.node, "shared ", i) + strlen ("shared ");
+      g_autoptr(HormigaLink) parsed = hormiga_link_parse (link, &error);
+      g_autofree char *name0 = g_path_get_basename (opening.paths[0]);
+
+      g_assert_no_error (error);
+      opening.links[g_str_equal (parsed->name, name0) ? 0 : 1] = g_strdup (link);
+    }
+  g_assert_nonnull (opening.links[0]);
+  g_assert_nonnull (opening.links[1]);
+
+  data_dir = g_dir_make_tmp ("hormiga-app-XXXXXX", &error);
+  g_assert_no_error (error);
+  opening.download_dir = g_dir_make_tmp ("hormiga-app-downloads-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv (HORMIGA_DATA_DIR_ENV, data_dir, TRUE);
+  g_settings_set_string (settings, "download-folder", opening.download_dir);
+
+  /* A unique instance this time: it owns the application's name on the
+   * test's private bus, so the second one finds it. */
+  opening.application = hormiga_application_new ();
+  g_signal_connect_after (opening.application, "startup", G_CALLBACK (on_startup), NULL);
+  opening.deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
+  g_timeout_add (50, on_opening_poll, &opening);
+  argv[2] = (char *) hormiga_test_server_get_url (server);
+  argv[5] = opening.links[0];
+  status = g_application_run (G_APPLICATION (opening.application), G_N_ELEMENTS (argv) - 1, argv);
+
+  if (opening.timed_out)
+    g_error ("the links were not downloaded within %d s", WAIT_MS / 1000);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (opening.done);
+  g_clear_object (&opening.application);
+  g_clear_object (&opening.second);
+
+  g_settings_reset (settings, "download-folder");
+  hormiga_test_node_quit (opening.node);
+  hormiga_test_server_stop (server);
+  remove_tree (data_dir);
+  remove_tree (work_dir);
+  remove_tree (opening.download_dir);
+  g_unsetenv (HORMIGA_DATA_DIR_ENV);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (opening.links[i]);
+      g_free (opening.paths[i]);
+    }
+  g_free (opening.download_dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1858,5 +2046,6 @@ main (int   argc,
   g_test_add_func ("/hormiga/app/fallback", test_fallback);
   g_test_add_func ("/hormiga/app/peers", test_peers);
   g_test_add_func ("/hormiga/app/files", test_files);
+  g_test_add_func ("/hormiga/app/open-link", test_open_link);
   return g_test_run ();
 }

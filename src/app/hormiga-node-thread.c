@@ -1247,11 +1247,6 @@ worker_main (gpointer data)
 
   g_main_context_push_thread_default (worker->context);
 
-  worker->begin_source = g_idle_source_new ();
-  g_source_set_static_name (worker->begin_source, "[hormiga] node start");
-  g_source_set_callback (worker->begin_source, on_worker_begin, worker, NULL);
-  g_source_attach (worker->begin_source, worker->context);
-
   worker->peers_source = g_timeout_source_new (PEERS_INTERVAL_MS);
   g_source_set_static_name (worker->peers_source, "[hormiga] peers");
   g_source_set_callback (worker->peers_source, on_peers_interval, worker, NULL);
@@ -1914,6 +1909,14 @@ hormiga_node_thread_start (HormigaNodeThread *self)
   else
     worker->download_folder = hormiga_node_thread_default_download_folder ();
   self->worker = worker;
+
+  /* Attached here, at a priority above the ops': a download asked for at
+   * once (a link on the command line) finds the node's transfer manager. */
+  worker->begin_source = g_idle_source_new ();
+  g_source_set_priority (worker->begin_source, G_PRIORITY_HIGH);
+  g_source_set_static_name (worker->begin_source, "[hormiga] node start");
+  g_source_set_callback (worker->begin_source, on_worker_begin, worker, NULL);
+  g_source_attach (worker->begin_source, worker->context);
 
   self->node_context = g_main_context_ref (worker->context);
   self->node_loop = g_main_loop_ref (worker->loop);
