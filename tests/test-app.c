@@ -233,6 +233,16 @@ find_descendant (GtkWidget *widget,
   return NULL;
 }
 
+static void
+assert_setting (GSettings  *settings,
+                const char *key,
+                const char *expected)
+{
+  g_autofree char *value = g_settings_get_string (settings, key);
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
 /* The rows show the settings and write them back, both ways. */
 static void
 check_preferences (HormigaPreferencesWindow *preferences)
@@ -254,7 +264,7 @@ check_preferences (HormigaPreferencesWindow *preferences)
 
   row = find_row (GTK_WIDGET (preferences), "Display Name");
   gtk_editable_set_text (GTK_EDITABLE (row), "Reina");
-  g_assert_cmpstr (g_settings_get_string (settings, "display-name"), ==, "Reina");
+  assert_setting (settings, "display-name", "Reina");
 
   row = find_row (GTK_WIDGET (preferences), "Accept Files From Known Peers");
   toggle = find_descendant (row, GTK_TYPE_SWITCH);
@@ -290,10 +300,10 @@ check_preferences (HormigaPreferencesWindow *preferences)
   path = g_build_filename (g_get_tmp_dir (), "hormiga-elsewhere", NULL);
   folder = g_file_new_for_path (path);
   hormiga_preferences_window_set_download_folder (preferences, folder);
-  g_assert_cmpstr (g_settings_get_string (settings, "download-folder"), ==, path);
+  assert_setting (settings, "download-folder", path);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, path);
   g_assert_true (gtk_widget_activate_action (row, "preferences.reset-folder", NULL));
-  g_assert_cmpstr (g_settings_get_string (settings, "download-folder"), ==, "");
+  assert_setting (settings, "download-folder", "");
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), fallback));
 }
 
