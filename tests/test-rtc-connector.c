@@ -488,6 +488,103 @@ test_bulk_through_hormiguero (void)
   hormiga_test_server_stop (server);
 }
 
+/* ---- several hormigueros ------------------------------------------------------ */
+
+static gboolean
+client_admitted (gpointer data)
+{
+  return hormiga_signaling_client_get_state (data) == HORMIGA_SIGNALING_STATE_ADMITTED;
+}
+
+static gboolean
+pc_closed (gpointer data)
+{
+  return hormiga_peer_connection_get_state (data) == HORMIGA_PEER_CONNECTION_CLOSED;
+}
+
+/* x joins hormigueros one and two, y only two, z only one. x reaches y
+ * through two once one says it does not know y; y reaches x through two
+ * and is answered through it; x reaches z through one without asking two;
+ * a peer neither knows is given up at once. */
+static void
+test_several_hormigueros (void)
+{
+  HormigaTestServer *one = hormiga_test_server_start (NULL);
+  HormigaTestServer *two = hormiga_test_server_start (NULL);
+  Node x, y, z;
+  HormigaSignalingClient *extra;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HormigaDataChannel) to_y = NULL;
+  g_autoptr(HormigaDataChannel) to_z = NULL;
+  g_autoptr(HormigaDataChannel) from_y = NULL;
+  g_autoptr(HormigaIdentity) nobody = hormiga_identity_generate ();
+  g_autoptr(HormigaPeerConnection) to_nobody = NULL;
+  HormigaRtcConnectorCounters counters;
+  HormigaPeerConnection *pc;
+  const char *x_id, *y_id, *z_id;
+
+  node_init (&x, hormiga_test_server_get_url (one));
+  node_init (&y, hormiga_test_server_get_url (two));
+  node_init (&z, hormiga_test_server_get_url (one));
+  extra = hormiga_signaling_client_new (hormiga_test_server_get_url (two), x.identity, NULL);
+  hormiga_rtc_connector_add_signaling (x.connector, extra);
+  hormiga_signaling_client_start (extra);
+  g_assert_true (hormiga_test_wait_until (client_admitted, x.signaling, 5000));
+  g_assert_true (hormiga_test_wait_until (client_admitted, extra, 5000));
+  g_assert_true (hormiga_test_wait_until (client_admitted, y.signaling, 5000));
+  g_assert_true (hormiga_test_wait_until (client_admitted, z.signaling, 5000));
+  x_id = hormiga_peer_id_to_string (hormiga_identity_get_peer_id (x.identity));
+  y_id = hormiga_peer_id_to_string (hormiga_identity_get_peer_id (y.identity));
+  z_id = hormiga_peer_id_to_string (hormiga_identity_get_peer_id (z.identity));
+
+  pc = hormiga_rtc_connector_connect (x.connector, y_id, &error);
+  g_assert_no_error (error);
+  to_y = hormiga_peer_connection_create_data_channel (pc, "por-el-segundo", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (channel_open, to_y, 15000));
+  g_assert_false (hormiga_rtc_connector_is_routed (x.connector, pc));
+  hormiga_rtc_connector_get_counters (x.connector, &counters);
+  g_assert_cmpuint (counters.sessions_moved, ==, 1);
+  g_assert_cmpint (hormiga_test_server_metric (one, "hormiguero_signals_forwarded_total"), ==, 0);
+  g_assert_cmpint (hormiga_test_server_metric (two, "hormiguero_signals_forwarded_total"), >=, 2);
+  g_assert_cmpuint (y.n_incoming, ==, 1);
+
+  pc = hormiga_rtc_connector_connect (y.connector, x_id, &error);
+  g_assert_no_error (error);
+  from_y = hormiga_peer_connection_create_data_channel (pc, "de-vuelta", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (channel_open, from_y, 15000));
+  g_assert_cmpuint (x.n_incoming, ==, 1);
+
+  pc = hormiga_rtc_connector_connect (x.connector, z_id, &error);
+  g_assert_no_error (error);
+  to_z = hormiga_peer_connection_create_data_channel (pc, "por-el-primero", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (channel_open, to_z, 15000));
+  hormiga_rtc_connector_get_counters (x.connector, &counters);
+  g_assert_cmpuint (counters.sessions_moved, ==, 1);
+
+  /* Neither hormiguero knows it: closed after the second says so, long
+   * before any ICE or setup timeout. */
+  to_nobody = g_object_ref (hormiga_rtc_connector_connect (
+    x.connector, hormiga_peer_id_to_string (hormiga_identity_get_peer_id (nobody)), &error));
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (pc_closed, to_nobody, 3000));
+  hormiga_rtc_connector_get_counters (x.connector, &counters);
+  g_assert_cmpuint (counters.sessions_moved, ==, 2);
+
+  g_clear_object (&to_y);
+  g_clear_object (&to_z);
+  g_clear_object (&from_y);
+  node_clear (&z);
+  node_clear (&y);
+  node_clear (&x);
+  hormiga_signaling_client_stop (extra);
+  g_assert_finalize_object (extra);
+  hormiga_test_server_stop (two);
+  hormiga_test_server_stop (one);
+}
+
 static void
 test_signal_codec (void)
 {
@@ -555,6 +652,7 @@ main (int    argc,
                    test_channel_through_another_route);
   g_test_add_func ("/hormiga/rtc-connector/channel-through-hormiguero",
                    test_channel_through_hormiguero);
+  g_test_add_func ("/hormiga/rtc-connector/several-hormigueros", test_several_hormigueros);
   g_test_add_func ("/hormiga/rtc-connector/bulk-through-hormiguero", test_bulk_through_hormiguero);
   return g_test_run ();
 }

@@ -8,18 +8,26 @@
 #include "hormiga-rtc-error.h"
 #include "hormiga-rtc-signal.h"
 
+/* A hormiguero the connector signals through: the node's own first, then
+ * those added with hormiga_rtc_connector_add_signaling(). */
+typedef struct
+{
+  HormigaSignalingClient *client;
+  gulong                  signal_handler;
+  gulong                  error_handler;
+} Server;
+
 struct _HormigaRtcConnector
 {
   GObject                 parent_instance;
 
   GMainContext           *context;
-  HormigaSignalingClient *signaling;
+  HormigaSignalingClient *signaling;    /* the first of servers */
+  GArray                 *servers;      /* Server */
   HormigaCertificate     *certificate;
   char                   *local_address;
   guint                   peer_timeout_ms;
   GHashTable             *sessions;     /* "peer/sid" → Session */
-  gulong                  signal_handler;
-  gulong                  error_handler;
   HormigaRtcConnectorCounters counters;
 };
 
@@ -36,6 +44,8 @@ typedef struct
   GSource               *removal;       /* idle source dropping a failed session */
   gboolean               bye_sent;
   gboolean               peer_gone;     /* hormiguero says the peer is not connected */
+  HormigaSignalingClient *signaling;    /* unowned: the hormiguero its signals go through */
+  GPtrArray             *sent;          /* GBytes: our signals, while the peer has not answered */
   HormigaRtcSignalSendFunc route;       /* NULL: through hormiguero */
   gpointer               route_data;
   GDestroyNotify         route_destroy;
@@ -66,26 +76,29 @@ session_free (Session *session)
   g_free (session->sid);
   g_free (session->key);
   g_ptr_array_unref (session->held);
+  g_clear_pointer (&session->sent, g_ptr_array_unref);
   if (session->route_destroy != NULL)
     session->route_destroy (session->route_data);
   g_free (session);
 }
 
 static void
-send_to_peer (Session              *session,
-              HormigaRtcSignalType  type,
-              const char           *text)
+send_payload (Session *session,
+              GBytes  *payload)
 {
   HormigaRtcConnector *self = session->connector;
-  g_autoptr(GBytes) payload = hormiga_rtc_signal_encode (type, text);
   g_autoptr(GError) error = NULL;
   gboolean sent;
 
   if (session->route != NULL)
     sent = session->route (session->peer_id, session->sid, payload, session->route_data, &error);
   else
-    sent = hormiga_signaling_client_send_signal (self->signaling, session->peer_id, session->sid,
-                                                 payload, &error);
+    sent = hormiga_signaling_client_send_signal (session->signaling, session->peer_id,
+                                                 session->sid, payload, &error);
+  /* Kept in case this hormiguero does not know the peer and the next one
+   * must hear the whole negotiation again. */
+  if (session->sent != NULL)
+    g_ptr_array_add (session->sent, g_bytes_ref (payload));
   if (!sent)
     {
       g_debug ("connector: cannot signal %s: %s", session->peer_id, error->message);
@@ -95,6 +108,16 @@ send_to_peer (Session              *session,
     self->counters.signals_sent_other++;
   else
     self->counters.signals_sent_server++;
+}
+
+static void
+send_to_peer (Session              *session,
+              HormigaRtcSignalType  type,
+              const char           *text)
+{
+  g_autoptr(GBytes) payload = hormiga_rtc_signal_encode (type, text);
+
+  send_payload (session, payload);
 }
 
 /* Gathering starts while the description is made, so the first candidates
@@ -190,10 +213,11 @@ on_pc_state (HormigaPeerConnection *pc,
 }
 
 static Session *
-session_new (HormigaRtcConnector  *self,
-             const char           *peer_id,
-             const char           *sid,
-             GError              **error)
+session_new (HormigaRtcConnector     *self,
+             HormigaSignalingClient  *signaling,
+             const char              *peer_id,
+             const char              *sid,
+             GError                 **error)
 {
   g_autoptr(HormigaPeerId) expected = hormiga_peer_id_parse (peer_id, error);
   Session *session;
@@ -203,6 +227,7 @@ session_new (HormigaRtcConnector  *self,
   session = g_new0 (Session, 1);
 
   session->connector = self;
+  session->signaling = signaling;
   session->peer_id = g_strdup (peer_id);
   session->sid = g_strdup (sid);
   session->key = g_strconcat (peer_id, "/", sid, NULL);
@@ -223,10 +248,11 @@ session_new (HormigaRtcConnector  *self,
   return session;
 }
 
-/* A signal from @from, through hormiguero (@route NULL) or another way: an
- * offer starts a session that takes that way back. */
+/* A signal from @from, through the hormiguero of @signaling (@route NULL)
+ * or another way: an offer starts a session that takes that way back. */
 static void
 handle_signal (HormigaRtcConnector      *self,
+               HormigaSignalingClient   *signaling,
                const char               *from,
                const char               *sid,
                GBytes                   *payload,
@@ -259,7 +285,7 @@ handle_signal (HormigaRtcConnector      *self,
             route_destroy (route_data);
           return;
         }
-      session = session_new (self, from, sid, &error);
+      session = session_new (self, signaling, from, sid, &error);
       if (session == NULL)
         {
           g_debug ("connector: offer from %s refused: %s", from, error->message);
@@ -285,6 +311,8 @@ handle_signal (HormigaRtcConnector      *self,
     }
   if (route_destroy != NULL)
     route_destroy (route_data);
+  /* The peer heard us: no other hormiguero will be asked. */
+  g_clear_pointer (&session->sent, g_ptr_array_unref);
 
   switch (signal->type)
     {
@@ -320,7 +348,7 @@ on_signal_received (HormigaSignalingClient *signaling,
   HormigaRtcConnector *self = user_data;
 
   self->counters.signals_received_server++;
-  handle_signal (self, from, sid, payload, NULL, NULL, NULL);
+  handle_signal (self, signaling, from, sid, payload, NULL, NULL, NULL);
 }
 
 void
@@ -336,11 +364,32 @@ hormiga_rtc_connector_receive_signal (HormigaRtcConnector      *self,
   g_return_if_fail (from != NULL && sid != NULL && payload != NULL && send != NULL);
 
   self->counters.signals_received_other++;
-  handle_signal (self, from, sid, payload, send, user_data, destroy);
+  handle_signal (self, NULL, from, sid, payload, send, user_data, destroy);
 }
 
-/* A signal to a peer hormiguero does not know: the negotiation it belongs
- * to cannot go on, so its connection closes now rather than wait. */
+/* The hormiguero after @signaling that has admitted us, or NULL. */
+static HormigaSignalingClient *
+next_server (HormigaRtcConnector    *self,
+             HormigaSignalingClient *signaling)
+{
+  gboolean after = FALSE;
+
+  for (guint i = 0; i < self->servers->len; i++)
+    {
+      HormigaSignalingClient *client = g_array_index (self->servers, Server, i).client;
+
+      if (after && hormiga_signaling_client_get_state (client) == HORMIGA_SIGNALING_STATE_ADMITTED)
+        return client;
+      after |= client == signaling;
+    }
+  return NULL;
+}
+
+/* A signal to a peer a hormiguero does not know: a negotiation we started
+ * that the peer has not answered goes to the next hormiguero, from its
+ * offer on; otherwise it cannot go on, and its connection closes now
+ * rather than wait. Only the first error for the session counts: the
+ * hormiguero answers each of its signals. */
 static void
 on_error_received (HormigaSignalingClient *signaling,
                    guint                   code,
@@ -358,35 +407,50 @@ on_error_received (HormigaSignalingClient *signaling,
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Session *session = value;
+      HormigaSignalingClient *next;
 
-      if (g_str_equal (session->sid, sid) && !session->peer_gone)
+      if (!g_str_equal (session->sid, sid) || session->peer_gone || session->route != NULL ||
+          session->signaling != signaling)
+        continue;
+      next = session->sent != NULL ? next_server (self, signaling) : NULL;
+      if (next != NULL)
         {
-          g_debug ("connector: %s is not connected to hormiguero; closing session %s",
-                   session->peer_id, sid);
-          session->peer_gone = TRUE;
-          hormiga_peer_connection_close (session->pc);
+          g_autoptr(GPtrArray) sent = g_steal_pointer (&session->sent);
+
+          g_debug ("connector: %s is not connected to %s; trying %s", session->peer_id,
+                   hormiga_signaling_client_get_url (signaling),
+                   hormiga_signaling_client_get_url (next));
+          session->signaling = next;
+          session->sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+          self->counters.sessions_moved++;
+          for (guint i = 0; i < sent->len; i++)
+            send_payload (session, g_ptr_array_index (sent, i));
           return;
         }
+      g_debug ("connector: %s is not connected to hormiguero; closing session %s",
+               session->peer_id, sid);
+      session->peer_gone = TRUE;
+      hormiga_peer_connection_close (session->pc);
+      return;
     }
 }
 
-HormigaPeerConnection *
-hormiga_rtc_connector_connect_via (HormigaRtcConnector       *self,
-                                   const char                *peer_id,
-                                   HormigaRtcSignalSendFunc   send,
-                                   gpointer                   user_data,
-                                   GDestroyNotify             destroy,
-                                   GError                   **error)
+/* Offers a connection to @peer_id, through @signaling (the first hormiguero
+ * to try) or @send. */
+static HormigaPeerConnection *
+start_session (HormigaRtcConnector       *self,
+               HormigaSignalingClient    *signaling,
+               const char                *peer_id,
+               HormigaRtcSignalSendFunc   send,
+               gpointer                   user_data,
+               GDestroyNotify             destroy,
+               GError                   **error)
 {
-  g_autofree char *sid = NULL;
+  g_autofree char *sid = g_strdup_printf ("rtc-%08x%08x", g_random_int (), g_random_int ());
   g_autofree char *offer = NULL;
   Session *session;
 
-  g_return_val_if_fail (HORMIGA_IS_RTC_CONNECTOR (self), NULL);
-  g_return_val_if_fail (peer_id != NULL, NULL);
-
-  sid = g_strdup_printf ("rtc-%08x%08x", g_random_int (), g_random_int ());
-  session = session_new (self, peer_id, sid, error);
+  session = session_new (self, signaling, peer_id, sid, error);
   if (session == NULL)
     {
       if (destroy != NULL)
@@ -396,6 +460,9 @@ hormiga_rtc_connector_connect_via (HormigaRtcConnector       *self,
   session->route = send;
   session->route_data = user_data;
   session->route_destroy = destroy;
+  /* With more than one hormiguero, the peer may be at any. */
+  if (send == NULL && self->servers->len > 1)
+    session->sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   offer = hormiga_peer_connection_create_offer (session->pc, error);
   if (offer == NULL || strlen (offer) > HORMIGA_RTC_SIGNAL_MAX_SDP)
     {
@@ -408,6 +475,20 @@ hormiga_rtc_connector_connect_via (HormigaRtcConnector       *self,
   send_description (session, HORMIGA_RTC_SIGNAL_OFFER, offer);
   g_signal_emit (self, signals[PEER_CONNECTION], 0, peer_id, session->pc, FALSE);
   return session->pc;
+}
+
+HormigaPeerConnection *
+hormiga_rtc_connector_connect_via (HormigaRtcConnector       *self,
+                                   const char                *peer_id,
+                                   HormigaRtcSignalSendFunc   send,
+                                   gpointer                   user_data,
+                                   GDestroyNotify             destroy,
+                                   GError                   **error)
+{
+  g_return_val_if_fail (HORMIGA_IS_RTC_CONNECTOR (self), NULL);
+  g_return_val_if_fail (peer_id != NULL, NULL);
+
+  return start_session (self, self->signaling, peer_id, send, user_data, destroy, error);
 }
 
 HormigaPeerConnection *
@@ -483,13 +564,29 @@ hormiga_rtc_connector_new (HormigaSignalingClient *signaling,
 
   self = g_object_new (HORMIGA_TYPE_RTC_CONNECTOR, NULL);
   self->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
-  self->signaling = g_object_ref (signaling);
+  self->signaling = signaling;
   self->certificate = g_object_ref (certificate);
-  self->signal_handler = g_signal_connect (signaling, "signal-received",
-                                           G_CALLBACK (on_signal_received), self);
-  self->error_handler = g_signal_connect (signaling, "error-received",
-                                          G_CALLBACK (on_error_received), self);
+  hormiga_rtc_connector_add_signaling (self, signaling);
   return self;
+}
+
+void
+hormiga_rtc_connector_add_signaling (HormigaRtcConnector    *self,
+                                     HormigaSignalingClient *signaling)
+{
+  Server server;
+
+  g_return_if_fail (HORMIGA_IS_RTC_CONNECTOR (self));
+  g_return_if_fail (HORMIGA_IS_SIGNALING_CLIENT (signaling));
+
+  for (guint i = 0; i < self->servers->len; i++)
+    g_return_if_fail (g_array_index (self->servers, Server, i).client != signaling);
+  server.client = g_object_ref (signaling);
+  server.signal_handler = g_signal_connect (signaling, "signal-received",
+                                            G_CALLBACK (on_signal_received), self);
+  server.error_handler = g_signal_connect (signaling, "error-received",
+                                           G_CALLBACK (on_error_received), self);
+  g_array_append_val (self->servers, server);
 }
 
 static void
@@ -497,13 +594,17 @@ hormiga_rtc_connector_dispose (GObject *object)
 {
   HormigaRtcConnector *self = HORMIGA_RTC_CONNECTOR (object);
 
-  if (self->signaling != NULL)
+  for (guint i = 0; self->servers != NULL && i < self->servers->len; i++)
     {
-      g_clear_signal_handler (&self->signal_handler, self->signaling);
-      g_clear_signal_handler (&self->error_handler, self->signaling);
+      Server *server = &g_array_index (self->servers, Server, i);
+
+      g_clear_signal_handler (&server->signal_handler, server->client);
+      g_clear_signal_handler (&server->error_handler, server->client);
+      g_clear_object (&server->client);
     }
   g_clear_pointer (&self->sessions, g_hash_table_unref);
-  g_clear_object (&self->signaling);
+  g_clear_pointer (&self->servers, g_array_unref);
+  self->signaling = NULL;
   g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (hormiga_rtc_connector_parent_class)->dispose (object);
@@ -545,4 +646,5 @@ hormiga_rtc_connector_init (HormigaRtcConnector *self)
 {
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) session_free);
+  self->servers = g_array_new (FALSE, TRUE, sizeof (Server));
 }

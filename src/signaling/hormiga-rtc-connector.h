@@ -10,6 +10,13 @@
  * is closed sends `bye` and leaves the table, and one whose peer hormiguero
  * does not know (an `unknown-peer` error for its sid) is closed at once.
  *
+ * It can signal through more than one hormiguero: those added with
+ * hormiga_rtc_connector_add_signaling() after the one it was made with. An
+ * offer that comes through one is answered through it. A session we start
+ * goes through the first, and when that hormiguero answers `unknown-peer`
+ * before the peer has answered, through the next one that has admitted us,
+ * from the offer on (docs/PROTOCOL.md, "Several hormigueros").
+ *
  * A session can also carry its signals another way (the node relays them
  * through the overlay, docs/PROTOCOL.md "Relay"): it is started with
  * hormiga_rtc_connector_connect_via(), or by an offer handed to
@@ -32,6 +39,11 @@ G_DECLARE_FINAL_TYPE (HormigaRtcConnector, hormiga_rtc_connector, HORMIGA, RTC_C
 HormigaRtcConnector   *hormiga_rtc_connector_new               (HormigaSignalingClient *signaling,
                                                                 HormigaCertificate     *certificate,
                                                                 GMainContext           *context);
+
+/* Also signal through the hormiguero of @signaling (same identity and
+ * context), after those added before. */
+void                   hormiga_rtc_connector_add_signaling     (HormigaRtcConnector    *self,
+                                                                HormigaSignalingClient *signaling);
 
 /* Host candidates only on @address (an IP literal); tests use 127.0.0.1. */
 void                   hormiga_rtc_connector_set_local_address (HormigaRtcConnector    *self,
@@ -92,6 +104,8 @@ void                   hormiga_rtc_connector_receive_signal    (HormigaRtcConnec
  * @signals_sent_other: signals sent another way (a #HormigaRtcSignalSendFunc)
  * @signals_received_server: signals received through hormiguero
  * @signals_received_other: through hormiga_rtc_connector_receive_signal()
+ * @sessions_moved: sessions we started that went on through another
+ *   hormiguero because one did not know the peer
  */
 typedef struct
 {
@@ -99,6 +113,7 @@ typedef struct
   guint64 signals_sent_other;
   guint64 signals_received_server;
   guint64 signals_received_other;
+  guint64 sessions_moved;
 } HormigaRtcConnectorCounters;
 
 void                   hormiga_rtc_connector_get_counters      (HormigaRtcConnector         *self,
