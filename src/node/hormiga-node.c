@@ -123,6 +123,7 @@ struct _HormigaNode
   HormigaIdentity        *identity;
   HormigaCertificate     *certificate;
   HormigaSignalingClient *signaling;
+  GPtrArray              *servers;      /* HormigaSignalingClient: other hormigueros joined */
   HormigaRtcConnector    *connector;
   HormigaDht             *dht;
   HormigaDhtConfig        dht_config;
@@ -1710,6 +1711,8 @@ hormiga_node_start (HormigaNode *self)
   g_return_if_fail (!self->stopped);
 
   hormiga_signaling_client_start (self->signaling);
+  for (guint i = 0; i < self->servers->len; i++)
+    hormiga_signaling_client_start (g_ptr_array_index (self->servers, i));
   schedule_tick (self, 0);
 }
 
@@ -1747,6 +1750,8 @@ hormiga_node_stop (HormigaNode *self)
   clear_source (&self->closing_source);
   close_pending_connections (self);
   hormiga_signaling_client_stop (self->signaling);
+  for (guint i = 0; i < self->servers->len; i++)
+    hormiga_signaling_client_stop (g_ptr_array_index (self->servers, i));
 }
 
 void
@@ -1784,6 +1789,23 @@ hormiga_node_get_max_connections (HormigaNode *self)
   g_return_val_if_fail (HORMIGA_IS_NODE (self), 0);
 
   return self->max_connections;
+}
+
+HormigaSignalingClient *
+hormiga_node_add_server (HormigaNode *self,
+                         const char  *server_url)
+{
+  HormigaSignalingClient *client;
+
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+  g_return_val_if_fail (server_url != NULL, NULL);
+  g_return_val_if_fail (!self->stopped, NULL);
+
+  client = hormiga_signaling_client_new (server_url, self->identity, self->context);
+  g_ptr_array_add (self->servers, client);
+  hormiga_rtc_connector_add_signaling (self->connector, client);
+  g_signal_connect_after (client, "admitted", G_CALLBACK (on_admitted), self);
+  return client;
 }
 
 HormigaIdentity *
@@ -2044,9 +2066,12 @@ hormiga_node_dispose (GObject *object)
       hormiga_node_stop (self);
       g_signal_handlers_disconnect_by_data (self->signaling, self);
       g_signal_handlers_disconnect_by_data (self->connector, self);
+      for (guint i = 0; i < self->servers->len; i++)
+        g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->servers, i), self);
     }
   g_clear_object (&self->connector);
   g_clear_object (&self->signaling);
+  g_ptr_array_set_size (self->servers, 0);
   g_clear_object (&self->certificate);
   g_clear_object (&self->identity);
 
@@ -2064,6 +2089,7 @@ hormiga_node_finalize (GObject *object)
   g_ptr_array_unref (self->ending);
   g_ptr_array_unref (self->operations);
   g_hash_table_unref (self->referrers);
+  g_ptr_array_unref (self->servers);
   for (guint i = 0; i < self->services->len; i++)
     g_free (g_array_index (self->services, Service, i).label);
   g_array_unref (self->services);
@@ -2134,4 +2160,5 @@ hormiga_node_init (HormigaNode *self)
   self->referrers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) hormiga_peer_id_unref);
   self->services = g_array_new (FALSE, TRUE, sizeof (Service));
+  self->servers = g_ptr_array_new_with_free_func (g_object_unref);
 }

@@ -172,6 +172,17 @@ void                    hormiga_node_start               (HormigaNode           
  * with G_IO_ERROR_CANCELLED) and the signaling client. Final. */
 void                    hormiga_node_stop                (HormigaNode            *self);
 
+/* Also joins the hormiguero at @server_url, as an ordinary node of its
+ * network: each admission there adds bootstrap contacts from its welcome
+ * too, offers that come through it are answered through it, and a
+ * connection the node starts through hormiguero that its own hormiguero
+ * does not know the peer of goes on through this one (see
+ * hormiga_rtc_connector_add_signaling()). hormiguero's embedded node uses
+ * it to join the networks of its peer hormigueros into one DHT. Before
+ * start; returns the new client (transfer none), e.g. to watch it. */
+HormigaSignalingClient *hormiga_node_add_server          (HormigaNode            *self,
+                                                          const char             *server_url);
+
 /* Host candidates only on @address (tests use 127.0.0.1); before start. */
 void                    hormiga_node_set_local_address   (HormigaNode            *self,
                                                           const char             *address);
