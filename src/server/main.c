@@ -47,16 +47,63 @@ parse_listen (const char  *listen,
   return TRUE;
 }
 
+/* A peer hormiguero must be a WebSocket URL (ws:// or wss://). */
+static gboolean
+check_peer_url (const char  *url,
+                GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, error);
+
+  if (uri == NULL)
+    {
+      g_prefix_error (error, "--peer %s: ", url);
+      return FALSE;
+    }
+  if (g_strcmp0 (g_uri_get_scheme (uri), "ws") != 0 &&
+      g_strcmp0 (g_uri_get_scheme (uri), "wss") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "--peer %s: not a WebSocket URL; give the ws:// or wss:// address of its /ws",
+                   url);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+on_peer_admitted (HormigaSignalingClient *client,
+                  const char             *peer_id,
+                  const char * const     *peers,
+                  gpointer                user_data)
+{
+  g_printerr ("hormiguero: joined the peer hormiguero %s (%u peers in its sample%s%s)\n",
+              hormiga_signaling_client_get_url (client), g_strv_length ((GStrv) peers),
+              peers[0] != NULL ? ", first " : "", peers[0] != NULL ? peers[0] : "");
+}
+
+static void
+on_peer_disconnected (HormigaSignalingClient *client,
+                      const GError           *error,
+                      gpointer                user_data)
+{
+  if (error != NULL)
+    g_printerr ("hormiguero: the peer hormiguero %s: %s; trying again\n",
+                hormiga_signaling_client_get_url (client), error->message);
+}
+
 /* hormiguero's own DHT node: a stable, always-on peer that every newcomer
  * bootstraps from (it heads every welcome's sample). It joins this very
  * server over loopback, routes and stores like any server-mode node, and
- * relays signals through the overlay. */
+ * relays signals through the overlay. With @peers it also joins each of
+ * those hormigueros as an ordinary node, so the embedded nodes of peered
+ * hormigueros are DHT peers of each other and their networks are one. */
 static HormigaNode *
 start_node (HormigaHormiguero  *server,
             const char         *address,
             const char         *data_dir,
             const char         *node_address,
             guint               max_connections,
+            const char * const *peers,
             GError            **error)
 {
   g_autoptr(HormigaIdentity) identity = NULL;
@@ -80,6 +127,13 @@ start_node (HormigaHormiguero  *server,
   if (node_address != NULL)
     hormiga_node_set_local_address (node, node_address);
   hormiga_node_set_max_connections (node, max_connections);
+  for (guint i = 0; peers != NULL && peers[i] != NULL; i++)
+    {
+      HormigaSignalingClient *client = hormiga_node_add_server (node, peers[i]);
+
+      g_signal_connect (client, "admitted", G_CALLBACK (on_peer_admitted), NULL);
+      g_signal_connect (client, "disconnected", G_CALLBACK (on_peer_disconnected), NULL);
+    }
   hormiga_hormiguero_set_anchor (server,
                                  hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
   hormiga_node_start (node);
@@ -110,6 +164,7 @@ main (int    argc,
   g_autofree char *node_data_dir = NULL;
   g_autofree char *node_address = NULL;
   int node_max_connections = HORMIGUERO_DEFAULT_NODE_MAX_CONNECTIONS;
+  g_auto(GStrv) peers = NULL;
   g_autoptr(HormigaNode) node = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) options = NULL;
@@ -149,6 +204,9 @@ main (int    argc,
       "The embedded node's ICE host candidates only on ADDR (default: every address)", "ADDR" },
     { "node-max-connections", 0, 0, G_OPTION_ARG_INT, &node_max_connections,
       "Peer connections the embedded node keeps open (default 64)", "N" },
+    { "peer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &peers,
+      "Serve one network with the hormiguero at URL: the embedded node joins it too and becomes "
+      "a DHT peer of its node (repeat for each peer hormiguero)", "ws[s]://HOST:PORT/ws" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -180,6 +238,19 @@ main (int    argc,
       g_printerr ("hormiguero: %s\n", error->message);
       return 2;
     }
+
+  if (peers != NULL && no_node)
+    {
+      g_printerr ("hormiguero: --peer needs the embedded node: its node joins the peer "
+                  "hormigueros; drop --no-node\n");
+      return 2;
+    }
+  for (guint i = 0; peers != NULL && peers[i] != NULL; i++)
+    if (!check_peer_url (peers[i], &error))
+      {
+        g_printerr ("hormiguero: %s\n", error->message);
+        return 2;
+      }
 
   if (web_root != NULL && !g_file_test (web_root, G_FILE_TEST_IS_DIR))
     {
@@ -248,7 +319,7 @@ main (int    argc,
   if (!no_node)
     {
       node = start_node (server, address, node_data_dir, node_address,
-                         (guint) node_max_connections, &error);
+                         (guint) node_max_connections, (const char * const *) peers, &error);
       if (node == NULL)
         {
           g_printerr ("hormiguero: cannot start the embedded node: %s\n", error->message);
