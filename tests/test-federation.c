@@ -151,30 +151,35 @@ b_admits_three (gpointer user_data)
   return hormiga_test_server_metric (user_data, "hormiguero_peers_connected") == 3;
 }
 
+/* B and the node on B first, so that the node on B only answers: the
+ * connection between the two nodes is the one the node on A opens. */
 static void
 test_one_network (void)
 {
   const char *node_args[] = { "--node-address=127.0.0.1", NULL };
   HormigaTestServer *b_server = hormiga_test_server_start (node_args);
+  HormigaTestNode *b = hormiga_test_node_start (hormiga_test_server_get_url (b_server));
   g_autofree char *peer_arg = g_strconcat ("--peer=", hormiga_test_server_get_url (b_server), NULL);
   const char *peered_args[] = { "--node-address=127.0.0.1", peer_arg, NULL };
-  HormigaTestServer *a_server = hormiga_test_server_start (peered_args);
+  HormigaTestServer *a_server = NULL;
   HormigaTestServer *c_server = hormiga_test_server_start (node_args);
-  HormigaTestNode *a = hormiga_test_node_start (hormiga_test_server_get_url (a_server));
-  HormigaTestNode *b = hormiga_test_node_start (hormiga_test_server_get_url (b_server));
+  HormigaTestNode *a = NULL;
   HormigaTestNode *c = hormiga_test_node_start (hormiga_test_server_get_url (c_server));
-  const char *a_id = hormiga_test_node_get_peer_id (a);
-  const char *b_id = hormiga_test_node_get_peer_id (b);
+  const char *a_id, *b_id = hormiga_test_node_get_peer_id (b);
   g_autofree char *a_json = NULL;
   g_autofree char *b_json = NULL;
   g_autofree char *command = NULL;
   g_autofree char *not_found = NULL;
   const char *line;
-  gint64 start = g_get_monotonic_time ();
+  gint64 start;
 
-  hormiga_test_node_expect (a, "dht-ready ", STEP_TIMEOUT_MS);
   hormiga_test_node_expect (b, "dht-ready ", STEP_TIMEOUT_MS);
   hormiga_test_node_expect (c, "dht-ready ", STEP_TIMEOUT_MS);
+  start = g_get_monotonic_time ();
+  a_server = hormiga_test_server_start (peered_args);
+  a = hormiga_test_node_start (hormiga_test_server_get_url (a_server));
+  a_id = hormiga_test_node_get_peer_id (a);
+  hormiga_test_node_expect (a, "dht-ready ", STEP_TIMEOUT_MS);
 
   /* B admits its own node, the node on B and A's node; A only its own
    * node and the node on A. */
@@ -184,15 +189,17 @@ test_one_network (void)
   /* The node on A finds B's embedded node, then the node on B. */
   find (a, hormiga_test_server_get_node_id (b_server));
   find (a, b_id);
-  g_test_message ("the node on A found the node on B in %.1f s",
+  g_test_message ("the node on A found the node on B %.1f s after A started",
                   (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC);
 
-  /* Their connection was negotiated through the overlay: neither
+  /* The node on A connected to the node on B through the overlay: no
    * hormiguero knows both. */
   a_json = peers_json (a);
   b_json = peers_json (b);
   g_assert_true (connection_flag (a_json, b_id, "overlay"));
+  g_assert_false (connection_flag (a_json, b_id, "incoming"));
   g_assert_true (connection_flag (b_json, a_id, "overlay"));
+  g_assert_true (connection_flag (b_json, a_id, "incoming"));
 
   /* A record of each side is read on the other. */
   line = ask (b, "put saludo hola-desde-B", "put saludo ", "error");
