@@ -11,7 +11,9 @@
  * reads the record the other put. A third hormiguero, C, peers with none:
  * the node on A cannot reach the node on C, and says so.
  */
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "hormiga-test-node.h"
 #include "hormiga-test-server.h"
@@ -230,11 +232,136 @@ test_one_network (void)
   hormiga_test_server_stop (b_server);
 }
 
+/* hormiguero with @args (NULL-terminated, after the program) must refuse
+ * to start (exit 2) and say @reason on stderr. */
+static void
+assert_refused (const char * const *args,
+                const char         *reason)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("HORMIGUERO"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  if (strstr (err, reason) == NULL)
+    g_error ("hormiguero said “%s”, not “%s”", err, reason);
+}
+
+static void
+test_refused_peers (void)
+{
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *itself = NULL;
+  guint16 port;
+
+  {
+    const char *args[] = { "--no-node", "--peer=ws://127.0.0.1:1/ws", NULL };
+    assert_refused (args, "--peer needs the embedded node");
+  }
+  {
+    const char *args[] = { "--peer=http://127.0.0.1:1/ws", NULL };
+    assert_refused (args, "not a WebSocket URL");
+  }
+
+  /* A free port, then hormiguero on it, told to peer with itself. */
+  g_assert_true (g_socket_bind (probe, any_port, TRUE, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (probe, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (probe, NULL);
+  listen = g_strdup_printf ("--listen=127.0.0.1:%u", port);
+  itself = g_strdup_printf ("--peer=ws://localhost:%u/ws", port);
+  {
+    const char *args[] = { listen, itself, NULL };
+    assert_refused (args, "is this hormiguero itself");
+  }
+}
+
+typedef struct
+{
+  HormigaTestServer *server;
+  gint64             at_least;
+} Replaced;
+
+static gint64
+replaced (HormigaTestServer *server)
+{
+  return hormiga_test_server_metric (server, "hormiguero_peers_left_total{reason=\"replaced\"}");
+}
+
+static gboolean
+replaced_at_least (gpointer user_data)
+{
+  Replaced *wait = user_data;
+
+  return replaced (wait->server) >= wait->at_least;
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return FALSE;
+}
+
+/* B's node has the identity of A's node (one --node-data-dir) and B peers
+ * with A: at A, B's node and A's node replace each other's admission. B
+ * hears it once, says so and leaves A, and the replacing stops. */
+static void
+test_same_identity (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hormiga-federation-XXXXXX", NULL);
+  g_autofree char *data_dir = g_strconcat ("--node-data-dir=", dir, NULL);
+  g_autofree char *key = g_build_filename (dir, "identity.key", NULL);
+  const char *a_args[] = { "--node-address=127.0.0.1", data_dir, NULL };
+  HormigaTestServer *a_server = hormiga_test_server_start (a_args);
+  g_autofree char *peer_arg = g_strconcat ("--peer=", hormiga_test_server_get_url (a_server), NULL);
+  const char *b_args[] = { "--node-address=127.0.0.1", data_dir, peer_arg, NULL };
+  HormigaTestServer *b_server = hormiga_test_server_start (b_args);
+  Replaced wait = { a_server, 2 };
+  gint64 settled;
+
+  g_assert_cmpstr (hormiga_test_server_get_node_id (a_server), ==,
+                   hormiga_test_server_get_node_id (b_server));
+  /* B's node replaces A's at A, A's node comes back and replaces B's. */
+  g_assert_true (hormiga_test_wait_until (replaced_at_least, &wait, STEP_TIMEOUT_MS));
+  hormiga_test_wait_until (never, NULL, 1000);
+  settled = replaced (a_server);
+  /* Reconnecting after each replacement takes at most 250 ms. */
+  hormiga_test_wait_until (never, NULL, 2000);
+  g_assert_cmpint (replaced (a_server), ==, settled);
+  g_assert_cmpint (hormiga_test_server_metric (a_server, "hormiguero_peers_connected"), ==, 1);
+
+  hormiga_test_server_stop (b_server);
+  hormiga_test_server_stop (a_server);
+  g_assert_cmpint (g_unlink (key), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hormiga/federation/one-network", test_one_network);
+  g_test_add_func ("/hormiga/federation/refused-peers", test_refused_peers);
+  g_test_add_func ("/hormiga/federation/same-identity", test_same_identity);
   return g_test_run ();
 }

@@ -70,6 +70,64 @@ check_peer_url (const char  *url,
   return TRUE;
 }
 
+/* Whether @url names this hormiguero: its own listening address and port,
+ * or loopback while it listens on loopback or every address. */
+static gboolean
+is_own_url (const char *url,
+            const char *address,
+            guint16     port)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GInetAddress) host = NULL;
+  g_autoptr(GInetAddress) listen = g_inet_address_new_from_string (address);
+  int uri_port;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return FALSE;
+  uri_port = g_uri_get_port (uri);
+  if (uri_port < 0)
+    uri_port = g_str_equal (g_uri_get_scheme (uri), "wss") ? 443 : 80;
+  if (uri_port != port)
+    return FALSE;
+  if (g_ascii_strcasecmp (g_uri_get_host (uri), "localhost") == 0)
+    host = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  else
+    host = g_inet_address_new_from_string (g_uri_get_host (uri));
+  if (host == NULL || listen == NULL)
+    return FALSE;
+  return g_inet_address_equal (host, listen) ||
+         (g_inet_address_get_is_loopback (host) &&
+          (g_inet_address_get_is_any (listen) || g_inet_address_get_is_loopback (listen)));
+}
+
+static gboolean
+stop_client (gpointer user_data)
+{
+  hormiga_signaling_client_stop (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A peer hormiguero that admits this node's identity on another connection
+ * is this hormiguero itself (under another address), one listed twice, or
+ * one whose node shares this node's identity (--node-data-dir): the two
+ * connections would replace each other for ever. Leave it (from an idle:
+ * the client is in the middle of reading that error). */
+static void
+on_peer_error (HormigaSignalingClient *client,
+               guint                   code,
+               const char             *message,
+               const char             *sid,
+               gpointer                user_data)
+{
+  if (code != HORMIGA_PROTOCOL_ERROR_REPLACED)
+    return;
+  g_printerr ("hormiguero: the peer hormiguero %s admitted this node's identity on another "
+              "connection: it is this hormiguero itself, a --peer given twice, or a hormiguero "
+              "whose node has the same identity (--node-data-dir); leaving it\n",
+              hormiga_signaling_client_get_url (client));
+  g_idle_add_full (G_PRIORITY_DEFAULT, stop_client, g_object_ref (client), g_object_unref);
+}
+
 static void
 on_peer_admitted (HormigaSignalingClient *client,
                   const char             *peer_id,
@@ -133,6 +191,7 @@ start_node (HormigaHormiguero  *server,
 
       g_signal_connect (client, "admitted", G_CALLBACK (on_peer_admitted), NULL);
       g_signal_connect (client, "disconnected", G_CALLBACK (on_peer_disconnected), NULL);
+      g_signal_connect (client, "error-received", G_CALLBACK (on_peer_error), NULL);
     }
   hormiga_hormiguero_set_anchor (server,
                                  hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
@@ -305,6 +364,14 @@ main (int    argc,
       g_printerr ("hormiguero: cannot listen on %s:%u: %s\n", address, port, error->message);
       return 1;
     }
+
+  for (guint i = 0; peers != NULL && peers[i] != NULL; i++)
+    if (is_own_url (peers[i], address, hormiga_hormiguero_get_port (server)))
+      {
+        g_printerr ("hormiguero: --peer %s is this hormiguero itself; give the others\n",
+                    peers[i]);
+        return 2;
+      }
 
   url = hormiga_hormiguero_dup_ws_url (server);
   /* The first line is read by scripts and tests: keep its shape. */
