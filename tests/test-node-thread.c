@@ -423,7 +423,8 @@ all_exchanged (gpointer user_data)
 
       if (hormiga_peer_item_get_connected (item)
           && (hormiga_peer_item_get_bytes_sent (item) == 0
-              || hormiga_peer_item_get_bytes_received (item) == 0))
+              || hormiga_peer_item_get_bytes_received (item) == 0
+              || hormiga_peer_item_get_rtt (item) < 0))
         return FALSE;
     }
   return TRUE;
@@ -431,7 +432,7 @@ all_exchanged (gpointer user_data)
 
 /* With three hormiga-node processes on the hormiguero, the node connects
  * to each (its DHT bootstrap), and its peer model lists them as direct
- * connections with their DHT ring and traffic, sorted closest ring first.
+ * connections with their DHT ring, traffic and round-trip time, sorted closest ring first.
  * The periodic refreshes update the same items in place; a node that
  * vanishes changes only its own entry.
  *
@@ -483,6 +484,11 @@ test_peers (Fixture       *fixture,
       g_assert_cmpint (hormiga_peer_item_get_kind (items[i]), ==, HORMIGA_PEER_KIND_DIRECT);
       g_assert_cmpint (hormiga_peer_item_get_role (items[i]), ==, HORMIGA_PEER_ROLE_NEIGHBOUR);
       g_assert_cmpint (hormiga_peer_item_get_connected_since (items[i]), >, 0);
+      /* The SCTP association's smoothed RTT, on loopback. */
+      g_test_message ("RTT to %s: %d ms", hormiga_peer_item_get_short_id (items[i]),
+                      hormiga_peer_item_get_rtt (items[i]));
+      g_assert_cmpint (hormiga_peer_item_get_rtt (items[i]), >=, 0);
+      g_assert_cmpint (hormiga_peer_item_get_rtt (items[i]), <, 1000);
       hormiga_dht_key_from_peer_id (&key, peer);
       g_assert_cmpmem (hormiga_peer_item_get_key (items[i]), HORMIGA_PEER_ITEM_KEY_SIZE,
                        key.bytes, sizeof key.bytes);

@@ -23,6 +23,7 @@ typedef struct
   guint64          bytes_sent;
   guint64          bytes_received;
   gint64           connected_since;
+  gint             rtt_ms;        /* -1: unknown */
 } HormigaPeerState;
 
 void             _hormiga_peer_state_clear (HormigaPeerState       *state);

@@ -47,6 +47,7 @@ enum {
   PROP_BYTES_SENT,
   PROP_BYTES_RECEIVED,
   PROP_CONNECTED_SINCE,
+  PROP_RTT,
   N_PROPS
 };
 
@@ -131,6 +132,7 @@ _hormiga_peer_item_update (HormigaPeerItem        *self,
   UPDATE_FIELD (bytes_sent, PROP_BYTES_SENT);
   UPDATE_FIELD (bytes_received, PROP_BYTES_RECEIVED);
   UPDATE_FIELD (connected_since, PROP_CONNECTED_SINCE);
+  UPDATE_FIELD (rtt_ms, PROP_RTT);
   if (was_connected != hormiga_peer_item_get_connected (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
   g_object_thaw_notify (G_OBJECT (self));
@@ -228,6 +230,13 @@ hormiga_peer_item_get_connected_since (HormigaPeerItem *self)
   return self->state.connected_since;
 }
 
+gint
+hormiga_peer_item_get_rtt (HormigaPeerItem *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_PEER_ITEM (self), -1);
+  return self->state.rtt_ms;
+}
+
 static void
 hormiga_peer_item_finalize (GObject *object)
 {
@@ -261,6 +270,7 @@ hormiga_peer_item_get_property (GObject    *object,
     case PROP_BYTES_SENT:       g_value_set_uint64 (value, self->state.bytes_sent); break;
     case PROP_BYTES_RECEIVED:   g_value_set_uint64 (value, self->state.bytes_received); break;
     case PROP_CONNECTED_SINCE:  g_value_set_int64 (value, self->state.connected_since); break;
+    case PROP_RTT:              g_value_set_int (value, self->state.rtt_ms); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -293,6 +303,8 @@ hormiga_peer_item_class_init (HormigaPeerItemClass *klass)
     g_param_spec_uint64 ("bytes-received", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   properties[PROP_CONNECTED_SINCE] =
     g_param_spec_int64 ("connected-since", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_RTT] =
+    g_param_spec_int ("rtt", NULL, NULL, -1, G_MAXINT, -1, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

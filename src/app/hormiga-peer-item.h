@@ -54,5 +54,8 @@ guint64          hormiga_peer_item_get_bytes_sent      (HormigaPeerItem *self);
 guint64          hormiga_peer_item_get_bytes_received  (HormigaPeerItem *self);
 /* Real time (µs) the connection opened; 0 while not connected. */
 gint64           hormiga_peer_item_get_connected_since (HormigaPeerItem *self);
+/* The connection's smoothed round-trip time (SCTP) in ms; -1 while
+ * unknown or not connected. */
+gint             hormiga_peer_item_get_rtt             (HormigaPeerItem *self);
 
 G_END_DECLS

@@ -63,8 +63,18 @@ _hormiga_peer_dup_traffic (HormigaPeerItem *item)
   g_autofree char *sent = g_format_size (hormiga_peer_item_get_bytes_sent (item));
   g_autofree char *received = g_format_size (hormiga_peer_item_get_bytes_received (item));
 
-  /* Translators: bytes sent to a peer, then bytes received from it */
-  return g_strdup_printf (_("↑ %s  ↓ %s"), sent, received);
+  gint rtt = hormiga_peer_item_get_rtt (item);
+
+  if (rtt < 0)
+    /* Translators: bytes sent to a peer, then bytes received from it */
+    return g_strdup_printf (_("↑ %s  ↓ %s"), sent, received);
+  if (rtt == 0)
+    /* Translators: bytes sent to a peer, bytes received from it, then a
+     * round-trip time under a millisecond */
+    return g_strdup_printf (_("↑ %s  ↓ %s  ·  < 1 ms"), sent, received);
+  /* Translators: bytes sent to a peer, bytes received from it, then the
+   * round-trip time in milliseconds */
+  return g_strdup_printf (_("↑ %s  ↓ %s  ·  %d ms"), sent, received, rtt);
 }
 
 char *

@@ -2007,6 +2007,7 @@ hormiga_node_list_connections (HormigaNode *self)
           info->messages_received = link->messages_received;
           info->bytes_sent = link->bytes_sent;
           info->bytes_received = link->bytes_received;
+          info->rtt_ms = hormiga_peer_connection_get_rtt (link->pc);
           g_ptr_array_add (list, info);
         }
     }

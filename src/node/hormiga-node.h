@@ -132,6 +132,8 @@ typedef struct
  * @messages_received: DHT messages received on it
  * @bytes_sent: their bytes
  * @bytes_received: their bytes
+ * @rtt_ms: the SCTP association's smoothed round-trip time in ms, -1
+ *   while unknown
  */
 typedef struct
 {
@@ -145,6 +147,7 @@ typedef struct
   guint64        messages_received;
   guint64        bytes_sent;
   guint64        bytes_received;
+  gint           rtt_ms;
 } HormigaNodeConnectionInfo;
 
 void hormiga_node_connection_info_free (HormigaNodeConnectionInfo *info);

@@ -881,6 +881,14 @@ hormiga_peer_connection_get_state (HormigaPeerConnection *self)
   return self->state;
 }
 
+gint
+hormiga_peer_connection_get_rtt (HormigaPeerConnection *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_PEER_CONNECTION (self), -1);
+
+  return self->sctp != NULL ? hormiga_sctp_association_get_rtt (self->sctp) : -1;
+}
+
 HormigaIceTransport *
 hormiga_peer_connection_get_ice (HormigaPeerConnection *self)
 {

@@ -77,5 +77,8 @@ HormigaDataChannel    *hormiga_peer_connection_create_data_channel    (HormigaPe
 
 void                   hormiga_peer_connection_close        (HormigaPeerConnection *self);
 HormigaPeerConnectionState hormiga_peer_connection_get_state (HormigaPeerConnection *self);
+/* The SCTP association's smoothed round-trip time in ms; -1 before it is
+ * up or after it closed. */
+gint                   hormiga_peer_connection_get_rtt      (HormigaPeerConnection *self);
 
 G_END_DECLS

@@ -742,6 +742,21 @@ hormiga_sctp_association_get_state (HormigaSctpAssociation *self)
   return self->state;
 }
 
+gint
+hormiga_sctp_association_get_rtt (HormigaSctpAssociation *self)
+{
+  struct sctp_status status = { 0 };
+  socklen_t length = sizeof status;
+
+  g_return_val_if_fail (HORMIGA_IS_SCTP_ASSOCIATION (self), -1);
+
+  if (self->state != HORMIGA_SCTP_STATE_CONNECTED || self->sock == NULL)
+    return -1;
+  if (usrsctp_getsockopt (self->sock, IPPROTO_SCTP, SCTP_STATUS, &status, &length) != 0)
+    return -1;
+  return (gint) MIN (status.sstat_primary.spinfo_srtt, (uint32_t) G_MAXINT);
+}
+
 /* ---- GObject ---------------------------------------------------------------- */
 
 static void

@@ -105,5 +105,8 @@ void              hormiga_sctp_association_reset_stream    (HormigaSctpAssociati
 void              hormiga_sctp_association_close           (HormigaSctpAssociation *self);
 
 HormigaSctpState  hormiga_sctp_association_get_state       (HormigaSctpAssociation *self);
+/* The smoothed round-trip time of the primary path (SCTP_STATUS), in ms;
+ * -1 unless connected. */
+gint              hormiga_sctp_association_get_rtt         (HormigaSctpAssociation *self);
 
 G_END_DECLS
