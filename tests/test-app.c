@@ -1400,11 +1400,30 @@ finished_transfer (HormigaNodeThread *node,
     {
       g_autoptr(HormigaTransferItem) item = g_list_model_get_item (model, i);
 
-      if (g_strcmp0 (hormiga_transfer_item_get_name (item), name) != 0)
+      if (g_strcmp0 (hormiga_transfer_item_get_name (item), name) != 0
+          || hormiga_transfer_item_get_direction (item) != HORMIGA_TRANSFER_DIRECTION_DOWNLOAD)
         continue;
       if (hormiga_transfer_item_get_state (item) == HORMIGA_TRANSFER_FAILED)
         g_error ("the download of %s failed: %s", name, hormiga_transfer_item_get_error (item));
       if (hormiga_transfer_item_get_state (item) == HORMIGA_TRANSFER_DONE)
+        return item;
+    }
+  return NULL;
+}
+
+/* The upload of @name, if the app has served any of it. */
+static HormigaTransferItem *
+find_upload (HormigaNodeThread *node,
+             const char        *name)
+{
+  GListModel *model = hormiga_node_thread_get_transfers (node);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HormigaTransferItem) item = g_list_model_get_item (model, i);
+
+      if (hormiga_transfer_item_get_direction (item) == HORMIGA_TRANSFER_DIRECTION_UPLOAD
+          && g_strcmp0 (hormiga_transfer_item_get_name (item), name) == 0)
         return item;
     }
   return NULL;
@@ -1737,6 +1756,31 @@ on_files_poll (gpointer user_data)
         if (state != HORMIGA_TRANSFER_DONE)
           return G_SOURCE_CONTINUE;
         assert_same_file (path, files->published_path);
+
+        /* The Transfers view lists the upload: every byte, to the peer. */
+        {
+          HormigaTransferItem *upload = find_upload (node, "notas.txt");
+          GtkListView *list = hormiga_transfers_page_get_list_view (
+                                hormiga_window_get_transfers_page (window));
+          HormigaTransferRow *row;
+
+          if (upload == NULL || hormiga_transfer_item_get_received (upload) < 40000)
+            return G_SOURCE_CONTINUE;
+          g_assert_cmpuint (hormiga_transfer_item_get_size (upload), ==, 40000);
+          g_assert_cmpuint (hormiga_transfer_item_get_received (upload), ==, 40000);
+          g_assert_cmpstrv (hormiga_transfer_item_get_sources (upload),
+                            ((const char *[]) { files->peer.peer_id, NULL }));
+          g_assert_null (hormiga_transfer_item_get_path (upload));
+          hormiga_window_show_view (window, "transfers");
+          row = find_transfer_row (GTK_WIDGET (list), hormiga_transfer_item_get_id (upload));
+          if (row == NULL)
+            return G_SOURCE_CONTINUE;   /* not drawn yet */
+          g_test_message ("upload row: %s", hormiga_transfer_row_get_details (row));
+          g_assert_nonnull (strstr (hormiga_transfer_row_get_details (row), " sent to "));
+          g_assert_cmpfloat (hormiga_transfer_row_get_fraction (row), ==, 1.0);
+          /* An upload is no download: no "downloaded" toast. */
+          g_assert_cmpstr (hormiga_window_get_last_toast (window), !=, "“notas.txt” downloaded");
+        }
 
         /* The app sends the peer a file, as Send File… on a peer does once
          * the file is chosen. */

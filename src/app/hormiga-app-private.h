@@ -36,7 +36,7 @@ const char *_hormiga_peer_kind_label   (HormigaPeerKind  kind);
 const char *_hormiga_peer_role_label   (HormigaPeerRole  role);
 /* "Neighbour · ring 3 · through the overlay · incoming". */
 char       *_hormiga_peer_dup_details  (HormigaPeerItem *item);
-/* "↑ 1.2 kB  ↓ 3.4 kB". */
+/* "↑ 1.2 kB  ↓ 3.4 kB  ·  3 ms" (the round-trip time when known). */
 char       *_hormiga_peer_dup_traffic  (HormigaPeerItem *item);
 /* Everything about a peer, several lines, for tooltips, details and
  * accessible descriptions. */
@@ -48,6 +48,9 @@ char       *_hormiga_peer_dup_summary  (HormigaPeerItem *item);
 const char *_hormiga_transfer_state_icon  (HormigaTransferState state);
 /* "Downloading", "Paused", … */
 const char *_hormiga_transfer_state_label (HormigaTransferState state);
+/* The same for an item: an upload is "Uploading", then "Sent". */
+const char *_hormiga_transfer_item_state_label (HormigaTransferItem *item);
+const char *_hormiga_transfer_item_state_icon  (HormigaTransferItem *item);
 /* "12.3 MB of 40 MB · 8.1 MB/s · 5 s left · 3 sources", "Paused · …",
  * the error of a failed one, … */
 char       *_hormiga_transfer_dup_details (HormigaTransferItem *item);

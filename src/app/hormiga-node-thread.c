@@ -61,6 +61,11 @@ G_DEFINE_ENUM_TYPE (HormigaNodeState, hormiga_node_state,
  * counters, routing table contacts). */
 #define PEERS_INTERVAL_MS 2000
 
+/* How often the worker looks for news of its uploads, and how long after
+ * its last chunk an upload is over. */
+#define UPLOADS_INTERVAL_MS 500
+#define UPLOAD_IDLE_US      (3 * G_USEC_PER_SEC)
+
 /* ---------------------------------------------------------------- status */
 
 typedef struct
@@ -359,6 +364,10 @@ typedef struct
   GHashTable             *offers;       /* id → HormigaTransferOffer, unanswered */
   guint                   last_offer_id;
   GSource                *transfers_source;
+  GSource                *uploads_source;
+  GHashTable             *upload_ids;   /* "PEERID CID" → id (guint) */
+  guint64                 bytes_served; /* as last posted */
+  gboolean                uploads_active;
   gboolean                ever_admitted;
 
   NodeStatus              status;       /* as last posted */
@@ -370,6 +379,7 @@ worker_free (Worker *worker)
   g_assert (worker->node == NULL && worker->client == NULL && worker->hormiguero == NULL);
   g_assert (worker->manager == NULL && worker->transfers_source == NULL);
   g_assert (worker->begin_source == NULL && worker->peers_source == NULL);
+  g_assert (worker->uploads_source == NULL);
   g_assert (worker->start_timeout_source == NULL && worker->fallback_source == NULL);
 
   g_clear_pointer (&worker->retired, g_ptr_array_unref);
@@ -382,6 +392,7 @@ worker_free (Worker *worker)
   g_free (worker->ice_address);
   g_free (worker->download_folder);
   g_clear_pointer (&worker->transfer_ids, g_hash_table_unref);
+  g_clear_pointer (&worker->upload_ids, g_hash_table_unref);
   g_clear_pointer (&worker->offers, g_hash_table_unref);
   node_status_clear (&worker->status);
   g_free (worker);
@@ -461,6 +472,7 @@ peer_state_lookup (GArray              *peers,
   state.kind = HORMIGA_PEER_KIND_KNOWN;
   state.bucket = MIN (hormiga_dht_key_common_prefix (own_key, &key), HORMIGA_DHT_KEY_BITS - 1);
   state.role = HORMIGA_PEER_ROLE_NEIGHBOUR;
+  state.rtt_ms = -1;
   g_array_append_val (peers, state);
   g_hash_table_insert (index, state.peer_id, GUINT_TO_POINTER (peers->len - 1));
   return &g_array_index (peers, HormigaPeerState, peers->len - 1);
@@ -521,6 +533,7 @@ worker_collect_peers (Worker *worker)
           state->overlay = info->overlay;
           state->incoming = info->incoming;
           state->connected_since = info->open ? info->opened_at : 0;
+          state->rtt_ms = info->open ? info->rtt_ms : -1;
         }
     }
 
@@ -624,6 +637,63 @@ on_transfer_notify (GObject    *object,
   worker_schedule_transfers (user_data);
 }
 
+static int
+compare_snapshot_ids (gconstpointer a,
+                      gconstpointer b)
+{
+  guint x = ((const HormigaTransferSnapshot *) a)->id;
+  guint y = ((const HormigaTransferSnapshot *) b)->id;
+
+  return x < y ? -1 : x > y;
+}
+
+/* What the manager served, one upload per peer and content: going on
+ * while chunks left in the last UPLOAD_IDLE_US, done after. */
+static void
+worker_collect_uploads (Worker *worker,
+                        GArray *transfers)
+{
+  g_autoptr(GPtrArray) uploads = hormiga_transfer_manager_list_uploads (worker->manager);
+  gint64 now = g_get_monotonic_time ();
+
+  worker->uploads_active = FALSE;
+  worker->bytes_served = hormiga_transfer_manager_get_bytes_served (worker->manager);
+  for (guint i = 0; i < uploads->len; i++)
+    {
+      HormigaTransferUpload *upload = g_ptr_array_index (uploads, i);
+      g_autofree char *cid = hormiga_content_id_to_string (&upload->cid);
+      const char *peer = hormiga_peer_id_to_string (upload->peer);
+      g_autofree char *key = g_strconcat (peer, " ", cid, NULL);
+      HormigaTransferSnapshot snapshot = { 0 };
+      gboolean active = now - upload->last_sent < UPLOAD_IDLE_US;
+      gint64 elapsed = MAX (upload->last_sent - upload->first_sent, 1000);
+      guint id = GPOINTER_TO_UINT (g_hash_table_lookup (worker->upload_ids, key));
+
+      if (id == 0)
+        {
+          id = ++worker->last_transfer_id;
+          g_hash_table_insert (worker->upload_ids, g_steal_pointer (&key), GUINT_TO_POINTER (id));
+        }
+      snapshot.id = id;
+      snapshot.direction = HORMIGA_TRANSFER_DIRECTION_UPLOAD;
+      snapshot.state = active ? HORMIGA_TRANSFER_DOWNLOADING : HORMIGA_TRANSFER_DONE;
+      snapshot.name = g_strdup (upload->name);
+      snapshot.size = upload->size;
+      snapshot.received = MIN (upload->bytes_sent, upload->size);
+      snapshot.eta = -1;
+      if (active)
+        {
+          snapshot.speed = (double) upload->bytes_sent * G_USEC_PER_SEC / (double) elapsed;
+          snapshot.n_sources = 1;
+          if (snapshot.speed > 0 && snapshot.received < snapshot.size)
+            snapshot.eta = (gint64) ((double) (snapshot.size - snapshot.received) / snapshot.speed);
+          worker->uploads_active = TRUE;
+        }
+      snapshot.sources = g_strdupv ((char *[]) { (char *) peer, NULL });
+      g_array_append_val (transfers, snapshot);
+    }
+}
+
 /* Every transfer of the manager, as plain copies, by id. */
 static GArray *
 worker_collect_transfers (Worker *worker)
@@ -675,6 +745,8 @@ worker_collect_transfers (Worker *worker)
       snapshot.folder = g_strdup (hormiga_transfer_get_folder (transfer));
       g_array_append_val (transfers, snapshot);
     }
+  worker_collect_uploads (worker, transfers);
+  g_array_sort (transfers, compare_snapshot_ids);
   return transfers;
 }
 
@@ -708,6 +780,19 @@ worker_schedule_transfers (Worker *worker)
   g_source_set_static_name (worker->transfers_source, "[hormiga] transfers");
   g_source_set_callback (worker->transfers_source, on_transfers_delay, worker, NULL);
   g_source_attach (worker->transfers_source, worker->context);
+}
+
+/* Uploads have no signals: news of them is looked for. */
+static gboolean
+on_uploads_interval (gpointer user_data)
+{
+  Worker *worker = user_data;
+
+  if (worker->manager != NULL
+      && (worker->uploads_active
+          || hormiga_transfer_manager_get_bytes_served (worker->manager) != worker->bytes_served))
+    worker_schedule_transfers (worker);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -798,6 +883,9 @@ worker_drop_manager (Worker *worker)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_signal_handlers_disconnect_by_data (key, worker);
   g_hash_table_remove_all (worker->transfer_ids);
+  g_hash_table_remove_all (worker->upload_ids);
+  worker->bytes_served = 0;
+  worker->uploads_active = FALSE;
   hormiga_transfer_manager_shutdown (worker->manager);
   g_ptr_array_add (worker->retired, g_steal_pointer (&worker->manager));
   worker_check_offers (worker);
@@ -1252,11 +1340,17 @@ worker_main (gpointer data)
   g_source_set_callback (worker->peers_source, on_peers_interval, worker, NULL);
   g_source_attach (worker->peers_source, worker->context);
 
+  worker->uploads_source = g_timeout_source_new (UPLOADS_INTERVAL_MS);
+  g_source_set_static_name (worker->uploads_source, "[hormiga] uploads");
+  g_source_set_callback (worker->uploads_source, on_uploads_interval, worker, NULL);
+  g_source_attach (worker->uploads_source, worker->context);
+
   g_main_loop_run (worker->loop);
 
   /* Leave: the node first (a normal close), then the built-in server. */
   clear_source (&worker->begin_source);
   clear_source (&worker->peers_source);
+  clear_source (&worker->uploads_source);
   clear_source (&worker->start_timeout_source);
   clear_source (&worker->fallback_source);
   worker_drop_client (worker);
@@ -1527,7 +1621,8 @@ hormiga_node_thread_apply_transfers (HormigaNodeThread *self,
           g_autoptr(HormigaTransferItem) added = _hormiga_transfer_item_new (snapshot);
 
           g_list_store_insert (self->transfers, position, added);
-          if (snapshot->state == HORMIGA_TRANSFER_DONE)
+          if (snapshot->state == HORMIGA_TRANSFER_DONE
+              && snapshot->direction == HORMIGA_TRANSFER_DIRECTION_DOWNLOAD)
             g_ptr_array_add (finished, g_object_ref (added));
         }
       else
@@ -1535,7 +1630,8 @@ hormiga_node_thread_apply_transfers (HormigaNodeThread *self,
           gboolean was_done = hormiga_transfer_item_get_state (item) == HORMIGA_TRANSFER_DONE;
 
           _hormiga_transfer_item_update (item, snapshot);
-          if (!was_done && snapshot->state == HORMIGA_TRANSFER_DONE)
+          if (!was_done && snapshot->state == HORMIGA_TRANSFER_DONE
+              && snapshot->direction == HORMIGA_TRANSFER_DIRECTION_DOWNLOAD)
             g_ptr_array_add (finished, g_object_ref (item));
         }
       position++;
@@ -1903,6 +1999,7 @@ hormiga_node_thread_start (HormigaNodeThread *self)
   worker->retired = g_ptr_array_new_with_free_func (g_object_unref);
   worker->start_timeout = self->start_timeout;
   worker->transfer_ids = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  worker->upload_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   worker->offers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   if (self->download_folder != NULL && self->download_folder[0] != '\0')
     worker->download_folder = g_strdup (self->download_folder);

@@ -116,8 +116,11 @@ const char        *hormiga_node_thread_get_download_folder (HormigaNodeThread *s
 /* The XDG download folder, else ~/Downloads. */
 char              *hormiga_node_thread_default_download_folder (void);
 
-/* Every download of the node: a GListModel of HormigaTransferItem in the
- * order they started, updated in place (at most ten times a second).
+/* Every download of the node, and every upload (what its transfer manager
+ * served one peer of one file: DOWNLOADING while chunks go out, DONE a few
+ * seconds after the last, the peer as its one source): a GListModel of
+ * HormigaTransferItem in the order they started, updated in place (at
+ * most ten times a second). Only pause, resume and cancel downloads.
  * Owned by @self. */
 GListModel        *hormiga_node_thread_get_transfers      (HormigaNodeThread *self);
 /* (transfer none) The item with that id, or NULL. */

@@ -61,6 +61,7 @@ update (HormigaTransferRow *self)
   g_autofree char *details = NULL;
   g_autofree char *description = NULL;
   HormigaTransferState state;
+  gboolean download;
   guint id;
 
   for (guint i = 0; i < G_N_ELEMENTS (state_classes); i++)
@@ -79,13 +80,14 @@ update (HormigaTransferRow *self)
     }
 
   state = hormiga_transfer_item_get_state (self->item);
+  download = hormiga_transfer_item_get_direction (self->item) == HORMIGA_TRANSFER_DIRECTION_DOWNLOAD;
   id = hormiga_transfer_item_get_id (self->item);
   details = _hormiga_transfer_dup_details (self->item);
 
   if ((guint) state < G_N_ELEMENTS (state_classes))
     gtk_widget_add_css_class (GTK_WIDGET (self), state_classes[state]);
-  gtk_image_set_from_icon_name (self->icon, _hormiga_transfer_state_icon (state));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon), _hormiga_transfer_state_label (state));
+  gtk_image_set_from_icon_name (self->icon, _hormiga_transfer_item_state_icon (self->item));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->icon), _hormiga_transfer_item_state_label (self->item));
   gtk_label_set_text (self->name, hormiga_transfer_item_get_name (self->item));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->name), hormiga_transfer_item_get_path (self->item));
   gtk_progress_bar_set_fraction (self->progress, hormiga_transfer_item_get_fraction (self->item));
@@ -97,16 +99,20 @@ update (HormigaTransferRow *self)
   set_action (self->resume_button, "win.resume-transfer", id);
   set_action (self->cancel_button, "win.cancel-transfer", id);
   set_action (self->open_button, "win.open-transfer-folder", id);
+  /* Uploads are only shown: the peer decides what it asks for. */
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button),
-                          hormiga_transfer_item_get_active (self->item)
+                          download && hormiga_transfer_item_get_active (self->item)
                           && state != HORMIGA_TRANSFER_VERIFYING);
-  gtk_widget_set_visible (GTK_WIDGET (self->resume_button), state == HORMIGA_TRANSFER_PAUSED);
+  gtk_widget_set_visible (GTK_WIDGET (self->resume_button),
+                          download && state == HORMIGA_TRANSFER_PAUSED);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button),
-                          hormiga_transfer_item_get_active (self->item)
-                          || state == HORMIGA_TRANSFER_PAUSED);
-  gtk_widget_set_visible (GTK_WIDGET (self->open_button), state == HORMIGA_TRANSFER_DONE);
+                          download && (hormiga_transfer_item_get_active (self->item)
+                                       || state == HORMIGA_TRANSFER_PAUSED));
+  gtk_widget_set_visible (GTK_WIDGET (self->open_button),
+                          download && state == HORMIGA_TRANSFER_DONE);
 
-  description = g_strdup_printf ("%s: %s", _hormiga_transfer_state_label (state), details);
+  description = g_strdup_printf ("%s: %s", _hormiga_transfer_item_state_label (self->item),
+                                 details);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   hormiga_transfer_item_get_name (self->item),

@@ -77,6 +77,59 @@ _hormiga_dup_speed (double bytes_per_second)
   return g_strdup_printf (_("%s/s"), size);
 }
 
+const char *
+_hormiga_transfer_item_state_icon (HormigaTransferItem *item)
+{
+  HormigaTransferState state = hormiga_transfer_item_get_state (item);
+
+  if (hormiga_transfer_item_get_direction (item) == HORMIGA_TRANSFER_DIRECTION_UPLOAD
+      && state == HORMIGA_TRANSFER_DOWNLOADING)
+    return "network-transmit-symbolic";
+  return _hormiga_transfer_state_icon (state);
+}
+
+const char *
+_hormiga_transfer_item_state_label (HormigaTransferItem *item)
+{
+  HormigaTransferState state = hormiga_transfer_item_get_state (item);
+
+  if (hormiga_transfer_item_get_direction (item) != HORMIGA_TRANSFER_DIRECTION_UPLOAD)
+    return _hormiga_transfer_state_label (state);
+  return state == HORMIGA_TRANSFER_DOWNLOADING
+           /* Translators: an upload's state: chunks are going to a peer */
+           ? _("Uploading")
+           /* Translators: an upload's state: the peer asked for nothing more */
+           : _("Sent");
+}
+
+/* "1.2 MB of 3 MB sent to AbCdEf…WxYz · 2.1 MB/s · 1 s left" */
+static char *
+dup_upload_details (HormigaTransferItem *item)
+{
+  g_autofree char *sent = g_format_size (hormiga_transfer_item_get_received (item));
+  g_autofree char *total = g_format_size (hormiga_transfer_item_get_size (item));
+  const char * const *sources = hormiga_transfer_item_get_sources (item);
+  g_autofree char *peer = _hormiga_dup_short_peer_id (sources != NULL ? sources[0] : NULL);
+  GString *text = g_string_new (NULL);
+
+  /* Translators: bytes sent of a file's size, and to whom (a short PeerID) */
+  g_string_append_printf (text, _("%s of %s sent to %s"), sent, total, peer);
+  if (hormiga_transfer_item_get_state (item) == HORMIGA_TRANSFER_DOWNLOADING)
+    {
+      g_autofree char *speed = _hormiga_dup_speed (hormiga_transfer_item_get_speed (item));
+      g_autofree char *left = _hormiga_dup_time_left (hormiga_transfer_item_get_eta (item));
+
+      g_string_append (text, " · ");
+      g_string_append (text, speed);
+      if (left != NULL)
+        {
+          g_string_append (text, " · ");
+          g_string_append (text, left);
+        }
+    }
+  return g_string_free (text, FALSE);
+}
+
 char *
 _hormiga_transfer_dup_details (HormigaTransferItem *item)
 {
@@ -84,8 +137,11 @@ _hormiga_transfer_dup_details (HormigaTransferItem *item)
   guint64 size = hormiga_transfer_item_get_size (item);
   g_autofree char *received = g_format_size (hormiga_transfer_item_get_received (item));
   g_autofree char *total = g_format_size (size);
-  GString *text = g_string_new (NULL);
+  GString *text;
 
+  if (hormiga_transfer_item_get_direction (item) == HORMIGA_TRANSFER_DIRECTION_UPLOAD)
+    return dup_upload_details (item);
+  text = g_string_new (NULL);
   switch (state)
     {
     case HORMIGA_TRANSFER_LOOKING:

@@ -32,8 +32,10 @@ typedef struct
 
 typedef struct
 {
-  guint32  id;
-  GBytes  *bytes;
+  guint32           id;
+  GBytes           *bytes;
+  HormigaContentId  cid;       /* of a chunk, */
+  gsize             payload;   /* and its length */
 } Outgoing;
 
 typedef struct
@@ -65,6 +67,7 @@ struct _HormigaTransferManager
   gboolean      shut_down;
   guint64       chunks_served;
   guint64       bytes_served;
+  GHashTable   *uploads;     /* "PEERID CID" → HormigaTransferUpload */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaTransferManager, hormiga_transfer_manager, G_TYPE_OBJECT)
@@ -148,6 +151,67 @@ send_error (Channel    *channel,
   send_message (channel, error);
 }
 
+static gboolean lookup_content (HormigaTransferManager  *self,
+                                const HormigaContentId  *cid,
+                                Share                  **share,
+                                HormigaTransfer        **transfer);
+
+void
+hormiga_transfer_upload_free (HormigaTransferUpload *upload)
+{
+  hormiga_peer_id_unref (upload->peer);
+  g_free (upload->name);
+  g_free (upload);
+}
+
+/* @peer was sent @length bytes of @cid: the uploads list says so. */
+static void
+record_upload (HormigaTransferManager *self,
+               HormigaPeerId          *peer,
+               const HormigaContentId *cid,
+               gsize                   length)
+{
+  g_autofree char *text = hormiga_content_id_to_string (cid);
+  g_autofree char *key = g_strconcat (hormiga_peer_id_to_string (peer), " ", text, NULL);
+  HormigaTransferUpload *upload = g_hash_table_lookup (self->uploads, key);
+  gint64 now = g_get_monotonic_time ();
+
+  if (upload == NULL)
+    {
+      Share *share;
+      HormigaTransfer *transfer;
+
+      if (!lookup_content (self, cid, &share, &transfer))
+        return;
+      if (g_hash_table_size (self->uploads) >= HORMIGA_TRANSFER_MAX_UPLOADS_LISTED)
+        {
+          GHashTableIter iter;
+          gpointer k, v, oldest = NULL;
+          gint64 oldest_at = G_MAXINT64;
+
+          g_hash_table_iter_init (&iter, self->uploads);
+          while (g_hash_table_iter_next (&iter, &k, &v))
+            if (((HormigaTransferUpload *) v)->last_sent < oldest_at)
+              {
+                oldest = k;
+                oldest_at = ((HormigaTransferUpload *) v)->last_sent;
+              }
+          g_hash_table_remove (self->uploads, oldest);
+        }
+      upload = g_new0 (HormigaTransferUpload, 1);
+      upload->peer = hormiga_peer_id_ref (peer);
+      upload->cid = *cid;
+      upload->name = share ? g_path_get_basename (share->path)
+                           : g_strdup (hormiga_transfer_get_name (transfer));
+      upload->size = hormiga_manifest_get_total_size (share ? share->manifest
+                                                            : _hormiga_transfer_get_manifest (transfer));
+      upload->first_sent = now;
+      g_hash_table_insert (self->uploads, g_steal_pointer (&key), upload);
+    }
+  upload->bytes_sent += length;
+  upload->last_sent = now;
+}
+
 /* Chunks wait in the outbox while the channel holds the high water mark. */
 static void
 flush (Channel *channel)
@@ -162,6 +226,7 @@ flush (Channel *channel)
         {
           channel->manager->chunks_served++;
           channel->manager->bytes_served += g_bytes_get_size (outgoing->bytes);
+          record_upload (channel->manager, channel->peer, &outgoing->cid, outgoing->payload);
         }
       outgoing_free (outgoing);
     }
@@ -323,6 +388,8 @@ on_chunk_read (GObject      *object,
     chunk->data = g_bytes_ref (data);
     outgoing->id = read->id;
     outgoing->bytes = hormiga_share_message_encode (chunk);
+    outgoing->cid = read->cid;
+    outgoing->payload = g_bytes_get_size (data);
     g_queue_push_tail (&channel->outbox, outgoing);
     flush (channel);
   }
@@ -1181,6 +1248,28 @@ hormiga_transfer_manager_get_bytes_served (HormigaTransferManager *self)
   return self->bytes_served;
 }
 
+GPtrArray *
+hormiga_transfer_manager_list_uploads (HormigaTransferManager *self)
+{
+  GPtrArray *list;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), NULL);
+
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_transfer_upload_free);
+  g_hash_table_iter_init (&iter, self->uploads);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      HormigaTransferUpload *copy = g_memdup2 (value, sizeof (HormigaTransferUpload));
+
+      copy->peer = hormiga_peer_id_ref (copy->peer);
+      copy->name = g_strdup (copy->name);
+      g_ptr_array_add (list, copy);
+    }
+  return list;
+}
+
 void
 hormiga_transfer_manager_shutdown (HormigaTransferManager *self)
 {
@@ -1266,6 +1355,7 @@ hormiga_transfer_manager_finalize (GObject *object)
 
   g_hash_table_unref (self->channels);
   g_hash_table_unref (self->shares);
+  g_hash_table_unref (self->uploads);
   g_ptr_array_unref (self->offers);
   g_clear_object (&self->transfers);
   g_clear_object (&self->cancellable);
@@ -1304,6 +1394,8 @@ hormiga_transfer_manager_init (HormigaTransferManager *self)
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) channel_free);
   self->offers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) hormiga_transfer_upload_free);
   self->cancellable = g_cancellable_new ();
   self->give_up_ms = HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS;
   self->share_downloads = TRUE;

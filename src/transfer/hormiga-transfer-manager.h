@@ -97,6 +97,36 @@ guint       hormiga_transfer_manager_get_n_shares     (HormigaTransferManager *s
 guint64     hormiga_transfer_manager_get_chunks_served (HormigaTransferManager *self);
 guint64     hormiga_transfer_manager_get_bytes_served  (HormigaTransferManager *self);
 
+/**
+ * HormigaTransferUpload:
+ * @peer: whom the chunks went to
+ * @cid: of what
+ * @name: the file's name
+ * @size: the whole file's size
+ * @bytes_sent: chunk bytes handed to that peer's channel so far
+ * @first_sent: monotonic time (µs) of the first of them
+ * @last_sent: monotonic time (µs) of the last of them
+ *
+ * What this node served one peer of one content (read-only copies).
+ */
+typedef struct
+{
+  HormigaPeerId    *peer;
+  HormigaContentId  cid;
+  char             *name;
+  guint64           size;
+  guint64           bytes_sent;
+  gint64            first_sent;
+  gint64            last_sent;
+} HormigaTransferUpload;
+
+void        hormiga_transfer_upload_free              (HormigaTransferUpload  *upload);
+/* The last HORMIGA_TRANSFER_MAX_UPLOADS_LISTED (peer, content) pairs
+ * served since the start, as HormigaTransferUpload copies (transfer
+ * full). */
+#define HORMIGA_TRANSFER_MAX_UPLOADS_LISTED 256
+GPtrArray  *hormiga_transfer_manager_list_uploads     (HormigaTransferManager *self);
+
 /* Leaves: every transfer stops (keeping what it verified). */
 void        hormiga_transfer_manager_shutdown         (HormigaTransferManager *self);
 
