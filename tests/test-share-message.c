@@ -64,6 +64,7 @@ full_message (HormigaShareMessageType type)
     case HORMIGA_SHARE_MESSAGE_REPLY:
       message->accept = TRUE;
       message->text = g_strdup ("gracias");
+      message->entries = bytes_new (2, 0x80);
       break;
     case HORMIGA_SHARE_MESSAGE_WANT:
     case HORMIGA_SHARE_MESSAGE_CANCEL:
@@ -97,6 +98,9 @@ assert_messages_equal (const HormigaShareMessage *a,
   g_assert_cmpstr (a->name, ==, b->name);
   g_assert_cmpuint (a->size, ==, b->size);
   g_assert_cmpint (a->accept, ==, b->accept);
+  g_assert_true ((a->entries == NULL) == (b->entries == NULL));
+  if (a->entries != NULL)
+    g_assert_true (g_bytes_equal (a->entries, b->entries));
 }
 
 static HormigaShareMessage *
@@ -685,6 +689,110 @@ test_reject_fields (void)
   assert_accepted (b);
 }
 
+/* A reply that takes part of a folder: its entries, checked against the
+ * folder; the largest folder's fit; a decline cannot carry them. */
+static void
+test_entries (void)
+{
+  g_autoptr(HormigaShareMessage) message = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_REPLY, 3);
+  g_autoptr(HormigaShareMessage) decoded = NULL;
+  g_autoptr(HormigaShareMessage) whole = hormiga_share_message_new (HORMIGA_SHARE_MESSAGE_REPLY, 4);
+  g_autoptr(GError) error = NULL;
+  const guint8 two[2] = { 0x40, 0x80 };   /* entries 1 and 8 of 9 */
+  const guint8 none[2] = { 0, 0 };
+  GByteArray *b;
+
+  message->accept = TRUE;
+  message->entries = g_bytes_new (two, sizeof two);
+  g_assert_true (hormiga_share_message_check_entries (message, 9, &error));
+  g_assert_no_error (error);
+  g_assert_true (hormiga_share_message_check_entries (message, 16, &error));
+  g_assert_no_error (error);
+  g_assert_false (hormiga_share_message_check_entries (message, 8, &error));
+  g_assert_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED);
+  g_assert_nonnull (strstr (error->message, "a folder of 8 files needs 1"));
+  g_clear_error (&error);
+  g_assert_false (hormiga_share_message_check_entries (message, 17, &error));
+  g_assert_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED);
+  g_clear_error (&error);
+  /* Bit 8 of a folder of 12 is in range; of one of 8+1 the padding is not. */
+  g_clear_pointer (&message->entries, g_bytes_unref);
+  message->entries = g_bytes_new (none, sizeof none);
+  g_assert_false (hormiga_share_message_check_entries (message, 12, &error));
+  g_assert_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED);
+  g_assert_nonnull (strstr (error->message, "takes no file"));
+  g_clear_error (&error);
+  {
+    const guint8 padded[2] = { 0x00, 0x40 };   /* bit 9 of a folder of 9 */
+
+    g_clear_pointer (&message->entries, g_bytes_unref);
+    message->entries = g_bytes_new (padded, sizeof padded);
+    g_assert_false (hormiga_share_message_check_entries (message, 9, &error));
+    g_assert_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED);
+    g_assert_nonnull (strstr (error->message, "past the last of 9 files"));
+    g_clear_error (&error);
+  }
+
+  /* A reply without entries (every earlier reply) takes everything. */
+  whole->accept = TRUE;
+  decoded = round_trip (whole);
+  g_assert_null (decoded->entries);
+  g_assert_true (hormiga_share_message_check_entries (decoded, 5, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&decoded, hormiga_share_message_free);
+
+  /* The largest folder's entries fit in a message. */
+  g_clear_pointer (&message->entries, g_bytes_unref);
+  message->entries = bytes_new (HORMIGA_SHARE_MAX_ENTRY_BITS, 1);
+  message->text = g_strdup ("only these");
+  decoded = round_trip (message);
+  g_assert_true (g_bytes_equal (decoded->entries, message->entries));
+
+  /* Rejected: a decline with entries, too many, not a bin, out of order. */
+  b = msg ("reply", 2);
+  mp_str (b, "accept");
+  mp_byte (b, 0xc2);
+  mp_str (b, "entries");
+  mp_bin (b, two, sizeof two);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "a reply that declines carries \"entries\"");
+  {
+    g_autofree guint8 *big = g_malloc0 (HORMIGA_SHARE_MAX_ENTRY_BITS + 1);
+
+    b = msg ("reply", 2);
+    mp_str (b, "accept");
+    mp_byte (b, 0xc3);
+    mp_str (b, "entries");
+    mp_bin (b, big, HORMIGA_SHARE_MAX_ENTRY_BITS + 1);
+    assert_rejected (b, HORMIGA_SHARE_ERROR_TOO_LARGE, "\"entries\" in a reply is 12501 bytes");
+  }
+  b = msg ("reply", 2);
+  mp_str (b, "accept");
+  mp_byte (b, 0xc3);
+  mp_str (b, "entries");
+  mp_str (b, "ab");
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"entries\" in a reply must be a bin");
+  b = msg ("reply", 2);
+  mp_str (b, "accept");
+  mp_byte (b, 0xc3);
+  mp_str (b, "entries");
+  mp_bin (b, NULL, 0);
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "\"entries\" in a reply must be a bin of 1");
+  b = msg ("reply", 3);
+  mp_str (b, "accept");
+  mp_byte (b, 0xc3);
+  mp_str (b, "entries");
+  mp_bin (b, two, sizeof two);
+  mp_str (b, "text");
+  mp_str (b, "x");
+  assert_rejected (b, HORMIGA_SHARE_ERROR_MALFORMED, "out of order in a reply");
+  b = msg ("reply", 2);
+  mp_str (b, "accept");
+  mp_byte (b, 0xc3);
+  mp_str (b, "entries");
+  mp_bin (b, two, sizeof two);
+  assert_accepted (b);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -696,6 +804,7 @@ main (int    argc,
   g_test_add_func ("/hormiga/share-message/types", test_types);
   g_test_add_func ("/hormiga/share-message/largest-chunk-fits", test_largest_chunk_fits);
   g_test_add_func ("/hormiga/share-message/bits", test_bits);
+  g_test_add_func ("/hormiga/share-message/entries", test_entries);
   g_test_add_func ("/hormiga/share-message/reject-envelope", test_reject_envelope);
   g_test_add_func ("/hormiga/share-message/reject-fields", test_reject_fields);
   return g_test_run ();

@@ -38,6 +38,7 @@ typedef enum {
   FIELD_CODE,
   FIELD_ACCEPT,
   FIELD_TEXT,
+  FIELD_ENTRIES,
   N_FIELDS
 } Field;
 
@@ -59,6 +60,7 @@ static const char *const field_names[N_FIELDS] = {
   [FIELD_CODE] = "code",
   [FIELD_ACCEPT] = "accept",
   [FIELD_TEXT] = "text",
+  [FIELD_ENTRIES] = "entries",
 };
 
 typedef struct
@@ -90,8 +92,9 @@ static const TypeSpec type_specs[N_TYPES] = {
   [HORMIGA_SHARE_MESSAGE_OFFER] = { "offer", TRUE,
                                     BIT (FIELD_CID) | BIT (FIELD_KIND) | BIT (FIELD_NAME) |
                                     BIT (FIELD_SIZE) | BIT (FIELD_MSIZE), 0 },
-  [HORMIGA_SHARE_MESSAGE_REPLY] = { "reply", FALSE, BIT (FIELD_ACCEPT) | BIT (FIELD_TEXT),
-                                    BIT (FIELD_TEXT) },
+  [HORMIGA_SHARE_MESSAGE_REPLY] = { "reply", FALSE,
+                                    BIT (FIELD_ACCEPT) | BIT (FIELD_TEXT) | BIT (FIELD_ENTRIES),
+                                    BIT (FIELD_TEXT) | BIT (FIELD_ENTRIES) },
 };
 
 static const char *const have_states[] = {
@@ -158,6 +161,7 @@ hormiga_share_message_free (HormigaShareMessage *message)
 
   g_clear_pointer (&message->bits, g_bytes_unref);
   g_clear_pointer (&message->data, g_bytes_unref);
+  g_clear_pointer (&message->entries, g_bytes_unref);
   g_free (message->text);
   g_free (message->name);
   g_free (message);
@@ -193,6 +197,49 @@ hormiga_share_message_check_bits (const HormigaShareMessage  *message,
       g_set_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
                    "\"bits\" in a have sets bits past the last of %" G_GUINT64_FORMAT
                    " chunks; those must be zero", n_chunks);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+hormiga_share_message_check_entries (const HormigaShareMessage  *message,
+                                     guint64                     n_entries,
+                                     GError                    **error)
+{
+  const guint8 *bits;
+  gsize size = 0;
+  guint64 expected = n_entries / 8 + (n_entries % 8 != 0 ? 1 : 0);
+  gboolean any = FALSE;
+
+  g_return_val_if_fail (message != NULL && message->type == HORMIGA_SHARE_MESSAGE_REPLY, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (message->entries == NULL)
+    return TRUE;
+  bits = g_bytes_get_data (message->entries, &size);
+  if (size != expected)
+    {
+      g_set_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
+                   "\"entries\" in a reply is %" G_GSIZE_FORMAT " bytes; a folder of %"
+                   G_GUINT64_FORMAT " files needs %" G_GUINT64_FORMAT, size, n_entries,
+                   expected);
+      return FALSE;
+    }
+  if (n_entries % 8 != 0 && (bits[size - 1] & (0xffu >> (n_entries % 8))) != 0)
+    {
+      g_set_error (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
+                   "\"entries\" in a reply sets bits past the last of %" G_GUINT64_FORMAT
+                   " files; those must be zero", n_entries);
+      return FALSE;
+    }
+  for (gsize i = 0; i < size && !any; i++)
+    any = bits[i] != 0;
+  if (!any)
+    {
+      g_set_error_literal (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
+                           "\"entries\" in a reply takes no file; a reply that takes none "
+                           "declines");
       return FALSE;
     }
   return TRUE;
@@ -243,6 +290,8 @@ message_fields (const HormigaShareMessage *message)
     }
   if (message->type == HORMIGA_SHARE_MESSAGE_REPLY && message->text == NULL)
     fields &= ~BIT (FIELD_TEXT);
+  if (message->type == HORMIGA_SHARE_MESSAGE_REPLY && message->entries == NULL)
+    fields &= ~BIT (FIELD_ENTRIES);
   return fields;
 }
 
@@ -305,6 +354,9 @@ fields_ok (const HormigaShareMessage *message,
     g_return_val_if_fail (text_ok (message->text, 0, HORMIGA_SHARE_MAX_TEXT) ||
                           (message->type == HORMIGA_SHARE_MESSAGE_ERROR &&
                            message->text == NULL), FALSE);
+  if (fields & BIT (FIELD_ENTRIES))
+    g_return_val_if_fail (message->accept &&
+                          bytes_ok (message->entries, 1, HORMIGA_SHARE_MAX_ENTRY_BITS), FALSE);
   return TRUE;
 }
 
@@ -402,6 +454,9 @@ pack_message (const HormigaShareMessage *message,
           break;
         case FIELD_TEXT:
           hormiga_msgpack_pack_str (packer, message->text != NULL ? message->text : "");
+          break;
+        case FIELD_ENTRIES:
+          pack_bytes (packer, message->entries);
           break;
         case N_FIELDS:
         default:
@@ -663,6 +718,10 @@ get_field (GBytes                *input,
       return _hormiga_share_get_text (value, what, field, 0, HORMIGA_SHARE_MAX_TEXT,
                                       &message->text, error);
 
+    case FIELD_ENTRIES:
+      return get_bin (input, value, what, field, 1, HORMIGA_SHARE_MAX_ENTRY_BITS,
+                      &message->entries, error);
+
     case N_FIELDS:
     default:
       g_assert_not_reached ();
@@ -780,6 +839,13 @@ message_from_object (GBytes                *input,
                        "have it, \"none\" does not", state, has_msize ? "carries" : "lacks");
           return NULL;
         }
+    }
+  if (t == HORMIGA_SHARE_MESSAGE_REPLY && message->entries != NULL && !message->accept)
+    {
+      g_set_error_literal (error, HORMIGA_SHARE_ERROR, HORMIGA_SHARE_ERROR_MALFORMED,
+                           "a reply that declines carries \"entries\"; only one that accepts "
+                           "part of a folder does");
+      return NULL;
     }
   if (t == HORMIGA_SHARE_MESSAGE_MANIFEST &&
       (message->offset >= message->total ||

@@ -11,7 +11,7 @@
  *   want {cid}                          → have {cid, state, bits?, msize?}
  *   get-manifest {cid, offset, length}  → manifest {cid, offset, total, data}
  *   get-chunk {cid, index}              → chunk {cid, index, data}
- *   offer {cid, kind, name, size, msize} → reply {accept, text?}
+ *   offer {cid, kind, name, size, msize} → reply {accept, text?, entries?}
  *   cancel {}  (cancels request "id"; no response)
  *   error {code, text}  (answers any request)
  *
@@ -39,6 +39,8 @@ G_BEGIN_DECLS
 #define HORMIGA_SHARE_MAX_TEXT       256
 /* have: bytes of "bits": one bit per chunk of the largest manifest. */
 #define HORMIGA_SHARE_MAX_BITS       (HORMIGA_MANIFEST_MAX_SIZE / HORMIGA_CONTENT_HASH_SIZE / 8)
+/* reply: bytes of "entries": one bit per entry of the largest folder. */
+#define HORMIGA_SHARE_MAX_ENTRY_BITS ((HORMIGA_MANIFEST_MAX_ENTRIES + 7) / 8)
 
 typedef enum {
   HORMIGA_SHARE_MESSAGE_WANT,
@@ -94,6 +96,10 @@ typedef enum {
  * @name: offer: the name to show (1 to 255 bytes; sanitize before use)
  * @size: offer: the size in bytes (a folder's: the sum of its files')
  * @accept: reply
+ * @entries: reply to a folder's offer, accepted in part: one bit per entry
+ *   of the folder's manifest, in its order, most significant bit first, set
+ *   for the entries taken (check with hormiga_share_message_check_entries()
+ *   once the manifest is known); NULL when all of it is taken (or declined)
  *
  * Plain data, owned by whoever holds it; free with hormiga_share_message_free().
  * Fields that do not belong to the type are ignored by the encoder and
@@ -118,6 +124,7 @@ typedef struct
   char                    *name;
   guint64                  size;
   gboolean                 accept;
+  GBytes                  *entries;
 } HormigaShareMessage;
 
 /* An empty message of @type. */
@@ -139,6 +146,12 @@ const char *hormiga_share_code_to_string          (guint32                 code)
  * otherwise. */
 gboolean    hormiga_share_message_check_bits      (const HormigaShareMessage  *message,
                                                    guint64                     n_chunks,
+                                                   GError                    **error);
+/* A reply's entries for a folder of @n_entries: exactly ceil(n / 8)
+ * bytes, the padding bits zero and at least one entry taken.
+ * HORMIGA_SHARE_ERROR_MALFORMED otherwise. */
+gboolean    hormiga_share_message_check_entries   (const HormigaShareMessage  *message,
+                                                   guint64                     n_entries,
                                                    GError                    **error);
 /* Bit @index of a have's @bits (MSB first); FALSE past the end. */
 gboolean    hormiga_share_message_has_chunk       (const HormigaShareMessage  *message,
