@@ -473,7 +473,78 @@ hormiga_chunk_io_resume_free (HormigaChunkIoResume *resume)
   g_free (resume->state);
   g_clear_pointer (&resume->bits, g_bytes_unref);
   g_clear_pointer (&resume->manifest, g_bytes_unref);
+  g_clear_pointer (&resume->selected, g_bytes_unref);
   g_free (resume);
+}
+
+/* Base64 in @keys' [@group] @key, decoded; NULL when absent. */
+static GBytes *
+get_bits (GKeyFile   *keys,
+          const char *group,
+          const char *key)
+{
+  g_autofree char *text = g_key_file_get_string (keys, group, key, NULL);
+  gsize length = 0;
+  guchar *decoded;
+
+  if (text == NULL)
+    return NULL;
+  decoded = g_base64_decode (text, &length);
+  return g_bytes_new_take (decoded, length);
+}
+
+/* The state file @entry of @job->folder, if it is a download of @job->cid
+ * (and of the file @job->name, when given). */
+static HormigaChunkIoResume *
+try_resume (Job        *job,
+            const char *want,
+            const char *entry)
+{
+  g_autoptr(GKeyFile) keys = g_key_file_new ();
+  g_autoptr(HormigaChunkIoResume) resume = g_new0 (HormigaChunkIoResume, 1);
+  g_autofree char *cid = NULL;
+  g_autofree char *part = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *manifest_path = NULL;
+  g_autofree char *manifest = NULL;
+  const char *group;
+  gsize manifest_length = 0;
+
+  if (g_str_has_suffix (entry, ".part.hormiga"))
+    group = "download";
+  else if (g_str_has_suffix (entry, HORMIGA_CHUNK_IO_FOLDER_STATE) && job->name == NULL)
+    group = "folder";
+  else
+    return NULL;
+  resume->folder = g_str_equal (group, "folder");
+  resume->state = g_build_filename (job->folder, entry, NULL);
+  if (!g_key_file_load_from_file (keys, resume->state, G_KEY_FILE_NONE, NULL))
+    return NULL;
+  cid = g_key_file_get_string (keys, group, "cid", NULL);
+  part = g_key_file_get_string (keys, group, resume->folder ? "target" : "part", NULL);
+  name = g_key_file_get_string (keys, group, "name", NULL);
+  resume->bits = get_bits (keys, group, resume->folder ? "done" : "bits");
+  resume->selected = resume->folder ? get_bits (keys, group, "selected") : NULL;
+  if (cid == NULL || g_ascii_strcasecmp (cid, want) != 0 || part == NULL ||
+      resume->bits == NULL || strchr (part, G_DIR_SEPARATOR) != NULL ||
+      (job->name != NULL && g_strcmp0 (name, job->name) != 0))
+    return NULL;
+  /* The partial file (or folder) is the state file's name without its
+   * suffix: a state file never points elsewhere. */
+  resume->part = g_strndup (resume->state,
+                            strlen (resume->state) -
+                            strlen (resume->folder ? HORMIGA_CHUNK_IO_FOLDER_STATE : ".hormiga"));
+  manifest_path = g_strconcat (resume->state, ".manifest", NULL);
+  if (!resume->folder)
+    {
+      g_free (manifest_path);
+      manifest_path = g_strconcat (resume->part, ".manifest", NULL);
+    }
+  if (!g_file_test (resume->part, resume->folder ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR) ||
+      !g_file_get_contents (manifest_path, &manifest, &manifest_length, NULL))
+    return NULL;
+  resume->manifest = g_bytes_new_take (g_steal_pointer (&manifest), manifest_length);
+  return g_steal_pointer (&resume);
 }
 
 static void
@@ -489,42 +560,13 @@ find_resume_thread (GTask        *task,
 
   while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
     {
-      g_autoptr(GKeyFile) keys = g_key_file_new ();
-      g_autofree char *state = NULL;
-      g_autofree char *cid = NULL;
-      g_autofree char *part = NULL;
-      g_autofree char *bits = NULL;
-      g_autofree char *manifest_path = NULL;
-      g_autofree char *manifest = NULL;
-      gsize manifest_length = 0, bits_length = 0;
-      guchar *decoded;
-      HormigaChunkIoResume *resume;
+      HormigaChunkIoResume *resume = try_resume (job, want, entry);
 
-      if (!g_str_has_suffix (entry, ".part.hormiga"))
-        continue;
-      state = g_build_filename (job->folder, entry, NULL);
-      if (!g_key_file_load_from_file (keys, state, G_KEY_FILE_NONE, NULL))
-        continue;
-      cid = g_key_file_get_string (keys, "download", "cid", NULL);
-      part = g_key_file_get_string (keys, "download", "part", NULL);
-      bits = g_key_file_get_string (keys, "download", "bits", NULL);
-      if (cid == NULL || g_ascii_strcasecmp (cid, want) != 0 || part == NULL || bits == NULL ||
-          strchr (part, G_DIR_SEPARATOR) != NULL)
-        continue;
-      g_free (g_steal_pointer (&part));
-      part = g_strndup (state, strlen (state) - strlen (".hormiga"));
-      manifest_path = g_strconcat (part, ".manifest", NULL);
-      if (!g_file_test (part, G_FILE_TEST_IS_REGULAR) ||
-          !g_file_get_contents (manifest_path, &manifest, &manifest_length, NULL))
-        continue;
-      decoded = g_base64_decode (bits, &bits_length);
-      resume = g_new0 (HormigaChunkIoResume, 1);
-      resume->part = g_steal_pointer (&part);
-      resume->state = g_steal_pointer (&state);
-      resume->bits = g_bytes_new_take (decoded, bits_length);
-      resume->manifest = g_bytes_new_take (g_steal_pointer (&manifest), manifest_length);
-      g_task_return_pointer (task, resume, (GDestroyNotify) hormiga_chunk_io_resume_free);
-      return;
+      if (resume != NULL)
+        {
+          g_task_return_pointer (task, resume, (GDestroyNotify) hormiga_chunk_io_resume_free);
+          return;
+        }
     }
   g_task_return_pointer (task, NULL, NULL);
 }
@@ -532,6 +574,7 @@ find_resume_thread (GTask        *task,
 void
 hormiga_chunk_io_find_resume_async (const char             *folder,
                                     const HormigaContentId *cid,
+                                    const char             *name,
                                     GCancellable           *cancellable,
                                     GAsyncReadyCallback     callback,
                                     gpointer                user_data)
@@ -541,6 +584,7 @@ hormiga_chunk_io_find_resume_async (const char             *folder,
 
   job->folder = g_strdup (folder);
   job->cid = *cid;
+  job->name = g_strdup (name);
   task = job_task (job, hormiga_chunk_io_find_resume_async, cancellable, callback, user_data);
   g_task_run_in_thread (task, find_resume_thread);
 }

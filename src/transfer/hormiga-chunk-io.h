@@ -70,26 +70,40 @@ void     hormiga_chunk_io_delete_async   (const char * const   *paths);
 
 /**
  * HormigaChunkIoResume:
- * @part: the partial file
+ * @part: a file's partial file; a folder's: the folder being filled
  * @state: its state file
- * @bits: the chunks it holds, as the state file says
+ * @bits: a file's: the chunks it holds; a folder's: the files finished,
+ *   one bit per entry of its manifest (as the state file says)
  * @manifest: the manifest saved next to it
+ * @folder: whether it is a folder's download
+ * @selected: a folder accepted in part: the entries taken, one bit each;
+ *   NULL when all of it was
  */
 typedef struct
 {
-  char   *part;
-  char   *state;
-  GBytes *bits;
-  GBytes *manifest;
+  char     *part;
+  char     *state;
+  GBytes   *bits;
+  GBytes   *manifest;
+  gboolean  folder;
+  GBytes   *selected;
 } HormigaChunkIoResume;
 
 void hormiga_chunk_io_resume_free (HormigaChunkIoResume *resume);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HormigaChunkIoResume, hormiga_chunk_io_resume_free)
 
-/* Looks in @folder for the state file ("*.part.hormiga") of a download of
- * @cid: NULL (and no error) when there is none. */
+/* The suffix of a folder download's state file, next to the folder
+ * ("FOLDER.hormiga-folder", its manifest in "FOLDER.hormiga-folder.manifest");
+ * a file's is ".part.hormiga". */
+#define HORMIGA_CHUNK_IO_FOLDER_STATE ".hormiga-folder"
+
+/* Looks in @folder for the state file of a download of @cid: a file's
+ * ("*.part.hormiga", for the file @name when given) or a folder's
+ * ("*.hormiga-folder", whose folder still exists); NULL (and no error) when
+ * there is none. */
 void                  hormiga_chunk_io_find_resume_async  (const char             *folder,
                                                            const HormigaContentId *cid,
+                                                           const char             *name,
                                                            GCancellable           *cancellable,
                                                            GAsyncReadyCallback     callback,
                                                            gpointer                user_data);

@@ -26,8 +26,9 @@ typedef struct
 
 typedef struct
 {
-  HormigaTransfer *transfer;   /* a chunk, manifest or want request of a download */
-  GTask           *send;       /* an offer of send_async() */
+  HormigaTransfer      *transfer;   /* a chunk, manifest or want request of a download */
+  GTask                *send;       /* an offer of send_async() */
+  HormigaTransferOffer *offer;      /* a folder's manifest an offer to us needs */
 } Pending;
 
 typedef struct
@@ -100,6 +101,7 @@ pending_free (Pending *pending)
 {
   g_clear_object (&pending->transfer);
   g_clear_object (&pending->send);
+  g_clear_object (&pending->offer);
   g_free (pending);
 }
 
@@ -469,7 +471,6 @@ serve_offer (Channel             *channel,
   HormigaTransferManager *self = channel->manager;
   g_autoptr(HormigaLink) link = hormiga_link_new (&offer->cid);
   g_autoptr(HormigaTransferOffer) incoming = NULL;
-  gboolean handled = FALSE;
 
   link->name = g_strdup (offer->name);
   link->has_size = TRUE;
@@ -479,17 +480,75 @@ serve_offer (Channel             *channel,
   if (self->offers->len >= 16)
     {
       _hormiga_transfer_manager_reply (self, channel->peer, offer->id, FALSE,
-                                       "too many offers waiting for an answer");
+                                       "too many offers waiting for an answer", NULL);
       return;
     }
-  incoming = _hormiga_transfer_offer_new (self, channel->peer, offer->id, link);
+  incoming = _hormiga_transfer_offer_new (self, channel->peer, offer->id, link, offer->msize);
   g_ptr_array_add (self->offers, g_object_ref (incoming));
+  /* A folder is shown with its files: their list comes first. */
+  if (offer->kind == HORMIGA_MANIFEST_FOLDER)
+    _hormiga_transfer_offer_fetch (incoming);
+  else
+    _hormiga_transfer_manager_present (self, incoming);
+}
+
+void
+_hormiga_transfer_manager_present (HormigaTransferManager *self,
+                                   HormigaTransferOffer   *offer)
+{
+  g_autoptr(HormigaTransferOffer) incoming = g_object_ref (offer);
+  gboolean handled = FALSE;
+
   g_signal_emit (self, signals[OFFER], 0, incoming, &handled);
   if (!handled && !hormiga_transfer_offer_is_answered (incoming))
     hormiga_transfer_offer_decline (incoming, "nobody here takes offers");
 }
 
 /* ---- responses to our requests ----------------------------------------------------- */
+
+typedef struct
+{
+  HormigaPeerId *peer;
+  char          *link;
+} Send;
+
+/* A send accepted: NULL when whole, else the paths of the files taken. */
+static void
+send_accepted (Channel             *channel,
+               GTask               *task,
+               HormigaShareMessage *reply)
+{
+  HormigaTransferManager *self = channel->manager;
+  Send *send = g_task_get_task_data (task);
+  g_autoptr(HormigaLink) link = hormiga_link_parse (send->link, NULL);
+  g_autoptr(GError) error = NULL;
+  Share *share = link ? g_hash_table_lookup (self->shares, &link->cid) : NULL;
+  const guint8 *bits;
+  GPtrArray *paths;
+
+  if (reply->entries == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  if (share == NULL || share->manifest->kind != HORMIGA_MANIFEST_FOLDER ||
+      !hormiga_share_message_check_entries (reply, share->manifest->entries->len, &error))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               "%s accepted, but named files the offer does not have: %s",
+                               hormiga_peer_id_to_string (channel->peer),
+                               error ? error->message : "it is not a folder shared here");
+      return;
+    }
+  bits = g_bytes_get_data (reply->entries, NULL);
+  paths = g_ptr_array_new ();
+  for (guint i = 0; i < share->manifest->entries->len; i++)
+    if ((bits[i / 8] >> (7 - i % 8)) & 1)
+      g_ptr_array_add (paths, g_strdup (((HormigaManifestEntry *)
+                                         g_ptr_array_index (share->manifest->entries, i))->path));
+  g_ptr_array_add (paths, NULL);
+  g_task_return_pointer (task, g_ptr_array_free (paths, FALSE), (GDestroyNotify) g_strfreev);
+}
 
 static void
 on_response (Channel             *channel,
@@ -507,13 +566,21 @@ on_response (Channel             *channel,
       _hormiga_transfer_response (transfer, channel->peer, response->id, response);
       return;
     }
+  if (pending->offer != NULL)
+    {
+      g_autoptr(HormigaTransferOffer) offer = g_object_ref (pending->offer);
+
+      g_hash_table_remove (channel->pending, GUINT_TO_POINTER (response->id));
+      _hormiga_transfer_offer_response (offer, response);
+      return;
+    }
   if (pending->send != NULL)
     {
       g_autoptr(GTask) task = g_steal_pointer (&pending->send);
 
       g_hash_table_remove (channel->pending, GUINT_TO_POINTER (response->id));
       if (response->type == HORMIGA_SHARE_MESSAGE_REPLY && response->accept)
-        g_task_return_boolean (task, TRUE);
+        send_accepted (channel, task, response);
       else
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                                  "%s declined: %s", hormiga_peer_id_to_string (channel->peer),
@@ -584,6 +651,8 @@ channel_lost (HormigaTransferManager *self,
 
       if (lost->transfer != NULL)
         _hormiga_transfer_request_lost (lost->transfer, peer, GPOINTER_TO_UINT (key));
+      else if (lost->offer != NULL)
+        _hormiga_transfer_offer_response (lost->offer, NULL);
       else if (lost->send != NULL)
         g_task_return_new_error (g_steal_pointer (&lost->send), G_IO_ERROR, G_IO_ERROR_CLOSED,
                                  "the connection to %s closed before it answered",
@@ -686,6 +755,18 @@ _hormiga_transfer_manager_request (HormigaTransferManager *self,
   return request (self, peer, message, pending);
 }
 
+gboolean
+_hormiga_transfer_manager_request_for_offer (HormigaTransferManager *self,
+                                             const HormigaPeerId    *peer,
+                                             HormigaShareMessage    *message,
+                                             HormigaTransferOffer   *offer)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->offer = g_object_ref (offer);
+  return request (self, peer, message, pending);
+}
+
 void
 _hormiga_transfer_manager_cancel (HormigaTransferManager *self,
                                   const HormigaPeerId    *peer,
@@ -705,7 +786,8 @@ _hormiga_transfer_manager_reply (HormigaTransferManager *self,
                                  const HormigaPeerId    *peer,
                                  guint32                 id,
                                  gboolean                accept,
-                                 const char             *text)
+                                 const char             *text,
+                                 GBytes                 *entries)
 {
   Channel *channel = channel_to (self, peer);
 
@@ -727,6 +809,8 @@ _hormiga_transfer_manager_reply (HormigaTransferManager *self,
       reply->accept = accept;
       if (text != NULL)
         reply->text = g_utf8_make_valid (text, MIN (strlen (text), HORMIGA_SHARE_MAX_TEXT - 4));
+      if (accept && entries != NULL)
+        reply->entries = g_bytes_ref (entries);
       send_message (channel, reply);
     }
 }
@@ -1057,18 +1141,17 @@ on_dht_ready (HormigaNode *node,
 
 /* ---- downloads and sends ------------------------------------------------------------------------ */
 
-HormigaTransfer *
-hormiga_transfer_manager_download (HormigaTransferManager  *self,
-                                   const char              *text,
-                                   const char              *folder,
-                                   GError                 **error)
+static HormigaTransfer *
+download (HormigaTransferManager  *self,
+          const char              *text,
+          const char              *folder,
+          GBytes                  *offered,
+          GBytes                  *selected,
+          GError                 **error)
 {
   g_autoptr(HormigaLink) link = NULL;
   g_autoptr(HormigaTransfer) transfer = NULL;
   guint n;
-
-  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), NULL);
-  g_return_val_if_fail (text != NULL, NULL);
 
   if (self->shut_down)
     {
@@ -1089,16 +1172,36 @@ hormiga_transfer_manager_download (HormigaTransferManager  *self,
         return known;
     }
   transfer = _hormiga_transfer_new (self, link, folder ? folder : self->folder);
+  if (offered != NULL)
+    _hormiga_transfer_set_offered (transfer, hormiga_manifest_decode (offered, NULL), offered,
+                                   selected);
   g_list_store_append (self->transfers, transfer);
   _hormiga_transfer_start (transfer);
   return transfer;
 }
 
-typedef struct
+HormigaTransfer *
+hormiga_transfer_manager_download (HormigaTransferManager  *self,
+                                   const char              *text,
+                                   const char              *folder,
+                                   GError                 **error)
 {
-  HormigaPeerId *peer;
-  char          *link;
-} Send;
+  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  return download (self, text, folder, NULL, NULL, error);
+}
+
+HormigaTransfer *
+_hormiga_transfer_manager_download_offered (HormigaTransferManager  *self,
+                                            const char              *text,
+                                            const char              *folder,
+                                            GBytes                  *encoded,
+                                            GBytes                  *selected,
+                                            GError                 **error)
+{
+  return download (self, text, folder, encoded, selected, error);
+}
 
 static void
 send_free (Send *send)
@@ -1197,9 +1300,32 @@ hormiga_transfer_manager_send_finish (HormigaTransferManager *self,
                                       GAsyncResult           *result,
                                       GError                **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_auto(GStrv) paths = NULL;
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return hormiga_transfer_manager_send_finish_paths (self, result, &paths, error);
+}
+
+gboolean
+hormiga_transfer_manager_send_finish_paths (HormigaTransferManager  *self,
+                                            GAsyncResult            *result,
+                                            GStrv                   *accepted,
+                                            GError                 **error)
+{
+  GError *local = NULL;
+  GStrv paths;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (accepted != NULL, FALSE);
+
+  paths = g_task_propagate_pointer (G_TASK (result), &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      *accepted = NULL;
+      return FALSE;
+    }
+  *accepted = paths;
+  return TRUE;
 }
 
 /* ---- the rest of the API ------------------------------------------------------------------------- */

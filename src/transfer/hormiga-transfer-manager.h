@@ -21,8 +21,9 @@
  * get_transfers() lists them all. A finished download is shared in turn
  * (set_share_downloads()).
  *
- * Sending: send_async() offers a file to one peer, which accepts or
- * declines (::offer on its side) and then downloads it.
+ * Sending: send_async() offers a file or folder to one peer, which
+ * accepts, accepts part of a folder, or declines (::offer on its side)
+ * and then downloads what it took.
  *
  * Everything runs on the node's context.
  */
@@ -81,6 +82,13 @@ void        hormiga_transfer_manager_send_async   (HormigaTransferManager *self,
 gboolean    hormiga_transfer_manager_send_finish  (HormigaTransferManager *self,
                                                    GAsyncResult           *result,
                                                    GError                **error);
+/* The same, and, when the peer took only part of a folder, the paths (as
+ * in the folder's manifest) of the files it took in @accepted (NULL when
+ * it took everything; free with g_strfreev()). */
+gboolean    hormiga_transfer_manager_send_finish_paths (HormigaTransferManager  *self,
+                                                        GAsyncResult            *result,
+                                                        GStrv                   *accepted,
+                                                        GError                 **error);
 
 /* Every download (HormigaTransfer), in the order they started. */
 GListModel *hormiga_transfer_manager_get_transfers (HormigaTransferManager *self);

@@ -1,12 +1,14 @@
-/* hormiga-transfer-offer.h — a file a peer wants to send us
+/* hormiga-transfer-offer.h — a file or folder a peer wants to send us
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * HormigaTransferManager::offer hands one over; whoever shows it to the
- * user (the application's prompt, the CLI's --auto-accept) accepts or
- * declines it. Accepting starts the download, with the sender as its
- * first source; an offer left unanswered for HORMIGA_TRANSFER_OFFER_TIMEOUT_S
- * is declined.
+ * user (the application's prompt, the CLI's --auto-accept) accepts it,
+ * accepts part of it (a folder's files, by path) or declines it.
+ * Accepting starts the download, with the sender as its first source; an
+ * offer left unanswered for HORMIGA_TRANSFER_OFFER_TIMEOUT_S is declined.
+ * A folder's offer is handed over once its list of files has come from
+ * the sender, so the list can be shown and chosen from.
  */
 #pragma once
 
@@ -31,11 +33,31 @@ const char          *hormiga_transfer_offer_get_link (HormigaTransferOffer *self
 /* TRUE once accepted or declined (or timed out). */
 gboolean             hormiga_transfer_offer_is_answered (HormigaTransferOffer *self);
 
+/* A folder's files (0 for a file), in the folder's order: each one's path
+ * relative to the folder, sanitised (as it would be written, '/' between
+ * components), and its size. */
+gboolean             hormiga_transfer_offer_is_folder     (HormigaTransferOffer *self);
+guint                hormiga_transfer_offer_get_n_files   (HormigaTransferOffer *self);
+const char          *hormiga_transfer_offer_get_file_path (HormigaTransferOffer *self,
+                                                           guint                 index);
+guint64              hormiga_transfer_offer_get_file_size (HormigaTransferOffer *self,
+                                                           guint                 index);
+
 /* Downloads it into @folder (NULL: the manager's); the transfer, or NULL
  * with an error (already answered, or the manager is gone) (transfer none). */
 HormigaTransfer     *hormiga_transfer_offer_accept   (HormigaTransferOffer  *self,
                                                       const char            *folder,
                                                       GError               **error);
+/* Downloads only the files of the folder that @paths name (NULL-terminated;
+ * NULL: all): each path is one of get_file_path()'s, or a folder in it
+ * (every file under it). The sender is told which were taken, and the
+ * transfer's size is theirs. Errors leave the offer unanswered:
+ * G_IO_ERROR_NOT_FOUND for a path that names nothing in the folder,
+ * G_IO_ERROR_INVALID_ARGUMENT for an offer of a file or no path at all. */
+HormigaTransfer     *hormiga_transfer_offer_accept_paths (HormigaTransferOffer *self,
+                                                          const char           *folder,
+                                                          const char * const   *paths,
+                                                          GError              **error);
 void                 hormiga_transfer_offer_decline  (HormigaTransferOffer  *self,
                                                       const char            *reason);
 

@@ -36,12 +36,31 @@ void             _hormiga_transfer_manager_done    (HormigaTransferManager *mana
                                                     const char             *path,
                                                     const HormigaManifest  *manifest,
                                                     GBytes                 *encoded);
-/* Answers the offer @id of @peer (a `reply`). */
+/* Answers the offer @id of @peer (a `reply`; @entries: the folder's
+ * entries taken, NULL: all). */
 void             _hormiga_transfer_manager_reply   (HormigaTransferManager *manager,
                                                     const HormigaPeerId    *peer,
                                                     guint32                 id,
                                                     gboolean                accept,
-                                                    const char             *text);
+                                                    const char             *text,
+                                                    GBytes                 *entries);
+/* Sends @request (get-manifest) for an offer; the answer, or NULL when the
+ * channel closes, comes back through _hormiga_transfer_offer_response(). */
+gboolean         _hormiga_transfer_manager_request_for_offer (HormigaTransferManager *manager,
+                                                              const HormigaPeerId    *peer,
+                                                              HormigaShareMessage    *request,
+                                                              HormigaTransferOffer   *offer);
+/* The offer is ready to be shown (::offer). */
+void             _hormiga_transfer_manager_present (HormigaTransferManager *manager,
+                                                    HormigaTransferOffer   *offer);
+/* Downloads a folder whose manifest an offer fetched, @selected of it
+ * (one bit per entry; NULL: all). */
+HormigaTransfer *_hormiga_transfer_manager_download_offered (HormigaTransferManager *manager,
+                                                             const char             *link,
+                                                             const char             *folder,
+                                                             GBytes                 *encoded,
+                                                             GBytes                 *selected,
+                                                             GError                **error);
 /* Milliseconds without any peer after which a download gives up. */
 guint            _hormiga_transfer_manager_get_give_up_ms (HormigaTransferManager *manager);
 
@@ -50,7 +69,12 @@ guint            _hormiga_transfer_manager_get_give_up_ms (HormigaTransferManage
 HormigaTransferOffer *_hormiga_transfer_offer_new (HormigaTransferManager *manager,
                                                    const HormigaPeerId    *peer,
                                                    guint32                 id,
-                                                   const HormigaLink      *link);
+                                                   const HormigaLink      *link,
+                                                   guint64                 msize);
+/* A folder's offer: fetches its manifest from the sender, then presents it. */
+void             _hormiga_transfer_offer_fetch    (HormigaTransferOffer *self);
+void             _hormiga_transfer_offer_response (HormigaTransferOffer *self,
+                                                   HormigaShareMessage  *response);
 /* The manager goes: the offer can no longer be answered. */
 void             _hormiga_transfer_offer_orphan (HormigaTransferOffer *self);
 
@@ -59,6 +83,12 @@ void             _hormiga_transfer_offer_orphan (HormigaTransferOffer *self);
 HormigaTransfer *_hormiga_transfer_new        (HormigaTransferManager *manager,
                                                const HormigaLink      *link,
                                                const char             *folder);
+/* Before start: the folder's manifest (taken) an offer fetched, and the
+ * entries accepted (one bit each; NULL: all). */
+void             _hormiga_transfer_set_offered (HormigaTransfer       *self,
+                                                HormigaManifest       *manifest,
+                                                GBytes                *encoded,
+                                                GBytes                *selected);
 void             _hormiga_transfer_start      (HormigaTransfer        *self);
 void             _hormiga_transfer_response   (HormigaTransfer        *self,
                                                const HormigaPeerId    *peer,

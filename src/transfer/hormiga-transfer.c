@@ -121,6 +121,11 @@ struct _HormigaTransfer
   guint64                 children_done;  /* bytes of the children that finished */
   HormigaTransfer        *parent;       /* unowned: a child's folder transfer */
   char                   *forced_name;  /* a child's name, from the folder's path */
+  GBytes                 *selected;     /* entries taken, one bit each; NULL: all */
+  guint8                 *done;         /* entries finished, one bit each */
+  gboolean                delete_state; /* done: delete the state once saved */
+  HormigaManifest        *offered;      /* a folder's manifest an offer brought */
+  GBytes                 *offered_encoded;
 
   guint64                 received;
   guint64                 downloaded;
@@ -162,6 +167,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void schedule       (HormigaTransfer *self);
+static void save_state     (HormigaTransfer *self);
+static void delete_folder_state (HormigaTransfer *self);
 static void fetch_manifest (HormigaTransfer *self);
 static void finish         (HormigaTransfer *self);
 
@@ -491,6 +498,10 @@ on_saved (GObject      *object,
   if (!hormiga_chunk_io_save_finish (result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("transfer: cannot save the state of %s: %s", self->name, error->message);
+  if (self->delete_state)
+    delete_folder_state (self);
+  else if (self->children != NULL && self->dirty && !is_over (self))
+    save_state (self);   /* a folder's files finish seldom: each is saved at once */
 }
 
 static void
@@ -506,12 +517,32 @@ save_state (HormigaTransfer *self)
 
   if (!self->prepared || self->saving || self->state_path == NULL)
     return;
-  part = g_path_get_basename (self->part_path);
-  bits = g_base64_encode (self->have, (self->n_chunks + 7) / 8);
-  g_key_file_set_string (keys, "download", "cid", cid);
-  g_key_file_set_string (keys, "download", "name", self->name);
-  g_key_file_set_string (keys, "download", "part", part);
-  g_key_file_set_string (keys, "download", "bits", bits);
+  if (self->children != NULL)
+    {
+      g_autofree char *target = g_path_get_basename (self->target);
+
+      bits = g_base64_encode (self->done, (self->manifest->entries->len + 7) / 8);
+      g_key_file_set_string (keys, "folder", "cid", cid);
+      g_key_file_set_string (keys, "folder", "name", self->name);
+      g_key_file_set_string (keys, "folder", "target", target);
+      g_key_file_set_string (keys, "folder", "done", bits);
+      if (self->selected != NULL)
+        {
+          g_autofree char *selected = g_base64_encode (g_bytes_get_data (self->selected, NULL),
+                                                       g_bytes_get_size (self->selected));
+
+          g_key_file_set_string (keys, "folder", "selected", selected);
+        }
+    }
+  else
+    {
+      part = g_path_get_basename (self->part_path);
+      bits = g_base64_encode (self->have, (self->n_chunks + 7) / 8);
+      g_key_file_set_string (keys, "download", "cid", cid);
+      g_key_file_set_string (keys, "download", "name", self->name);
+      g_key_file_set_string (keys, "download", "part", part);
+      g_key_file_set_string (keys, "download", "bits", bits);
+    }
   text = g_key_file_to_data (keys, &length, NULL);
   self->dirty = FALSE;
   self->saving = TRUE;
@@ -671,6 +702,13 @@ fetch_manifest (HormigaTransfer *self)
 
 static void start_children (HormigaTransfer *self);
 
+static gboolean
+entry_selected (HormigaTransfer *self,
+                guint            index)
+{
+  return self->selected == NULL || bit_get (g_bytes_get_data (self->selected, NULL), index);
+}
+
 static void
 update_folder_received (HormigaTransfer *self)
 {
@@ -701,6 +739,7 @@ on_child_state (HormigaTransfer *child,
                 gpointer         user_data)
 {
   HormigaTransfer *self = user_data;
+  guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (child), "hormiga-entry"));
 
   switch (hormiga_transfer_get_state (child))
     {
@@ -709,6 +748,9 @@ on_child_state (HormigaTransfer *child,
       self->children_done += hormiga_transfer_get_size (child);
       self->downloaded += hormiga_transfer_get_downloaded (child);
       self->resumed += hormiga_transfer_get_resumed (child);
+      bit_set (self->done, index, TRUE);
+      self->dirty = TRUE;
+      save_state (self);
       update_folder_received (self);
       start_children (self);
       break;
@@ -721,33 +763,59 @@ on_child_state (HormigaTransfer *child,
     }
 }
 
-/* Starts the next entries, and ends the folder's download when all are in. */
+static void
+delete_folder_state (HormigaTransfer *self)
+{
+  g_autofree char *manifest_path = NULL;
+
+  self->delete_state = FALSE;
+  if (self->state_path == NULL)
+    return;
+  manifest_path = g_strconcat (self->state_path, ".manifest", NULL);
+  {
+    const char *paths[] = { self->state_path, manifest_path, NULL };
+
+    hormiga_chunk_io_delete_async (paths);
+  }
+}
+
+/* Starts the next entries taken and not yet done, and ends the folder's
+ * download when all are in. */
 static void
 start_children (HormigaTransfer *self)
 {
   const GPtrArray *entries = self->manifest->entries;
 
-  if (is_over (self) || self->state == HORMIGA_TRANSFER_PAUSED)
+  if (is_over (self) || self->state == HORMIGA_TRANSFER_PAUSED || !self->prepared)
     return;
   while (self->running < MAX_CHILDREN && self->next_entry < entries->len)
     {
-      const HormigaManifestEntry *entry = g_ptr_array_index (entries, self->next_entry++);
-      g_autofree char *relative = hormiga_share_sanitize_path (entry->path);
-      g_autofree char *dir = g_path_get_dirname (relative);
-      g_autofree char *name = g_path_get_basename (relative);
-      g_autofree char *folder = g_str_equal (dir, ".") ? g_strdup (self->target)
-                                                       : g_build_filename (self->target, dir, NULL);
-      g_autoptr(HormigaLink) link = hormiga_link_new (&entry->cid);
+      guint index = self->next_entry++;
+      const HormigaManifestEntry *entry = g_ptr_array_index (entries, index);
+      g_autofree char *relative = NULL;
+      g_autofree char *dir = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *folder = NULL;
+      g_autoptr(HormigaLink) link = NULL;
       HormigaTransfer *child;
       GHashTableIter iter;
       gpointer value;
 
+      if (!entry_selected (self, index) || bit_get (self->done, index))
+        continue;
+      relative = hormiga_share_sanitize_path (entry->path);
+      dir = g_path_get_dirname (relative);
+      name = g_path_get_basename (relative);
+      folder = g_str_equal (dir, ".") ? g_strdup (self->target)
+                                      : g_build_filename (self->target, dir, NULL);
+      link = hormiga_link_new (&entry->cid);
       link->name = g_strdup (name);
       link->has_size = TRUE;
       link->size = entry->size;
       child = _hormiga_transfer_new (self->manager, link, folder);
       child->parent = self;
       child->forced_name = g_strdup (name);
+      g_object_set_data (G_OBJECT (child), "hormiga-entry", GUINT_TO_POINTER (index));
       g_signal_connect (child, "notify::received", G_CALLBACK (on_child_received), self);
       g_signal_connect (child, "notify::state", G_CALLBACK (on_child_state), self);
       g_ptr_array_add (self->children, child);
@@ -763,11 +831,42 @@ start_children (HormigaTransfer *self)
       self->path = g_strdup (self->target);
       g_clear_pointer (&self->tick, g_source_destroy);
       forget_requests_of (self, NULL, TRUE);
+      /* Nothing left to resume: the state goes (after a save in flight). */
+      self->dirty = FALSE;
+      if (self->saving)
+        self->delete_state = TRUE;
+      else
+        delete_folder_state (self);
       set_state (self, HORMIGA_TRANSFER_DONE);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATH]);
-      _hormiga_transfer_manager_done (self->manager, self, self->path, self->manifest,
-                                      self->encoded);
+      /* Only a folder taken whole is offered to others as a folder; its
+       * files are, each, in any case. */
+      if (self->selected == NULL)
+        _hormiga_transfer_manager_done (self->manager, self, self->path, self->manifest,
+                                        self->encoded);
     }
+}
+
+static void
+on_folder_manifest_saved (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(HormigaTransfer) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hormiga_chunk_io_save_finish (result, &error))
+    {
+      /* Without it the download cannot resume, but it goes on. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("transfer: cannot save the manifest of %s: %s", self->name, error->message);
+      return;
+    }
+  if (is_over (self))
+    return;
+  self->state_path = g_strconcat (self->target, HORMIGA_CHUNK_IO_FOLDER_STATE, NULL);
+  self->dirty = TRUE;
+  save_state (self);
 }
 
 static void
@@ -778,6 +877,7 @@ on_folder_made (GObject      *object,
   g_autoptr(HormigaTransfer) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *target = hormiga_chunk_io_make_folder_finish (result, &error);
+  g_autofree char *manifest_path = NULL;
 
   if (is_over (self))
     return;
@@ -788,27 +888,70 @@ on_folder_made (GObject      *object,
     }
   self->target = g_steal_pointer (&target);
   self->prepared = TRUE;
+  /* The manifest first: a state file always has one. */
+  manifest_path = g_strconcat (self->target, HORMIGA_CHUNK_IO_FOLDER_STATE ".manifest", NULL);
+  hormiga_chunk_io_save_async (manifest_path, self->encoded, self->cancellable,
+                               on_folder_manifest_saved, g_object_ref (self));
   start_children (self);
 }
 
+/* A folder's manifest is known: @done (NULL: none) says which files a
+ * previous run finished in @target (NULL: a new folder is made). */
 static void
 start_folder (HormigaTransfer *self,
               HormigaManifest *manifest,
-              GBytes          *encoded)
+              GBytes          *encoded,
+              const char      *target,
+              const char      *state_path,
+              GBytes          *done)
 {
   g_autofree char *name = hormiga_share_sanitize_name (manifest->name);
+  gsize bytes = (manifest->entries->len + 7) / 8;
+  guint64 size = 0;
 
   self->manifest = manifest;
   self->encoded = g_bytes_ref (encoded);
   g_clear_pointer (&self->manifest_buffer, g_byte_array_unref);
   self->manifest_source = NULL;
-  self->size = hormiga_manifest_get_total_size (manifest);
+  if (self->selected != NULL && g_bytes_get_size (self->selected) != bytes)
+    g_clear_pointer (&self->selected, g_bytes_unref);
+  self->done = g_malloc0 (MAX (bytes, 1));
+  if (done != NULL && g_bytes_get_size (done) == bytes)
+    memcpy (self->done, g_bytes_get_data (done, NULL), bytes);
+  for (guint i = 0; i < manifest->entries->len; i++)
+    {
+      const HormigaManifestEntry *entry = g_ptr_array_index (manifest->entries, i);
+
+      if (!entry_selected (self, i))
+        continue;
+      size += entry->size;
+      if (bit_get (self->done, i))
+        {
+          self->children_done += entry->size;
+          self->resumed += entry->size;
+        }
+    }
+  self->size = size;
+  self->received = self->children_done;
   g_free (self->name);
   self->name = g_steal_pointer (&name);
   self->children = g_ptr_array_new_with_free_func (g_object_unref);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIZE]);
-  set_state (self, HORMIGA_TRANSFER_DOWNLOADING);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVED]);
+  if (self->state != HORMIGA_TRANSFER_PAUSED)
+    set_state (self, HORMIGA_TRANSFER_DOWNLOADING);
+  if (target != NULL)
+    {
+      g_debug ("transfer: resuming the folder %s in %s", self->name, target);
+      self->target = g_strdup (target);
+      self->state_path = g_strdup (state_path);
+      self->prepared = TRUE;
+      self->dirty = TRUE;
+      save_state (self);
+      start_children (self);
+      return;
+    }
   hormiga_chunk_io_make_folder_async (self->folder, self->name, self->cancellable, on_folder_made,
                                       g_object_ref (self));
 }
@@ -856,7 +999,7 @@ on_manifest_piece (HormigaTransfer     *self,
           fail (self, "a folder's entry names another folder");
           return;
         }
-      start_folder (self, manifest, encoded);
+      start_folder (self, manifest, encoded, NULL, NULL, NULL);
       return;
     }
   set_manifest (self, manifest, encoded, NULL);
@@ -1179,6 +1322,10 @@ _hormiga_transfer_response (HormigaTransfer     *self,
       source->state = SOURCE_READY;
       self->last_live_at = now_us ();
       notify_sources (self);
+      /* A folder's files already started ask it too. */
+      for (guint i = 0; self->children != NULL && i < self->children->len; i++)
+        if (!is_over (g_ptr_array_index (self->children, i)))
+          add_source (g_ptr_array_index (self->children, i), source->peer);
       fetch_manifest (self);
       schedule (self);
       break;
@@ -1378,22 +1525,35 @@ on_resume_found (GObject      *object,
   g_autoptr(HormigaTransfer) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(HormigaChunkIoResume) resume = hormiga_chunk_io_find_resume_finish (result, &error);
-  HormigaManifest *manifest;
+  HormigaManifest *manifest = NULL;
 
   if (is_over (self))
     return;
   if (resume != NULL)
+    manifest = hormiga_manifest_decode_expecting (resume->manifest, &self->cid, &error);
+  if (manifest != NULL && !resume->folder && manifest->kind == HORMIGA_MANIFEST_FILE)
     {
-      manifest = hormiga_manifest_decode_expecting (resume->manifest, &self->cid, &error);
-      if (manifest != NULL && manifest->kind == HORMIGA_MANIFEST_FILE)
-        {
-          g_debug ("transfer: resuming %s from %s", manifest->name, resume->part);
-          self->part_path = g_strdup (resume->part);
-          set_manifest (self, manifest, resume->manifest, resume->bits);
-        }
-      else
-        g_clear_pointer (&manifest, hormiga_manifest_free);
+      g_debug ("transfer: resuming %s from %s", manifest->name, resume->part);
+      self->part_path = g_strdup (resume->part);
+      set_manifest (self, manifest, resume->manifest, resume->bits);
     }
+  else if (manifest != NULL && resume->folder && manifest->kind == HORMIGA_MANIFEST_FOLDER &&
+           self->parent == NULL)
+    {
+      /* Taken as it was then, unless the offer accepted now says otherwise. */
+      if (self->selected == NULL && resume->selected != NULL)
+        self->selected = g_bytes_ref (resume->selected);
+      start_folder (self, manifest, resume->manifest, resume->part, resume->state, resume->bits);
+    }
+  else
+    {
+      g_clear_pointer (&manifest, hormiga_manifest_free);
+      if (self->offered != NULL)
+        start_folder (self, g_steal_pointer (&self->offered), self->offered_encoded, NULL, NULL,
+                      NULL);
+    }
+  g_clear_pointer (&self->offered, hormiga_manifest_free);
+  g_clear_pointer (&self->offered_encoded, g_bytes_unref);
   find_providers (self);
 }
 
@@ -1408,8 +1568,22 @@ _hormiga_transfer_start (HormigaTransfer *self)
   g_source_attach (tick, g_main_context_get_thread_default ());
   self->tick = tick;
   g_source_unref (tick);
-  hormiga_chunk_io_find_resume_async (self->folder, &self->cid, self->cancellable, on_resume_found,
-                                      g_object_ref (self));
+  hormiga_chunk_io_find_resume_async (self->folder, &self->cid, self->forced_name,
+                                      self->cancellable, on_resume_found, g_object_ref (self));
+}
+
+void
+_hormiga_transfer_set_offered (HormigaTransfer *self,
+                               HormigaManifest *manifest,
+                               GBytes          *encoded,
+                               GBytes          *selected)
+{
+  g_return_if_fail (manifest->kind == HORMIGA_MANIFEST_FOLDER);
+
+  self->offered = manifest;
+  self->offered_encoded = g_bytes_ref (encoded);
+  g_clear_pointer (&self->selected, g_bytes_unref);
+  self->selected = selected ? g_bytes_ref (selected) : NULL;
 }
 
 HormigaTransfer *
@@ -1599,7 +1773,15 @@ hormiga_transfer_cancel (HormigaTransfer *self)
   for_each_child (self, hormiga_transfer_cancel);
   g_cancellable_cancel (self->cancellable);
   g_clear_pointer (&self->tick, g_source_destroy);
-  if (self->part_path != NULL)
+  if (self->children != NULL)
+    {
+      self->dirty = FALSE;
+      if (self->saving)
+        self->delete_state = TRUE;
+      else
+        delete_folder_state (self);
+    }
+  else if (self->part_path != NULL)
     {
       g_autofree char *manifest_path = g_strconcat (self->part_path, ".manifest", NULL);
       g_autofree char *state_path = g_strconcat (self->part_path, ".hormiga", NULL);
@@ -1683,6 +1865,10 @@ hormiga_transfer_finalize (GObject *object)
   g_free (self->state_path);
   g_free (self->target);
   g_free (self->forced_name);
+  g_clear_pointer (&self->selected, g_bytes_unref);
+  g_free (self->done);
+  g_clear_pointer (&self->offered, hormiga_manifest_free);
+  g_clear_pointer (&self->offered_encoded, g_bytes_unref);
 
   G_OBJECT_CLASS (hormiga_transfer_parent_class)->finalize (object);
 }
