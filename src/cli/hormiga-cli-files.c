@@ -13,8 +13,11 @@ struct _HormigaCliFiles
   HormigaTransferManager *manager;
   gboolean                auto_accept;
   GStrv                   accept_from;
+  gboolean                hold;        /* `hold-offers`: others wait for accept/decline */
   gulong                  offer_handler;
   GHashTable             *watched;     /* HormigaTransfer → handler id */
+  GHashTable             *offers;      /* id → HormigaTransferOffer held */
+  guint                   next_offer;
 };
 
 static void
@@ -196,14 +199,43 @@ on_sent (GObject      *object,
 {
   g_autofree char *peer = user_data;
   g_autoptr(GError) error = NULL;
+  g_auto(GStrv) paths = NULL;
 
-  if (hormiga_transfer_manager_send_finish (HORMIGA_TRANSFER_MANAGER (object), result, &error))
+  if (!hormiga_transfer_manager_send_finish_paths (HORMIGA_TRANSFER_MANAGER (object), result,
+                                                   &paths, &error))
+    say ("send-failed %s %s", peer, error->message);
+  else if (paths == NULL)
     say ("sent %s accepted", peer);
   else
-    say ("send-failed %s %s", peer, error->message);
+    {
+      g_autoptr(GString) list = g_string_new ("[");
+
+      for (guint i = 0; paths[i] != NULL; i++)
+        {
+          if (i > 0)
+            g_string_append_c (list, ',');
+          hormiga_json_append_string (list, paths[i], -1);
+        }
+      g_string_append_c (list, ']');
+      say ("sent %s accepted part=%s", peer, list->str);
+    }
 }
 
 /* ---- offers ------------------------------------------------------------------------- */
+
+static void
+accepted (HormigaCliFiles *files,
+          const char      *from,
+          HormigaTransfer *transfer)
+{
+  g_autofree char *cid = hormiga_content_id_to_string (hormiga_transfer_get_content_id (transfer));
+
+  watch (files, transfer);
+  say ("offer-accepted from=%s downloading %s size=%" G_GUINT64_FORMAT, from, cid,
+       hormiga_transfer_get_size (transfer));
+  if (hormiga_transfer_get_state (transfer) == HORMIGA_TRANSFER_DONE)
+    on_state (transfer, NULL, files);
+}
 
 static gboolean
 on_offer (HormigaTransferManager *manager,
@@ -216,10 +248,21 @@ on_offer (HormigaTransferManager *manager,
                     (files->accept_from != NULL && g_strv_contains ((const char * const *) files->accept_from, from));
   g_autoptr(GError) error = NULL;
   HormigaTransfer *transfer;
+  guint id = ++files->next_offer;
 
-  say ("offer from=%s name=%s size=%" G_GUINT64_FORMAT " link=%s", from,
+  say ("offer id=%u from=%s name=%s size=%" G_GUINT64_FORMAT " files=%u link=%s", id, from,
        hormiga_transfer_offer_get_name (offer), hormiga_transfer_offer_get_size (offer),
-       hormiga_transfer_offer_get_link (offer));
+       hormiga_transfer_offer_get_n_files (offer), hormiga_transfer_offer_get_link (offer));
+  for (guint i = 0; i < hormiga_transfer_offer_get_n_files (offer); i++)
+    say ("offer-file id=%u size=%" G_GUINT64_FORMAT " path=%s", id,
+         hormiga_transfer_offer_get_file_size (offer, i),
+         hormiga_transfer_offer_get_file_path (offer, i));
+  if (!accept && files->hold)
+    {
+      g_hash_table_insert (files->offers, GUINT_TO_POINTER (id), g_object_ref (offer));
+      say ("offer-waiting id=%u", id);
+      return TRUE;
+    }
   if (!accept)
     {
       hormiga_transfer_offer_decline (offer, "this node takes offers only from peers it was told "
@@ -233,13 +276,62 @@ on_offer (HormigaTransferManager *manager,
       say ("offer-failed from=%s %s", from, error->message);
       return TRUE;
     }
-  watch (files, transfer);
-  {
-    g_autofree char *cid = hormiga_content_id_to_string (hormiga_transfer_get_content_id (transfer));
-
-    say ("offer-accepted from=%s downloading %s", from, cid);
-  }
+  accepted (files, from, transfer);
   return TRUE;
+}
+
+/* `accept ID [PATH…]` (the paths as words of a shell line, so that quotes
+ * keep spaces) and `decline ID [REASON]`. */
+static void
+answer_offer (HormigaCliFiles *files,
+              GStrv            words)
+{
+  guint64 id = 0;
+  HormigaTransferOffer *offer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_ascii_string_to_unsigned (words[1], 10, 1, G_MAXUINT, &id, NULL) ||
+      (offer = g_hash_table_lookup (files->offers, GUINT_TO_POINTER ((guint) id))) == NULL)
+    {
+      say ("error: no offer %s is waiting; offers wait after `hold-offers`, as `offer-waiting ID`",
+           words[1]);
+      return;
+    }
+  if (hormiga_transfer_offer_is_answered (offer))
+    {
+      g_hash_table_remove (files->offers, GUINT_TO_POINTER ((guint) id));
+      say ("error: offer %s is over (it waited too long, or the sender went away)", words[1]);
+      return;
+    }
+  if (g_str_equal (words[0], "decline"))
+    {
+      hormiga_transfer_offer_decline (offer, words[2] != NULL ? words[2] : "declined");
+      say ("offer-declined id=%s", words[1]);
+      g_hash_table_remove (files->offers, GUINT_TO_POINTER ((guint) id));
+      return;
+    }
+  {
+    g_auto(GStrv) paths = NULL;
+    g_autofree char *from = g_strdup (hormiga_peer_id_to_string (hormiga_transfer_offer_get_peer (offer)));
+    HormigaTransfer *transfer;
+
+    if (words[2] != NULL && !g_shell_parse_argv (words[2], NULL, &paths, &error))
+      {
+        say ("error: the paths after accept %s do not read: %s", words[1], error->message);
+        return;
+      }
+    transfer = hormiga_transfer_offer_accept_paths (offer, NULL, (const char * const *) paths,
+                                                    &error);
+    if (transfer == NULL)
+      {
+        say ("error: %s", error->message);
+        if (hormiga_transfer_offer_is_answered (offer))
+          g_hash_table_remove (files->offers, GUINT_TO_POINTER ((guint) id));
+        return;
+      }
+    g_hash_table_remove (files->offers, GUINT_TO_POINTER ((guint) id));
+    accepted (files, from, transfer);
+  }
 }
 
 /* ---- lines ---------------------------------------------------------------------------- */
@@ -250,6 +342,17 @@ hormiga_cli_files_handle_line (HormigaCliFiles *files,
 {
   g_autoptr(GError) error = NULL;
 
+  if (g_str_equal (words[0], "hold-offers"))
+    {
+      files->hold = TRUE;
+      say ("holding-offers");
+      return TRUE;
+    }
+  if ((g_str_equal (words[0], "accept") || g_str_equal (words[0], "decline")) && words[1] != NULL)
+    {
+      answer_offer (files, words);
+      return TRUE;
+    }
   if (g_str_equal (words[0], "share") && words[1] != NULL)
     {
       g_autofree char *path = g_strjoinv (" ", words + 1);
@@ -333,6 +436,7 @@ hormiga_cli_files_new (HormigaTransferManager *manager,
   files->auto_accept = auto_accept;
   files->accept_from = g_strdupv ((GStrv) accept_from);
   files->watched = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  files->offers = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   files->offer_handler = g_signal_connect (manager, "offer", G_CALLBACK (on_offer), files);
   return files;
 }
@@ -349,6 +453,7 @@ hormiga_cli_files_free (HormigaCliFiles *files)
   while (g_hash_table_iter_next (&iter, &transfer, &handler))
     g_signal_handler_disconnect (transfer, GPOINTER_TO_UINT (handler));
   g_hash_table_unref (files->watched);
+  g_hash_table_unref (files->offers);
   g_signal_handler_disconnect (files->manager, files->offer_handler);
   g_object_unref (files->manager);
   g_strfreev (files->accept_from);

@@ -3,10 +3,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The lines `share PATH`, `get hormiga:… [DIR]`, `send-file PEERID PATH`,
- * `pause CID`, `resume CID`, `cancel CID` and `transfers` of a running
- * node, and the events of its transfers and offers, one line each on
- * stdout (README.md lists them). Offers are accepted from the peers given
- * (or from everyone with auto-accept) and declined otherwise.
+ * `pause CID`, `resume CID`, `cancel CID`, `transfers`, `hold-offers`,
+ * `accept ID [PATH…]` and `decline ID [REASON]` of a running node, and the
+ * events of its transfers and offers, one line each on stdout (README.md
+ * lists them). Offers are accepted from the peers given (or from everyone
+ * with auto-accept); the others are declined, or, after `hold-offers`,
+ * wait for `accept` (a folder's files may be chosen by path) or
+ * `decline`.
  */
 #pragma once
 
