@@ -9,7 +9,8 @@
  * protocol) is caught and the file still comes out right; a manifest with
  * a hostile name cannot write outside the download folder; a download
  * stopped half way resumes without fetching again what it had; an offered
- * file is accepted and arrives.
+ * file is accepted and arrives; of an offered folder, only the files
+ * chosen are written.
  */
 #include <glib/gstdio.h>
 #include <sodium.h>
@@ -643,7 +644,21 @@ typedef struct
   HormigaTransfer *transfer;
   gboolean         accept;
   guint            offers;
+  const char      *const *paths;   /* a folder: the paths to take */
 } Inbox;
+
+/* The paths of a folder offer, one a line, for comparing. */
+static char *
+offer_files (HormigaTransferOffer *offer)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < hormiga_transfer_offer_get_n_files (offer); i++)
+    g_string_append_printf (out, "%s %" G_GUINT64_FORMAT "\n",
+                            hormiga_transfer_offer_get_file_path (offer, i),
+                            hormiga_transfer_offer_get_file_size (offer, i));
+  return g_string_free (out, FALSE);
+}
 
 static gboolean
 on_offer (HormigaTransferManager *manager,
@@ -654,16 +669,106 @@ on_offer (HormigaTransferManager *manager,
   g_autoptr(GError) error = NULL;
 
   inbox->offers++;
+  if (hormiga_transfer_offer_is_folder (offer))
+    {
+      static const char *const unknown[] = { "a.txt", "nope/x", NULL };
+      static const char *const nothing[] = { NULL };
+      static const char *const upwards[] = { "../..", NULL };
+      g_autofree char *files = offer_files (offer);
+
+      g_assert_cmpstr (hormiga_transfer_offer_get_name (offer), ==, "album");
+      g_assert_cmpstr (files, ==, "a.txt 3000\ndocs/b.bin 522241\ndocs/c.txt 10\n"
+                                  "music/d.ogg 400000\nmusic/e.ogg 100\n");
+      g_assert_cmpuint (hormiga_transfer_offer_get_size (offer), ==,
+                        3000 + 522241 + 10 + 400000 + 100);
+      /* A path that names nothing in the folder, no path at all: refused,
+       * and the offer still waits. */
+      g_assert_null (hormiga_transfer_offer_accept_paths (offer, NULL, unknown, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+      g_assert_nonnull (strstr (error->message, "“nope/x” is neither a file nor a folder in “album”"));
+      g_clear_error (&error);
+      g_assert_null (hormiga_transfer_offer_accept_paths (offer, NULL, nothing, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      g_assert_null (hormiga_transfer_offer_accept_paths (offer, NULL, upwards, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+      g_clear_error (&error);
+      g_assert_false (hormiga_transfer_offer_is_answered (offer));
+      inbox->transfer = hormiga_transfer_offer_accept_paths (offer, NULL, inbox->paths, &error);
+      g_assert_no_error (error);
+      g_assert_true (hormiga_transfer_offer_is_answered (offer));
+      return TRUE;
+    }
   g_assert_cmpstr (hormiga_transfer_offer_get_name (offer), ==, "regalo.txt");
   g_assert_cmpuint (hormiga_transfer_offer_get_size (offer), ==, 5000);
+  g_assert_cmpuint (hormiga_transfer_offer_get_n_files (offer), ==, 0);
   if (!inbox->accept)
     {
       hormiga_transfer_offer_decline (offer, "no, gracias");
       return TRUE;
     }
+  {
+    static const char *const some[] = { "regalo.txt", NULL };
+
+    /* A file is taken whole or not at all. */
+    g_assert_null (hormiga_transfer_offer_accept_paths (offer, NULL, some, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
   inbox->transfer = hormiga_transfer_offer_accept (offer, NULL, &error);
   g_assert_no_error (error);
   return TRUE;
+}
+
+/* Every file under @dir, relative to @root, sorted, one a line. */
+static void
+list_tree (const char *root,
+           const char *dir,
+           GPtrArray  *out)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (handle != NULL && (entry = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (dir, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        list_tree (root, child, out);
+      else
+        g_ptr_array_add (out, g_strdup (child + strlen (root) + 1));
+    }
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char *
+tree_text (const char *root)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  GString *out = g_string_new (NULL);
+
+  list_tree (root, root, files);
+  g_ptr_array_sort (files, compare_paths);
+  for (guint i = 0; i < files->len; i++)
+    g_string_append_printf (out, "%s\n", (const char *) g_ptr_array_index (files, i));
+  return g_string_free (out, FALSE);
+}
+
+typedef struct { const char *root; const char *expected; } TreeWait;
+
+static gboolean
+tree_is (gpointer data)
+{
+  TreeWait *wait = data;
+  g_autofree char *text = tree_text (wait->root);
+
+  return g_str_equal (text, wait->expected);
 }
 
 typedef struct
@@ -671,6 +776,7 @@ typedef struct
   gboolean done;
   gboolean accepted;
   GError  *error;
+  GStrv    paths;
 } Sent;
 
 static void
@@ -680,8 +786,9 @@ on_sent (GObject      *object,
 {
   Sent *sent = user_data;
 
-  sent->accepted = hormiga_transfer_manager_send_finish (HORMIGA_TRANSFER_MANAGER (object), result,
-                                                         &sent->error);
+  g_clear_pointer (&sent->paths, g_strfreev);
+  sent->accepted = hormiga_transfer_manager_send_finish_paths (HORMIGA_TRANSFER_MANAGER (object),
+                                                               result, &sent->paths, &sent->error);
   sent->done = TRUE;
 }
 
@@ -734,6 +841,81 @@ test_offer (void)
 
     g_assert_cmpstr (got, ==, want);
   }
+  g_assert_null (sent.paths);
+
+  /* A folder, of which the receiver takes a file and a subfolder: only
+   * those are written, byte for byte, and the sender hears which. */
+  {
+    static const struct { const char *path; gsize size; gboolean taken; } tree[] = {
+      { "a.txt", 3000, TRUE }, { "docs/b.bin", 2 * 255 * 1024 + 1, FALSE },
+      { "docs/c.txt", 10, FALSE }, { "music/d.ogg", 400000, TRUE }, { "music/e.ogg", 100, TRUE },
+    };
+    static const char *const chosen[] = { "a.txt", "music/", NULL };
+    g_autofree char *root = g_build_filename (sender.dir, "album", NULL);
+    g_autoptr(GFile) folder = g_file_new_for_path (root);
+    g_autoptr(GString) expected = g_string_new ("album/a.txt\nalbum/music/d.ogg\nalbum/music/e.ogg\n"
+                                                 "regalo.txt\n");
+    g_autofree char *written = NULL;
+    g_autofree char *sent_paths = NULL;
+    guint64 taken = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+      {
+        g_autofree char *dir = g_path_get_dirname (tree[i].path);
+        g_autofree char *full_dir = g_build_filename (root, dir, NULL);
+        g_autofree char *name = g_path_get_basename (tree[i].path);
+        g_autofree char *made = NULL;
+
+        g_mkdir_with_parents (full_dir, 0700);
+        made = make_file (full_dir, name, tree[i].size);
+        taken += tree[i].taken ? tree[i].size : 0;
+      }
+    inbox.transfer = NULL;
+    inbox.paths = chosen;
+    sent.done = FALSE;
+    hormiga_transfer_manager_send_async (sender.manager, to, folder, NULL, on_sent, &sent);
+    g_assert_true (hormiga_test_wait_until (sent_done, &sent, 30000));
+    g_assert_no_error (sent.error);
+    g_assert_true (sent.accepted);
+    g_assert_nonnull (sent.paths);
+    sent_paths = g_strjoinv (",", sent.paths);
+    g_assert_cmpstr (sent_paths, ==, "a.txt,music/d.ogg,music/e.ogg");
+    g_assert_cmpuint (inbox.offers, ==, 3);
+    g_assert_nonnull (inbox.transfer);
+    g_assert_cmpuint (hormiga_transfer_get_size (inbox.transfer), ==, taken);
+    g_assert_true (hormiga_test_wait_until (transfer_over, inbox.transfer, STEP_TIMEOUT_MS));
+    if (hormiga_transfer_get_state (inbox.transfer) != HORMIGA_TRANSFER_DONE)
+      g_error ("the folder's download failed: %s", hormiga_transfer_get_error (inbox.transfer));
+    g_assert_cmpuint (hormiga_transfer_get_size (inbox.transfer), ==, taken);
+    g_assert_cmpuint (hormiga_transfer_get_received (inbox.transfer), ==, taken);
+    g_assert_cmpuint (hormiga_transfer_get_downloaded (inbox.transfer), ==, taken);
+    g_assert_cmpuint (hormiga_transfer_get_resumed (inbox.transfer), ==, 0);
+    for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+      {
+        g_autofree char *original = g_build_filename (root, tree[i].path, NULL);
+        g_autofree char *copy = g_build_filename (hormiga_transfer_get_path (inbox.transfer),
+                                                  tree[i].path, NULL);
+
+        g_assert_cmpint (g_file_test (copy, G_FILE_TEST_EXISTS), ==, tree[i].taken);
+        if (tree[i].taken)
+          {
+            g_autofree char *want = file_digest (original);
+            g_autofree char *got = file_digest (copy);
+
+            g_assert_cmpstr (got, ==, want);
+          }
+      }
+    /* Nothing else in the download folder: no partial file, no state (its
+     * deletion runs in a worker thread), no folder for what was not taken. */
+    {
+      TreeWait wait = { receiver.dir, expected->str };
+
+      hormiga_test_wait_until (tree_is, &wait, 10000);
+    }
+    written = tree_text (receiver.dir);
+    g_assert_cmpstr (written, ==, expected->str);
+  }
+  g_clear_pointer (&sent.paths, g_strfreev);
   peer_stop (&sender);
   peer_stop (&receiver);
   hormiga_test_server_stop (server);

@@ -523,6 +523,7 @@ send_accepted (Channel             *channel,
   g_autoptr(HormigaLink) link = hormiga_link_parse (send->link, NULL);
   g_autoptr(GError) error = NULL;
   Share *share = link ? g_hash_table_lookup (self->shares, &link->cid) : NULL;
+  g_autoptr(HormigaManifest) folder = NULL;
   const guint8 *bits;
   GPtrArray *paths;
 
@@ -531,8 +532,11 @@ send_accepted (Channel             *channel,
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
-  if (share == NULL || share->manifest->kind != HORMIGA_MANIFEST_FOLDER ||
-      !hormiga_share_message_check_entries (reply, share->manifest->entries->len, &error))
+  /* The entries in the order of the encoding (sorted by path), as the
+   * receiver counts them. */
+  folder = share ? hormiga_manifest_decode (share->encoded, NULL) : NULL;
+  if (folder == NULL || folder->kind != HORMIGA_MANIFEST_FOLDER ||
+      !hormiga_share_message_check_entries (reply, folder->entries->len, &error))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                                "%s accepted, but named files the offer does not have: %s",
@@ -542,10 +546,10 @@ send_accepted (Channel             *channel,
     }
   bits = g_bytes_get_data (reply->entries, NULL);
   paths = g_ptr_array_new ();
-  for (guint i = 0; i < share->manifest->entries->len; i++)
+  for (guint i = 0; i < folder->entries->len; i++)
     if ((bits[i / 8] >> (7 - i % 8)) & 1)
       g_ptr_array_add (paths, g_strdup (((HormigaManifestEntry *)
-                                         g_ptr_array_index (share->manifest->entries, i))->path));
+                                         g_ptr_array_index (folder->entries, i))->path));
   g_ptr_array_add (paths, NULL);
   g_task_return_pointer (task, g_ptr_array_free (paths, FALSE), (GDestroyNotify) g_strfreev);
 }

@@ -1584,6 +1584,13 @@ _hormiga_transfer_set_offered (HormigaTransfer *self,
   self->offered_encoded = g_bytes_ref (encoded);
   g_clear_pointer (&self->selected, g_bytes_unref);
   self->selected = selected ? g_bytes_ref (selected) : NULL;
+  if (selected != NULL && g_bytes_get_size (selected) != (manifest->entries->len + 7) / 8)
+    g_clear_pointer (&self->selected, g_bytes_unref);
+  /* The size is that of what was taken, from the start. */
+  self->size = 0;
+  for (guint i = 0; i < manifest->entries->len; i++)
+    if (entry_selected (self, i))
+      self->size += ((const HormigaManifestEntry *) g_ptr_array_index (manifest->entries, i))->size;
 }
 
 HormigaTransfer *
