@@ -7,8 +7,10 @@
  * and 100 MB cross byte for byte; three providers serve one downloader and
  * one of them is killed half way, the others finish it; a downloader killed
  * half way and started again in the same folders finishes without fetching
- * again what it had verified (the bytes are counted). Waits are generous
- * and only ever fail the test.
+ * again what it had verified (the bytes are counted); a folder offered and
+ * taken in part (`hold-offers`, `accept ID PATH…`) resumes the same way
+ * after its downloader is killed, and only the part taken is ever written.
+ * Waits are generous and only ever fail the test.
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -558,6 +560,185 @@ test_resume_after_kill (void)
   hormiga_test_server_stop (server);
 }
 
+/* Every file under @dir, relative to @root, one a line, sorted. */
+static void
+list_tree (const char *root,
+           const char *dir,
+           GPtrArray  *out)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (handle != NULL && (entry = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (dir, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        list_tree (root, child, out);
+      else
+        g_ptr_array_add (out, g_strdup (child + strlen (root) + 1));
+    }
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char *
+tree_text (const char *root)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  GString *out = g_string_new (NULL);
+
+  list_tree (root, root, files);
+  g_ptr_array_sort (files, compare_paths);
+  for (guint i = 0; i < files->len; i++)
+    g_string_append_printf (out, "%s\n", (const char *) g_ptr_array_index (files, i));
+  return g_string_free (out, FALSE);
+}
+
+/* A folder is sent; the downloader holds the offer and takes a file and a
+ * subfolder of it; paused half way, killed, started again and asked for
+ * the offer's link, it resumes: the files it finished are not fetched
+ * again, the one half done continues from its verified chunks, and the
+ * part not taken is never written. Sizes: about 34 MB taken, enough for
+ * a file to finish and another to be half done at the kill, small enough
+ * for ASan. */
+static void
+test_folder_resume_after_kill (void)
+{
+  static const struct { const char *path; gsize size; gboolean taken; } tree[] = {
+    { "a-first.bin", 2 * 1024 * 1024 + 7, TRUE },
+    { "b-big.bin", 32 * 1024 * 1024 + 3, TRUE },
+    { "c/notes.txt", 1000, TRUE },
+    { "d-skip/other.bin", 3 * CHUNK, FALSE },
+  };
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  const char *url = hormiga_test_server_get_url (server);
+  NodeProcess sender = { 0 }, downloader = { 1 };
+  g_autofree char *root = NULL;
+  g_autofree char *send = NULL;
+  g_autofree char *accept = NULL;
+  g_autofree char *cid = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *get = NULL;
+  g_autofree char *pause = NULL;
+  g_autofree char *downloads = NULL;
+  g_autofree char *written = NULL;
+  g_autofree char *done_path = NULL;
+  const char *line;
+  Progress progress = { &downloader, 0 };
+  guint64 taken = 0, had, resumed, downloaded;
+
+  node_spawn (&sender, url);
+  node_spawn (&downloader, url);
+  node_expect (&sender, "dht-ready ");
+  node_expect (&downloader, "dht-ready ");
+  root = g_build_filename (sender.dir, "album", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+    {
+      g_autofree char *dir = g_path_get_dirname (tree[i].path);
+      g_autofree char *full_dir = g_build_filename (root, dir, NULL);
+      g_autofree char *name = g_path_get_basename (tree[i].path);
+      g_autofree char *path = NULL;
+
+      g_mkdir_with_parents (full_dir, 0700);
+      path = make_file (full_dir, name, tree[i].size);
+      taken += tree[i].taken ? tree[i].size : 0;
+    }
+  progress.at_least = taken / 2;
+
+  node_say (&downloader, "hold-offers");
+  node_expect (&downloader, "holding-offers");
+  send = g_strdup_printf ("send-file %s %s", downloader.peer_id, root);
+  node_say (&sender, send);
+  line = node_expect (&downloader, "offer id=");
+  g_assert_nonnull (strstr (line, " files=4 "));
+  link = g_strdup (strstr (line, " link=") + strlen (" link="));
+  {
+    g_autofree char *skipped = g_strdup_printf ("offer-file id=1 size=%u path=d-skip/other.bin",
+                                                3 * CHUNK);
+
+    node_expect (&downloader, skipped);
+  }
+  node_expect (&downloader, "offer-waiting id=1");
+  /* A path the folder does not have is refused; the offer still waits. */
+  node_say (&downloader, "accept 1 a-first.bin nowhere/x");
+  g_assert_nonnull (strstr (node_expect (&downloader, "error: "), "“nowhere/x” is neither a file nor a folder"));
+  node_say (&downloader, "accept 1 a-first.bin 'b-big.bin' c");
+  line = node_expect (&downloader, "offer-accepted ");
+  cid = g_strndup (strstr (line, "downloading ") + strlen ("downloading "), 64);
+  g_assert_cmpuint (field (line, "size"), ==, taken);
+  g_assert_nonnull (strstr (node_expect (&sender, "sent "),
+                            "accepted part=[\"a-first.bin\",\"b-big.bin\",\"c/notes.txt\"]"));
+
+  g_assert_true (hormiga_test_wait_until (progressed, &progress, STEP_TIMEOUT_MS));
+  /* Paused (a fast download would otherwise finish before the kill); the
+   * state files are written within a second: then it dies. */
+  pause = g_strdup_printf ("pause %s", cid);
+  node_say (&downloader, pause);
+  node_expect (&downloader, "paused ");
+  g_usleep (1500 * 1000);
+  had = received_now (&downloader);
+  g_assert_cmpuint (had, <, taken);
+  node_kill (&downloader);
+  g_test_message ("killed at %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes or more", had,
+                  taken);
+
+  /* Started again, the offer's link resumes the part taken. */
+  node_spawn (&downloader, url);
+  node_expect (&downloader, "dht-ready ");
+  get = g_strdup_printf ("get %s", link);
+  node_say (&downloader, get);
+  g_assert_true (hormiga_test_wait_until (download_over, &downloader, STEP_TIMEOUT_MS));
+  if (node_find_line (&downloader, "download-failed ") != NULL)
+    g_error ("%s", node_find_line (&downloader, "download-failed "));
+  line = node_find_line (&downloader, "downloaded ");
+  g_test_message ("%s", line);
+  resumed = field (line, "resumed");
+  downloaded = field (line, "downloaded");
+  g_test_message ("after the restart: %" G_GUINT64_FORMAT " bytes from disk, %" G_GUINT64_FORMAT
+                  " downloaded", resumed, downloaded);
+  g_assert_cmpuint (field (line, "size"), ==, taken);
+  g_assert_cmpuint (resumed, >=, had);
+  g_assert_cmpuint (resumed + downloaded, ==, taken);
+  done_path = g_strndup (strstr (line, " path=") + strlen (" path="),
+                         strcspn (strstr (line, " path=") + strlen (" path="), " "));
+  for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+    {
+      g_autofree char *original = g_build_filename (root, tree[i].path, NULL);
+      g_autofree char *copy = g_build_filename (done_path, tree[i].path, NULL);
+
+      g_assert_cmpint (g_file_test (copy, G_FILE_TEST_EXISTS), ==, tree[i].taken);
+      if (tree[i].taken)
+        {
+          g_autofree char *want = file_digest (original);
+          g_autofree char *got = file_digest (copy);
+
+          g_assert_cmpstr (got, ==, want);
+        }
+    }
+  /* One folder, with the files taken and nothing else: no second copy, no
+   * partial file, no state left (its deletion may take a moment). */
+  downloads = g_build_filename (downloader.dir, "downloads", NULL);
+  for (guint i = 0; i < 50; i++)
+    {
+      g_free (written);
+      written = tree_text (downloads);
+      if (g_str_equal (written, "album/a-first.bin\nalbum/b-big.bin\nalbum/c/notes.txt\n"))
+        break;
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpstr (written, ==, "album/a-first.bin\nalbum/b-big.bin\nalbum/c/notes.txt\n");
+
+  node_free (&sender);
+  node_free (&downloader);
+  hormiga_test_server_stop (server);
+}
+
 /* The disk refuses to take the file: the download stops with an error that
  * says so, and the node goes on. */
 static void
@@ -606,6 +787,8 @@ main (int    argc,
   g_test_add_func ("/hormiga/transfer-network/sizes", test_sizes);
   g_test_add_func ("/hormiga/transfer-network/providers-one-killed", test_providers_one_killed);
   g_test_add_func ("/hormiga/transfer-network/resume-after-kill", test_resume_after_kill);
+  g_test_add_func ("/hormiga/transfer-network/folder-resume-after-kill",
+                   test_folder_resume_after_kill);
   g_test_add_func ("/hormiga/transfer-network/disk-error", test_disk_error);
   return g_test_run ();
 }

@@ -112,6 +112,7 @@ struct _HormigaTransfer
   gboolean                preparing;
   gboolean                prepared;
   gboolean                rechecked;    /* a failed final check started it over once */
+  gboolean                looked;       /* the search for a partial download is over */
 
   /* A folder's download. */
   char                   *target;       /* the folder made for it */
@@ -669,8 +670,10 @@ fetch_manifest (HormigaTransfer *self)
   gpointer value;
   Source *best = NULL;
 
+  /* Not before the partial download is looked for: it may bring the
+   * manifest (and a folder's must not be started twice). */
   if (self->manifest != NULL || self->manifest_source != NULL || is_over (self) ||
-      self->state == HORMIGA_TRANSFER_PAUSED)
+      self->state == HORMIGA_TRANSFER_PAUSED || !self->looked)
     return;
   g_hash_table_iter_init (&iter, self->sources);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -1529,6 +1532,7 @@ on_resume_found (GObject      *object,
 
   if (is_over (self))
     return;
+  self->looked = TRUE;
   if (resume != NULL)
     manifest = hormiga_manifest_decode_expecting (resume->manifest, &self->cid, &error);
   if (manifest != NULL && !resume->folder && manifest->kind == HORMIGA_MANIFEST_FILE)
@@ -1555,6 +1559,7 @@ on_resume_found (GObject      *object,
   g_clear_pointer (&self->offered, hormiga_manifest_free);
   g_clear_pointer (&self->offered_encoded, g_bytes_unref);
   find_providers (self);
+  fetch_manifest (self);
 }
 
 void
