@@ -751,8 +751,9 @@ file_sha256 (const char *path)
 }
 
 /* Three nodes with the file service: a shares and sends; b downloads a's
- * link and takes what a sends (--accept-from a); c takes nothing, and
- * cannot find content nobody has. */
+ * link and takes what a sends (--accept-from a); c takes nothing, then
+ * holds offers and takes one file of a folder a sends, and cannot find
+ * content nobody has. */
 static void
 test_files (void)
 {
@@ -904,6 +905,43 @@ test_files (void)
   g_assert_nonnull (strstr (out, "declined"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+
+  /* A folder to c, which now holds offers: it takes one file of it from
+   * its stdin, and `send` says which. */
+  {
+    g_autofree char *folder = g_build_filename (dir, "carpeta", NULL);
+    g_autofree char *one = g_build_filename (folder, "uno.txt", NULL);
+    g_autofree char *two = g_build_filename (folder, "dos", "dos.txt", NULL);
+    g_autofree char *two_dir = g_path_get_dirname (two);
+    g_autoptr(GSubprocess) sending = NULL;
+    g_autofree char *accept = NULL;
+    const char *waiting = NULL;
+
+    g_mkdir_with_parents (two_dir, 0700);
+    g_free (write_random_file (one, 1000));
+    g_free (write_random_file (two, 2000));
+    node_say (c, "hold-offers");
+    node_expect (c, "holding-offers");
+    sending = spawn_client (NULL, "--control", sock_a, "send", c->peer_id, folder, NULL);
+    node_expect (c, "offer-waiting id=");
+    for (guint i = 0; i < c->lines->len && waiting == NULL; i++)
+      if (g_str_has_prefix (g_ptr_array_index (c->lines, i), "offer-waiting id="))
+        waiting = g_ptr_array_index (c->lines, i);
+    accept = g_strdup_printf ("accept %s dos/dos.txt", waiting + strlen ("offer-waiting id="));
+    node_say (c, accept);
+    node_expect (c, "offer-accepted ");
+    status = finish_client (sending, &out, &err);
+    g_test_message ("send: %s %s", out, err);
+    g_assert_cmpint (status, ==, 0);
+    {
+      g_autofree char *expected = g_strdup_printf ("%s accepted 1 file of the folder:\n"
+                                                   "  dos/dos.txt\n", c->peer_id);
+
+      g_assert_cmpstr (out, ==, expected);
+    }
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
 
   /* Bad input. */
   status = run_client (&out, &err, "--control", sock_a, "share", "/nonexistent/hormigas.bin",

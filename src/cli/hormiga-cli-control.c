@@ -343,8 +343,25 @@ print_result (const Command        *command,
     case HORMIGA_CONTROL_OP_SEND:
       {
         g_autofree char *peer = field_text (result, "peer", "?");
+        const msgpack_object *files = field_array (result, "files");
 
-        printf ("%s accepted the file\n", peer);
+        if (files == NULL)
+          printf ("%s accepted the file\n", peer);
+        else
+          {
+            guint64 taken = field_u64 (result, "taken");
+
+            printf ("%s accepted %" G_GUINT64_FORMAT " %s of the folder:\n", peer, taken,
+                    taken == 1 ? "file" : "files");
+            for (guint i = 0; i < files->via.array.size; i++)
+              if (files->via.array.ptr[i].type == MSGPACK_OBJECT_STR)
+                {
+                  g_autofree char *path = g_utf8_make_valid (files->via.array.ptr[i].via.str.ptr,
+                                                             files->via.array.ptr[i].via.str.size);
+
+                  printf ("  %s\n", path);
+                }
+          }
       }
       break;
     case HORMIGA_CONTROL_OP_TRANSFERS:

@@ -624,16 +624,35 @@ on_sent (GObject      *source,
 {
   g_autoptr(Operation) op = user_data;
   g_autoptr(GError) error = NULL;
+  g_auto(GStrv) taken = NULL;
 
-  if (hormiga_transfer_manager_send_finish (HORMIGA_TRANSFER_MANAGER (source), result, &error))
+  if (hormiga_transfer_manager_send_finish_paths (HORMIGA_TRANSFER_MANAGER (source), result,
+                                                  &taken, &error))
     {
       msgpack_packer packer;
       GByteArray *frame = hormiga_control_reply_begin (&packer, op->id);
 
-      msgpack_pack_map (&packer, 3);
+      msgpack_pack_map (&packer, taken != NULL ? 5 : 3);
       pack_kv_str (&packer, "peer", op->owner);
       pack_kv_str (&packer, "path", op->subject);
       pack_kv_bool (&packer, "accepted", TRUE);
+      if (taken != NULL)
+        {
+          /* A folder taken in part: how many files, and the first of them
+           * (at most HORMIGA_CONTROL_MAX_TRANSFERS, 1 MiB of paths). */
+          guint n = g_strv_length (taken);
+          guint listed = 0;
+          gsize bytes = 0;
+
+          while (listed < n && listed < HORMIGA_CONTROL_MAX_TRANSFERS &&
+                 bytes + strlen (taken[listed]) <= 1024 * 1024)
+            bytes += strlen (taken[listed++]);
+          pack_kv_u64 (&packer, "taken", n);
+          hormiga_msgpack_pack_str (&packer, "files");
+          msgpack_pack_array (&packer, listed);
+          for (guint i = 0; i < listed; i++)
+            hormiga_msgpack_pack_str (&packer, taken[i]);
+        }
       client_send (op->client, hormiga_control_reply_end (frame));
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))

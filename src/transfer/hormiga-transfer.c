@@ -122,6 +122,7 @@ struct _HormigaTransfer
   guint64                 children_done;  /* bytes of the children that finished */
   HormigaTransfer        *parent;       /* unowned: a child's folder transfer */
   char                   *forced_name;  /* a child's name, from the folder's path */
+  guint                   entry;        /* a child's index in the folder's manifest */
   GBytes                 *selected;     /* entries taken, one bit each; NULL: all */
   guint8                 *done;         /* entries finished, one bit each */
   gboolean                delete_state; /* done: delete the state once saved */
@@ -742,7 +743,7 @@ on_child_state (HormigaTransfer *child,
                 gpointer         user_data)
 {
   HormigaTransfer *self = user_data;
-  guint index = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (child), "hormiga-entry"));
+  guint index = child->entry;
 
   switch (hormiga_transfer_get_state (child))
     {
@@ -818,7 +819,7 @@ start_children (HormigaTransfer *self)
       child = _hormiga_transfer_new (self->manager, link, folder);
       child->parent = self;
       child->forced_name = g_strdup (name);
-      g_object_set_data (G_OBJECT (child), "hormiga-entry", GUINT_TO_POINTER (index));
+      child->entry = index;
       g_signal_connect (child, "notify::received", G_CALLBACK (on_child_received), self);
       g_signal_connect (child, "notify::state", G_CALLBACK (on_child_state), self);
       g_ptr_array_add (self->children, child);
