@@ -20,10 +20,15 @@
  * Chunks are checked and written off the main loop (hormiga-chunk-io.h);
  * the state file is written at most once a second.
  *
- * A folder: its manifest is fetched and checked the same way, a folder is
- * made for it in the download folder, and each of its files is downloaded
- * by a child transfer of its own (MAX_CHILDREN at a time) into the
- * subfolder its sanitised path names, asking the folder's sources first.
+ * A folder: its manifest is fetched and checked the same way (or comes
+ * with the offer that was accepted), a folder is made for it in the
+ * download folder, and each of its files taken (all, or those the offer
+ * accepted) is downloaded by a child transfer of its own (MAX_CHILDREN at
+ * a time) into the subfolder its sanitised path names, asking the
+ * folder's sources first. Its state file ("FOLDER.hormiga-folder", with
+ * the manifest beside it) says which files are taken and which are done,
+ * so a later download of the same folder there skips those and lets each
+ * child resume from its own partial file.
  */
 #include <string.h>
 
