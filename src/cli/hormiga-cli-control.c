@@ -35,6 +35,7 @@ static const Command commands[] = {
   { "pause", HORMIGA_CONTROL_OP_PAUSE, 1, "pause CID" },
   { "resume", HORMIGA_CONTROL_OP_RESUME, 1, "resume CID" },
   { "cancel", HORMIGA_CONTROL_OP_CANCEL, 1, "cancel CID" },
+  { "contingency", HORMIGA_CONTROL_OP_CONTINGENCY, 0, "contingency" },
 };
 
 /* `get hormiga:… [-o DIR]`: a download, not a DHT record. */
@@ -283,6 +284,56 @@ print_transfers (const msgpack_object *result)
     }
 }
 
+/* A signed field: "ms ago" values may be negative only on a clock step. */
+static gint64
+field_i64 (const msgpack_object *map,
+           const char           *key)
+{
+  const msgpack_object *value = hormiga_control_map_lookup (map, key);
+
+  if (value != NULL && value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+    return value->via.i64;
+  return (gint64) MIN (field_u64 (map, key), (guint64) G_MAXINT64);
+}
+
+static void
+print_contingency (const msgpack_object *result)
+{
+  const msgpack_object *contingents = field_array (result, "contingents");
+  const msgpack_object *protected = field_array (result, "protected");
+  guint32 n_contingents = contingents != NULL ? contingents->via.array.size : 0;
+  guint32 n_protected = protected != NULL ? protected->via.array.size : 0;
+  g_autofree char *bytes = format_bytes (field_u64 (result, "bytes"));
+
+  printf ("backup: %" G_GUINT64_FORMAT " records, %s, seq %" G_GUINT64_FORMAT "%s\n",
+          field_u64 (result, "records"), bytes, field_u64 (result, "seq"),
+          field_bool (result, "running") ? "" : " (not running yet)");
+  printf ("%u contingent%s (of %" G_GUINT64_FORMAT "):\n", n_contingents,
+          n_contingents == 1 ? "" : "s", field_u64 (result, "r"));
+  for (guint32 i = 0; i < n_contingents; i++)
+    {
+      const msgpack_object *one = &contingents->via.array.ptr[i];
+      g_autofree char *peer = field_text (one, "peer", "?");
+      g_autofree char *state = field_text (one, "state", "?");
+
+      printf ("  %" G_GUINT64_FORMAT "  %s  %s  %s  heard %.1f s ago\n", field_u64 (one, "rank"),
+              peer, state, field_bool (one, "synced") ? "synced" : "not synced",
+              field_i64 (one, "last_heard_ms") / 1000.0);
+    }
+  printf ("protecting %u node%s:\n", n_protected, n_protected == 1 ? "" : "s");
+  for (guint32 i = 0; i < n_protected; i++)
+    {
+      const msgpack_object *one = &protected->via.array.ptr[i];
+      g_autofree char *peer = field_text (one, "peer", "?");
+      g_autofree char *held = format_bytes (field_u64 (one, "bytes"));
+
+      printf ("  %s  %" G_GUINT64_FORMAT " records, %s, updated %.1f s ago, heard %.1f s ago%s\n",
+              peer, field_u64 (one, "records"), held, field_i64 (one, "age_ms") / 1000.0,
+              field_i64 (one, "last_heard_ms") / 1000.0,
+              field_bool (one, "taken_over") ? ", taken over" : "");
+    }
+}
+
 static void
 print_result (const Command        *command,
               const msgpack_object *result)
@@ -297,6 +348,9 @@ print_result (const Command        *command,
       break;
     case HORMIGA_CONTROL_OP_STATS:
       print_stats (result);
+      break;
+    case HORMIGA_CONTROL_OP_CONTINGENCY:
+      print_contingency (result);
       break;
     case HORMIGA_CONTROL_OP_FIND:
       {

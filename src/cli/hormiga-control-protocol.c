@@ -66,6 +66,7 @@ static const char * const op_names[] = {
   [HORMIGA_CONTROL_OP_PAUSE] = "pause",
   [HORMIGA_CONTROL_OP_RESUME] = "resume",
   [HORMIGA_CONTROL_OP_CANCEL] = "cancel",
+  [HORMIGA_CONTROL_OP_CONTINGENCY] = "contingency",
 };
 
 const char *
@@ -110,6 +111,7 @@ static const guint op_fields[] = {
   [HORMIGA_CONTROL_OP_PAUSE] = FIELD_CID,
   [HORMIGA_CONTROL_OP_RESUME] = FIELD_CID,
   [HORMIGA_CONTROL_OP_CANCEL] = FIELD_CID,
+  [HORMIGA_CONTROL_OP_CONTINGENCY] = 0,
 };
 
 static const guint op_optional_fields[G_N_ELEMENTS (op_names)] = {
@@ -447,8 +449,8 @@ request_from_map (const msgpack_object   *map,
 
       g_set_error (error, HORMIGA_CONTROL_ERROR, HORMIGA_CONTROL_ERROR_UNKNOWN_OP,
                    "unknown operation %s; the operations are peers, routing-table, find, put, "
-                   "get, stats, quit, share, send, download, transfers, pause, resume and "
-                   "cancel", quoted);
+                   "get, stats, quit, share, send, download, transfers, pause, resume, "
+                   "cancel and contingency", quoted);
       return FALSE;
     }
 

@@ -91,6 +91,7 @@ typedef enum {
   HORMIGA_CONTROL_OP_PAUSE,
   HORMIGA_CONTROL_OP_RESUME,
   HORMIGA_CONTROL_OP_CANCEL,
+  HORMIGA_CONTROL_OP_CONTINGENCY,
 } HormigaControlOp;
 
 const char *hormiga_control_op_to_string      (HormigaControlOp op);

@@ -37,6 +37,7 @@ struct _HormigaControlServer
 
   HormigaNode     *node;
   HormigaTransferManager *transfers;  /* (nullable) */
+  HormigaContingencyService *contingency; /* (nullable) */
   GMainContext    *context;
   char            *path;
   GSocketService  *service;
@@ -707,6 +708,113 @@ pack_transfer (msgpack_packer  *packer,
 
 /* Every transfer, oldest first; when there are too many to fit a reply,
  * the newest that do (`total` says how many there are). */
+static void
+pack_kv_hex (msgpack_packer *packer,
+             const char     *key,
+             const guint8   *data,
+             gsize           length)
+{
+  g_autoptr(GString) hex = g_string_sized_new (length * 2);
+
+  for (gsize i = 0; i < length; i++)
+    g_string_append_printf (hex, "%02x", data[i]);
+  pack_kv_str (packer, key, hex->str);
+}
+
+static const char *
+contingent_state_name (HormigaContingentState state)
+{
+  switch (state)
+    {
+    case HORMIGA_CONTINGENT_ASSIGNING: return "assigning";
+    case HORMIGA_CONTINGENT_ACTIVE:    return "active";
+    case HORMIGA_CONTINGENT_LEAVING:   return "leaving";
+    }
+  return "?";
+}
+
+/* Our contingents and the nodes we protect (docs/PROTOCOL.md,
+ * "Contingency"); times are milliseconds ago. A protected node's
+ * encrypted blob is included when it has at most
+ * HORMIGA_CONTROL_MAX_BLOB_SHOWN bytes. */
+#define HORMIGA_CONTROL_MAX_BLOB_SHOWN (64 * 1024)
+
+static GBytes *
+answer_contingency (HormigaControlServer *self,
+                    guint64               id)
+{
+  HormigaContingency *core = hormiga_contingency_service_get_contingency (self->contingency);
+  g_autoptr(GPtrArray) contingents = hormiga_contingency_list_contingents (core);
+  g_autoptr(GPtrArray) protected = hormiga_contingency_list_protected (core);
+  g_autoptr(GPtrArray) records = hormiga_contingency_dup_records (core);
+  gint64 now = g_get_real_time () / 1000;
+  guint8 digest[HORMIGA_CONTINGENCY_DIGEST_SIZE];
+  msgpack_packer packer;
+  GByteArray *frame;
+
+  frame = hormiga_control_reply_begin (&packer, id);
+  msgpack_pack_map (&packer, 9);
+  pack_kv_str (&packer, "peer", hormiga_peer_id_to_string (hormiga_contingency_get_peer_id (core)));
+  pack_kv_bool (&packer, "running", hormiga_contingency_service_is_running (self->contingency));
+  pack_kv_u64 (&packer, "r", hormiga_contingency_get_config (core)->r);
+  pack_kv_u64 (&packer, "seq", hormiga_contingency_get_seq (core));
+  pack_kv_u64 (&packer, "bytes", hormiga_contingency_get_backup_bytes (core));
+  pack_kv_u64 (&packer, "records", records->len);
+  hormiga_contingency_get_digest (core, digest);
+  pack_kv_hex (&packer, "digest", digest, sizeof digest);
+  hormiga_msgpack_pack_str (&packer, "contingents");
+  msgpack_pack_array (&packer, contingents->len);
+  for (guint i = 0; i < contingents->len; i++)
+    {
+      const HormigaContingentInfo *info = g_ptr_array_index (contingents, i);
+
+      msgpack_pack_map (&packer, 9);
+      pack_kv_str (&packer, "peer", hormiga_peer_id_to_string (info->peer));
+      pack_kv_u64 (&packer, "rank", info->rank);
+      pack_kv_str (&packer, "state", contingent_state_name (info->state));
+      pack_kv_bool (&packer, "synced", info->synced);
+      pack_kv_i64 (&packer, "last_heard_ms", now - info->last_heard_ms);
+      pack_kv_i64 (&packer, "since_ms", now - info->since_ms);
+      pack_kv_u64 (&packer, "acked_seq", info->acked_seq);
+      pack_kv_hex (&packer, "acked_digest", info->acked_digest, sizeof info->acked_digest);
+      pack_kv_u64 (&packer, "bytes", info->bytes);
+    }
+  hormiga_msgpack_pack_str (&packer, "protected");
+  msgpack_pack_array (&packer, protected->len);
+  for (guint i = 0; i < protected->len; i++)
+    {
+      const HormigaProtectedInfo *info = g_ptr_array_index (protected, i);
+      g_autoptr(GBytes) blob = hormiga_contingency_dup_held_blob (core, info->peer);
+      gboolean show_blob = blob != NULL && g_bytes_get_size (blob) <= HORMIGA_CONTROL_MAX_BLOB_SHOWN;
+      gboolean has_digest = hormiga_contingency_get_held_digest (core, info->peer, digest);
+
+      msgpack_pack_map (&packer, 11 + (has_digest ? 1 : 0) + (show_blob ? 1 : 0));
+      pack_kv_str (&packer, "peer", hormiga_peer_id_to_string (info->peer));
+      pack_kv_bool (&packer, "assigned", info->assigned);
+      pack_kv_u64 (&packer, "rank", info->rank);
+      pack_kv_u64 (&packer, "seq", info->seq);
+      pack_kv_u64 (&packer, "bytes", info->bytes);
+      pack_kv_u64 (&packer, "records", info->n_records);
+      pack_kv_bool (&packer, "has_blob", info->has_blob);
+      pack_kv_i64 (&packer, "age_ms", now - info->updated_ms);
+      pack_kv_i64 (&packer, "last_heard_ms", now - info->last_heard_ms);
+      pack_kv_bool (&packer, "taken_over", info->taken_over);
+      pack_kv_u64 (&packer, "blob_bytes", blob != NULL ? g_bytes_get_size (blob) : 0);
+      if (has_digest)
+        pack_kv_hex (&packer, "digest", digest, sizeof digest);
+      if (show_blob)
+        {
+          gsize length;
+          const guint8 *data = g_bytes_get_data (blob, &length);
+
+          hormiga_msgpack_pack_str (&packer, "blob");
+          msgpack_pack_bin (&packer, length);
+          msgpack_pack_bin_body (&packer, data, length);
+        }
+    }
+  return hormiga_control_reply_end (frame);
+}
+
 static GBytes *
 answer_transfers (HormigaControlServer *self,
                   guint64               id)
@@ -922,6 +1030,13 @@ client_handle (Client                *client,
       break;
     case HORMIGA_CONTROL_OP_TRANSFERS:
       client_send (client, answer_transfers (self, request->id));
+      break;
+    case HORMIGA_CONTROL_OP_CONTINGENCY:
+      if (self->contingency == NULL)
+        client_send_error (client, request->id, HORMIGA_CONTROL_ERROR_FAILED,
+                           "this node keeps no contingents (it runs with --contingents 0)");
+      else
+        client_send (client, answer_contingency (self, request->id));
       break;
     case HORMIGA_CONTROL_OP_PAUSE:
     case HORMIGA_CONTROL_OP_RESUME:
@@ -1285,6 +1400,7 @@ hormiga_control_server_dispose (GObject *object)
     hormiga_control_server_stop (self);
   g_clear_object (&self->service);
   g_clear_object (&self->transfers);
+  g_clear_object (&self->contingency);
   g_clear_object (&self->node);
 
   G_OBJECT_CLASS (hormiga_control_server_parent_class)->dispose (object);
@@ -1378,4 +1494,14 @@ hormiga_control_server_set_transfers (HormigaControlServer   *self,
   g_return_if_fail (transfers == NULL || HORMIGA_IS_TRANSFER_MANAGER (transfers));
 
   g_set_object (&self->transfers, transfers);
+}
+
+void
+hormiga_control_server_set_contingency (HormigaControlServer      *self,
+                                        HormigaContingencyService *service)
+{
+  g_return_if_fail (HORMIGA_IS_CONTROL_SERVER (self));
+  g_return_if_fail (service == NULL || HORMIGA_IS_CONTINGENCY_SERVICE (service));
+
+  g_set_object (&self->contingency, service);
 }

@@ -16,6 +16,7 @@
 
 #include <gio/gio.h>
 
+#include "hormiga-contingency-service.h"
 #include "hormiga-node.h"
 #include "hormiga-transfer-manager.h"
 
@@ -40,6 +41,10 @@ const char           *hormiga_control_server_get_path      (HormigaControlServer
  * with HORMIGA_CONTROL_ERROR_FAILED. Kept until the server is disposed. */
 void                  hormiga_control_server_set_transfers (HormigaControlServer   *self,
                                                             HormigaTransferManager *transfers);
+/* The contingency service `contingency` describes; without one (the
+ * default) it fails with HORMIGA_CONTROL_ERROR_FAILED. */
+void                  hormiga_control_server_set_contingency (HormigaControlServer      *self,
+                                                              HormigaContingencyService *service);
 /* Clients connected now (those refused for the limit not counted). */
 guint                 hormiga_control_server_get_n_clients (HormigaControlServer *self);
 /* Stops listening, removes the socket file (if it is still ours), closes

@@ -22,6 +22,7 @@
 #include <glib-unix.h>
 #include <stdio.h>
 
+#include "hormiga-cli-contingency.h"
 #include "hormiga-cli-control.h"
 #include "hormiga-cli-files.h"
 #include "hormiga-control-protocol.h"
@@ -43,6 +44,8 @@ typedef struct
   HormigaControlServer   *control;
   HormigaTransferManager *transfers;
   HormigaCliFiles        *files;
+  HormigaCliContingency  *contingency;  /* (nullable): --contingents 0 */
+  gboolean                leaving;
   GHashTable             *channels;     /* PeerID → HormigaDataChannel ("chat") */
   GDataInputStream       *input;
   GCancellable           *cancellable;
@@ -204,22 +207,47 @@ on_peer_connection (HormigaRtcConnector   *connector,
 
 static void read_next_line (Node *node);
 
-static gboolean
-on_quit_signal (gpointer user_data)
+static void
+on_left (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
   Node *node = user_data;
 
+  hormiga_contingency_service_leave_finish (HORMIGA_CONTINGENCY_SERVICE (source), result, NULL);
   g_main_loop_quit (node->loop);
-  return G_SOURCE_REMOVE;
+}
+
+/* SIGTERM, SIGINT, `quit`: a graceful leave first (what we hold for others
+ * goes to their next contingents), then the node stops; asked again while
+ * leaving, it stops at once. */
+static void
+request_quit (Node *node)
+{
+  if (node->contingency == NULL || node->leaving)
+    {
+      g_main_loop_quit (node->loop);
+      return;
+    }
+  node->leaving = TRUE;
+  printf ("leaving\n");
+  fflush (stdout);
+  hormiga_contingency_service_leave_async (hormiga_cli_contingency_get_service (node->contingency),
+                                           NULL, on_left, node);
+}
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  request_quit (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 on_quit_requested (HormigaControlServer *control,
                    gpointer              user_data)
 {
-  Node *node = user_data;
-
-  g_main_loop_quit (node->loop);
+  request_quit (user_data);
 }
 
 static void
@@ -468,7 +496,7 @@ handle_line (Node       *node,
 
   if (g_str_equal (words[0], "quit"))
     {
-      g_main_loop_quit (node->loop);
+      request_quit (node);
       return;
     }
 
@@ -582,6 +610,7 @@ typedef struct
   GStrv       accept_from;
   gboolean    keep_downloads;
   guint       give_up_s;
+  HormigaContingencyConfig contingency;  /* r = 0: none */
 } Options;
 
 static int
@@ -592,6 +621,7 @@ run_node (HormigaIdentity *identity,
   g_autoptr(GError) error = NULL;
   HormigaDhtConfig config = HORMIGA_DHT_CONFIG_INIT;
   Node node = { 0 };
+  guint sigint_source, sigterm_source;
 
   config.client_mode = options->client_mode;
   config.k = options->dht_k;
@@ -612,18 +642,25 @@ run_node (HormigaIdentity *identity,
     hormiga_transfer_manager_set_give_up (node.transfers, options->give_up_s * 1000);
     node.files = hormiga_cli_files_new (node.transfers, options->auto_accept,
                                         (const char * const *) options->accept_from);
+    if (options->contingency.r > 0)
+      node.contingency = hormiga_cli_contingency_new (node.hormiga, &options->contingency,
+                                                      node.transfers, library);
   }
   node.control = hormiga_control_server_new (node.hormiga, options->control, NULL, &error);
   if (node.control == NULL)
     {
       g_printerr ("hormiga-node: %s\n", error->message);
       g_clear_pointer (&node.files, hormiga_cli_files_free);
+      g_clear_pointer (&node.contingency, hormiga_cli_contingency_free);
       hormiga_transfer_manager_shutdown (node.transfers);
       g_clear_object (&node.transfers);
       g_clear_object (&node.hormiga);
       return 1;
     }
   hormiga_control_server_set_transfers (node.control, node.transfers);
+  if (node.contingency != NULL)
+    hormiga_control_server_set_contingency (node.control,
+                                            hormiga_cli_contingency_get_service (node.contingency));
   printf ("peer-id %s\n", hormiga_peer_id_to_string (hormiga_identity_get_peer_id (identity)));
   printf ("control %s\n", options->control);
   fflush (stdout);
@@ -647,13 +684,15 @@ run_node (HormigaIdentity *identity,
   g_signal_connect (node.client, "signal-received", G_CALLBACK (on_signal_received), &node);
   g_signal_connect (node.client, "error-received", G_CALLBACK (on_error_received), &node);
   g_signal_connect (node.client, "disconnected", G_CALLBACK (on_disconnected), &node);
-  g_unix_signal_add (SIGINT, on_quit_signal, &node);
-  g_unix_signal_add (SIGTERM, on_quit_signal, &node);
+  sigint_source = g_unix_signal_add (SIGINT, on_quit_signal, &node);
+  sigterm_source = g_unix_signal_add (SIGTERM, on_quit_signal, &node);
 
   hormiga_node_start (node.hormiga);
   read_next_line (&node);
   g_main_loop_run (node.loop);
 
+  g_source_remove (sigint_source);
+  g_source_remove (sigterm_source);
   g_cancellable_cancel (node.cancellable);
   {
     GHashTableIter iter;
@@ -668,6 +707,7 @@ run_node (HormigaIdentity *identity,
   hormiga_control_server_stop (node.control);
   /* Transfers stop first, saving what they verified. */
   g_clear_pointer (&node.files, hormiga_cli_files_free);
+  g_clear_pointer (&node.contingency, hormiga_cli_contingency_free);
   hormiga_transfer_manager_shutdown (node.transfers);
   /* Ends the DHT's operations; their callbacks (which print nothing for a
    * cancelled one) run from the context, so let it run them. */
@@ -710,6 +750,9 @@ main (int    argc,
   gboolean keep_downloads = FALSE;
   int give_up = HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS / 1000;
   g_auto(GStrv) accept_from = NULL;
+  int contingents = 2;
+  double heartbeat = 5, detect = 15;
+  gint64 quota = HORMIGA_CONTINGENCY_DEFAULT_MAX_BACKUP_BYTES;
   GOptionEntry entries[] = {
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
       "Where the node keeps its identity (default $XDG_DATA_HOME/hormiga)", "DIR" },
@@ -746,6 +789,17 @@ main (int    argc,
       "Do not offer finished downloads to other peers", NULL },
     { "give-up", 0, 0, G_OPTION_ARG_INT, &give_up,
       "A download with no peer to ask fails after this many seconds (default 60)", "S" },
+    { "contingents", 0, 0, G_OPTION_ARG_INT, &contingents,
+      "Keep this many contingency nodes, the nodes that back this one up (default 2, 1 to 8; "
+      "0: none, and protect nobody)", "R" },
+    { "heartbeat", 0, 0, G_OPTION_ARG_DOUBLE, &heartbeat,
+      "Seconds between heartbeats to contingents and protected nodes (default 5)", "S" },
+    { "failure-detection", 0, 0, G_OPTION_ARG_DOUBLE, &detect,
+      "A contingent or protected node silent this long is gone (default 15); the ring is "
+      "checked every twice this", "S" },
+    { "backup-quota", 0, 0, G_OPTION_ARG_INT64, &quota,
+      "Hold at most this many bytes for each protected node, and back up at most this much "
+      "of our own (default 4 MiB)", "BYTES" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -823,6 +877,22 @@ main (int    argc,
       g_printerr ("hormiga-node: --dht-k takes 1 to 20\n");
       return 2;
     }
+  if (contingents < 0 || contingents > 8)
+    {
+      g_printerr ("hormiga-node: --contingents takes 0 to 8\n");
+      return 2;
+    }
+  if (!(heartbeat >= 0.1 && heartbeat <= 600) || !(detect >= 2 * heartbeat && detect <= 3600))
+    {
+      g_printerr ("hormiga-node: --heartbeat takes 0.1 to 600 seconds, and --failure-detection "
+                  "at least twice that, up to 3600\n");
+      return 2;
+    }
+  if (quota < 1024 || quota > G_GINT64_CONSTANT (1) << 30)
+    {
+      g_printerr ("hormiga-node: --backup-quota takes 1024 bytes to 1 GiB\n");
+      return 2;
+    }
 
   command = argc > 1 ? argv[1] : "run";
   if (hormiga_cli_control_is_command (command))
@@ -876,5 +946,15 @@ main (int    argc,
   run_options.accept_from = accept_from;
   run_options.keep_downloads = keep_downloads;
   run_options.give_up_s = (guint) give_up;
+  {
+    HormigaContingencyConfig contingency = HORMIGA_CONTINGENCY_CONFIG_INIT;
+
+    contingency.r = (guint) contingents;
+    contingency.heartbeat_interval_ms = (guint) (heartbeat * 1000);
+    contingency.failure_detection_ms = (guint) (detect * 1000);
+    contingency.repair_interval_ms = (guint) (detect * 2000);
+    contingency.max_backup_bytes = (gsize) quota;
+    run_options.contingency = contingency;
+  }
   return run_node (identity, &run_options);
 }

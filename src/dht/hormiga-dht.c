@@ -979,6 +979,24 @@ hormiga_dht_get_store (HormigaDht *dht)
   return dht->store;
 }
 
+GPtrArray *
+hormiga_dht_dup_own_records (HormigaDht *dht)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_dht_record_unref);
+  guint64 now = now_s (dht);
+
+  g_return_val_if_fail (dht != NULL, records);
+
+  for (guint i = 0; i < dht->own->len; i++)
+    {
+      OwnRecord *own = g_ptr_array_index (dht->own, i);
+
+      if (own->record->expires > now)
+        g_ptr_array_add (records, hormiga_dht_record_ref (own->record));
+    }
+  return records;
+}
+
 HormigaDht *
 hormiga_dht_new (HormigaIdentity        *identity,
                  const HormigaDhtConfig *config,

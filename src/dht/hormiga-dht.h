@@ -107,6 +107,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HormigaDht, hormiga_dht_free)
 const HormigaPeerId *hormiga_dht_get_peer_id    (HormigaDht              *dht);
 HormigaDhtRoutingTable *hormiga_dht_get_routing_table (HormigaDht        *dht);
 HormigaDhtStore   *hormiga_dht_get_store        (HormigaDht              *dht);
+/* The records of ours the DHT keeps republishing (peer record, provider
+ * records, values put by us) that have not expired (element-type
+ * HormigaDhtRecord, transfer full). */
+GPtrArray         *hormiga_dht_dup_own_records  (HormigaDht              *dht);
 
 /* What our peer record says (opaque strings; NULL: none). */
 void               hormiga_dht_set_addresses    (HormigaDht              *dht,

@@ -1413,6 +1413,79 @@ hormiga_node_find_peer_async (HormigaNode         *self,
   reschedule (self);
 }
 
+static void
+on_found_closest (HormigaDht                  *dht,
+                  GPtrArray                   *closest,
+                  const HormigaDhtLookupStats *stats,
+                  gpointer                     user_data)
+{
+  Operation *op = user_data;
+  g_autoptr(GTask) task = operation_end (op);
+  GPtrArray *peers = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_peer_id_unref);
+
+  for (guint i = 0; i < closest->len; i++)
+    g_ptr_array_add (peers, hormiga_peer_id_ref (g_ptr_array_index (closest, i)));
+  g_task_return_pointer (task, peers, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+hormiga_node_find_closest_async (HormigaNode         *self,
+                                 const HormigaDhtKey *key,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  Operation *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (key != NULL);
+
+  op = operation_new (self, cancellable, callback, user_data, hormiga_node_find_closest_async);
+  if (self->dht == NULL)
+    {
+      g_autoptr(GTask) task = operation_end (op);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
+      return;
+    }
+  hormiga_dht_find_node (self->dht, key, on_found_closest, op);
+  reschedule (self);
+}
+
+GPtrArray *
+hormiga_node_find_closest_finish (HormigaNode   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_find_closest_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+hormiga_node_publish_record (HormigaNode      *self,
+                             HormigaDhtRecord *record)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  g_return_if_fail (record != NULL);
+
+  if (self->dht == NULL)
+    return;
+  hormiga_dht_put_value (self->dht, record, NULL, NULL);
+  reschedule (self);
+}
+
+GPtrArray *
+hormiga_node_dup_own_records (HormigaNode *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+
+  if (self->dht == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_dht_record_unref);
+  return hormiga_dht_dup_own_records (self->dht);
+}
+
 gboolean
 hormiga_node_find_peer_finish (HormigaNode   *self,
                                GAsyncResult  *result,

@@ -296,6 +296,25 @@ GPtrArray              *hormiga_node_find_providers_finish (HormigaNode         
                                                           GAsyncResult           *result,
                                                           GError                **error);
 
+/* The live server-mode nodes closest to @key, after a DHT lookup, closest
+ * first (element-type HormigaPeerId, transfer full; this node is not in
+ * it). */
+void                    hormiga_node_find_closest_async  (HormigaNode            *self,
+                                                          const HormigaDhtKey    *key,
+                                                          GCancellable           *cancellable,
+                                                          GAsyncReadyCallback     callback,
+                                                          gpointer                user_data);
+GPtrArray              *hormiga_node_find_closest_finish (HormigaNode            *self,
+                                                          GAsyncResult           *result,
+                                                          GError                **error);
+/* Stores a signed @record, ours or another node's (a contingent
+ * republishing for a node that is gone), at the nodes closest to its key;
+ * nothing to wait for. */
+void                    hormiga_node_publish_record      (HormigaNode            *self,
+                                                          HormigaDhtRecord       *record);
+/* Our records the DHT keeps republishing (see hormiga_dht_dup_own_records();
+ * empty once the node stopped). */
+GPtrArray              *hormiga_node_dup_own_records     (HormigaNode            *self);
 /* Where @owner's mutable record @name is stored (docs/PROTOCOL.md, "DHT
  * records"). */
 void                    hormiga_node_mutable_key         (const HormigaPeerId    *owner,
