@@ -5,9 +5,10 @@
 // Just enough of docs/PROTOCOL.md for a browser to meet a C node: an Ed25519
 // identity (WebCrypto) and its libp2p PeerID, the challenge/join/welcome
 // handshake with hormiguero, WebRTC negotiation in `signal` envelopes, the
-// identity binding on negotiated data channel 0, and negotiated channel 1,
-// "hormiga-dht", which every connection carries (this page speaks no DHT:
-// what arrives there is ignored).
+// identity binding on negotiated data channel 0, and the negotiated channels
+// every connection carries: 1 "hormiga-dht", 2 "hormiga-files" and
+// 3 "hormiga-contingency" (this page speaks none of them: what arrives there
+// is ignored).
 
 import { decode, encode } from './msgpack.js';
 
@@ -267,6 +268,10 @@ export class PeerSession {
     /* Reserving stream 1 also keeps the browser's own channels off it. */
     this.dht = this.pc.createDataChannel('hormiga-dht', { negotiated: true, id: 1 });
     this.dht.binaryType = 'arraybuffer';
+    this.files = this.pc.createDataChannel('hormiga-files', { negotiated: true, id: 2 });
+    this.files.binaryType = 'arraybuffer';
+    this.contingency = this.pc.createDataChannel('hormiga-contingency', { negotiated: true, id: 3 });
+    this.contingency.binaryType = 'arraybuffer';
   }
 
   fail(error) {
