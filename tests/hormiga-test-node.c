@@ -21,6 +21,7 @@ struct _HormigaTestNode
   GCancellable     *cancellable;
   char             *dir;
   char             *peer_id;
+  gboolean          eof;
 };
 
 typedef struct
@@ -28,6 +29,7 @@ typedef struct
   GPtrArray    *lines;      /* shared with the node: outlives it if need be */
   GCancellable *cancellable;
   char        **peer_id;
+  gboolean     *eof;
 } Reader;
 
 static void read_next (GDataInputStream *out, Reader *reader);
@@ -51,6 +53,9 @@ on_line (GObject      *source,
 
   if (line == NULL || g_cancellable_is_cancelled (reader->cancellable))
     {
+      /* Not cancelled: the node is still there to be told. */
+      if (!g_cancellable_is_cancelled (reader->cancellable))
+        *reader->eof = TRUE;
       g_free (line);
       reader_free (reader);
       return;
@@ -93,6 +98,13 @@ has_peer_id (gpointer user_data)
 HormigaTestNode *
 hormiga_test_node_spawn (const char *server_url)
 {
+  return hormiga_test_node_spawn_with (server_url, NULL);
+}
+
+HormigaTestNode *
+hormiga_test_node_spawn_with (const char         *server_url,
+                              const char * const *options)
+{
   HormigaTestNode *node = g_new0 (HormigaTestNode, 1);
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
@@ -106,10 +118,18 @@ hormiga_test_node_spawn (const char *server_url)
   node->lines = g_ptr_array_new_with_free_func (g_free);
   node->cancellable = g_cancellable_new ();
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  node->process = g_subprocess_launcher_spawn (launcher, &error, program,
-                                               "--data-dir", node->dir, "--server", server_url,
-                                               "--ice-address", "127.0.0.1", "--peer-timeout", "5",
-                                               "run", NULL);
+  {
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+    g_auto(GStrv) argv = NULL;
+
+    g_strv_builder_add_many (builder, program, "--data-dir", node->dir, "--server", server_url,
+                             "--ice-address", "127.0.0.1", "--peer-timeout", "5", NULL);
+    for (guint i = 0; options != NULL && options[i] != NULL; i++)
+      g_strv_builder_add (builder, options[i]);
+    g_strv_builder_add (builder, "run");
+    argv = g_strv_builder_end (builder);
+    node->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
+  }
   g_assert_no_error (error);
   node->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node->process));
   node->in = g_subprocess_get_stdin_pipe (node->process);
@@ -118,6 +138,7 @@ hormiga_test_node_spawn (const char *server_url)
   reader->lines = g_ptr_array_ref (node->lines);
   reader->cancellable = g_object_ref (node->cancellable);
   reader->peer_id = &node->peer_id;
+  reader->eof = &node->eof;
   read_next (node->out, reader);
   return node;
 }
@@ -139,6 +160,29 @@ const char *
 hormiga_test_node_get_peer_id (HormigaTestNode *node)
 {
   return node->peer_id;
+}
+
+const char *
+hormiga_test_node_get_dir (HormigaTestNode *node)
+{
+  return node->dir;
+}
+
+guint
+hormiga_test_node_get_n_lines (HormigaTestNode *node)
+{
+  return node->lines->len;
+}
+
+gint
+hormiga_test_node_find_line (HormigaTestNode *node,
+                             const char      *prefix,
+                             guint            from)
+{
+  for (guint i = from; i < node->lines->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (node->lines, i), prefix))
+      return (gint) i;
+  return -1;
 }
 
 void
@@ -198,17 +242,32 @@ hormiga_test_node_expect (HormigaTestNode *node,
 }
 
 static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
 node_free (HormigaTestNode *node)
 {
-  g_autofree char *key = g_build_filename (node->dir, "identity.key", NULL);
-
   g_cancellable_cancel (node->cancellable);
   g_object_unref (node->cancellable);
   g_object_unref (node->out);
   g_object_unref (node->process);
   g_ptr_array_unref (node->lines);
-  g_unlink (key);
-  g_rmdir (node->dir);
+  remove_tree (node->dir);
   g_free (node->dir);
   g_free (node->peer_id);
   g_free (node);
@@ -226,6 +285,34 @@ hormiga_test_node_quit (HormigaTestNode *node)
     {
       dump (node);
       g_error ("hormiga-node did not exit cleanly");
+    }
+  node_free (node);
+}
+
+static gboolean
+output_ended (gpointer user_data)
+{
+  return ((HormigaTestNode *) user_data)->eof;
+}
+
+void
+hormiga_test_node_terminate (HormigaTestNode *node)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (node->process, SIGTERM);
+  /* Its last lines (what it did while leaving) are read up to the end. */
+  if (!hormiga_test_wait_until (output_ended, node, START_TIMEOUT_MS))
+    {
+      dump (node);
+      g_error ("hormiga-node did not end on SIGTERM");
+    }
+  g_subprocess_wait (node->process, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (node->process) || g_subprocess_get_exit_status (node->process) != 0)
+    {
+      dump (node);
+      g_error ("hormiga-node did not exit cleanly on SIGTERM");
     }
   node_free (node);
 }

@@ -20,6 +20,18 @@ typedef struct _HormigaTestNode HormigaTestNode;
 HormigaTestNode *hormiga_test_node_start       (const char      *server_url);
 /* The same without waiting: its PeerID is NULL until it prints it. */
 HormigaTestNode *hormiga_test_node_spawn       (const char      *server_url);
+/* The same with more options (NULL-terminated; before `run`). */
+HormigaTestNode *hormiga_test_node_spawn_with  (const char         *server_url,
+                                                const char * const *options);
+/* Its --data-dir (its identity and control socket are there). */
+const char      *hormiga_test_node_get_dir     (HormigaTestNode *node);
+/* Lines it printed so far. */
+guint            hormiga_test_node_get_n_lines (HormigaTestNode *node);
+/* The index of the first line at or after @from that starts with @prefix,
+ * or -1. */
+gint             hormiga_test_node_find_line   (HormigaTestNode *node,
+                                                const char      *prefix,
+                                                guint            from);
 const char      *hormiga_test_node_get_peer_id (HormigaTestNode *node);
 /* Writes @line (and a newline) to its stdin. */
 void             hormiga_test_node_say         (HormigaTestNode *node,
@@ -39,6 +51,8 @@ void             hormiga_test_node_expect      (HormigaTestNode *node,
                                                 guint            timeout_ms);
 /* `quit`, then waits for a clean exit (0) and frees everything. */
 void             hormiga_test_node_quit        (HormigaTestNode *node);
+/* SIGTERM, then waits for a clean exit (0) and frees everything. */
+void             hormiga_test_node_terminate   (HormigaTestNode *node);
 /* SIGKILL: the node vanishes without a word; then frees everything. */
 void             hormiga_test_node_kill        (HormigaTestNode *node);
 
