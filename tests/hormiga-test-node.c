@@ -273,12 +273,24 @@ node_free (HormigaTestNode *node)
   g_free (node);
 }
 
+static gboolean
+output_ended (gpointer user_data)
+{
+  return ((HormigaTestNode *) user_data)->eof;
+}
+
 void
 hormiga_test_node_quit (HormigaTestNode *node)
 {
   g_autoptr(GError) error = NULL;
 
   hormiga_test_node_say (node, "quit");
+  /* Read up to the end: a node blocked writing to a full pipe never ends. */
+  if (!hormiga_test_wait_until (output_ended, node, START_TIMEOUT_MS))
+    {
+      dump (node);
+      g_error ("hormiga-node did not end on quit");
+    }
   g_subprocess_wait (node->process, NULL, &error);
   g_assert_no_error (error);
   if (!g_subprocess_get_if_exited (node->process) || g_subprocess_get_exit_status (node->process) != 0)
@@ -287,12 +299,6 @@ hormiga_test_node_quit (HormigaTestNode *node)
       g_error ("hormiga-node did not exit cleanly");
     }
   node_free (node);
-}
-
-static gboolean
-output_ended (gpointer user_data)
-{
-  return ((HormigaTestNode *) user_data)->eof;
 }
 
 void

@@ -13,6 +13,15 @@
  * bootstrap sample; it is found like the others. Waits are generous and only ever fail the test; the other
  * figures (hops, records, connections, signals, times) are printed.
  *
+ * Contingency, the chaos run: every node stores a value of its own and
+ * keeps two contingents (heartbeats every 0.5 s, 2 s of silence means
+ * gone, the ring checked every 4 s). The ten leave one at a time with a
+ * repair interval between them, quitting (a graceful leave) and killed in
+ * turns; afterwards every one of the thirty values, the departed nodes'
+ * included, must still be read from two of the nodes left: records_lost
+ * is 0. The run prints records_total, records_lost and the owners' repair
+ * times (from noticing a loss or a leave to two synced contingents again).
+ *
  * The nodes run with k = 4 (bucket size and replication; the default is
  * 20): with 20, each node would know nearly all the others and hold every
  * record, and nothing would cross more than one hop. With 4, lookups take
@@ -36,6 +45,11 @@
 #define STEP_TIMEOUT_MS 120000
 #define GREETING "hola hormigas, desde el hormiguero"
 #define DHT_K "4"
+/* The contingency timing of the nodes: a repair interval is twice the
+ * detection time. */
+#define HEARTBEAT_S "0.5"
+#define DETECTION_S "2"
+#define REPAIR_INTERVAL_MS 4000
 
 typedef struct
 {
@@ -100,7 +114,8 @@ node_start (const char *url,
   node->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HORMIGA_NODE"),
                                                "--data-dir", node->dir, "--server", url,
                                                "--ice-address", "127.0.0.1", "--peer-timeout", "5",
-                                               "--dht-k", DHT_K, "run", NULL);
+                                               "--dht-k", DHT_K, "--heartbeat", HEARTBEAT_S,
+                                               "--failure-detection", DETECTION_S, "run", NULL);
   g_assert_no_error (error);
   node->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (node->process));
   node->in = g_subprocess_get_stdin_pipe (node->process);
@@ -179,6 +194,28 @@ node_free (NodeProcess *node)
   g_free (node);
 }
 
+static gboolean
+process_exited (gpointer data)
+{
+  return g_subprocess_get_identifier (data) == NULL;
+}
+
+/* Reads everyone's output while @node ends: a node blocked writing to a
+ * full pipe would never end. */
+static void
+node_wait_exit (NodeProcess *node)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!hormiga_test_wait_until (process_exited, node->process, STEP_TIMEOUT_MS))
+    {
+      node_dump (node);
+      g_error ("node %u did not end", node->index);
+    }
+  g_subprocess_wait (node->process, NULL, &error);
+  g_assert_no_error (error);
+}
+
 /* `quit`: the node must leave cleanly (under ASan, without leaks). */
 static void
 node_quit (NodeProcess *node)
@@ -186,6 +223,7 @@ node_quit (NodeProcess *node)
   g_autoptr(GError) error = NULL;
 
   node_say (node, "quit");
+  node_wait_exit (node);
   g_subprocess_wait (node->process, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (node->process));
@@ -199,6 +237,7 @@ node_kill (NodeProcess *node)
   g_autoptr(GError) error = NULL;
 
   g_subprocess_send_signal (node->process, SIGKILL);
+  node_wait_exit (node);
   g_subprocess_wait (node->process, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_signaled (node->process));
@@ -366,6 +405,144 @@ get_all (const char   *title,
   g_assert_cmpuint (got, ==, n_nodes);
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* Lets the processes' output in while time passes. */
+static void
+pause_ms (guint ms)
+{
+  hormiga_test_wait_until (never, NULL, ms);
+}
+
+/* Each node puts its own value v<index> = "value of <index>". */
+static void
+put_values (NodeProcess **nodes,
+            guint         n_nodes)
+{
+  for (guint i = 0; i < n_nodes; i++)
+    {
+      g_autofree char *put = g_strdup_printf ("put v%u value of %u", nodes[i]->index, nodes[i]->index);
+
+      node_say (nodes[i], put);
+    }
+  for (guint i = 0; i < n_nodes; i++)
+    {
+      g_autofree char *stored = g_strdup_printf ("put v%u stored=", nodes[i]->index);
+
+      node_expect (nodes[i], stored);
+    }
+}
+
+typedef struct
+{
+  NodeProcess  *asker;
+  NodeProcess **owners;
+  guint         n_owners;
+} ValuesRound;
+
+static gboolean
+values_answered (gpointer data)
+{
+  ValuesRound *round = data;
+
+  for (guint i = 0; i < round->n_owners; i++)
+    {
+      g_autofree char *got = g_strdup_printf ("got v%u value=", round->owners[i]->index);
+      g_autofree char *missed = g_strdup_printf ("not-found v%u", round->owners[i]->index);
+
+      if (node_find_line (round->asker, got) == NULL && node_find_line (round->asker, missed) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* @asker reads every owner's value; returns how many it could not. */
+static guint
+values_lost (NodeProcess  *asker,
+             NodeProcess **owners,
+             guint         n_owners)
+{
+  ValuesRound round = { asker, owners, n_owners };
+  guint lost = 0;
+
+  g_ptr_array_set_size (asker->lines, 0);
+  for (guint i = 0; i < n_owners; i++)
+    {
+      g_autofree char *get = g_strdup_printf ("get %s v%u", owners[i]->peer_id, owners[i]->index);
+
+      node_say (asker, get);
+    }
+  if (!hormiga_test_wait_until (values_answered, &round, STEP_TIMEOUT_MS))
+    {
+      node_dump (asker);
+      g_error ("node %u did not finish its gets within %u s", asker->index, STEP_TIMEOUT_MS / 1000);
+    }
+  for (guint i = 0; i < n_owners; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("got v%u value=value of %u", owners[i]->index,
+                                                   owners[i]->index);
+
+      if (node_find_line (asker, expected) == NULL)
+        {
+          g_test_message ("node %u could not read v%u of node %u (%s)", asker->index,
+                          owners[i]->index, owners[i]->index,
+                          owners[i]->stopped ? "gone" : "still there");
+          lost++;
+        }
+    }
+  return lost;
+}
+
+static int
+compare_i64 (gconstpointer a,
+             gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The "contingency-repaired ms=" figures the nodes printed from line
+ * @from[i] on, sorted. */
+static GArray *
+repair_times (NodeProcess **nodes,
+              const guint  *from,
+              guint         n_nodes)
+{
+  GArray *ms = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  for (guint i = 0; i < n_nodes; i++)
+    {
+      if (nodes[i]->stopped)
+        continue;
+      for (guint j = from[i]; j < nodes[i]->lines->len; j++)
+        {
+          const char *line = g_ptr_array_index (nodes[i]->lines, j);
+          gint64 value;
+
+          if (!g_str_has_prefix (line, "contingency-repaired ms="))
+            continue;
+          value = g_ascii_strtoll (line + strlen ("contingency-repaired ms="), NULL, 10);
+          g_array_append_val (ms, value);
+        }
+    }
+  g_array_sort (ms, compare_i64);
+  return ms;
+}
+
+static double
+percentile_s (GArray *sorted,
+              double  p)
+{
+  if (sorted->len == 0)
+    return 0;
+  return g_array_index (sorted, gint64, MIN (sorted->len - 1, (guint) (p * sorted->len))) / 1000.0;
+}
+
 static guint64
 counter (const char *line,
          const char *name)
@@ -449,7 +626,8 @@ test_thirty_nodes (void)
   g_autofree char *put = NULL;
   g_autofree char *owner = NULL;
   const char *line;
-  guint n_left = 0, stored;
+  guint n_left = 0, stored, records_lost, askers = 0;
+  guint repaired_from[N_NODES];
   gint64 start = g_get_monotonic_time ();
   double share;
 
@@ -482,15 +660,40 @@ test_thirty_nodes (void)
   share = print_state ("thirty nodes", nodes, N_NODES);
   g_assert_cmpfloat (share, >=, MIN_OVERLAY_SHARE);
 
-  /* Ten leave: the record's owner and every third node quit, every third
-   * killed, in turns. */
+  /* Every node stores a value its contingents back up. */
+  put_values (nodes, N_NODES);
+  pause_ms (REPAIR_INTERVAL_MS);
+
+  /* Ten leave one at a time, a repair interval apart: the record's owner
+   * and every third node quit, every third killed, in turns. */
+  for (guint i = 0; i < N_NODES; i++)
+    repaired_from[i] = nodes[i]->lines->len;
   for (guint i = 0, stopped = 0; stopped < N_STOPPED; i += 3, stopped++)
     {
       if (stopped % 2 == 0)
         node_quit (nodes[i]);
       else
         node_kill (nodes[i]);
+      pause_ms (REPAIR_INTERVAL_MS);
     }
+  {
+    g_autoptr(GArray) repairs = repair_times (nodes, repaired_from, N_NODES);
+
+    records_lost = 0;
+    for (guint i = 0; i < N_NODES; i++)
+      if (!nodes[i]->stopped)
+        {
+          records_lost += values_lost (nodes[i], nodes, N_NODES);
+          if (++askers == 2)
+            break;
+        }
+    g_test_message ("{\"records_total\":%u,\"records_lost\":%u,\"repairs\":%u,"
+                    "\"repair_s_p50\":%.2f,\"repair_s_p95\":%.2f}",
+                    N_NODES, records_lost, repairs->len, percentile_s (repairs, 0.5),
+                    percentile_s (repairs, 0.95));
+    g_assert_cmpuint (records_lost, ==, 0);
+    g_assert_cmpuint (repairs->len, >, 0);
+  }
   for (guint i = 0; i < N_NODES; i++)
     if (!nodes[i]->stopped)
       left[n_left++] = nodes[i];
