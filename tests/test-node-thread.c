@@ -540,6 +540,51 @@ test_peers (Fixture       *fixture,
   hormiga_test_server_stop (server);
 }
 
+typedef struct
+{
+  gboolean  done;
+  guint     id;
+  GError   *error;
+} Download;
+
+static void
+on_download_started (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Download *download = user_data;
+
+  download->id = hormiga_node_thread_download_finish (HORMIGA_NODE_THREAD (object), result,
+                                                      &download->error);
+  download->done = TRUE;
+}
+
+static gboolean
+download_done (gpointer user_data)
+{
+  return ((Download *) user_data)->done;
+}
+
+/* A link that is none is refused with an error and no transfer: id 0, as
+ * the callers test. */
+static void
+test_bad_link (Fixture       *fixture,
+               gconstpointer  data)
+{
+  Download download = { 0 };
+
+  start_node (fixture, "", HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  hormiga_node_thread_download_async (fixture->node, "hormiga:not-a-link", fixture->data_dir,
+                                      NULL, on_download_started, &download);
+  g_assert_true (hormiga_test_wait_until (download_done, &download, 10000));
+  g_assert_cmpuint (download.id, ==, 0);
+  g_assert_nonnull (download.error);
+  g_test_message ("refused: %s", download.error->message);
+  g_assert_cmpuint (g_list_model_get_n_items (hormiga_node_thread_get_transfers (fixture->node)),
+                    ==, 0);
+  g_clear_error (&download.error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -556,6 +601,7 @@ main (int   argc,
   ADD ("bad-identity", test_bad_identity);
   ADD ("stop-at-once", test_stop_at_once);
   ADD ("peers", test_peers);
+  ADD ("bad-link", test_bad_link);
 #undef ADD
 
   return g_test_run ();

@@ -1853,7 +1853,10 @@ hormiga_node_thread_download_finish (HormigaNodeThread  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_thread_download_async, 0);
 
-  return (guint) g_task_propagate_int (G_TASK (result), error);
+  gssize id = g_task_propagate_int (G_TASK (result), error);
+
+  /* -1 with an error. */
+  return id > 0 ? (guint) id : 0;
 }
 
 void
@@ -1932,7 +1935,8 @@ hormiga_node_thread_send_finish (HormigaNodeThread  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hormiga_node_thread_send_async, FALSE);
 
-  return g_task_propagate_int (G_TASK (result), error) != 0;
+  /* -1 with an error: declined, unreachable, … */
+  return g_task_propagate_int (G_TASK (result), error) > 0;
 }
 
 void
