@@ -28,7 +28,9 @@
  * file, its link is shown, and the peer downloads it with that link; the
  * app sends the peer a file. Every file is checked byte for byte. Once
  * the peer is known (its offer accepted) and auto-accept is on, its next
- * file arrives without a question.
+ * file arrives without a question. The Transfers view lists what the app
+ * served the peer as an upload, and the file the app sends the peer is
+ * dropped on the peer's row in the Peers list.
  *
  * /hormiga/app/open-link starts the app as `hormiga --server URL
  * hormiga:…` with a link a real hormiga-node published, then runs the
@@ -59,7 +61,8 @@
 /* Generous: these only fail a broken test, never a slow machine. */
 #define WAIT_MS 60000
 
-static void assert_screenshot (const char *path);
+static void           assert_screenshot (const char *path);
+static GtkDropTarget *find_drop_target  (GtkWidget  *widget);
 
 typedef struct _Probe Probe;
 
@@ -563,6 +566,7 @@ typedef enum {
   STAGE_FIRST_PEER,     /* connected to the peer that was there first */
   STAGE_ALL_PEERS,      /* the others joined: wait for all three everywhere */
   STAGE_NETWORK,        /* the Network view, drawn: keyboard, screenshot */
+  STAGE_DROPPED,        /* a file dropped on a peer in the graph: its answer */
   STAGE_PEERS,          /* the Peers view, drawn: rows, screenshot */
   STAGE_DONE,
 } Stage;
@@ -581,6 +585,8 @@ typedef struct
   char               *last_status;
   char               *network_path;
   char               *peers_path;
+  char               *drop_path;        /* the file dropped on a peer */
+  char               *last_toast;
 
   /* Responsiveness while peers join. */
   gboolean            measuring;
@@ -766,6 +772,58 @@ on_scene_poll (gpointer user_data)
           return G_SOURCE_CONTINUE;   /* draw the focus ring first */
         }
       save_screenshot (GTK_WIDGET (window), scene->network_path);
+
+      /* A file dropped on a peer of the graph is offered to it; dropped
+       * where no peer is, it is refused. */
+      {
+        GtkDropTarget *target = find_drop_target (GTK_WIDGET (graph));
+        graphene_point_t point;
+        g_autoptr(GFile) file = g_file_new_for_path (scene->drop_path);
+        GValue value = G_VALUE_INIT;
+        gboolean accepted = TRUE;
+
+        g_assert_nonnull (target);
+        g_assert_true (hormiga_network_graph_get_peer_position (
+                         graph, hormiga_network_graph_get_focused_peer (graph), &point));
+        g_value_init (&value, GDK_TYPE_FILE_LIST);
+        g_value_take_boxed (&value,
+                            gdk_file_list_new_from_list (&(GSList) { .data = file, .next = NULL }));
+        g_signal_emit_by_name (target, "drop", &value, 1.0, 1.0, &accepted);
+        g_assert_false (accepted);
+        g_signal_emit_by_name (target, "drop", &value, (double) point.x, (double) point.y,
+                               &accepted);
+        g_assert_true (accepted);
+        g_value_unset (&value);
+        g_assert_true (g_str_has_prefix (hormiga_window_get_last_toast (window),
+                                         "Offering “gota.txt” to "));
+      }
+      scene->stage = STAGE_DROPPED;
+      return G_SOURCE_CONTINUE;
+
+    case STAGE_DROPPED:
+      /* hormiga-node declines offers unless told whom to take them from:
+       * the answer comes back from the peer the file was dropped on. */
+      if (g_strcmp0 (scene->last_toast, hormiga_window_get_last_toast (window)) != 0)
+        {
+          g_free (scene->last_toast);
+          scene->last_toast = g_strdup (hormiga_window_get_last_toast (window));
+          g_test_message ("toast: %s", scene->last_toast);
+        }
+      if (!g_str_has_prefix (hormiga_window_get_last_toast (window), "“gota.txt” declined: "))
+        return G_SOURCE_CONTINUE;
+      {
+        guint n_offered = 0;
+
+        for (guint i = 0; i < N_PEERS; i++)
+          if (hormiga_test_node_has_line (scene->nodes[i], "offer-declined from="))
+            {
+              g_assert_cmpstr (hormiga_test_node_get_peer_id (scene->nodes[i]), ==,
+                               hormiga_peer_item_get_peer_id (
+                                 hormiga_network_graph_get_focused_peer (graph)));
+              n_offered++;
+            }
+        g_assert_cmpuint (n_offered, ==, 1);
+      }
       hormiga_window_show_view (window, "peers");
       scene->stage = STAGE_PEERS;
       return G_SOURCE_CONTINUE;
@@ -824,6 +882,9 @@ test_peers (void)
   g_setenv (HORMIGA_DATA_DIR_ENV, scene.data_dir, TRUE);
   scene.network_path = g_test_build_filename (G_TEST_BUILT, "screenshot-network.png", NULL);
   scene.peers_path = g_test_build_filename (G_TEST_BUILT, "screenshot-peers.png", NULL);
+  scene.drop_path = g_build_filename (scene.data_dir, "gota.txt", NULL);
+  g_file_set_contents (scene.drop_path, "una gota de miel\n", -1, &error);
+  g_assert_no_error (error);
   g_unlink (scene.network_path);
   g_unlink (scene.peers_path);
 
@@ -860,6 +921,9 @@ test_peers (void)
   hormiga_test_server_stop (scene.server);
   key = g_build_filename (scene.data_dir, HORMIGA_KEY_FILE_NAME, NULL);
   g_unlink (key);
+  g_unlink (scene.drop_path);
+  g_free (scene.drop_path);
+  g_free (scene.last_toast);
   g_rmdir (scene.data_dir);
   g_unsetenv (HORMIGA_DATA_DIR_ENV);
   g_free (scene.data_dir);
@@ -1314,8 +1378,9 @@ typedef enum {
   FILES_RECEIVING,      /* accepted: it arrives */
   FILES_AUTO_ACCEPTED,  /* a known peer's second file, accepted without asking */
   FILES_PUBLISHING,     /* the app publishes a file: its link */
-  FILES_FETCHED,        /* the peer downloads it from the app */
-  FILES_SENDING,        /* the app sends a file to the peer */
+  FILES_FETCHED,        /* the peer downloads it from the app: the upload */
+  FILES_DROPPING,       /* a file dropped on the peer's row in the Peers list */
+  FILES_SENDING,        /* so the app sends it to the peer */
   FILES_STOPPING,       /* the peer leaves */
   FILES_DONE,
 } FilesStage;
@@ -1407,6 +1472,42 @@ finished_transfer (HormigaNodeThread *node,
         g_error ("the download of %s failed: %s", name, hormiga_transfer_item_get_error (item));
       if (hormiga_transfer_item_get_state (item) == HORMIGA_TRANSFER_DONE)
         return item;
+    }
+  return NULL;
+}
+
+/* The mapped row of @peer_id in the Peers list. */
+static HormigaPeerRow *
+find_peer_row (GtkWidget  *widget,
+               const char *peer_id)
+{
+  if (HORMIGA_IS_PEER_ROW (widget) && gtk_widget_get_mapped (widget)
+      && hormiga_peer_row_get_item (HORMIGA_PEER_ROW (widget)) != NULL
+      && g_strcmp0 (hormiga_peer_item_get_peer_id (hormiga_peer_row_get_item (HORMIGA_PEER_ROW (widget))),
+                    peer_id) == 0)
+    return HORMIGA_PEER_ROW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      HormigaPeerRow *row = find_peer_row (child, peer_id);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+static GtkDropTarget *
+find_drop_target (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        return GTK_DROP_TARGET (controller);
     }
   return NULL;
 }
@@ -1744,8 +1845,6 @@ on_files_poll (gpointer user_data)
       {
         HormigaTransferState state;
         g_autofree char *path = NULL;
-        g_autoptr(GFile) file = NULL;
-        g_autofree char *uri = NULL;
 
         g_mutex_lock (&files->peer.lock);
         state = files->peer.fetch_state;
@@ -1782,16 +1881,45 @@ on_files_poll (gpointer user_data)
           g_assert_cmpstr (hormiga_window_get_last_toast (window), !=, "“notas.txt” downloaded");
         }
 
-        /* The app sends the peer a file, as Send File… on a peer does once
-         * the file is chosen. */
+        hormiga_window_show_view (window, "peers");
+        files->stage = FILES_DROPPING;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_DROPPING:
+      {
+        GtkListView *list = hormiga_peers_page_get_list_view (hormiga_window_get_peers_page (window));
+        HormigaPeerRow *row;
+        GtkDropTarget *target;
+        g_autoptr(GFile) file = NULL;
+        GValue value = G_VALUE_INIT;
+        gboolean accepted = FALSE;
+
+        if (!files_frames_drawn (files, GTK_WIDGET (window)))
+          return G_SOURCE_CONTINUE;
+        row = find_peer_row (GTK_WIDGET (list), files->peer.peer_id);
+        if (row == NULL)
+          return G_SOURCE_CONTINUE;
+        target = find_drop_target (GTK_WIDGET (row));
+        g_assert_nonnull (target);
+        g_assert_true (gdk_content_formats_contain_gtype (gtk_drop_target_get_formats (target),
+                                                          GDK_TYPE_FILE_LIST));
+
+        /* The app sends the peer a file dropped on its row, as the drop
+         * target hands it over at the end of a drag. */
         g_mutex_lock (&files->peer.lock);
         files->peer.accept_offers = TRUE;
         g_mutex_unlock (&files->peer.lock);
         files->sent_path = make_file (files->work_dir, "para ti.txt", 30000);
         file = g_file_new_for_path (files->sent_path);
-        uri = g_file_get_uri (file);
-        g_assert_true (gtk_widget_activate_action (
-                         GTK_WIDGET (window), "win.send-uri", "(ss)", files->peer.peer_id, uri));
+        g_value_init (&value, GDK_TYPE_FILE_LIST);
+        g_value_take_boxed (&value,
+                            gdk_file_list_new_from_list (&(GSList) { .data = file, .next = NULL }));
+        g_signal_emit_by_name (target, "drop", &value, 20.0, 10.0, &accepted);
+        g_value_unset (&value);
+        g_assert_true (accepted);
+        g_assert_true (g_str_has_prefix (hormiga_window_get_last_toast (window),
+                                         "Offering “para ti.txt” to "));
         files->stage = FILES_SENDING;
         return G_SOURCE_CONTINUE;
       }

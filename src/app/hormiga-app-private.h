@@ -27,6 +27,30 @@ _hormiga_widget_dispose_children (GtkWidget *widget,
     gtk_widget_unparent (child);
 }
 
+/* Files dropped on a peer (a GdkFileList in @value): each is offered to
+ * @peer_id through win.send-uri, as Send File… does once a file is
+ * chosen. FALSE if there was nothing to send. */
+static inline gboolean
+_hormiga_send_dropped_files (GtkWidget    *widget,
+                             const char   *peer_id,
+                             const GValue *value)
+{
+  GSList *files;
+  gboolean sent = FALSE;
+
+  if (peer_id == NULL || !G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  for (GSList *l = files; l != NULL; l = l->next)
+    {
+      g_autofree char *uri = g_file_get_uri (l->data);
+
+      sent |= gtk_widget_activate_action (widget, "win.send-uri", "(ss)", peer_id, uri);
+    }
+  g_slist_free (files);
+  return sent;
+}
+
 /* Words for a peer, shared by the Peers list and the Network graph
  * (hormiga-peer-text.c). */
 

@@ -17,7 +17,8 @@
  * peer towards its target (arrivals fade in from outside, departures fade
  * out). Pointer: hover shows a tooltip, a click opens the details. Keyboard:
  * the widget takes focus, and Tab, Shift+Tab and the arrow keys move a
- * focus ring from peer to peer (clockwise), Enter opens the details.
+ * focus ring from peer to peer (clockwise), Enter opens the details. Files
+ * dropped on a peer are offered to it (win.send-uri).
  */
 #include <math.h>
 #include <string.h>
@@ -913,6 +914,45 @@ on_leave (GtkEventControllerMotion *controller,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* A file dragged over a peer: the peer under it is highlighted, and the
+ * file is offered to it when dropped. */
+static GdkDragAction
+on_drop_motion (GtkDropTarget *target,
+                double         x,
+                double         y,
+                gpointer       user_data)
+{
+  HormigaNetworkGraph *self = user_data;
+  Dot *dot = hit (self, x, y);
+
+  on_motion (NULL, x, y, self);
+  return dot != NULL ? GDK_ACTION_COPY : 0;
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         gpointer       user_data)
+{
+  HormigaNetworkGraph *self = user_data;
+  Dot *dot = hit (self, x, y);
+
+  on_leave (NULL, self);
+  if (dot == NULL)
+    return FALSE;
+  return _hormiga_send_dropped_files (GTK_WIDGET (self), hormiga_peer_item_get_peer_id (dot->item),
+                                      value);
+}
+
+static void
+on_drop_leave (GtkDropTarget *target,
+               gpointer       user_data)
+{
+  on_leave (NULL, user_data);
+}
+
 static void
 on_pressed (GtkGestureClick *gesture,
             int              n_press,
@@ -1300,6 +1340,12 @@ hormiga_network_graph_init (HormigaNetworkGraph *self)
   controller = gtk_event_controller_motion_new ();
   g_signal_connect (controller, "motion", G_CALLBACK (on_motion), self);
   g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (widget, controller);
+
+  controller = GTK_EVENT_CONTROLLER (gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY));
+  g_signal_connect (controller, "motion", G_CALLBACK (on_drop_motion), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (on_drop_leave), self);
+  g_signal_connect (controller, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (widget, controller);
 
   gesture = gtk_gesture_click_new ();

@@ -6,6 +6,7 @@
  * negotiated, bytes exchanged, and a pill saying how the peer is reached
  * (styled by kind in style.css). It follows its HormigaPeerItem's
  * notifications, so a recycled row or a changed peer updates in place.
+ * Files dropped on it are offered to its peer (win.send-uri).
  */
 #include "hormiga-app-private.h"
 #include "hormiga-identicon.h"
@@ -121,6 +122,21 @@ hormiga_peer_row_set_item (HormigaPeerRow  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }
 
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         gpointer       user_data)
+{
+  HormigaPeerRow *self = HORMIGA_PEER_ROW (user_data);
+
+  if (self->item == NULL)
+    return FALSE;
+  return _hormiga_send_dropped_files (GTK_WIDGET (self),
+                                      hormiga_peer_item_get_peer_id (self->item), value);
+}
+
 static void
 hormiga_peer_row_dispose (GObject *object)
 {
@@ -195,5 +211,9 @@ hormiga_peer_row_class_init (HormigaPeerRowClass *klass)
 static void
 hormiga_peer_row_init (HormigaPeerRow *self)
 {
+  GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 }
