@@ -2037,6 +2037,168 @@ test_files (void)
 
 /* ---- opening hormiga: links -------------------------------------------------------- */
 
+/* A session manager of the test's own on the private bus, on a thread and
+ * connection of its own: GtkApplication calls it synchronously (at startup,
+ * to inhibit), which would deadlock against a handler on this thread. */
+typedef struct
+{
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  GMutex        lock;
+  gboolean      ready;
+  guint         n_inhibit;
+  guint         n_uninhibit;
+  guint         last_flags;
+  char         *last_reason;
+} Session;
+
+static const char session_xml[] =
+  "<node><interface name='org.gnome.SessionManager'>"
+  "<method name='RegisterClient'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='o' direction='out'/></method>"
+  "<method name='Inhibit'><arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "<arg type='s' direction='in'/><arg type='u' direction='in'/>"
+  "<arg type='u' direction='out'/></method>"
+  "<method name='Uninhibit'><arg type='u' direction='in'/></method>"
+  "<method name='IsInhibited'><arg type='u' direction='in'/><arg type='b' direction='out'/></method>"
+  "</interface></node>";
+
+static void
+on_session_call (GDBusConnection       *connection,
+                 const char            *sender,
+                 const char            *object_path,
+                 const char            *interface_name,
+                 const char            *method_name,
+                 GVariant              *parameters,
+                 GDBusMethodInvocation *invocation,
+                 gpointer               user_data)
+{
+  Session *session = user_data;
+
+  g_mutex_lock (&session->lock);
+  if (g_str_equal (method_name, "RegisterClient"))
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(o)", "/org/gnome/SessionManager/Client1"));
+  else if (g_str_equal (method_name, "Inhibit"))
+    {
+      const char *reason;
+
+      g_variant_get (parameters, "(su&su)", NULL, NULL, &reason, &session->last_flags);
+      g_free (session->last_reason);
+      session->last_reason = g_strdup (reason);
+      session->n_inhibit++;
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", session->n_inhibit));
+    }
+  else if (g_str_equal (method_name, "Uninhibit"))
+    {
+      session->n_uninhibit++;
+      g_dbus_method_invocation_return_value (invocation, NULL);
+    }
+  else
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(b)", session->n_inhibit > session->n_uninhibit));
+  g_mutex_unlock (&session->lock);
+}
+
+static void
+on_session_name (GDBusConnection *connection,
+                 const char      *name,
+                 gpointer         user_data)
+{
+  Session *session = user_data;
+
+  g_mutex_lock (&session->lock);
+  session->ready = TRUE;
+  g_mutex_unlock (&session->lock);
+}
+
+static gpointer
+session_main (gpointer data)
+{
+  static const GDBusInterfaceVTable vtable = { .method_call = on_session_call };
+  Session *session = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (session_xml, &error);
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  guint object_id, owner_id;
+
+  g_assert_no_error (error);
+  g_main_context_push_thread_default (session->context);
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                                | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  object_id = g_dbus_connection_register_object (bus, "/org/gnome/SessionManager",
+                                                 info->interfaces[0], &vtable, session, NULL,
+                                                 &error);
+  g_assert_no_error (error);
+  owner_id = g_bus_own_name_on_connection (bus, "org.gnome.SessionManager",
+                                           G_BUS_NAME_OWNER_FLAGS_NONE, on_session_name, NULL,
+                                           session, NULL);
+  g_main_loop_run (session->loop);
+  g_bus_unown_name (owner_id);
+  g_dbus_connection_unregister_object (bus, object_id);
+  g_dbus_connection_flush_sync (bus, NULL, NULL);
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+  g_main_context_pop_thread_default (session->context);
+  return NULL;
+}
+
+static gboolean
+session_ready (gpointer user_data)
+{
+  Session *session = user_data;
+  gboolean ready;
+
+  g_mutex_lock (&session->lock);
+  ready = session->ready;
+  g_mutex_unlock (&session->lock);
+  return ready;
+}
+
+static void
+session_start (Session *session)
+{
+  g_mutex_init (&session->lock);
+  session->context = g_main_context_new ();
+  session->loop = g_main_loop_new (session->context, FALSE);
+  session->thread = g_thread_new ("session-manager", session_main, session);
+  g_assert_true (hormiga_test_wait_until (session_ready, session, WAIT_MS));
+}
+
+static gboolean
+quit_session (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+session_stop (Session *session)
+{
+  g_main_context_invoke (session->context, quit_session, session->loop);
+  g_thread_join (session->thread);
+  g_main_loop_unref (session->loop);
+  g_main_context_unref (session->context);
+  g_mutex_clear (&session->lock);
+  g_free (session->last_reason);
+}
+
+static guint
+session_count (Session *session,
+               guint   *counter)
+{
+  guint value;
+
+  g_mutex_lock (&session->lock);
+  value = *counter;
+  g_mutex_unlock (&session->lock);
+  return value;
+}
+
 typedef struct
 {
   HormigaApplication *application;
@@ -2046,6 +2208,8 @@ typedef struct
   char               *download_dir;
   GSubprocess        *second;           /* `hormiga LINK`, a second instance */
   gboolean            second_done;
+  Session             session;
+  gboolean            was_inhibited;    /* while the files came */
   gint64              deadline;
   gboolean            timed_out;
   gboolean            done;
@@ -2099,6 +2263,8 @@ on_opening_poll (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
+  if (hormiga_application_get_inhibited (opening->application))
+    opening->was_inhibited = TRUE;
   for (guint i = 0; i < 2; i++)
     {
       g_autofree char *name = g_path_get_basename (opening->paths[i]);
@@ -2108,6 +2274,10 @@ on_opening_poll (gpointer user_data)
         return G_SOURCE_CONTINUE;
     }
   if (!opening->second_done)
+    return G_SOURCE_CONTINUE;
+  /* Done: the session may suspend again. */
+  if (hormiga_application_get_inhibited (opening->application)
+      || session_count (&opening->session, &opening->session.n_uninhibit) == 0)
     return G_SOURCE_CONTINUE;
   for (guint i = 0; i < 2; i++)
     {
@@ -2181,6 +2351,9 @@ test_open_link (void)
   g_setenv (HORMIGA_DATA_DIR_ENV, data_dir, TRUE);
   g_settings_set_string (settings, "download-folder", opening.download_dir);
 
+  /* While files come, the app asks the session manager not to suspend. */
+  session_start (&opening.session);
+
   /* A unique instance this time: it owns the application's name on the
    * test's private bus, so the second one finds it. */
   opening.application = hormiga_application_new ();
@@ -2197,6 +2370,15 @@ test_open_link (void)
   g_assert_true (opening.done);
   g_clear_object (&opening.application);
   g_clear_object (&opening.second);
+  g_assert_true (opening.was_inhibited);
+  g_test_message ("session: %u inhibit, %u uninhibit, flags %u, “%s”",
+                  opening.session.n_inhibit, opening.session.n_uninhibit,
+                  opening.session.last_flags, opening.session.last_reason);
+  g_assert_cmpuint (session_count (&opening.session, &opening.session.n_inhibit), >=, 1);
+  g_assert_cmpuint (opening.session.n_uninhibit, ==, opening.session.n_inhibit);
+  g_assert_true (opening.session.last_flags & GTK_APPLICATION_INHIBIT_SUSPEND);
+  g_assert_cmpstr (opening.session.last_reason, ==, "Files are being transferred");
+  session_stop (&opening.session);
 
   g_settings_reset (settings, "download-folder");
   hormiga_test_node_quit (opening.node);

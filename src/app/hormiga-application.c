@@ -17,7 +17,8 @@
  * `auto-accept-known` on, their next offers are accepted without asking.
  *
  * app.preferences (Ctrl+comma) opens the preferences, bound to the same
- * GSettings.
+ * GSettings. While files move (the node's n-active-transfers), the
+ * application asks the session not to suspend (gtk_application_inhibit).
  */
 #include <glib/gi18n.h>
 
@@ -41,6 +42,8 @@ struct _HormigaApplication
   HormigaNodeThread *node;
   GHashTable        *offers;            /* offer id → HormigaOfferDialog, open */
   GHashTable        *offer_peers;       /* offer id → its sender's PeerID, unanswered */
+  guint              inhibit_cookie;    /* while transfers run; 0 if none */
+  gboolean           inhibited;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaApplication, hormiga_application, ADW_TYPE_APPLICATION)
@@ -335,6 +338,44 @@ on_offer_closed (HormigaNodeThread *node,
   close_offer (HORMIGA_APPLICATION (user_data), id);
 }
 
+/* ---- suspend -------------------------------------------------------------------- */
+
+static void
+update_inhibit (HormigaApplication *self)
+{
+  gboolean busy = self->node != NULL && hormiga_node_thread_get_n_active_transfers (self->node) > 0;
+
+  if (busy == self->inhibited)
+    return;
+  self->inhibited = busy;
+  if (busy)
+    /* Translators: why the computer should not suspend now */
+    self->inhibit_cookie = gtk_application_inhibit (GTK_APPLICATION (self),
+                                                    gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                                    GTK_APPLICATION_INHIBIT_SUSPEND,
+                                                    _("Files are being transferred"));
+  else if (self->inhibit_cookie != 0)
+    {
+      gtk_application_uninhibit (GTK_APPLICATION (self), self->inhibit_cookie);
+      self->inhibit_cookie = 0;
+    }
+}
+
+static void
+on_active_transfers (HormigaNodeThread *node,
+                     GParamSpec        *pspec,
+                     gpointer           user_data)
+{
+  update_inhibit (HORMIGA_APPLICATION (user_data));
+}
+
+gboolean
+hormiga_application_get_inhibited (HormigaApplication *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_APPLICATION (self), FALSE);
+  return self->inhibited;
+}
+
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = on_quit },
   { .name = "about", .activate = on_about },
@@ -432,6 +473,8 @@ hormiga_application_startup (GApplication *application)
   hormiga_node_thread_set_download_folder (self->node, folder);
   g_signal_connect (self->node, "offer", G_CALLBACK (on_offer), self);
   g_signal_connect (self->node, "offer-closed", G_CALLBACK (on_offer_closed), self);
+  g_signal_connect (self->node, "notify::n-active-transfers", G_CALLBACK (on_active_transfers),
+                    self);
   hormiga_node_thread_start (self->node);
 }
 
@@ -481,6 +524,7 @@ hormiga_application_shutdown (GApplication *application)
     {
       g_signal_handlers_disconnect_by_data (self->node, self);
       hormiga_node_thread_stop (self->node);
+      update_inhibit (self);
     }
   {
     GHashTableIter iter;

@@ -23,5 +23,8 @@ HormigaApplication *hormiga_application_new      (void);
 HormigaNodeThread  *hormiga_application_get_node (HormigaApplication *self);
 /* The `download-folder` setting; NULL when unset (the node's default). */
 char               *hormiga_application_dup_download_folder (HormigaApplication *self);
+/* TRUE while the application keeps the session from suspending (files
+ * are moving). */
+gboolean            hormiga_application_get_inhibited (HormigaApplication *self);
 
 G_END_DECLS

@@ -1394,6 +1394,7 @@ struct _HormigaNodeThread
   guint         n_relayed;
   guint         n_overlay;
   guint         n_contacts;
+  guint         n_active_transfers;
 
   GThread      *thread;
   GMainContext *node_context;   /* the worker's, while the thread runs */
@@ -1425,6 +1426,7 @@ enum {
   PROP_N_OVERLAY,
   PROP_N_CONTACTS,
   PROP_DOWNLOAD_FOLDER,
+  PROP_N_ACTIVE_TRANSFERS,
   N_PROPS
 };
 
@@ -1638,6 +1640,19 @@ hormiga_node_thread_apply_transfers (HormigaNodeThread *self,
       next++;
     }
 
+  {
+    guint n_active = 0;
+
+    for (guint i = 0; i < transfers->len; i++)
+      {
+        HormigaTransferState state = g_array_index (transfers, HormigaTransferSnapshot, i).state;
+
+        if (state == HORMIGA_TRANSFER_LOOKING || state == HORMIGA_TRANSFER_DOWNLOADING
+            || state == HORMIGA_TRANSFER_VERIFYING)
+          n_active++;
+      }
+    set_uint (self, &self->n_active_transfers, n_active, PROP_N_ACTIVE_TRANSFERS);
+  }
   for (guint i = 0; i < finished->len; i++)
     g_signal_emit (self, signals[SIGNAL_TRANSFER_FINISHED], 0, g_ptr_array_index (finished, i));
 }
@@ -2208,6 +2223,13 @@ hormiga_node_thread_get_n_overlay (HormigaNodeThread *self)
 }
 
 guint
+hormiga_node_thread_get_n_active_transfers (HormigaNodeThread *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), 0);
+  return self->n_active_transfers;
+}
+
+guint
 hormiga_node_thread_get_n_contacts (HormigaNodeThread *self)
 {
   g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), 0);
@@ -2282,6 +2304,7 @@ hormiga_node_thread_get_property (GObject    *object,
     case PROP_N_OVERLAY:       g_value_set_uint (value, self->n_overlay); break;
     case PROP_N_CONTACTS:      g_value_set_uint (value, self->n_contacts); break;
     case PROP_DOWNLOAD_FOLDER: g_value_set_string (value, self->download_folder); break;
+    case PROP_N_ACTIVE_TRANSFERS: g_value_set_uint (value, self->n_active_transfers); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -2358,6 +2381,8 @@ hormiga_node_thread_class_init (HormigaNodeThreadClass *klass)
   properties[PROP_DOWNLOAD_FOLDER] =
     g_param_spec_string ("download-folder", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_N_ACTIVE_TRANSFERS] =
+    g_param_spec_uint ("n-active-transfers", NULL, NULL, 0, G_MAXUINT, 0, readable);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A peer offers a file: answer with accept_offer() or decline_offer(). */

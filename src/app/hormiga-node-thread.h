@@ -123,6 +123,8 @@ char              *hormiga_node_thread_default_download_folder (void);
  * most ten times a second). Only pause, resume and cancel downloads.
  * Owned by @self. */
 GListModel        *hormiga_node_thread_get_transfers      (HormigaNodeThread *self);
+/* Of those, how many are looking for peers, moving bytes or verifying. */
+guint              hormiga_node_thread_get_n_active_transfers (HormigaNodeThread *self);
 /* (transfer none) The item with that id, or NULL. */
 HormigaTransferItem *hormiga_node_thread_lookup_transfer  (HormigaNodeThread *self,
                                                            guint              id);
