@@ -566,8 +566,9 @@ typedef enum {
   STAGE_FIRST_PEER,     /* connected to the peer that was there first */
   STAGE_ALL_PEERS,      /* the others joined: wait for all three everywhere */
   STAGE_NETWORK,        /* the Network view, drawn: keyboard, screenshot */
-  STAGE_DROPPED,        /* a file dropped on a peer in the graph: its answer */
   STAGE_PEERS,          /* the Peers view, drawn: rows, screenshot */
+  STAGE_DROP,           /* the Network view again: a file dropped on a peer */
+  STAGE_DROPPED,        /* the peer's answer */
   STAGE_DONE,
 } Stage;
 
@@ -772,32 +773,8 @@ on_scene_poll (gpointer user_data)
           return G_SOURCE_CONTINUE;   /* draw the focus ring first */
         }
       save_screenshot (GTK_WIDGET (window), scene->network_path);
-
-      /* A file dropped on a peer of the graph is offered to it; dropped
-       * where no peer is, it is refused. */
-      {
-        GtkDropTarget *target = find_drop_target (GTK_WIDGET (graph));
-        graphene_point_t point;
-        g_autoptr(GFile) file = g_file_new_for_path (scene->drop_path);
-        GValue value = G_VALUE_INIT;
-        gboolean accepted = TRUE;
-
-        g_assert_nonnull (target);
-        g_assert_true (hormiga_network_graph_get_peer_position (
-                         graph, hormiga_network_graph_get_focused_peer (graph), &point));
-        g_value_init (&value, GDK_TYPE_FILE_LIST);
-        g_value_take_boxed (&value,
-                            gdk_file_list_new_from_list (&(GSList) { .data = file, .next = NULL }));
-        g_signal_emit_by_name (target, "drop", &value, 1.0, 1.0, &accepted);
-        g_assert_false (accepted);
-        g_signal_emit_by_name (target, "drop", &value, (double) point.x, (double) point.y,
-                               &accepted);
-        g_assert_true (accepted);
-        g_value_unset (&value);
-        g_assert_true (g_str_has_prefix (hormiga_window_get_last_toast (window),
-                                         "Offering “gota.txt” to "));
-      }
-      scene->stage = STAGE_DROPPED;
+      hormiga_window_show_view (window, "peers");
+      scene->stage = STAGE_PEERS;
       return G_SOURCE_CONTINUE;
 
     case STAGE_DROPPED:
@@ -824,9 +801,9 @@ on_scene_poll (gpointer user_data)
             }
         g_assert_cmpuint (n_offered, ==, 1);
       }
-      hormiga_window_show_view (window, "peers");
-      scene->stage = STAGE_PEERS;
-      return G_SOURCE_CONTINUE;
+      scene->stage = STAGE_DONE;
+      g_action_group_activate_action (G_ACTION_GROUP (application), "quit", NULL);
+      return G_SOURCE_REMOVE;
 
     case STAGE_PEERS:
       if (!frames_drawn (scene, GTK_WIDGET (window)))
@@ -838,9 +815,40 @@ on_scene_poll (gpointer user_data)
         g_assert_cmpuint (count_peer_rows (GTK_WIDGET (list)), ==, N_PEERS);
       }
       save_screenshot (GTK_WIDGET (window), scene->peers_path);
-      scene->stage = STAGE_DONE;
-      g_action_group_activate_action (G_ACTION_GROUP (application), "quit", NULL);
-      return G_SOURCE_REMOVE;
+      /* Back to the graph, after the screenshots: the drop's toasts. */
+      hormiga_window_show_view (window, "network");
+      scene->stage = STAGE_DROP;
+      return G_SOURCE_CONTINUE;
+
+    case STAGE_DROP:
+      if (!frames_drawn (scene, GTK_WIDGET (window)))
+        return G_SOURCE_CONTINUE;
+      /* A file dropped on a peer of the graph is offered to it; dropped
+       * where no peer is, it is refused. */
+      {
+        GtkDropTarget *target = find_drop_target (GTK_WIDGET (graph));
+        graphene_point_t point;
+        g_autoptr(GFile) file = g_file_new_for_path (scene->drop_path);
+        GValue value = G_VALUE_INIT;
+        gboolean accepted = TRUE;
+
+        g_assert_nonnull (target);
+        g_assert_true (hormiga_network_graph_get_peer_position (
+                         graph, hormiga_network_graph_get_focused_peer (graph), &point));
+        g_value_init (&value, GDK_TYPE_FILE_LIST);
+        g_value_take_boxed (&value,
+                            gdk_file_list_new_from_list (&(GSList) { .data = file, .next = NULL }));
+        g_signal_emit_by_name (target, "drop", &value, 1.0, 1.0, &accepted);
+        g_assert_false (accepted);
+        g_signal_emit_by_name (target, "drop", &value, (double) point.x, (double) point.y,
+                               &accepted);
+        g_assert_true (accepted);
+        g_value_unset (&value);
+        g_assert_true (g_str_has_prefix (hormiga_window_get_last_toast (window),
+                                         "Offering “gota.txt” to "));
+      }
+      scene->stage = STAGE_DROPPED;
+      return G_SOURCE_CONTINUE;
 
     case STAGE_DONE:
     default:
@@ -1476,6 +1484,23 @@ finished_transfer (HormigaNodeThread *node,
   return NULL;
 }
 
+/* The peer model's item for @peer_id, or NULL. */
+static HormigaPeerItem *
+find_peer_item (HormigaNodeThread *node,
+                const char        *peer_id)
+{
+  GListModel *model = hormiga_node_thread_get_peers (node);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HormigaPeerItem) item = g_list_model_get_item (model, i);
+
+      if (g_str_equal (hormiga_peer_item_get_peer_id (item), peer_id))
+        return item;   /* the model keeps it */
+    }
+  return NULL;
+}
+
 /* The mapped row of @peer_id in the Peers list. */
 static HormigaPeerRow *
 find_peer_row (GtkWidget  *widget,
@@ -1672,8 +1697,14 @@ on_files_poll (gpointer user_data)
     case FILES_DOWNLOADING:
       {
         HormigaTransferItem *item = finished_transfer (node, "mapa del hormiguero.bin");
+        HormigaPeerItem *peer = find_peer_item (node, files->peer.peer_id);
 
         if (item == NULL)
+          return G_SOURCE_CONTINUE;
+        /* The Peers list counts the file's bytes as traffic from the peer
+         * (its next refresh). */
+        if (peer == NULL
+            || hormiga_peer_item_get_bytes_received (peer) < hormiga_transfer_item_get_size (item))
           return G_SOURCE_CONTINUE;
         g_assert_true (g_str_has_prefix (hormiga_transfer_item_get_path (item),
                                          files->download_dir));

@@ -551,6 +551,40 @@ worker_collect_peers (Worker *worker)
         }
     }
 
+  /* File chunks count as traffic too: what the manager served each peer,
+   * and what each download took from it. */
+  if (worker->manager != NULL)
+    {
+      g_autoptr(GPtrArray) uploads = hormiga_transfer_manager_list_uploads (worker->manager);
+      GListModel *transfers = hormiga_transfer_manager_get_transfers (worker->manager);
+      gpointer position;
+
+      for (guint i = 0; i < uploads->len; i++)
+        {
+          HormigaTransferUpload *upload = g_ptr_array_index (uploads, i);
+
+          if (g_hash_table_lookup_extended (index, hormiga_peer_id_to_string (upload->peer), NULL,
+                                            &position))
+            g_array_index (peers, HormigaPeerState, GPOINTER_TO_UINT (position)).bytes_sent +=
+              upload->bytes_sent;
+        }
+      for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
+        {
+          g_autoptr(HormigaTransfer) transfer = g_list_model_get_item (transfers, i);
+          g_autoptr(GPtrArray) sources = hormiga_transfer_list_sources (transfer);
+
+          for (guint j = 0; j < sources->len; j++)
+            {
+              HormigaTransferSource *source = g_ptr_array_index (sources, j);
+
+              if (g_hash_table_lookup_extended (index, hormiga_peer_id_to_string (source->peer),
+                                                NULL, &position))
+                g_array_index (peers, HormigaPeerState, GPOINTER_TO_UINT (position)).bytes_received +=
+                  source->bytes;
+            }
+        }
+    }
+
   g_array_sort (peers, compare_peer_states);
   return peers;
 }
