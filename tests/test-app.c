@@ -310,6 +310,26 @@ check_preferences (HormigaPreferencesWindow *preferences)
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), fallback));
 }
 
+/* A GtkShortcutsShortcut for @action under @widget. */
+static gboolean
+has_shortcut (GtkWidget  *widget,
+              const char *action)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (widget))
+    {
+      g_autofree char *name = NULL;
+
+      g_object_get (widget, "action-name", &name, NULL);
+      if (g_strcmp0 (name, action) == 0)
+        return TRUE;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_shortcut (child, action))
+      return TRUE;
+  return FALSE;
+}
+
 static HormigaPreferencesWindow *
 find_preferences_window (GtkApplication *application)
 {
@@ -357,9 +377,15 @@ on_poll (gpointer user_data)
 
   if (!g_file_test (probe->screenshot_path, G_FILE_TEST_EXISTS))
     {
+      /* The shortcuts window that the primary menu and Ctrl+? open lists
+       * the preferences. */
+      GtkShortcutsWindow *overlay =
+        gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
+
       save_screenshot (GTK_WIDGET (window), probe->screenshot_path);
-      /* The shortcuts window that the primary menu and Ctrl+? open. */
-      g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+      g_assert_nonnull (overlay);
+      g_assert_true (has_shortcut (GTK_WIDGET (overlay), "app.preferences"));
+      g_assert_true (has_shortcut (GTK_WIDGET (overlay), "app.quit"));
     }
 
   /* The About window, through the same action as the menu and F1. */
