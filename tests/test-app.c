@@ -264,6 +264,13 @@ check_preferences (HormigaPreferencesWindow *preferences)
   row = find_row (GTK_WIDGET (preferences), "Address (ws:// or wss://)");
   g_assert_nonnull (row);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "ws://127.0.0.1:8710/ws");
+  /* Only a WebSocket address is written. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "http://192.0.2.7/ws");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  assert_setting (settings, "server-url", "ws://127.0.0.1:8710/ws");
+  gtk_editable_set_text (GTK_EDITABLE (row), "wss://192.0.2.7/ws");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  assert_setting (settings, "server-url", "wss://192.0.2.7/ws");
 
   row = find_row (GTK_WIDGET (preferences), "Display Name");
   gtk_editable_set_text (GTK_EDITABLE (row), "Reina");
@@ -528,7 +535,7 @@ test_admitted (void)
   Probe probe = { .ready = ready_admitted };
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   const char * const keys[] = { "display-name", "auto-accept-known", "upload-limit",
-                                "contingents", "stun-servers", "download-folder" };
+                                "contingents", "stun-servers", "download-folder", "server-url" };
 
   /* One peer there before us. */
   hormiga_signaling_client_start (client);

@@ -10,7 +10,8 @@
  *   window and the application read it when they start one); chosen with
  *   GtkFileChooserNative, so a sandbox goes through the portal.
  * - auto-accept-known: the next offer from a known peer.
- * - server-url: the node, at the next start.
+ * - server-url: the node, at the next start; only a ws:// or wss://
+ *   address is written, anything else is marked as an error.
  * - display-name, stun-servers, turn-servers, upload-limit, contingents:
  *   kept for the node to use; the schema's descriptions (and the rows'
  *   subtitles) say that it does not use them yet.
@@ -145,6 +146,51 @@ text_to_list (const GValue       *value,
   return g_variant_new_strv ((const char * const *) items, -1);
 }
 
+/* Only a ws:// or wss:// address (or none) is written; anything else is
+ * marked as an error and left out of the settings. */
+static gboolean
+is_server_url (const char *text)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (text == NULL || text[0] == '\0')
+    return TRUE;
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  return uri != NULL && g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0'
+         && (g_str_equal (g_uri_get_scheme (uri), "ws") || g_str_equal (g_uri_get_scheme (uri), "wss"));
+}
+
+static GVariant *
+text_to_server_url (const GValue       *value,
+                    const GVariantType *expected_type,
+                    gpointer            user_data)
+{
+  const char *text = g_value_get_string (value);
+
+  if (!is_server_url (text))
+    return NULL;
+  return g_variant_new_string (text != NULL ? text : "");
+}
+
+static gboolean
+server_url_to_text (GValue   *value,
+                    GVariant *variant,
+                    gpointer  user_data)
+{
+  g_value_set_string (value, g_variant_get_string (variant, NULL));
+  return TRUE;
+}
+
+static void
+on_server_url_changed (GtkEditable *editable,
+                       gpointer     user_data)
+{
+  if (is_server_url (gtk_editable_get_text (editable)))
+    gtk_widget_remove_css_class (GTK_WIDGET (editable), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (editable), "error");
+}
+
 /* ---- the folder chooser ---------------------------------------------------- */
 
 static void
@@ -223,8 +269,10 @@ hormiga_preferences_window_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "upload-limit", self->upload_limit_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "server-url", self->server_url_row, "text",
-                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "server-url", self->server_url_row, "text",
+                                G_SETTINGS_BIND_DEFAULT, server_url_to_text, text_to_server_url,
+                                NULL, NULL);
+  g_signal_connect (self->server_url_row, "changed", G_CALLBACK (on_server_url_changed), self);
   g_settings_bind_with_mapping (self->settings, "stun-servers", self->stun_row, "text",
                                 G_SETTINGS_BIND_DEFAULT, list_to_text, text_to_list, NULL, NULL);
   g_settings_bind_with_mapping (self->settings, "turn-servers", self->turn_row, "text",
