@@ -122,8 +122,10 @@ probe_clear (Probe *probe)
   g_free (probe->last_status);
 }
 
-/* The window as GTK would draw it now, into a PNG. */
-static void
+/* The window as GTK would draw it now, into a PNG. FALSE if it has
+ * something to redraw (its render node is gone until the next frame, so
+ * the picture would be empty): try again after a frame. */
+static gboolean
 save_screenshot (GtkWidget  *widget,
                  const char *path)
 {
@@ -139,11 +141,16 @@ save_screenshot (GtkWidget  *widget,
   g_assert_cmpint (height, >, 0);
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
+  if (node == NULL)
+    {
+      g_test_message ("screenshot: %s is being redrawn; again after a frame", path);
+      return FALSE;
+    }
   texture = gsk_renderer_render_texture (renderer, node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s (%d×%d)", path, width, height);
+  return TRUE;
 }
 
 /* Loads the PNG back and counts its distinct colours: a blank or
@@ -389,7 +396,8 @@ on_poll (gpointer user_data)
       GtkShortcutsWindow *overlay =
         gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
 
-      save_screenshot (GTK_WIDGET (window), probe->screenshot_path);
+      if (!save_screenshot (GTK_WIDGET (window), probe->screenshot_path))
+        return G_SOURCE_CONTINUE;
       g_assert_nonnull (overlay);
       g_assert_true (has_shortcut (GTK_WIDGET (overlay), "app.preferences"));
       g_assert_true (has_shortcut (GTK_WIDGET (overlay), "app.quit"));
@@ -429,7 +437,8 @@ on_poll (gpointer user_data)
         }
       if (probe->n_preferences_frames < 3)
         return G_SOURCE_CONTINUE;
-      save_screenshot (GTK_WIDGET (preferences), probe->preferences_path);
+      if (!save_screenshot (GTK_WIDGET (preferences), probe->preferences_path))
+        return G_SOURCE_CONTINUE;
       /* A second activation shows the same window. */
       g_action_group_activate_action (G_ACTION_GROUP (application), "preferences", NULL);
       g_assert_true (find_preferences_window (application) == preferences);
@@ -805,7 +814,8 @@ on_scene_poll (gpointer user_data)
           check_graph_keyboard (graph);
           return G_SOURCE_CONTINUE;   /* draw the focus ring first */
         }
-      save_screenshot (GTK_WIDGET (window), scene->network_path);
+      if (!save_screenshot (GTK_WIDGET (window), scene->network_path))
+        return G_SOURCE_CONTINUE;
       hormiga_window_show_view (window, "peers");
       scene->stage = STAGE_PEERS;
       return G_SOURCE_CONTINUE;
@@ -847,7 +857,8 @@ on_scene_poll (gpointer user_data)
         g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (list)));
         g_assert_cmpuint (count_peer_rows (GTK_WIDGET (list)), ==, N_PEERS);
       }
-      save_screenshot (GTK_WIDGET (window), scene->peers_path);
+      if (!save_screenshot (GTK_WIDGET (window), scene->peers_path))
+        return G_SOURCE_CONTINUE;
       /* Back to the graph, after the screenshots: the drop's toasts. */
       hormiga_window_show_view (window, "network");
       scene->stage = STAGE_DROP;
@@ -1772,7 +1783,8 @@ on_files_poll (gpointer user_data)
         g_assert_true (g_str_has_suffix (hormiga_transfer_row_get_details (row), "from 1 peer"));
         toast = g_strdup_printf ("“%s” downloaded", hormiga_transfer_item_get_name (item));
         g_assert_cmpstr (hormiga_window_get_last_toast (window), ==, toast);
-        save_screenshot (GTK_WIDGET (window), files->transfers_path);
+        if (!save_screenshot (GTK_WIDGET (window), files->transfers_path))
+          return G_SOURCE_CONTINUE;
 
         /* The peer sends the app a file. */
         files->offered_path = make_file (files->peer.dir, "regalo.txt", 70000);
