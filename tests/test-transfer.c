@@ -8,9 +8,9 @@
  * sends corrupt chunks (a node of the test's own, speaking the files
  * protocol) is caught and the file still comes out right; a manifest with
  * a hostile name cannot write outside the download folder; a download
- * stopped half way resumes without fetching again what it had; an offered
- * file is accepted and arrives; of an offered folder, only the files
- * chosen are written.
+ * stopped half way resumes without fetching again what it had, and so does
+ * a folder's; an offered file is accepted and arrives; of an offered
+ * folder, only the files chosen are written.
  */
 #include <glib/gstdio.h>
 #include <sodium.h>
@@ -563,6 +563,59 @@ test_hostile_names (void)
   hormiga_test_server_stop (server);
 }
 
+/* ---- what is on disk -------------------------------------------------------------- */
+
+/* Every file under @dir, relative to @root, sorted, one a line. */
+static void
+list_tree (const char *root,
+           const char *dir,
+           GPtrArray  *out)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (handle != NULL && (entry = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (dir, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        list_tree (root, child, out);
+      else
+        g_ptr_array_add (out, g_strdup (child + strlen (root) + 1));
+    }
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char *
+tree_text (const char *root)
+{
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  GString *out = g_string_new (NULL);
+
+  list_tree (root, root, files);
+  g_ptr_array_sort (files, compare_paths);
+  for (guint i = 0; i < files->len; i++)
+    g_string_append_printf (out, "%s\n", (const char *) g_ptr_array_index (files, i));
+  return g_string_free (out, FALSE);
+}
+
+typedef struct { const char *root; const char *expected; } TreeWait;
+
+static gboolean
+tree_is (gpointer data)
+{
+  TreeWait *wait = data;
+  g_autofree char *text = tree_text (wait->root);
+
+  return g_str_equal (text, wait->expected);
+}
+
 /* ---- resume ------------------------------------------------------------------------------------ */
 
 static gboolean
@@ -572,6 +625,35 @@ half_received (gpointer data)
   guint64 size = hormiga_transfer_get_size (transfer);
 
   return size > 0 && hormiga_transfer_get_received (transfer) >= size / 2;
+}
+
+/* Stops @peer's file service and node (the app quits; what it verified
+ * stays on disk with its state) and starts a new node with a new manager
+ * on the same download folder. A new node, so that the files channel is
+ * added to one that never had it. */
+static void
+peer_restart (Peer       *peer,
+              const char *url)
+{
+  g_autoptr(HormigaIdentity) identity = hormiga_identity_generate ();
+  g_autoptr(GError) error = NULL;
+
+  hormiga_transfer_manager_shutdown (peer->manager);
+  g_clear_object (&peer->manager);
+  for (guint i = 0; i < 200; i++)
+    g_main_context_iteration (NULL, FALSE);
+  hormiga_node_stop (peer->node);
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (peer->node);
+  peer->ready = 0;
+  peer->node = hormiga_node_new (identity, url, NULL, NULL, &error);
+  g_assert_no_error (error);
+  hormiga_node_set_local_address (peer->node, "127.0.0.1");
+  peer->manager = hormiga_transfer_manager_new (peer->node, peer->dir, NULL);
+  g_signal_connect (peer->node, "dht-ready", G_CALLBACK (on_dht_ready), peer);
+  hormiga_node_start (peer->node);
+  g_assert_true (hormiga_test_wait_until (is_ready, peer, 30000));
 }
 
 static void
@@ -598,40 +680,100 @@ test_resume (void)
    * stays on disk with its state. */
   g_object_ref (first);
   hormiga_transfer_manager_shutdown (downloader.manager);
-  g_clear_object (&downloader.manager);
   had = hormiga_transfer_get_received (first);
   size = hormiga_transfer_get_size (first);
   g_object_unref (first);
-  for (guint i = 0; i < 200; i++)
-    g_main_context_iteration (NULL, FALSE);
   g_test_message ("stopped at %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes", had, size);
   g_assert_cmpuint (had, <, size);
 
-  /* A new one, same folder: it resumes. The node is the same, so the
-   * files channel is not added again. */
-  {
-    g_autoptr(HormigaIdentity) identity = hormiga_identity_generate ();
-
-    hormiga_node_stop (downloader.node);
-    for (guint i = 0; i < 100; i++)
-      g_main_context_iteration (NULL, FALSE);
-    g_assert_finalize_object (downloader.node);
-    downloader.ready = 0;
-    downloader.node = hormiga_node_new (identity, hormiga_test_server_get_url (server), NULL, NULL,
-                                        &error);
-    g_assert_no_error (error);
-    hormiga_node_set_local_address (downloader.node, "127.0.0.1");
-    downloader.manager = hormiga_transfer_manager_new (downloader.node, downloader.dir, NULL);
-    g_signal_connect (downloader.node, "dht-ready", G_CALLBACK (on_dht_ready), &downloader);
-    hormiga_node_start (downloader.node);
-    g_assert_true (hormiga_test_wait_until (is_ready, &downloader, 30000));
-  }
+  /* A new one, same folder: it resumes. */
+  peer_restart (&downloader, hormiga_test_server_get_url (server));
   second = download_and_check (&downloader, link, original);
   g_test_message ("resumed %" G_GUINT64_FORMAT " bytes, downloaded %" G_GUINT64_FORMAT,
                   hormiga_transfer_get_resumed (second), hormiga_transfer_get_downloaded (second));
   g_assert_cmpuint (hormiga_transfer_get_resumed (second), >=, size / 3);
   g_assert_cmpuint (hormiga_transfer_get_resumed (second) + hormiga_transfer_get_downloaded (second),
                     ==, size);
+  peer_stop (&provider);
+  peer_stop (&downloader);
+  hormiga_test_server_stop (server);
+}
+
+/* A folder's download stopped half way resumes the same way: the files
+ * done are not fetched again, the one half done continues from its
+ * verified chunks, and the folder comes out whole, in the same place. */
+static void
+test_resume_folder (void)
+{
+  static const struct { const char *path; gsize size; } tree[] = {
+    { "a.bin", 1024 * 1024 + 3 }, { "b/big.bin", 12 * 1024 * 1024 + 5 }, { "b/c.txt", 10 },
+  };
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer provider = { 0 }, downloader = { 0 };
+  g_autofree char *root = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *written = NULL;
+  g_autoptr(GError) error = NULL;
+  HormigaTransfer *first;
+  HormigaTransfer *second;
+  guint64 had, size = 0;
+
+  peer_start (&provider, hormiga_test_server_get_url (server), TRUE);
+  root = g_build_filename (provider.dir, "carpeta", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+    {
+      g_autofree char *dir = g_path_get_dirname (tree[i].path);
+      g_autofree char *full_dir = g_build_filename (root, dir, NULL);
+      g_autofree char *name = g_path_get_basename (tree[i].path);
+      g_autofree char *made = NULL;
+
+      g_mkdir_with_parents (full_dir, 0700);
+      made = make_file (full_dir, name, tree[i].size);
+      size += tree[i].size;
+    }
+  link = share (&provider, root);
+  peer_start (&downloader, hormiga_test_server_get_url (server), TRUE);
+
+  first = hormiga_transfer_manager_download (downloader.manager, link, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (half_received, first, STEP_TIMEOUT_MS));
+  g_assert_cmpuint (hormiga_transfer_get_size (first), ==, size);
+  g_object_ref (first);
+  hormiga_transfer_manager_shutdown (downloader.manager);
+  had = hormiga_transfer_get_received (first);
+  g_object_unref (first);
+  g_test_message ("stopped at %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes", had, size);
+  g_assert_cmpuint (had, <, size);
+
+  peer_restart (&downloader, hormiga_test_server_get_url (server));
+  second = hormiga_transfer_manager_download (downloader.manager, link, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (transfer_over, second, STEP_TIMEOUT_MS));
+  if (hormiga_transfer_get_state (second) != HORMIGA_TRANSFER_DONE)
+    g_error ("the folder's download failed: %s", hormiga_transfer_get_error (second));
+  g_test_message ("resumed %" G_GUINT64_FORMAT " bytes, downloaded %" G_GUINT64_FORMAT,
+                  hormiga_transfer_get_resumed (second), hormiga_transfer_get_downloaded (second));
+  g_assert_cmpuint (hormiga_transfer_get_resumed (second), >=, had);
+  g_assert_cmpuint (hormiga_transfer_get_resumed (second) + hormiga_transfer_get_downloaded (second),
+                    ==, size);
+  for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+    {
+      g_autofree char *original = g_build_filename (root, tree[i].path, NULL);
+      g_autofree char *copy = g_build_filename (hormiga_transfer_get_path (second), tree[i].path,
+                                                NULL);
+      g_autofree char *want = file_digest (original);
+      g_autofree char *got = file_digest (copy);
+
+      g_assert_cmpstr (got, ==, want);
+    }
+  /* In the folder the first run made, and nothing else is left. */
+  {
+    TreeWait wait = { downloader.dir, "carpeta/a.bin\ncarpeta/b/big.bin\ncarpeta/b/c.txt\n" };
+
+    hormiga_test_wait_until (tree_is, &wait, 10000);
+    written = tree_text (downloader.dir);
+    g_assert_cmpstr (written, ==, wait.expected);
+  }
   peer_stop (&provider);
   peer_stop (&downloader);
   hormiga_test_server_stop (server);
@@ -718,57 +860,6 @@ on_offer (HormigaTransferManager *manager,
   inbox->transfer = hormiga_transfer_offer_accept (offer, NULL, &error);
   g_assert_no_error (error);
   return TRUE;
-}
-
-/* Every file under @dir, relative to @root, sorted, one a line. */
-static void
-list_tree (const char *root,
-           const char *dir,
-           GPtrArray  *out)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *entry;
-
-  while (handle != NULL && (entry = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (dir, entry, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        list_tree (root, child, out);
-      else
-        g_ptr_array_add (out, g_strdup (child + strlen (root) + 1));
-    }
-}
-
-static int
-compare_paths (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-static char *
-tree_text (const char *root)
-{
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  GString *out = g_string_new (NULL);
-
-  list_tree (root, root, files);
-  g_ptr_array_sort (files, compare_paths);
-  for (guint i = 0; i < files->len; i++)
-    g_string_append_printf (out, "%s\n", (const char *) g_ptr_array_index (files, i));
-  return g_string_free (out, FALSE);
-}
-
-typedef struct { const char *root; const char *expected; } TreeWait;
-
-static gboolean
-tree_is (gpointer data)
-{
-  TreeWait *wait = data;
-  g_autofree char *text = tree_text (wait->root);
-
-  return g_str_equal (text, wait->expected);
 }
 
 typedef struct
@@ -932,6 +1023,7 @@ main (int    argc,
   g_test_add_func ("/hormiga/transfer/corrupt-provider", test_corrupt_provider);
   g_test_add_func ("/hormiga/transfer/hostile-names", test_hostile_names);
   g_test_add_func ("/hormiga/transfer/resume", test_resume);
+  g_test_add_func ("/hormiga/transfer/resume-folder", test_resume_folder);
   g_test_add_func ("/hormiga/transfer/offer", test_offer);
   return g_test_run ();
 }
