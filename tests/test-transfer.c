@@ -706,7 +706,7 @@ static void
 test_resume_folder (void)
 {
   static const struct { const char *path; gsize size; } tree[] = {
-    { "a.bin", 1024 * 1024 + 3 }, { "b/big.bin", 12 * 1024 * 1024 + 5 }, { "b/c.txt", 10 },
+    { "a.bin", 1024 * 1024 + 3 }, { "b/big.bin", 5 * 1024 * 1024 + 5 }, { "b/c.txt", 10 },
   };
   HormigaTestServer *server = hormiga_test_server_start (NULL);
   Peer provider = { 0 }, downloader = { 0 };

@@ -118,6 +118,7 @@ struct _HormigaTransfer
   gboolean                prepared;
   gboolean                rechecked;    /* a failed final check started it over once */
   gboolean                looked;       /* the search for a partial download is over */
+  gboolean                stopping;     /* shut down: the last state is still saved */
 
   /* A folder's download. */
   char                   *target;       /* the folder made for it */
@@ -507,8 +508,9 @@ on_saved (GObject      *object,
     g_debug ("transfer: cannot save the state of %s: %s", self->name, error->message);
   if (self->delete_state)
     delete_folder_state (self);
-  else if (self->children != NULL && self->dirty && !is_over (self))
-    save_state (self);   /* a folder's files finish seldom: each is saved at once */
+  else if ((self->children != NULL || self->stopping) && self->dirty && !is_over (self))
+    save_state (self);   /* a folder's files finish seldom: each is saved at once;
+                          * shut down, what came during the last save is saved */
 }
 
 static void
@@ -555,7 +557,10 @@ save_state (HormigaTransfer *self)
   self->saving = TRUE;
   self->saved_at = now_us ();
   contents = g_bytes_new_take (g_steal_pointer (&text), length);
-  hormiga_chunk_io_save_async (self->state_path, contents, self->cancellable, on_saved,
+  /* Once shut down, a save is not cancelled: it is the one that keeps
+   * the last chunks written. */
+  hormiga_chunk_io_save_async (self->state_path, contents,
+                               self->stopping ? NULL : self->cancellable, on_saved,
                                g_object_ref (self));
 }
 
@@ -1429,8 +1434,9 @@ void
 _hormiga_transfer_shutdown (HormigaTransfer *self)
 {
   for_each_child (self, _hormiga_transfer_shutdown);
+  self->stopping = TRUE;
   if (self->dirty && self->prepared && !is_over (self))
-    save_state (self);
+    save_state (self);   /* or once the save in flight is over */
   forget_requests_of (self, NULL, FALSE);
   g_clear_pointer (&self->tick, g_source_destroy);
   g_cancellable_cancel (self->cancellable);
