@@ -22,6 +22,7 @@ struct _HormigaTestNode
   char             *dir;
   char             *peer_id;
   gboolean          eof;
+  gboolean          keep_dir;
 };
 
 typedef struct
@@ -101,9 +102,29 @@ hormiga_test_node_spawn (const char *server_url)
   return hormiga_test_node_spawn_with (server_url, NULL);
 }
 
+static HormigaTestNode *spawn (const char         *server_url,
+                               const char         *dir,
+                               const char * const *options);
+
 HormigaTestNode *
 hormiga_test_node_spawn_with (const char         *server_url,
                               const char * const *options)
+{
+  return spawn (server_url, NULL, options);
+}
+
+HormigaTestNode *
+hormiga_test_node_spawn_in (const char         *server_url,
+                            const char         *dir,
+                            const char * const *options)
+{
+  return spawn (server_url, dir, options);
+}
+
+static HormigaTestNode *
+spawn (const char         *server_url,
+       const char         *dir,
+       const char * const *options)
 {
   HormigaTestNode *node = g_new0 (HormigaTestNode, 1);
   g_autoptr(GSubprocessLauncher) launcher =
@@ -113,7 +134,13 @@ hormiga_test_node_spawn_with (const char         *server_url,
   Reader *reader;
 
   g_assert_nonnull (program);
-  node->dir = g_dir_make_tmp ("hormiga-test-node-XXXXXX", &error);
+  if (dir != NULL)
+    {
+      node->dir = g_strdup (dir);
+      node->keep_dir = TRUE;
+    }
+  else
+    node->dir = g_dir_make_tmp ("hormiga-test-node-XXXXXX", &error);
   g_assert_no_error (error);
   node->lines = g_ptr_array_new_with_free_func (g_free);
   node->cancellable = g_cancellable_new ();
@@ -172,6 +199,14 @@ guint
 hormiga_test_node_get_n_lines (HormigaTestNode *node)
 {
   return node->lines->len;
+}
+
+const char *
+hormiga_test_node_get_line (HormigaTestNode *node,
+                            guint            index)
+{
+  g_assert_cmpuint (index, <, node->lines->len);
+  return g_ptr_array_index (node->lines, index);
 }
 
 gint
@@ -267,7 +302,8 @@ node_free (HormigaTestNode *node)
   g_object_unref (node->out);
   g_object_unref (node->process);
   g_ptr_array_unref (node->lines);
-  remove_tree (node->dir);
+  if (!node->keep_dir)
+    remove_tree (node->dir);
   g_free (node->dir);
   g_free (node->peer_id);
   g_free (node);

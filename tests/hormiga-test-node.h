@@ -23,10 +23,18 @@ HormigaTestNode *hormiga_test_node_spawn       (const char      *server_url);
 /* The same with more options (NULL-terminated; before `run`). */
 HormigaTestNode *hormiga_test_node_spawn_with  (const char         *server_url,
                                                 const char * const *options);
+/* The same in @dir, an existing directory the caller keeps (a node that
+ * starts again with the same identity and state). */
+HormigaTestNode *hormiga_test_node_spawn_in    (const char         *server_url,
+                                                const char         *dir,
+                                                const char * const *options);
 /* Its --data-dir (its identity and control socket are there). */
 const char      *hormiga_test_node_get_dir     (HormigaTestNode *node);
 /* Lines it printed so far. */
 guint            hormiga_test_node_get_n_lines (HormigaTestNode *node);
+/* Line @index it printed. */
+const char      *hormiga_test_node_get_line    (HormigaTestNode *node,
+                                                guint            index);
 /* The index of the first line at or after @from that starts with @prefix,
  * or -1. */
 gint             hormiga_test_node_find_line   (HormigaTestNode *node,

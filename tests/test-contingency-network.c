@@ -13,6 +13,10 @@
  *       ciphertext only A's key opens.
  *   /contingency-network/crash         B is SIGKILLed: A notices within
  *       the detection time, assigns C, and C takes B's records over.
+ *   /contingency-network/restore       A is SIGKILLed, loses its library
+ *       (what it shares) and starts again with the same identity: its
+ *       contingent's copy is newer than A's own, A restores it and shares
+ *       the same file again.
  */
 #include <glib/gstdio.h>
 #include <string.h>
@@ -398,6 +402,111 @@ test_crash (void)
   hormiga_test_server_stop (server);
 }
 
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static gboolean
+has_share_file (const char *library)
+{
+  g_autoptr(GDir) dir = g_dir_open (library, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (entry, ".share"))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_restore (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  const char *url = hormiga_test_server_get_url (server);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hormiga-test-restore-XXXXXX", &error);
+  g_autofree char *files = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *library = NULL;
+  g_autofree char *a_id = NULL;
+  g_autofree char *expected = NULL;
+  HormigaTestNode *a, *b, *c, *holder = NULL;
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  a = hormiga_test_node_spawn_in (url, dir, node_options);
+  b = hormiga_test_node_spawn_with (url, node_options);
+  c = hormiga_test_node_spawn_with (url, node_options);
+  hormiga_test_node_expect (a, "dht-ready", START_MS);
+  hormiga_test_node_expect (b, "dht-ready", START_MS);
+  hormiga_test_node_expect (c, "dht-ready", START_MS);
+  a_id = g_strdup (hormiga_test_node_get_peer_id (a));
+
+  files = g_build_filename (dir, "files", NULL);
+  g_assert_cmpint (g_mkdir (files, 0700), ==, 0);
+  file = g_build_filename (files, "kept.txt", NULL);
+  g_file_set_contents (file, "A shares this, and shares it again after losing its library", -1, &error);
+  g_assert_no_error (error);
+  line = g_strdup_printf ("share %s", file);
+  hormiga_test_node_say (a, line);
+  hormiga_test_node_expect (a, "shared ", SETTLE_MS);
+
+  /* A's contingent, whichever it is, holds the share in A's blob. */
+  deadline = g_get_monotonic_time () + SETTLE_MS * 1000;
+  while (holder == NULL)
+    {
+      if (protects (a, b, 2, TRUE))
+        holder = b;
+      else if (protects (a, c, 2, TRUE))
+        holder = c;
+      else if (g_get_monotonic_time () > deadline)
+        g_error ("no contingent of A ever held its blob");
+      else
+        pause_ms (200);
+    }
+
+  hormiga_test_node_kill (a);
+  library = g_build_filename (dir, "library", NULL);
+  remove_tree (library);
+  g_assert_false (g_file_test (library, G_FILE_TEST_EXISTS));
+
+  a = hormiga_test_node_spawn_in (url, dir, node_options);
+  hormiga_test_node_expect (a, "peer-id ", START_MS);
+  g_assert_cmpstr (hormiga_test_node_get_peer_id (a), ==, a_id);
+  expected = g_strdup_printf ("contingency-restored from=%s", hormiga_test_node_get_peer_id (holder));
+  hormiga_test_node_expect (a, expected, SETTLE_MS);
+  {
+    const char *restored = hormiga_test_node_get_line (a, hormiga_test_node_find_line (a, expected, 0));
+    const char *blob = strstr (restored, " blob=");
+
+    g_assert_nonnull (blob);
+    g_assert_cmpuint (g_ascii_strtoull (blob + strlen (" blob="), NULL, 10), >, 0);
+  }
+  hormiga_test_node_expect (a, "contingency-reshared hormiga:", SETTLE_MS);
+  g_assert_true (has_share_file (library));
+
+  hormiga_test_node_quit (a);
+  hormiga_test_node_quit (b);
+  hormiga_test_node_quit (c);
+  hormiga_test_server_stop (server);
+  remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -406,6 +515,7 @@ main (int    argc,
 
   g_test_add_func ("/contingency-network/thesis-leave", test_thesis_leave);
   g_test_add_func ("/contingency-network/crash", test_crash);
+  g_test_add_func ("/contingency-network/restore", test_restore);
 
   return g_test_run ();
 }

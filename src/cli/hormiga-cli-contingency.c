@@ -23,6 +23,9 @@ struct _HormigaCliContingency
   gboolean                   reading;
 };
 
+static void restore_shares (HormigaCliContingency *self,
+                            GBytes                *plaintext);
+
 static const char *
 id (const HormigaPeerId *peer)
 {
@@ -73,6 +76,9 @@ on_event (HormigaContingencyService     *service,
       printf ("contingency-restored from=%s seq=%" G_GUINT64_FORMAT " records=%u blob=%" G_GSIZE_FORMAT "\n",
               id (event->peer), event->seq, n_records,
               event->blob != NULL ? g_bytes_get_size (event->blob) : 0);
+      fflush (stdout);
+      if (event->blob != NULL)
+        restore_shares (user_data, event->blob);
       break;
     case HORMIGA_CONTINGENCY_EVENT_PROTECTING:
       printf ("contingency-protecting owner=%s\n", id (event->owner));
@@ -169,6 +175,54 @@ on_library_read (GObject      *source,
     {
       printf ("contingency-private-refused: %s\n", error->message);
       fflush (stdout);
+    }
+}
+
+static void
+on_reshared (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autofree char *path = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = hormiga_transfer_manager_share_finish (HORMIGA_TRANSFER_MANAGER (source),
+                                                                 result, &error);
+
+  if (link != NULL)
+    printf ("contingency-reshared %s path=%s\n", link, path);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    printf ("contingency-reshare-failed path=%s: %s\n", path, error->message);
+  fflush (stdout);
+}
+
+/* Our backed-up private state came back (we restarted without it): what
+ * the library no longer remembers is shared again, from the same paths. */
+static void
+restore_shares (HormigaCliContingency *self,
+                GBytes                *plaintext)
+{
+  g_autoptr(GKeyFile) keys = g_key_file_new ();
+  g_auto(GStrv) groups = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (plaintext, &length);
+
+  if (self->transfers == NULL || data == NULL ||
+      !g_key_file_load_from_data (keys, data, length, G_KEY_FILE_NONE, NULL))
+    return;
+  groups = g_key_file_get_groups (keys, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree char *path = g_key_file_get_string (keys, groups[i], "path", NULL);
+      g_autofree char *name = g_strconcat (groups[i], ".share", NULL);
+      g_autofree char *remembered = g_build_filename (self->library, name, NULL);
+      g_autoptr(GFile) file = NULL;
+
+      if (path == NULL || strchr (groups[i], G_DIR_SEPARATOR) != NULL ||
+          g_file_test (remembered, G_FILE_TEST_EXISTS))
+        continue;
+      file = g_file_new_for_path (path);
+      hormiga_transfer_manager_share_async (self->transfers, file, self->cancellable, on_reshared,
+                                            g_steal_pointer (&path));
     }
 }
 

@@ -25,6 +25,8 @@ struct _HormigaContingencyService
   GSource            *leave_source; /* a leave that outlasts the core's timeout */
   GPtrArray          *leave_tasks;  /* GTask */
   gboolean            running;
+  gboolean            ready;        /* a first contingent answered */
+  guint               ready_idle;
   gboolean            looking;      /* a lookup for candidates is running */
   gboolean            look_again;
   gboolean            left;
@@ -263,10 +265,26 @@ on_sync (gpointer user_data)
 {
   HormigaContingencyService *self = user_data;
 
-  if (!self->left)
+  if (!self->left && self->ready)
     sync_records (self);
   g_signal_emit (self, signals[CHANGED], 0);
   return G_SOURCE_CONTINUE;
+}
+
+/* The backup follows the node's records only once a first contingent has
+ * said what it holds for us: a copy newer than ours (we restarted without
+ * our state) must be restored first, and our own sequence number starts
+ * at 0 so that it is. */
+static gboolean
+on_ready (gpointer user_data)
+{
+  HormigaContingencyService *self = user_data;
+
+  self->ready_idle = 0;
+  self->ready = TRUE;
+  if (!self->left)
+    sync_records (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -333,6 +351,20 @@ io_event (HormigaContingency            *core,
 
     default:
       break;
+    }
+  /* After the event: the core compares the contingent's state with ours
+   * right after reporting ASSIGNED. */
+  if (!self->ready && self->ready_idle == 0 &&
+      (event->type == HORMIGA_CONTINGENCY_EVENT_CONTINGENT_ASSIGNED ||
+       event->type == HORMIGA_CONTINGENCY_EVENT_CONTINGENT_SYNCED ||
+       event->type == HORMIGA_CONTINGENCY_EVENT_RESTORED))
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, on_ready, self, NULL);
+      g_source_set_static_name (source, "hormiga contingency ready");
+      self->ready_idle = g_source_attach (source, self->context);
+      g_source_unref (source);
     }
   g_signal_emit (self, signals[EVENT], 0, event);
   g_signal_emit (self, signals[CHANGED], 0);
@@ -434,7 +466,6 @@ on_dht_ready (HormigaNode *node,
       g_source_set_callback (self->sync_source, on_sync, self, NULL);
       g_source_set_static_name (self->sync_source, "hormiga contingency sync");
       g_source_attach (self->sync_source, self->context);
-      sync_records (self);
     }
   /* Joined again (or for the first time): the ring around us may differ. */
   look_for_candidates (self);
@@ -485,7 +516,7 @@ gboolean
 hormiga_contingency_service_is_running (HormigaContingencyService *self)
 {
   g_return_val_if_fail (HORMIGA_IS_CONTINGENCY_SERVICE (self), FALSE);
-  return self->running && !self->left;
+  return self->running && self->ready && !self->left;
 }
 
 gboolean
@@ -553,6 +584,9 @@ hormiga_contingency_service_dispose (GObject *object)
   destroy_source (&self->tick_source);
   destroy_source (&self->sync_source);
   destroy_source (&self->leave_source);
+  if (self->ready_idle != 0)
+    g_source_destroy (g_main_context_find_source_by_id (self->context, self->ready_idle));
+  self->ready_idle = 0;
   if (self->leave_tasks != NULL)
     {
       self->left = TRUE;

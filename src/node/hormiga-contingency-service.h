@@ -47,7 +47,10 @@ HormigaContingencyService *hormiga_contingency_service_new (HormigaNode         
 HormigaNode        *hormiga_contingency_service_get_node  (HormigaContingencyService *self);
 /* The core, to read its state (contingents, protected nodes, backup). */
 HormigaContingency *hormiga_contingency_service_get_contingency (HormigaContingencyService *self);
-/* The node has joined and the service runs. */
+/* The node has joined, a first contingent has said what it holds for us
+ * (a newer copy of our backup was restored first), and the backup follows
+ * the node's records. Set the private blob only from then on, or a
+ * restored one is ignored. */
 gboolean            hormiga_contingency_service_is_running (HormigaContingencyService *self);
 /* See hormiga_contingency_set_private(). */
 gboolean            hormiga_contingency_service_set_private (HormigaContingencyService *self,
