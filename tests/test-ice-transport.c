@@ -191,6 +191,23 @@ test_refuses_bad_candidates (void)
   hormiga_ice_transport_close (ice);
 }
 
+/* The peer's description may arrive after the session ended: a closed
+ * transport ignores it (libnice has no stream left to give it to). The
+ * test runs with fatal warnings: a critical from libnice would abort it. */
+static void
+test_closed_ignores_remote (void)
+{
+  g_autoptr(HormigaIceTransport) ice = hormiga_ice_transport_new (NULL, TRUE);
+  g_autoptr(GError) error = NULL;
+
+  hormiga_ice_transport_close (ice);
+  hormiga_ice_transport_set_remote_credentials (ice, "abcd", "0123456789abcdefghijkl");
+  g_assert_false (hormiga_ice_transport_add_remote_candidate (
+    ice, "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host", &error));
+  g_assert_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE);
+  hormiga_ice_transport_remote_gathering_done (ice);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -198,5 +215,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hormiga/ice-transport/connect-and-send", test_connect_and_send);
   g_test_add_func ("/hormiga/ice-transport/refuses-bad-candidates", test_refuses_bad_candidates);
+  g_test_add_func ("/hormiga/ice-transport/closed-ignores-remote", test_closed_ignores_remote);
   return g_test_run ();
 }

@@ -517,6 +517,13 @@ hormiga_ice_transport_set_remote_credentials (HormigaIceTransport *self,
 {
   g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
 
+  /* Closed (the session ended while the peer's description was on its
+   * way): nothing to tell libnice, which has no stream any more. */
+  if (self->stream_id == 0)
+    {
+      g_debug ("ice: remote credentials after close ignored");
+      return;
+    }
   nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd);
 }
 
@@ -530,6 +537,12 @@ add_parsed_candidate (HormigaIceTransport  *self,
   GSList list = { 0 };
   int added;
 
+  if (self->stream_id == 0)
+    {
+      g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE,
+                   "the ICE transport is closed: candidate “%.80s” ignored", line);
+      return FALSE;
+    }
   candidate = nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, with_prefix);
   if (candidate == NULL)
     {
@@ -657,6 +670,8 @@ hormiga_ice_transport_remote_gathering_done (HormigaIceTransport *self)
 {
   g_return_if_fail (HORMIGA_IS_ICE_TRANSPORT (self));
 
+  if (self->stream_id == 0)
+    return;
   nice_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
 }
 
