@@ -201,14 +201,6 @@ hormiga_test_node_get_n_lines (HormigaTestNode *node)
   return node->lines->len;
 }
 
-const char *
-hormiga_test_node_get_line (HormigaTestNode *node,
-                            guint            index)
-{
-  g_assert_cmpuint (index, <, node->lines->len);
-  return g_ptr_array_index (node->lines, index);
-}
-
 gint
 hormiga_test_node_find_line (HormigaTestNode *node,
                              const char      *prefix,

@@ -32,9 +32,6 @@ HormigaTestNode *hormiga_test_node_spawn_in    (const char         *server_url,
 const char      *hormiga_test_node_get_dir     (HormigaTestNode *node);
 /* Lines it printed so far. */
 guint            hormiga_test_node_get_n_lines (HormigaTestNode *node);
-/* Line @index it printed. */
-const char      *hormiga_test_node_get_line    (HormigaTestNode *node,
-                                                guint            index);
 /* The index of the first line at or after @from that starts with @prefix,
  * or -1. */
 gint             hormiga_test_node_find_line   (HormigaTestNode *node,
