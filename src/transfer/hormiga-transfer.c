@@ -1515,8 +1515,10 @@ on_tick (gpointer user_data)
 
       if (live < 3 && now - self->providers_at > every_ms * 1000)
         find_providers (self);
-      if (live == 0 && now - self->last_live_at >
-                       (gint64) _hormiga_transfer_manager_get_give_up_ms (self->manager) * 1000)
+      /* A folder under way waits on its files, which give up on their own. */
+      if (live == 0 && self->children == NULL &&
+          now - self->last_live_at >
+            (gint64) _hormiga_transfer_manager_get_give_up_ms (self->manager) * 1000)
         {
           fail (self, "no peer has this content (looked for %u s)",
                 _hormiga_transfer_manager_get_give_up_ms (self->manager) / 1000);
