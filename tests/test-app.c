@@ -300,7 +300,7 @@ check_preferences (HormigaPreferencesWindow *preferences)
 
   row = find_row (GTK_WIDGET (preferences), "Number of Contingents");
   spin = find_descendant (row, GTK_TYPE_SPIN_BUTTON);
-  g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 1);
+  g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 2);
   gtk_spin_button_set_value (spin, 3);
   g_assert_cmpuint (g_settings_get_uint (settings, "contingents"), ==, 3);
 

@@ -441,6 +441,27 @@ all_exchanged (gpointer user_data)
  * an idle source, and the connector then removes that source by id, which
  * only works on the default context (see hormiga-rtc-connector.c,
  * session_free()). */
+static gboolean
+chain_complete (gpointer user_data)
+{
+  GListModel *model = user_data;
+  guint contingents = 0, protected = 0, mutual = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HormigaPeerItem) item = g_list_model_get_item (model, i);
+
+      switch (hormiga_peer_item_get_role (item))
+        {
+        case HORMIGA_PEER_ROLE_CONTINGENT: contingents++; break;
+        case HORMIGA_PEER_ROLE_PROTECTED:  protected++; break;
+        case HORMIGA_PEER_ROLE_MUTUAL:     mutual++; break;
+        case HORMIGA_PEER_ROLE_NEIGHBOUR:  break;
+        }
+    }
+  return contingents == 1 && protected == 1 && mutual == 1;
+}
+
 static void
 test_peers (Fixture       *fixture,
             gconstpointer  data)
@@ -482,7 +503,6 @@ test_peers (Fixture       *fixture,
       g_assert_nonnull (items[i]);
       g_assert_true (hormiga_peer_item_get_connected (items[i]));
       g_assert_cmpint (hormiga_peer_item_get_kind (items[i]), ==, HORMIGA_PEER_KIND_DIRECT);
-      g_assert_cmpint (hormiga_peer_item_get_role (items[i]), ==, HORMIGA_PEER_ROLE_NEIGHBOUR);
       g_assert_cmpint (hormiga_peer_item_get_connected_since (items[i]), >, 0);
       /* The SCTP association's smoothed RTT, on loopback. */
       g_test_message ("RTT to %s: %d ms", hormiga_peer_item_get_short_id (items[i]),
@@ -508,6 +528,17 @@ test_peers (Fixture       *fixture,
       g_assert_cmpuint (hormiga_peer_item_get_bucket (a), >=, hormiga_peer_item_get_bucket (b));
       if (hormiga_peer_item_get_bucket (a) == hormiga_peer_item_get_bucket (b))
         g_assert_cmpstr (hormiga_peer_item_get_peer_id (a), <, hormiga_peer_item_get_peer_id (b));
+    }
+
+  /* The contingency chain: on a ring of four nodes with two contingents
+   * each, this node's two successors back it up and it backs up its two
+   * predecessors; one of the three peers is both. */
+  if (!hormiga_test_wait_until (chain_complete, model, PEERS_WAIT_MS))
+    {
+      for (guint i = 0; i < N_PEERS; i++)
+        g_printerr ("%s: role %d\n", hormiga_peer_item_get_short_id (items[i]),
+                    hormiga_peer_item_get_role (items[i]));
+      g_error ("the chain never showed two contingents and two protected nodes");
     }
 
   /* Two refreshes later: the same items, nothing removed. */

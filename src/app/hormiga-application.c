@@ -471,6 +471,9 @@ hormiga_application_startup (GApplication *application)
   self->node = hormiga_node_thread_new (url, data_dir);
   hormiga_node_thread_set_ice_address (self->node, self->ice_address);
   hormiga_node_thread_set_download_folder (self->node, folder);
+  if (self->settings != NULL)
+    hormiga_node_thread_set_contingents (self->node, g_settings_get_uint (self->settings,
+                                                                          "contingents"));
   g_signal_connect (self->node, "offer", G_CALLBACK (on_offer), self);
   g_signal_connect (self->node, "offer-closed", G_CALLBACK (on_offer_closed), self);
   g_signal_connect (self->node, "notify::n-active-transfers", G_CALLBACK (on_active_transfers),

@@ -457,6 +457,7 @@ typedef struct
   GdkRGBA  fg;
   GdkRGBA  accent;
   GdkRGBA  overlay;
+  GdkRGBA  chain;
   GdkRGBA  card;
 } Palette;
 
@@ -486,6 +487,9 @@ get_palette (HormigaNetworkGraph *self,
   /* libadwaita's palette: purple 2 on dark, purple 3 on light. */
   lookup_color (widget, palette->dark ? "purple_2" : "purple_3",
                 palette->dark ? "#c061cb" : "#9141ac", &palette->overlay);
+  /* The contingency chain: orange 2 on dark, orange 4 on light. */
+  lookup_color (widget, palette->dark ? "orange_2" : "orange_4",
+                palette->dark ? "#ffa348" : "#e66100", &palette->chain);
   lookup_color (widget, "card_bg_color", palette->dark ? "#3a3a3a" : "#ffffff", &palette->card);
   palette->card.alpha = 1.0;
 }
@@ -604,9 +608,69 @@ draw_legend (HormigaNetworkGraph *self,
    * through other peers rather than through hormiguero */
   x = legend_entry (cr, widget, palette, x, y, _("Negotiated through the overlay"),
                     &palette->overlay, NULL, 0);
-  legend_entry (cr, widget, palette, x, y, _("Connecting"), &dim,
-                dotted, G_N_ELEMENTS (dotted));
+  x = legend_entry (cr, widget, palette, x, y, _("Connecting"), &dim,
+                    dotted, G_N_ELEMENTS (dotted));
+  /* Translators: legend of the Network graph: an arrow from a node to the
+   * node that keeps its backup */
+  legend_entry (cr, widget, palette, x, y, _("Backed up by (contingency)"), &palette->chain, NULL, 0);
   cairo_restore (cr);
+}
+
+/* An arrow bowed to the right of the line from (x0, y0) to (x1, y1),
+ * ending at the edge of the circle of radius @end_gap around (x1, y1):
+ * "x0 is backed up by x1". Two arrows between the same nodes (each backs
+ * the other up) bow apart. */
+static void
+draw_chain_arrow (cairo_t       *cr,
+                  const Palette *palette,
+                  double         x0,
+                  double         y0,
+                  double         x1,
+                  double         y1,
+                  double         start_gap,
+                  double         end_gap,
+                  double         alpha)
+{
+  double dx = x1 - x0, dy = y1 - y0;
+  double length = sqrt (dx * dx + dy * dy);
+  double ux, uy, nx, ny, cx, cy, sx, sy, ex, ey, ax, ay, al;
+
+  if (length < start_gap + end_gap + 4)
+    return;
+  ux = dx / length;
+  uy = dy / length;
+  nx = -uy;
+  ny = ux;
+  /* The control point, a sixth of the length to the side. */
+  cx = (x0 + x1) / 2 + nx * length / 6;
+  cy = (y0 + y1) / 2 + ny * length / 6;
+  /* Start and end on the circles, along the curve's tangents. */
+  ax = cx - x0;
+  ay = cy - y0;
+  al = sqrt (ax * ax + ay * ay);
+  sx = x0 + ax / al * start_gap;
+  sy = y0 + ay / al * start_gap;
+  ax = x1 - cx;
+  ay = y1 - cy;
+  al = sqrt (ax * ax + ay * ay);
+  ux = ax / al;
+  uy = ay / al;
+  ex = x1 - ux * end_gap;
+  ey = y1 - uy * end_gap;
+
+  set_source (cr, &palette->chain, alpha);
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_set_line_width (cr, 2.0);
+  cairo_move_to (cr, sx, sy);
+  cairo_curve_to (cr, (sx + 2 * cx) / 3, (sy + 2 * cy) / 3, (ex + 2 * cx) / 3, (ey + 2 * cy) / 3,
+                  ex, ey);
+  cairo_stroke (cr);
+  /* The head. */
+  cairo_move_to (cr, ex, ey);
+  cairo_line_to (cr, ex - ux * 9 + uy * 4.5, ey - uy * 9 - ux * 4.5);
+  cairo_line_to (cr, ex - ux * 9 - uy * 4.5, ey - uy * 9 + ux * 4.5);
+  cairo_close_path (cr);
+  cairo_fill (cr);
 }
 
 static void
@@ -719,6 +783,25 @@ hormiga_network_graph_snapshot (GtkWidget   *widget,
       cairo_stroke (cr);
     }
   cairo_set_dash (cr, NULL, 0, 0);
+
+  /* The contingency chain: this node → its contingents, the nodes it
+   * protects → this node. */
+  for (guint i = 0; i < self->dots->len; i++)
+    {
+      Dot *dot = g_ptr_array_index (self->dots, i);
+      HormigaPeerRole role = hormiga_peer_item_get_role (dot->item);
+      double x, y;
+
+      if (role == HORMIGA_PEER_ROLE_NEIGHBOUR)
+        continue;
+      dot_point (&geometry, dot, &x, &y);
+      if (role == HORMIGA_PEER_ROLE_CONTINGENT || role == HORMIGA_PEER_ROLE_MUTUAL)
+        draw_chain_arrow (cr, &palette, geometry.cx, geometry.cy, x, y, CENTRE_RADIUS + 2,
+                          geometry.dot_radius + 3, dot->alpha);
+      if (role == HORMIGA_PEER_ROLE_PROTECTED || role == HORMIGA_PEER_ROLE_MUTUAL)
+        draw_chain_arrow (cr, &palette, x, y, geometry.cx, geometry.cy, geometry.dot_radius + 2,
+                          CENTRE_RADIUS + 3, dot->alpha);
+    }
 
   for (guint i = 0; i < self->dots->len; i++)
     draw_dot (self, cr, &palette, &geometry, g_ptr_array_index (self->dots, i), labels);

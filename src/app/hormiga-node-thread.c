@@ -34,6 +34,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hormiga-contingency-service.h"
 #include "hormiga-hormiguero.h"
 #include "hormiga-identity.h"
 #include "hormiga-node.h"
@@ -60,6 +61,9 @@ G_DEFINE_ENUM_TYPE (HormigaNodeState, hormiga_node_state,
 /* How often the peers are posted when no connection changes (traffic
  * counters, routing table contacts). */
 #define PEERS_INTERVAL_MS 2000
+/* The longest a graceful leave may hold the node thread's end (the core
+ * gives its handoffs 5 s). */
+#define LEAVE_LIMIT_MS 7000
 
 /* How often the worker looks for news of its uploads, and how long after
  * its last chunk an upload is over. */
@@ -359,6 +363,8 @@ typedef struct
   GPtrArray              *retired;      /* stopped nodes and managers, released when idle */
   char                   *download_folder;
   HormigaTransferManager *manager;      /* the node's */
+  HormigaContingencyService *contingency; /* the node's; NULL with 0 contingents */
+  guint                   contingents;
   GHashTable             *transfer_ids; /* HormigaTransfer → id (guint) */
   guint                   last_transfer_id;
   GHashTable             *offers;       /* id → HormigaTransferOffer, unanswered */
@@ -378,6 +384,7 @@ worker_free (Worker *worker)
 {
   g_assert (worker->node == NULL && worker->client == NULL && worker->hormiguero == NULL);
   g_assert (worker->manager == NULL && worker->transfers_source == NULL);
+  g_assert (worker->contingency == NULL);
   g_assert (worker->begin_source == NULL && worker->peers_source == NULL);
   g_assert (worker->uploads_source == NULL);
   g_assert (worker->start_timeout_source == NULL && worker->fallback_source == NULL);
@@ -582,6 +589,30 @@ worker_collect_peers (Worker *worker)
                 g_array_index (peers, HormigaPeerState, GPOINTER_TO_UINT (position)).bytes_received +=
                   source->bytes;
             }
+        }
+    }
+
+  /* Who protects whom: our contingents and the nodes we protect, known
+   * or connected. */
+  if (worker->contingency != NULL)
+    {
+      HormigaContingency *core = hormiga_contingency_service_get_contingency (worker->contingency);
+      g_autoptr(GPtrArray) contingents = hormiga_contingency_list_contingents (core);
+      g_autoptr(GPtrArray) protected = hormiga_contingency_list_protected (core);
+
+      for (guint i = 0; i < contingents->len; i++)
+        {
+          HormigaContingentInfo *info = g_ptr_array_index (contingents, i);
+
+          peer_state_lookup (peers, index, info->peer, &own_key)->role = HORMIGA_PEER_ROLE_CONTINGENT;
+        }
+      for (guint i = 0; i < protected->len; i++)
+        {
+          HormigaProtectedInfo *info = g_ptr_array_index (protected, i);
+          HormigaPeerState *state = peer_state_lookup (peers, index, info->peer, &own_key);
+
+          state->role = state->role == HORMIGA_PEER_ROLE_CONTINGENT ? HORMIGA_PEER_ROLE_MUTUAL
+                                                                    : HORMIGA_PEER_ROLE_PROTECTED;
         }
     }
 
@@ -903,6 +934,51 @@ worker_add_manager (Worker *worker)
 }
 
 static void
+on_contingency_event (HormigaContingencyService     *service,
+                      const HormigaContingencyEvent *event,
+                      gpointer                       user_data)
+{
+  /* The chain changed: the peers say so at once, not at the next refresh. */
+  switch (event->type)
+    {
+    case HORMIGA_CONTINGENCY_EVENT_CONTINGENT_ASSIGNED:
+    case HORMIGA_CONTINGENCY_EVENT_CONTINGENT_LOST:
+    case HORMIGA_CONTINGENCY_EVENT_CONTINGENT_REPLACED:
+    case HORMIGA_CONTINGENCY_EVENT_CONTINGENT_RELEASED:
+    case HORMIGA_CONTINGENCY_EVENT_PROTECTING:
+    case HORMIGA_CONTINGENCY_EVENT_HANDOFF_RECEIVED:
+    case HORMIGA_CONTINGENCY_EVENT_PROTECTED_DROPPED:
+      worker_post_peers (user_data);
+      break;
+    default:
+      break;
+    }
+}
+
+/* Before the node starts, like the manager: channel 3 on every connection. */
+static void
+worker_add_contingency (Worker *worker)
+{
+  HormigaContingencyConfig config = HORMIGA_CONTINGENCY_CONFIG_INIT;
+
+  g_assert (worker->contingency == NULL);
+  if (worker->contingents == 0)
+    return;
+  config.r = worker->contingents;
+  worker->contingency = hormiga_contingency_service_new (worker->node, &config);
+  g_signal_connect (worker->contingency, "event", G_CALLBACK (on_contingency_event), worker);
+}
+
+static void
+worker_drop_contingency (Worker *worker)
+{
+  if (worker->contingency == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (worker->contingency, worker);
+  g_ptr_array_add (worker->retired, g_steal_pointer (&worker->contingency));
+}
+
+static void
 worker_drop_manager (Worker *worker)
 {
   GHashTableIter iter;
@@ -1147,6 +1223,7 @@ worker_drop_client (Worker *worker)
   g_signal_handlers_disconnect_by_data (worker->client, worker);
   g_signal_handlers_disconnect_by_data (worker->node, worker);
   worker_drop_manager (worker);
+  worker_drop_contingency (worker);
   hormiga_node_stop (worker->node);
   worker->client = NULL;
 
@@ -1277,6 +1354,7 @@ worker_connect (Worker     *worker,
   g_signal_connect (worker->client, "disconnected", G_CALLBACK (on_client_disconnected), worker);
   g_signal_connect (worker->client, "notify::state", G_CALLBACK (on_client_state), worker);
   worker_add_manager (worker);
+  worker_add_contingency (worker);
   hormiga_node_start (worker->node);
 }
 
@@ -1361,6 +1439,34 @@ quit_loop (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+on_left (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  hormiga_contingency_service_leave_finish (HORMIGA_CONTINGENCY_SERVICE (source), result, NULL);
+  g_main_loop_quit (user_data);
+}
+
+/* The graceful leave: what we hold for others goes to their next
+ * contingents, and ours hear that we go, before the node stops. */
+static void
+worker_leave (Worker *worker)
+{
+  GSource *limit;
+
+  if (worker->contingency == NULL || !hormiga_contingency_service_is_running (worker->contingency))
+    return;
+  hormiga_contingency_service_leave_async (worker->contingency, NULL, on_left, worker->loop);
+  limit = g_timeout_source_new (LEAVE_LIMIT_MS);
+  g_source_set_static_name (limit, "[hormiga] leave limit");
+  g_source_set_callback (limit, quit_loop, worker->loop, NULL);
+  g_source_attach (limit, worker->context);
+  g_main_loop_run (worker->loop);
+  g_source_destroy (limit);
+  g_source_unref (limit);
+}
+
 static gpointer
 worker_main (gpointer data)
 {
@@ -1381,7 +1487,9 @@ worker_main (gpointer data)
 
   g_main_loop_run (worker->loop);
 
-  /* Leave: the node first (a normal close), then the built-in server. */
+  /* Leave: the node first (gracefully, then a normal close), then the
+   * built-in server. */
+  worker_leave (worker);
   clear_source (&worker->begin_source);
   clear_source (&worker->peers_source);
   clear_source (&worker->uploads_source);
@@ -1415,6 +1523,7 @@ struct _HormigaNodeThread
   char         *configured_url;
   char         *data_dir;
   char         *ice_address;
+  guint         contingents;
   guint         start_timeout;
 
   GListStore   *peers;          /* HormigaPeerItem, as last applied */
@@ -2049,6 +2158,7 @@ hormiga_node_thread_start (HormigaNodeThread *self)
   worker->configured_url = g_strdup (self->configured_url);
   worker->data_dir = g_strdup (self->data_dir);
   worker->ice_address = g_strdup (self->ice_address);
+  worker->contingents = self->contingents;
   worker->retired = g_ptr_array_new_with_free_func (g_object_unref);
   worker->start_timeout = self->start_timeout;
   worker->transfer_ids = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
@@ -2198,6 +2308,17 @@ hormiga_node_thread_get_error_message (HormigaNodeThread *self)
 {
   g_return_val_if_fail (HORMIGA_IS_NODE_THREAD (self), NULL);
   return self->status.error_message;
+}
+
+void
+hormiga_node_thread_set_contingents (HormigaNodeThread *self,
+                                     guint              contingents)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+  g_return_if_fail (self->thread == NULL);
+  g_return_if_fail (contingents <= 8);
+
+  self->contingents = contingents;
 }
 
 void
@@ -2437,6 +2558,7 @@ static void
 hormiga_node_thread_init (HormigaNodeThread *self)
 {
   self->start_timeout = HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT;
+  self->contingents = 2;
   self->peers = g_list_store_new (HORMIGA_TYPE_PEER_ITEM);
   self->transfers = g_list_store_new (HORMIGA_TYPE_TRANSFER_ITEM);
   self->requests = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);

@@ -71,6 +71,10 @@ const char        *hormiga_node_thread_get_error_message  (HormigaNodeThread *se
 
 /* Host candidates only on @address (tests and demos on 127.0.0.1); NULL
  * for every interface. Before start. */
+/* Contingency nodes the node keeps (0: none, and it protects nobody);
+ * HORMIGA_CONTINGENCY_CONFIG_INIT's 2 by default. Before start. */
+void               hormiga_node_thread_set_contingents    (HormigaNodeThread *self,
+                                                           guint              contingents);
 void               hormiga_node_thread_set_ice_address    (HormigaNodeThread *self,
                                                            const char        *address);
 const char        *hormiga_node_thread_get_ice_address    (HormigaNodeThread *self);

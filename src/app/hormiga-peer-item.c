@@ -18,7 +18,10 @@ G_DEFINE_ENUM_TYPE (HormigaPeerKind, hormiga_peer_kind,
   G_DEFINE_ENUM_VALUE (HORMIGA_PEER_KIND_RELAYED, "relayed"))
 
 G_DEFINE_ENUM_TYPE (HormigaPeerRole, hormiga_peer_role,
-  G_DEFINE_ENUM_VALUE (HORMIGA_PEER_ROLE_NEIGHBOUR, "neighbour"))
+  G_DEFINE_ENUM_VALUE (HORMIGA_PEER_ROLE_NEIGHBOUR, "neighbour"),
+  G_DEFINE_ENUM_VALUE (HORMIGA_PEER_ROLE_CONTINGENT, "contingent"),
+  G_DEFINE_ENUM_VALUE (HORMIGA_PEER_ROLE_PROTECTED, "protected"),
+  G_DEFINE_ENUM_VALUE (HORMIGA_PEER_ROLE_MUTUAL, "mutual"))
 
 /* Every PeerID of an Ed25519 key starts so. */
 #define PEER_ID_PREFIX "12D3KooW"

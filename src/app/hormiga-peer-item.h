@@ -19,10 +19,12 @@ typedef enum {
 GType hormiga_peer_kind_get_type (void);
 #define HORMIGA_TYPE_PEER_KIND (hormiga_peer_kind_get_type ())
 
-/* What the peer is to this node. Contingency (who protects whom) comes
- * with the contingency layer. */
+/* What the peer is to this node: who protects whom (contingency). */
 typedef enum {
   HORMIGA_PEER_ROLE_NEIGHBOUR,   /* a DHT neighbour */
+  HORMIGA_PEER_ROLE_CONTINGENT,  /* it keeps a backup of this node */
+  HORMIGA_PEER_ROLE_PROTECTED,   /* this node keeps a backup of it */
+  HORMIGA_PEER_ROLE_MUTUAL,      /* both */
 } HormigaPeerRole;
 
 GType hormiga_peer_role_get_type (void);

@@ -26,6 +26,12 @@ _hormiga_peer_role_label (HormigaPeerRole role)
 {
   switch (role)
     {
+    /* Translators: a peer's role: it keeps a backup of this node */
+    case HORMIGA_PEER_ROLE_CONTINGENT: return _("Contingent");
+    /* Translators: a peer's role: this node keeps a backup of it */
+    case HORMIGA_PEER_ROLE_PROTECTED:  return _("Protected");
+    /* Translators: a peer's role: each keeps a backup of the other */
+    case HORMIGA_PEER_ROLE_MUTUAL:     return _("Contingent and protected");
     /* Translators: a peer's role: a node next to this one in the DHT */
     case HORMIGA_PEER_ROLE_NEIGHBOUR:
     default:                           return _("Neighbour");
