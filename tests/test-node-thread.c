@@ -441,6 +441,29 @@ all_exchanged (gpointer user_data)
  * an idle source, and the connector then removes that source by id, which
  * only works on the default context (see hormiga-rtc-connector.c,
  * session_free()). */
+typedef struct
+{
+  HormigaTestNode **nodes;
+  guint             n_nodes;
+  char             *leaving;
+  char             *takeover;
+} LeaveWait;
+
+/* Some node heard our leave as an owner, and some as a contingent. */
+static gboolean
+leave_heard (gpointer user_data)
+{
+  LeaveWait *wait = user_data;
+  gboolean leaving = FALSE, takeover = FALSE;
+
+  for (guint i = 0; i < wait->n_nodes; i++)
+    {
+      leaving = leaving || hormiga_test_node_has_line (wait->nodes[i], wait->leaving);
+      takeover = takeover || hormiga_test_node_has_line (wait->nodes[i], wait->takeover);
+    }
+  return leaving && takeover;
+}
+
 static gboolean
 chain_complete (gpointer user_data)
 {
@@ -561,10 +584,22 @@ test_peers (Fixture       *fixture,
   g_test_message ("items-changed emitted %u times, %u items removed in all",
                   fixture->n_items_changed, fixture->n_removed);
 
-  /* Stopping empties the model. */
+  /* Stopping empties the model, after a graceful leave: the nodes this
+   * one protected hear that it goes, the ones that protect it take its
+   * records over at once. */
   hormiga_node_thread_stop (fixture->node);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
   g_assert_cmpuint (hormiga_node_thread_get_n_connected (fixture->node), ==, 0);
+  {
+    LeaveWait leave = { nodes, N_PEERS - 1, NULL, NULL };
+
+    leave.leaving = g_strdup_printf ("contingency-leaving peer=%s", fixture->peer_id);
+    leave.takeover = g_strdup_printf ("contingency-takeover owner=%s", fixture->peer_id);
+    if (!hormiga_test_wait_until (leave_heard, &leave, PEERS_WAIT_MS))
+      g_error ("no peer heard the node leave");
+    g_free (leave.leaving);
+    g_free (leave.takeover);
+  }
 
   for (guint i = 0; i + 1 < N_PEERS; i++)
     hormiga_test_node_quit (nodes[i]);
