@@ -12,9 +12,10 @@
  * - auto-accept-known: the next offer from a known peer.
  * - server-url: the node, at the next start; only a ws:// or wss://
  *   address is written, anything else is marked as an error.
- * - display-name, stun-servers, turn-servers, upload-limit, contingents:
- *   kept for the node to use; the schema's descriptions (and the rows'
- *   subtitles) say that it does not use them yet.
+ * - contingents: the node's contingency service, at the next start.
+ * - display-name, stun-servers, turn-servers, upload-limit: kept for the
+ *   node to use; the schema's descriptions (and the rows' subtitles) say
+ *   that it does not use them yet.
  */
 #include <glib/gi18n.h>
 
