@@ -92,8 +92,17 @@ static void
 send_message (HormigaSignalingClient *self,
               const HormigaMessage   *message)
 {
-  g_autoptr(GBytes) frame = hormiga_message_encode (message);
+  g_autoptr(GBytes) frame = NULL;
 
+  /* Closing (hormiguero went away, or its close frame is on its way):
+   * ::closed comes next, and with it the reconnection; what we would have
+   * sent is lost as on any lost connection. */
+  if (soup_websocket_connection_get_state (self->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      g_debug ("signaling: a message dropped: the connection to hormiguero is closing");
+      return;
+    }
+  frame = hormiga_message_encode (message);
   soup_websocket_connection_send_message (self->connection, SOUP_WEBSOCKET_DATA_BINARY, frame);
 }
 
