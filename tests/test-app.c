@@ -35,8 +35,9 @@
  * /hormiga/app/open-link starts the app as `hormiga --server URL
  * hormiga:…` with a link a real hormiga-node published, then runs the
  * program itself, `hormiga hormiga:…`, as the desktop's handler would: it
- * hands its link to the running instance over D-Bus. Both files arrive
- * byte for byte.
+ * hands its link to the running instance over D-Bus; a third link comes
+ * through org.freedesktop.Application.Open, as the desktop opens links
+ * (DBusActivatable). Every file arrives byte for byte.
  */
 #include <glib/gstdio.h>
 
@@ -2275,12 +2276,17 @@ session_count (Session *session,
   return value;
 }
 
+/* One link on the command line, one from a second instance, one through
+ * org.freedesktop.Application.Open. */
+#define N_LINKS 3
+
 typedef struct
 {
   HormigaApplication *application;
   HormigaTestNode    *node;
-  char               *links[2];         /* the node's, from its `share` */
-  char               *paths[2];         /* what it shares */
+  char               *links[N_LINKS];   /* the node's, from its `share` */
+  char               *paths[N_LINKS];   /* what it shares */
+  gboolean            opened;           /* org.freedesktop.Application.Open answered */
   char               *download_dir;
   GSubprocess        *second;           /* `hormiga LINK`, a second instance */
   gboolean            second_done;
@@ -2304,6 +2310,20 @@ on_second_exited (GObject      *object,
   opening->second_done = TRUE;
 }
 
+static void
+on_opened (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Opening *opening = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result,
+                                                              &error);
+
+  g_assert_no_error (error);
+  opening->opened = TRUE;
+}
+
 static gboolean
 on_opening_poll (gpointer user_data)
 {
@@ -2311,7 +2331,7 @@ on_opening_poll (gpointer user_data)
   GtkApplication *application = GTK_APPLICATION (opening->application);
   HormigaWindow *window = NULL;
   HormigaNodeThread *node = hormiga_application_get_node (opening->application);
-  HormigaTransferItem *items[2];
+  HormigaTransferItem *items[N_LINKS];
 
   for (GList *l = gtk_application_get_windows (application); l != NULL; l = l->next)
     if (HORMIGA_IS_WINDOW (l->data))
@@ -2336,12 +2356,21 @@ on_opening_poll (gpointer user_data)
                                           g_getenv ("HORMIGA_APP"), opening->links[1], NULL);
       g_assert_no_error (error);
       g_subprocess_wait_check_async (opening->second, NULL, on_second_exited, opening);
+
+      /* DBusActivatable=true: what the desktop itself calls. */
+      g_dbus_connection_call (g_application_get_dbus_connection (G_APPLICATION (application)),
+                              APP_ID,
+                              g_application_get_dbus_object_path (G_APPLICATION (application)),
+                              "org.freedesktop.Application", "Open",
+                              g_variant_new ("(^as@a{sv})", (const char *[]) { opening->links[2], NULL },
+                                             g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
+                              NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_opened, opening);
       return G_SOURCE_CONTINUE;
     }
 
   if (hormiga_application_get_inhibited (opening->application))
     opening->was_inhibited = TRUE;
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < N_LINKS; i++)
     {
       g_autofree char *name = g_path_get_basename (opening->paths[i]);
 
@@ -2349,13 +2378,13 @@ on_opening_poll (gpointer user_data)
       if (items[i] == NULL)
         return G_SOURCE_CONTINUE;
     }
-  if (!opening->second_done)
+  if (!opening->second_done || !opening->opened)
     return G_SOURCE_CONTINUE;
   /* Done: the session may suspend again. */
   if (hormiga_application_get_inhibited (opening->application)
       || session_count (&opening->session, &opening->session.n_uninhibit) == 0)
     return G_SOURCE_CONTINUE;
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < N_LINKS; i++)
     {
       g_test_message ("downloaded %s", hormiga_transfer_item_get_path (items[i]));
       g_assert_true (g_str_has_prefix (hormiga_transfer_item_get_path (items[i]),
@@ -2370,9 +2399,9 @@ on_opening_poll (gpointer user_data)
 }
 
 static gboolean
-node_shared_both (gpointer user_data)
+node_shared_all (gpointer user_data)
 {
-  return hormiga_test_node_get_line (user_data, "shared ", 1) != NULL;
+  return hormiga_test_node_get_line (user_data, "shared ", N_LINKS - 1) != NULL;
 }
 
 /* `hormiga --server URL hormiga:…` downloads the link a real hormiga-node
@@ -2400,25 +2429,31 @@ test_open_link (void)
   g_assert_no_error (error);
   opening.paths[0] = make_file (work_dir, "semillas.bin", HORMIGA_CONTENT_CHUNK_SIZE * 2 + 77);
   opening.paths[1] = make_file (work_dir, "hojas.bin", 123456);
-  for (guint i = 0; i < 2; i++)
+  opening.paths[2] = make_file (work_dir, "raíces.bin", 4321);
+  for (guint i = 0; i < N_LINKS; i++)
     {
       g_autofree char *line = g_strdup_printf ("share %s", opening.paths[i]);
 
       hormiga_test_node_say (opening.node, line);
     }
-  g_assert_true (hormiga_test_wait_until (node_shared_both, opening.node, WAIT_MS));
+  g_assert_true (hormiga_test_wait_until (node_shared_all, opening.node, WAIT_MS));
   /* Which line is which file: a link names its file. */
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < N_LINKS; i++)
     {
       const char *link = hormiga_test_node_get_line (opening.node, "shared ", i) + strlen ("shared ");
       g_autoptr(HormigaLink) parsed = hormiga_link_parse (link, &error);
-      g_autofree char *name0 = g_path_get_basename (opening.paths[0]);
 
       g_assert_no_error (error);
-      opening.links[g_str_equal (parsed->name, name0) ? 0 : 1] = g_strdup (link);
+      for (guint j = 0; j < N_LINKS; j++)
+        {
+          g_autofree char *name = g_path_get_basename (opening.paths[j]);
+
+          if (g_str_equal (parsed->name, name))
+            opening.links[j] = g_strdup (link);
+        }
     }
-  g_assert_nonnull (opening.links[0]);
-  g_assert_nonnull (opening.links[1]);
+  for (guint i = 0; i < N_LINKS; i++)
+    g_assert_nonnull (opening.links[i]);
 
   data_dir = g_dir_make_tmp ("hormiga-app-XXXXXX", &error);
   g_assert_no_error (error);
@@ -2463,7 +2498,7 @@ test_open_link (void)
   remove_tree (work_dir);
   remove_tree (opening.download_dir);
   g_unsetenv (HORMIGA_DATA_DIR_ENV);
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < N_LINKS; i++)
     {
       g_free (opening.links[i]);
       g_free (opening.paths[i]);
