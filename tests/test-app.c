@@ -11,10 +11,12 @@
  * preferences (app.preferences), drives every row both ways against
  * GSettings and saves screenshot-preferences.png.
  *
- * /hormiga/app/peers runs it with real hormiga-node peers: one there
- * before the app, two more joining while it runs. It waits until the
+ * /hormiga/app/peers runs it with five real hormiga-node peers: one there
+ * before the app, four more joining while it runs. It waits until the
  * status line, the peer model, the Network graph and the Peers list all
- * show the three, checks the graph's keyboard navigation and accessible
+ * show the five, and the graph draws the contingency chain (every node
+ * keeps two contingents, its successors on the key ring: two arrows from
+ * this node, two to it), checks the graph's keyboard navigation and accessible
  * state, saves screenshot-network.png and screenshot-peers.png, and
  * reports the longest stall of the UI thread's main loop while the peers
  * joined.
@@ -598,7 +600,10 @@ test_fallback (void)
 
 /* ---- with hormiga-node peers ------------------------------------------------ */
 
-#define N_PEERS 3
+#define N_PEERS 5
+/* The app's contingents (the GSettings default), and the peers it
+ * protects: with six nodes on the key ring, its two predecessors. */
+#define N_CHAIN 2
 /* Main loop gaps are sampled with a timeout of this period. */
 #define GAP_PERIOD_MS 10
 /* A stall this long is a hang, not a slow machine: the UI thread must never
@@ -607,7 +612,7 @@ test_fallback (void)
 
 typedef enum {
   STAGE_FIRST_PEER,     /* connected to the peer that was there first */
-  STAGE_ALL_PEERS,      /* the others joined: wait for all three everywhere */
+  STAGE_ALL_PEERS,      /* the others joined: wait for all five everywhere, and the chain */
   STAGE_NETWORK,        /* the Network view, drawn: keyboard, screenshot */
   STAGE_PEERS,          /* the Peers view, drawn: rows, screenshot */
   STAGE_DROP,           /* the Network view again: a file dropped on a peer */
@@ -631,6 +636,8 @@ typedef struct
   char               *peers_path;
   char               *drop_path;        /* the file dropped on a peer */
   char               *last_toast;
+  guint               n_chain_out;      /* arrows last counted in the graph */
+  guint               n_chain_in;
 
   /* Responsiveness while peers join. */
   gboolean            measuring;
@@ -794,6 +801,15 @@ on_scene_poll (gpointer user_data)
           || hormiga_network_graph_get_n_links (graph) != N_PEERS
           || !g_str_equal (scene->last_status, expected))
         return G_SOURCE_CONTINUE;
+      {
+        guint n_out, n_in;
+
+        hormiga_network_graph_get_n_chain_arrows (graph, &n_out, &n_in);
+        scene->n_chain_out = n_out;
+        scene->n_chain_in = n_in;
+        if (n_out != N_CHAIN || n_in != N_CHAIN)
+          return G_SOURCE_CONTINUE;
+      }
       scene->measuring = FALSE;
       for (guint i = 0; i < N_PEERS; i++)
         {
@@ -810,6 +826,9 @@ on_scene_poll (gpointer user_data)
       g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (graph)));
       g_assert_cmpuint (hormiga_network_graph_get_n_peers (graph), >=, N_PEERS);
       g_assert_cmpstr (hormiga_network_graph_get_self_peer_id (graph), ==, scene->peer_id);
+      /* The screenshot shows the chain. */
+      g_assert_cmpuint (hormiga_network_graph_get_n_chain_arrows (graph, NULL, NULL), ==,
+                        2 * N_CHAIN);
       if (hormiga_network_graph_get_focused_peer (graph) == NULL)
         {
           check_graph_keyboard (graph);
@@ -950,8 +969,9 @@ test_peers (void)
   status = g_application_run (G_APPLICATION (scene.application), G_N_ELEMENTS (argv) - 1, argv);
 
   if (scene.timed_out)
-    g_error ("the window did not show %u peers within %d s (stage %d); its status said: %s",
-             N_PEERS, 2 * WAIT_MS / 1000, scene.stage,
+    g_error ("the window did not show %u peers and the chain within %d s (stage %d, "
+             "%u arrows out, %u in); its status said: %s",
+             N_PEERS, 2 * WAIT_MS / 1000, scene.stage, scene.n_chain_out, scene.n_chain_in,
              scene.last_status ? scene.last_status : "(no window)");
   g_assert_cmpint (status, ==, 0);
   g_assert_cmpint (scene.stage, ==, STAGE_DONE);

@@ -1218,6 +1218,34 @@ hormiga_network_graph_get_n_links (HormigaNetworkGraph *self)
   return n;
 }
 
+guint
+hormiga_network_graph_get_n_chain_arrows (HormigaNetworkGraph *self,
+                                          guint               *n_out,
+                                          guint               *n_in)
+{
+  guint out = 0, in = 0;
+
+  g_return_val_if_fail (HORMIGA_IS_NETWORK_GRAPH (self), 0);
+
+  for (guint i = 0; i < self->dots->len; i++)
+    {
+      Dot *dot = g_ptr_array_index (self->dots, i);
+      HormigaPeerRole role = hormiga_peer_item_get_role (dot->item);
+
+      if (dot->leaving)
+        continue;
+      if (role == HORMIGA_PEER_ROLE_CONTINGENT || role == HORMIGA_PEER_ROLE_MUTUAL)
+        out++;
+      if (role == HORMIGA_PEER_ROLE_PROTECTED || role == HORMIGA_PEER_ROLE_MUTUAL)
+        in++;
+    }
+  if (n_out != NULL)
+    *n_out = out;
+  if (n_in != NULL)
+    *n_in = in;
+  return out + in;
+}
+
 HormigaPeerItem *
 hormiga_network_graph_get_focused_peer (HormigaNetworkGraph *self)
 {

@@ -28,6 +28,12 @@ const char      *hormiga_network_graph_get_self_peer_id (HormigaNetworkGraph *se
  * open connections among them. */
 guint            hormiga_network_graph_get_n_peers      (HormigaNetworkGraph *self);
 guint            hormiga_network_graph_get_n_links      (HormigaNetworkGraph *self);
+/* The contingency chain's arrows drawn now (peers leaving excluded): from
+ * this node to its contingents (@n_out) and from the peers it protects to
+ * it (@n_in; either may be NULL). Returns both together. */
+guint            hormiga_network_graph_get_n_chain_arrows (HormigaNetworkGraph *self,
+                                                           guint               *n_out,
+                                                           guint               *n_in);
 /* The peer the keyboard focus ring is on, or NULL. */
 HormigaPeerItem *hormiga_network_graph_get_focused_peer (HormigaNetworkGraph *self);
 /* Moves the focus ring to @item, a peer of the model (or NULL). */
