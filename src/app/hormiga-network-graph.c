@@ -29,6 +29,7 @@
 #include "hormiga-app-private.h"
 #include "hormiga-identicon.h"
 #include "hormiga-network-graph.h"
+#include "hormiga-network-graph-private.h"
 #include "hormiga-peer-id.h"
 
 /* Easing rate (1/s): about 90% of the way in a third of a second. */
@@ -144,8 +145,8 @@ dot_point (const Geometry *geometry,
   *y = geometry->cy + dot->y * geometry->radius;
 }
 
-static double
-key_angle (const guint8 *key)
+double
+_hormiga_network_graph_key_angle (const guint8 *key)
 {
   guint32 bits = ((guint32) key[8] << 24) | ((guint32) key[9] << 16)
                  | ((guint32) key[10] << 8) | key[11];
@@ -160,6 +161,70 @@ compare_buckets_descending (gconstpointer a,
   guint x = *(const guint *) a, y = *(const guint *) b;
 
   return x == y ? 0 : x > y ? -1 : 1;
+}
+
+static int
+compare_places_by_angle (gconstpointer a,
+                         gconstpointer b)
+{
+  const HormigaGraphPlace *x = *(HormigaGraphPlace * const *) a;
+  const HormigaGraphPlace *y = *(HormigaGraphPlace * const *) b;
+
+  if (x->angle != y->angle)
+    return x->angle < y->angle ? -1 : 1;
+  return g_strcmp0 (x->tie, y->tie);
+}
+
+double *
+_hormiga_network_graph_layout (HormigaGraphPlace *places,
+                               guint              n_places,
+                               guint             *n_rings)
+{
+  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  double *rings;
+
+  for (guint i = 0; i < n_places; i++)
+    {
+      guint bucket = places[i].bucket;
+
+      if (g_hash_table_contains (seen, GUINT_TO_POINTER (bucket + 1)))
+        continue;
+      g_hash_table_add (seen, GUINT_TO_POINTER (bucket + 1));
+      g_array_append_val (buckets, bucket);
+    }
+  g_array_sort (buckets, compare_buckets_descending);
+
+  *n_rings = buckets->len;
+  rings = g_new (double, MAX (buckets->len, 1));
+  for (guint r = 0; r < buckets->len; r++)
+    {
+      g_autoptr(GPtrArray) ring = g_ptr_array_new ();
+      guint bucket = g_array_index (buckets, guint, r);
+      double radius = INNER_RING + (1.0 - INNER_RING) * (r + 1) / buckets->len;
+      double min_gap, previous_angle = 0;
+
+      rings[r] = radius;
+      for (guint i = 0; i < n_places; i++)
+        if (places[i].bucket == bucket)
+          g_ptr_array_add (ring, &places[i]);
+      g_ptr_array_sort (ring, compare_places_by_angle);
+
+      /* Push apart peers closer than a fair share of the ring, up to 18°. */
+      min_gap = MIN (2 * G_PI / ring->len, G_PI / 10);
+      for (guint i = 0; i < ring->len; i++)
+        {
+          HormigaGraphPlace *place = g_ptr_array_index (ring, i);
+          double angle = place->angle;
+
+          if (i > 0 && angle - previous_angle < min_gap)
+            angle = previous_angle + min_gap;
+          previous_angle = angle;
+          place->x = radius * cos (angle);
+          place->y = radius * sin (angle);
+        }
+    }
+  return rings;
 }
 
 static int
@@ -187,61 +252,33 @@ animations_enabled (HormigaNetworkGraph *self)
 static void
 relayout (HormigaNetworkGraph *self)
 {
-  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) staying = g_ptr_array_new ();
+  g_autofree HormigaGraphPlace *places = NULL;
 
   for (guint i = 0; i < self->dots->len; i++)
     {
       Dot *dot = g_ptr_array_index (self->dots, i);
-      guint bucket = hormiga_peer_item_get_bucket (dot->item);
 
-      if (dot->leaving || g_hash_table_contains (seen, GUINT_TO_POINTER (bucket + 1)))
-        continue;
-      g_hash_table_add (seen, GUINT_TO_POINTER (bucket + 1));
-      g_array_append_val (buckets, bucket);
+      if (!dot->leaving)
+        g_ptr_array_add (staying, dot);
     }
-  g_array_sort (buckets, compare_buckets_descending);
-
-  g_free (self->rings);
-  self->n_rings = buckets->len;
-  self->rings = g_new (double, MAX (buckets->len, 1));
-  for (guint r = 0; r < buckets->len; r++)
+  places = g_new0 (HormigaGraphPlace, MAX (staying->len, 1));
+  for (guint i = 0; i < staying->len; i++)
     {
-      g_autoptr(GPtrArray) ring = g_ptr_array_new ();
-      guint bucket = g_array_index (buckets, guint, r);
-      double radius = INNER_RING + (1.0 - INNER_RING) * (r + 1) / buckets->len;
-      double min_gap;
+      Dot *dot = g_ptr_array_index (staying, i);
 
-      self->rings[r] = radius;
-      for (guint i = 0; i < self->dots->len; i++)
-        {
-          Dot *dot = g_ptr_array_index (self->dots, i);
+      places[i].bucket = hormiga_peer_item_get_bucket (dot->item);
+      places[i].angle = dot->angle;
+      places[i].tie = hormiga_peer_item_get_peer_id (dot->item);
+    }
+  g_free (self->rings);
+  self->rings = _hormiga_network_graph_layout (places, staying->len, &self->n_rings);
+  for (guint i = 0; i < staying->len; i++)
+    {
+      Dot *dot = g_ptr_array_index (staying, i);
 
-          if (!dot->leaving && hormiga_peer_item_get_bucket (dot->item) == bucket)
-            g_ptr_array_add (ring, dot);
-        }
-      g_ptr_array_sort (ring, compare_dots_by_angle);
-
-      /* Push apart peers closer than a fair share of the ring, up to 18°. */
-      min_gap = MIN (2 * G_PI / ring->len, G_PI / 10);
-      for (guint i = 0; i < ring->len; i++)
-        {
-          Dot *dot = g_ptr_array_index (ring, i);
-          double angle = dot->angle;
-
-          if (i > 0)
-            {
-              Dot *previous = g_ptr_array_index (ring, i - 1);
-              double previous_angle = atan2 (previous->ty, previous->tx);
-
-              if (previous_angle < 0)
-                previous_angle += 2 * G_PI;
-              if (angle - previous_angle < min_gap)
-                angle = previous_angle + min_gap;
-            }
-          dot->tx = radius * cos (angle);
-          dot->ty = radius * sin (angle);
-        }
+      dot->tx = places[i].x;
+      dot->ty = places[i].y;
     }
 }
 
@@ -398,7 +435,7 @@ sync_dots (HormigaNetworkGraph *self)
         }
       dot = g_new0 (Dot, 1);
       dot->item = g_object_ref (item);
-      dot->angle = key_angle (hormiga_peer_item_get_key (item));
+      dot->angle = _hormiga_network_graph_key_angle (hormiga_peer_item_get_key (item));
       dot->target_alpha = 1.0;
       dot->graph = self;
       g_signal_connect (item, "notify", G_CALLBACK (on_item_notify), dot);
