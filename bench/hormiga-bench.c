@@ -26,6 +26,8 @@ static const struct
     "hormiguero and 30 node processes: joins, lookups, puts, signals, memory, idle CPU" },
   { "transfer", hormiga_bench_transfer,
     "a file between node processes: throughput, CPU, 1 vs 3 providers" },
+  { "contingency", hormiga_bench_contingency,
+    "node processes leaving and crashing: handoff, takeover, bytes per handoff" },
 };
 
 static void
