@@ -527,6 +527,42 @@ test_graceful_leave (void)
   net_free (net);
 }
 
+/* ---- a leave after the owner's contingents changed ------------------------ */
+
+/* With r = 2, A → B, D while C is away; C comes back and A takes B, C. B
+ * must then know that A has C: when B leaves it names D as A's new
+ * contingent, and A's backup reaches D by handoff, not C a second time. */
+static void
+test_leave_after_change (void)
+{
+  Net *net = net_new (6, NULL, NULL);  /* r = 2 */
+
+  for (char c = 'A'; c <= 'F'; c++)
+    put_records (net, c, 2);
+  node (net, 'C')->alive = FALSE;
+  give_candidates (net);
+  net_run (net, 2000);
+  assert_contingents (net, 'A', "BD");
+
+  node (net, 'C')->alive = TRUE;
+  give_candidates (net);
+  net_run (net, net->now + 2000);
+  assert_contingents (net, 'A', "BC");
+  assert_contingents (net, 'B', "CD");
+
+  hormiga_contingency_leave (node (net, 'B')->core);
+  net_run (net, net->now + 1000);
+  g_assert_true (node (net, 'B')->left);
+  kill_node (net, 'B');
+  net_run (net, net->now + 10000);
+
+  g_assert_cmpuint (log_index (net, "A successor B->D"), <, log_index (net, "D handoff from B of A"));
+  g_assert_true (logged (net, "A replaced B->D by handoff"));
+  g_assert_false (logged (net, "A successor B->C"));
+  assert_contingents (net, 'A', "CD");
+  net_free (net);
+}
+
 /* ---- a crash -------------------------------------------------------------- */
 
 static void
@@ -911,6 +947,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/hormiga/contingency/graceful-leave", test_graceful_leave);
+  g_test_add_func ("/hormiga/contingency/leave-after-change", test_leave_after_change);
   g_test_add_func ("/hormiga/contingency/crash", test_crash);
   g_test_add_func ("/hormiga/contingency/two-fail-together", test_two_fail_together);
   g_test_add_func ("/hormiga/contingency/quota", test_quota);

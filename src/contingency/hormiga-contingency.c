@@ -915,7 +915,9 @@ rechoose (HormigaContingency *self)
 {
   g_autoptr(GPtrArray) desired = NULL;
   g_autoptr(GPtrArray) release = g_ptr_array_new ();
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
   gboolean all_synced = TRUE;
+  gboolean added = FALSE;
 
   if (self->leaving)
     return;
@@ -934,11 +936,20 @@ rechoose (HormigaContingency *self)
           contingent->since = contingent->assigned_at = contingent->last_heard = now_ms (self);
           g_ptr_array_add (self->contingents, contingent);
           send_assign (self, contingent, desired);
+          added = TRUE;
         }
       else if (contingent->state != HORMIGA_CONTINGENT_LEAVING)
-        contingent->rank = i;
+        {
+          contingent->rank = i;
+          if (contingent->state == HORMIGA_CONTINGENT_ACTIVE)
+            g_ptr_array_add (kept, contingent);
+        }
       all_synced = all_synced && contingent->synced;
     }
+  /* A new contingent: those we keep hear of it (`assign` again, with the
+   * new `peers`), so that one that leaves does not name it as our next. */
+  for (guint i = 0; added && i < kept->len; i++)
+    send_assign (self, g_ptr_array_index (kept, i), desired);
 
   for (guint i = 0; i < self->contingents->len; i++)
     {
