@@ -104,6 +104,7 @@ bench: build
 	$(BUILD)/bench/hormiga-bench datachannel
 	$(BUILD)/bench/hormiga-bench dht
 	$(BUILD)/bench/hormiga-bench transfer
+	$(BUILD)/bench/hormiga-bench contingency
 
 $(BUILD_FUZZ)/build.ninja:
 	CC=clang meson setup $(BUILD_FUZZ) --buildtype=debugoptimized -Dfuzzing=true -Dapp=disabled
