@@ -10,7 +10,11 @@
  * close on a ring are pushed apart). Lines join the centre to the peers
  * with a connection: solid when direct, dashed when relayed through TURN,
  * dotted while being set up; in the accent colour when negotiated through
- * hormiguero, in purple when negotiated through the overlay.
+ * hormiguero, in purple when negotiated through the overlay. Pulses run
+ * along the lines of peers that file chunks move to or from (downloads
+ * and uploads); the frame clock runs for them only while one pulses and
+ * animations are on (gtk-enable-animations), else one still pulse marks
+ * the line.
  *
  * Positions are kept on the unit circle and scaled when drawn. When the
  * model changes, targets are recomputed and a tick callback eases every
@@ -40,6 +44,9 @@
 #define LEGEND_HEIGHT 36.0
 /* Short ids are written under peers up to this many. */
 #define MAX_LABELS 40
+/* A pulse takes this long (s) from this node to a peer. */
+#define PULSE_PERIOD 1.4
+#define PULSE_RADIUS 4.5
 
 typedef struct
 {
@@ -68,6 +75,7 @@ struct _HormigaNetworkGraph
 
   guint            tick_id;
   gint64           last_frame;
+  gint64           pulse_time;   /* frame time (µs) the pulses are drawn at */
   guint            accessible_idle;
 
   HormigaPeerItem *focus;        /* one of the dots' items, not a reference */
@@ -116,6 +124,28 @@ count_visible (HormigaNetworkGraph *self)
 
   for (guint i = 0; i < self->dots->len; i++)
     if (!((Dot *) g_ptr_array_index (self->dots, i))->leaving)
+      n++;
+  return n;
+}
+
+/* A pulse runs along the line of a connected peer that chunks are moving
+ * to or from. */
+static gboolean
+dot_pulses (const Dot *dot)
+{
+  HormigaPeerKind kind = hormiga_peer_item_get_kind (dot->item);
+
+  return !dot->leaving && hormiga_peer_item_get_transferring (dot->item)
+         && (kind == HORMIGA_PEER_KIND_DIRECT || kind == HORMIGA_PEER_KIND_RELAYED);
+}
+
+static guint
+count_pulses (HormigaNetworkGraph *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->dots->len; i++)
+    if (dot_pulses (g_ptr_array_index (self->dots, i)))
       n++;
   return n;
 }
@@ -341,8 +371,11 @@ on_tick (GtkWidget     *widget,
   double seconds = self->last_frame ? CLAMP ((now - self->last_frame) / 1e6, 0.0, 0.1) : 1.0 / 60;
 
   self->last_frame = now;
+  self->pulse_time = now;
   gtk_widget_queue_draw (widget);
-  if (!step (self, 1.0 - exp (-EASE_RATE * seconds)))
+  /* Easing, then pulses: the clock runs only while something moves. */
+  if (!step (self, 1.0 - exp (-EASE_RATE * seconds))
+      || (count_pulses (self) > 0 && animations_enabled (self)))
     return G_SOURCE_CONTINUE;
   self->tick_id = 0;
   self->last_frame = 0;
@@ -410,6 +443,8 @@ on_item_notify (HormigaPeerItem *item,
 
   gtk_widget_queue_draw (GTK_WIDGET (self));
   queue_accessible (self);
+  if (dot_pulses (dot))
+    animate (self);
 }
 
 static void
@@ -820,6 +855,52 @@ hormiga_network_graph_snapshot (GtkWidget   *widget,
       cairo_stroke (cr);
     }
   cairo_set_dash (cr, NULL, 0, 0);
+
+  /* Activity: pulses from this node to peers that chunks move to or from,
+   * two on each line; still, halfway, without animations. */
+  for (guint i = 0; i < self->dots->len; i++)
+    {
+      Dot *dot = g_ptr_array_index (self->dots, i);
+      gboolean moving = animations_enabled (self);
+      double x, y, dx, dy, length;
+
+      if (!dot_pulses (dot))
+        continue;
+      dot_point (&geometry, dot, &x, &y);
+      dx = x - geometry.cx;
+      dy = y - geometry.cy;
+      length = sqrt (dx * dx + dy * dy);
+      if (length < CENTRE_RADIUS + geometry.dot_radius + 2 * PULSE_RADIUS)
+        continue;
+      link_style (cr, &palette, dot->item, 1.0);
+      for (guint k = 0; k < (moving ? 2 : 1); k++)
+        {
+          /* Offset by the peer's angle, so lines do not pulse in step. */
+          double phase = moving ? fmod (self->pulse_time / (PULSE_PERIOD * G_USEC_PER_SEC)
+                                        + dot->angle / (2 * G_PI) + k * 0.5, 1.0)
+                                : 0.5;
+          double from = CENTRE_RADIUS + PULSE_RADIUS;
+          double along = from + (length - geometry.dot_radius - PULSE_RADIUS - from) * phase;
+
+          cairo_save (cr);
+          cairo_push_group (cr);
+          /* A bead with a halo. */
+          cairo_arc (cr, geometry.cx + dx / length * along, geometry.cy + dy / length * along,
+                     PULSE_RADIUS, 0, 2 * G_PI);
+          cairo_fill (cr);
+          cairo_save (cr);
+          cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
+          cairo_arc (cr, geometry.cx + dx / length * along, geometry.cy + dy / length * along,
+                     PULSE_RADIUS * 2, 0, 2 * G_PI);
+          cairo_clip (cr);
+          cairo_paint_with_alpha (cr, 0.25);
+          cairo_restore (cr);
+          cairo_pop_group_to_source (cr);
+          /* Fading in and out at the ends. */
+          cairo_paint_with_alpha (cr, dot->alpha * (moving ? sin (G_PI * phase) : 1.0));
+          cairo_restore (cr);
+        }
+    }
 
   /* The contingency chain: this node → its contingents, the nodes it
    * protects → this node. */
@@ -1253,6 +1334,20 @@ hormiga_network_graph_get_n_links (HormigaNetworkGraph *self)
         n++;
     }
   return n;
+}
+
+guint
+hormiga_network_graph_get_n_pulses (HormigaNetworkGraph *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NETWORK_GRAPH (self), 0);
+  return count_pulses (self);
+}
+
+gboolean
+hormiga_network_graph_get_animating (HormigaNetworkGraph *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NETWORK_GRAPH (self), FALSE);
+  return self->tick_id != 0;
 }
 
 guint

@@ -28,6 +28,10 @@ const char      *hormiga_network_graph_get_self_peer_id (HormigaNetworkGraph *se
  * open connections among them. */
 guint            hormiga_network_graph_get_n_peers      (HormigaNetworkGraph *self);
 guint            hormiga_network_graph_get_n_links      (HormigaNetworkGraph *self);
+/* Lines pulsing now: connected peers that chunks move to or from. */
+guint            hormiga_network_graph_get_n_pulses     (HormigaNetworkGraph *self);
+/* Whether its frame clock callback runs (easing, pulses). */
+gboolean         hormiga_network_graph_get_animating    (HormigaNetworkGraph *self);
 /* The contingency chain's arrows drawn now (peers leaving excluded): from
  * this node to its contingents (@n_out) and from the peers it protects to
  * it (@n_in; either may be NULL). Returns both together. */

@@ -1648,6 +1648,35 @@ set_uint (HormigaNodeThread *self,
 /* Merges @peers (sorted as the list is) into the list: items of peers
  * still there are updated in place; each run of removals and insertions
  * between them is one splice, so one ::items-changed for that range only. */
+/* Marks the peers that chunks are moving to or from now: the sources of
+ * downloads in progress, the peers of uploads still going. */
+static void
+hormiga_node_thread_update_transferring (HormigaNodeThread *self)
+{
+  g_autoptr(GHashTable) busy = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->transfers));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HormigaTransferItem) item = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+      const char * const *sources = hormiga_transfer_item_get_sources (item);
+
+      if (hormiga_transfer_item_get_state (item) != HORMIGA_TRANSFER_DOWNLOADING || sources == NULL)
+        continue;
+      for (guint j = 0; sources[j] != NULL; j++)
+        g_hash_table_add (busy, (gpointer) sources[j]);
+    }
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->peers));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HormigaPeerItem) item = g_list_model_get_item (G_LIST_MODEL (self->peers), i);
+
+      _hormiga_peer_item_set_transferring (
+        item, g_hash_table_contains (busy, hormiga_peer_item_get_peer_id (item)));
+    }
+}
+
 static void
 hormiga_node_thread_apply_peers (HormigaNodeThread *self,
                                  GArray            *peers)
@@ -1735,6 +1764,8 @@ hormiga_node_thread_apply_peers (HormigaNodeThread *self,
   /* Last: a handler of notify::n-connected sees the rest current. */
   set_uint (self, &self->n_connected, n_connected, PROP_N_CONNECTED);
   g_object_thaw_notify (G_OBJECT (self));
+  /* New items start idle. */
+  hormiga_node_thread_update_transferring (self);
 }
 
 /* Merges @transfers (by id, as the list is) into the list: items of
@@ -1796,6 +1827,7 @@ hormiga_node_thread_apply_transfers (HormigaNodeThread *self,
       }
     set_uint (self, &self->n_active_transfers, n_active, PROP_N_ACTIVE_TRANSFERS);
   }
+  hormiga_node_thread_update_transferring (self);
   for (guint i = 0; i < finished->len; i++)
     g_signal_emit (self, signals[SIGNAL_TRANSFER_FINISHED], 0, g_ptr_array_index (finished, i));
 }

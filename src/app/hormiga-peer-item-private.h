@@ -36,6 +36,9 @@ HormigaPeerItem *_hormiga_peer_item_new    (const HormigaPeerState *state);
  * and key never change. */
 void             _hormiga_peer_item_update (HormigaPeerItem        *self,
                                             const HormigaPeerState *state);
+/* Set by HormigaNodeThread from its transfers (not part of the state). */
+void             _hormiga_peer_item_set_transferring (HormigaPeerItem *self,
+                                                      gboolean         transferring);
 /* As _hormiga_peer_state_compare() against an item. */
 int              _hormiga_peer_item_compare_state (HormigaPeerItem        *self,
                                                    const HormigaPeerState *state);

@@ -32,6 +32,7 @@ struct _HormigaPeerItem
 
   HormigaPeerState  state;
   char             *short_id;
+  gboolean          transferring;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaPeerItem, hormiga_peer_item, G_TYPE_OBJECT)
@@ -51,6 +52,7 @@ enum {
   PROP_BYTES_RECEIVED,
   PROP_CONNECTED_SINCE,
   PROP_RTT,
+  PROP_TRANSFERRING,
   N_PROPS
 };
 
@@ -240,6 +242,26 @@ hormiga_peer_item_get_rtt (HormigaPeerItem *self)
   return self->state.rtt_ms;
 }
 
+gboolean
+hormiga_peer_item_get_transferring (HormigaPeerItem *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_PEER_ITEM (self), FALSE);
+  return self->transferring;
+}
+
+void
+_hormiga_peer_item_set_transferring (HormigaPeerItem *self,
+                                     gboolean         transferring)
+{
+  g_return_if_fail (HORMIGA_IS_PEER_ITEM (self));
+
+  transferring = !!transferring;
+  if (self->transferring == transferring)
+    return;
+  self->transferring = transferring;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSFERRING]);
+}
+
 static void
 hormiga_peer_item_finalize (GObject *object)
 {
@@ -274,6 +296,7 @@ hormiga_peer_item_get_property (GObject    *object,
     case PROP_BYTES_RECEIVED:   g_value_set_uint64 (value, self->state.bytes_received); break;
     case PROP_CONNECTED_SINCE:  g_value_set_int64 (value, self->state.connected_since); break;
     case PROP_RTT:              g_value_set_int (value, self->state.rtt_ms); break;
+    case PROP_TRANSFERRING:     g_value_set_boolean (value, self->transferring); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -308,6 +331,7 @@ hormiga_peer_item_class_init (HormigaPeerItemClass *klass)
     g_param_spec_int64 ("connected-since", NULL, NULL, 0, G_MAXINT64, 0, flags);
   properties[PROP_RTT] =
     g_param_spec_int ("rtt", NULL, NULL, -1, G_MAXINT, -1, flags);
+  properties[PROP_TRANSFERRING] = g_param_spec_boolean ("transferring", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -59,5 +59,8 @@ gint64           hormiga_peer_item_get_connected_since (HormigaPeerItem *self);
 /* The connection's smoothed round-trip time (SCTP) in ms; -1 while
  * unknown or not connected. */
 gint             hormiga_peer_item_get_rtt             (HormigaPeerItem *self);
+/* A download is taking chunks from the peer, or an upload is sending it
+ * chunks, now. */
+gboolean         hormiga_peer_item_get_transferring    (HormigaPeerItem *self);
 
 G_END_DECLS

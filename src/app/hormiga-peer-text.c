@@ -59,6 +59,12 @@ _hormiga_peer_dup_details (HormigaPeerItem *item)
           /* Translators: the peer opened the connection */
           g_string_append (text, _("incoming"));
         }
+      if (hormiga_peer_item_get_transferring (item))
+        {
+          g_string_append (text, " · ");
+          /* Translators: file chunks are moving to or from the peer now */
+          g_string_append (text, _("transferring"));
+        }
     }
   return g_string_free (text, FALSE);
 }
