@@ -21,6 +21,11 @@
  * reports the longest stall of the UI thread's main loop while the peers
  * joined.
  *
+ * /hormiga/app/pulses shows a Network graph in a window of its own: beads
+ * pulse along the line of a connected peer that is transferring, redrawn
+ * through the frame clock only while they do, and stand still without
+ * animations (screenshot-pulses.png).
+ *
  * /hormiga/app/files runs it with a peer of the test's own, a HormigaNode
  * and HormigaTransferManager on this thread (the CLI does not share files
  * yet): the app downloads a file the peer shares through the Open Link
@@ -51,6 +56,7 @@
 #include "hormiga-link-dialog.h"
 #include "hormiga-offer-dialog.h"
 #include "hormiga-peer-id.h"
+#include "hormiga-peer-item-private.h"
 #include "hormiga-peer-row.h"
 #include "hormiga-preferences-window.h"
 #include "hormiga-publish-dialog.h"
@@ -1006,6 +1012,197 @@ test_peers (void)
   g_free (scene.peers_path);
 }
 
+/* ---- pulses on the graph ------------------------------------------------------ */
+
+/* The graph as drawn now, or NULL while it has something to redraw. */
+static GBytes *
+render_pixels (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guchar *pixels;
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return NULL;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  pixels = g_malloc ((gsize) width * height * 4);
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  return g_bytes_new_take (pixels, (gsize) width * height * 4);
+}
+
+static GBytes *
+wait_render (GtkWidget *widget)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
+  GBytes *pixels;
+
+  while ((pixels = render_pixels (widget)) == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return pixels;
+}
+
+typedef gboolean (*GraphCheck) (HormigaNetworkGraph *graph);
+
+static gboolean
+graph_settled (HormigaNetworkGraph *graph)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (graph)) && !hormiga_network_graph_get_animating (graph)
+         && hormiga_network_graph_get_n_peers (graph) == 2;
+}
+
+static void
+wait_graph (HormigaNetworkGraph *graph,
+            GraphCheck           check,
+            const char          *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
+
+  while (!check (graph))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the graph never %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+on_pulse_wait (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_ms (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_pulse_wait, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static HormigaPeerItem *
+pulse_peer_new (const char      *peer_id,
+                HormigaPeerKind  kind,
+                guint            bucket,
+                guint8           angle_byte)
+{
+  HormigaPeerState state = {
+    .peer_id = (char *) peer_id,
+    .kind = kind,
+    .bucket = bucket,
+    .rtt_ms = -1,
+  };
+
+  memset (state.key, 0x21, sizeof state.key);
+  state.key[8] = angle_byte;
+  return _hormiga_peer_item_new (&state);
+}
+
+/* Pulses run along the line of a connected peer that chunks move to or
+ * from, redrawn through the frame clock only while one pulses; without
+ * animations the line is marked and the clock stays still. */
+static void
+test_pulses (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (HORMIGA_TYPE_PEER_ITEM);
+  g_autoptr(HormigaPeerItem) direct =
+    pulse_peer_new ("12D3KooWPulseDirectAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", HORMIGA_PEER_KIND_DIRECT,
+                    0, 0x10);
+  g_autoptr(HormigaPeerItem) known =
+    pulse_peer_new ("12D3KooWPulseKnownBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", HORMIGA_PEER_KIND_KNOWN, 1,
+                    0x90);
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(GBytes) after = NULL;
+  g_autoptr(GBytes) still = NULL;
+  HormigaNetworkGraph *graph;
+  GtkWidget *window;
+
+  gtk_init ();
+  adw_init ();
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_LIGHT);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+
+  g_list_store_append (store, direct);
+  g_list_store_append (store, known);
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 520, 480);
+  graph = HORMIGA_NETWORK_GRAPH (hormiga_network_graph_new ());
+  hormiga_network_graph_set_model (graph, G_LIST_MODEL (store));
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (graph));
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* Peers eased in, then the clock stops: nothing moves. */
+  wait_graph (graph, graph_settled, "settled");
+  g_assert_cmpuint (hormiga_network_graph_get_n_pulses (graph), ==, 0);
+  before = wait_render (GTK_WIDGET (graph));
+  wait_ms (300);
+  after = wait_render (GTK_WIDGET (graph));
+  g_assert_true (g_bytes_equal (before, after));
+  g_clear_pointer (&before, g_bytes_unref);
+  g_clear_pointer (&after, g_bytes_unref);
+
+  /* A peer without a connection has no line to pulse on. */
+  _hormiga_peer_item_set_transferring (known, TRUE);
+  g_assert_cmpuint (hormiga_network_graph_get_n_pulses (graph), ==, 0);
+  g_assert_false (hormiga_network_graph_get_animating (graph));
+
+  /* A connected one pulses, and the pulses move from frame to frame. */
+  _hormiga_peer_item_set_transferring (direct, TRUE);
+  g_assert_cmpuint (hormiga_network_graph_get_n_pulses (graph), ==, 1);
+  g_assert_true (hormiga_network_graph_get_animating (graph));
+  before = wait_render (GTK_WIDGET (graph));
+  wait_ms (350);
+  g_assert_true (hormiga_network_graph_get_animating (graph));
+  after = wait_render (GTK_WIDGET (graph));
+  g_assert_false (g_bytes_equal (before, after));
+  {
+    g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshot-pulses.png", NULL);
+
+    while (!save_screenshot (window, path))
+      g_main_context_iteration (NULL, TRUE);
+    assert_screenshot (path);
+  }
+
+  /* Done: the clock stops at its next frame. */
+  _hormiga_peer_item_set_transferring (direct, FALSE);
+  g_assert_cmpuint (hormiga_network_graph_get_n_pulses (graph), ==, 0);
+  wait_graph (graph, graph_settled, "stopped pulsing");
+  still = wait_render (GTK_WIDGET (graph));
+  g_assert_false (g_bytes_equal (still, after));
+
+  /* Without animations: a still mark on the line, no frame clock. */
+  g_clear_pointer (&before, g_bytes_unref);
+  g_clear_pointer (&after, g_bytes_unref);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  _hormiga_peer_item_set_transferring (direct, TRUE);
+  g_assert_cmpuint (hormiga_network_graph_get_n_pulses (graph), ==, 1);
+  g_assert_false (hormiga_network_graph_get_animating (graph));
+  wait_ms (50);
+  before = wait_render (GTK_WIDGET (graph));
+  g_assert_false (g_bytes_equal (before, still));
+  wait_ms (300);
+  after = wait_render (GTK_WIDGET (graph));
+  g_assert_true (g_bytes_equal (before, after));
+  g_assert_false (hormiga_network_graph_get_animating (graph));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* ---- files, with an in-process peer -------------------------------------------- */
 
 /* The peer: a HormigaNode with its HormigaTransferManager. It runs on the
@@ -1483,6 +1680,7 @@ typedef struct
   gboolean            offer_notified;   /* the window was not active */
   char               *transfers_path;   /* screenshots */
   char               *offer_path;
+  guint               n_pulse_polls;    /* polls that saw the peer transferring */
 } Files;
 
 static gboolean
@@ -1706,6 +1904,24 @@ on_files_poll (gpointer user_data)
   node = hormiga_window_get_node (window);
   g_free (files->last_status);
   files->last_status = hormiga_window_dup_status_text (window);
+
+  /* While chunks move to or from the peer, its line in the graph pulses. */
+  {
+    GListModel *peers = hormiga_node_thread_get_peers (node);
+    HormigaNetworkGraph *graph =
+      hormiga_network_page_get_graph (hormiga_window_get_network_page (window));
+
+    for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
+      {
+        g_autoptr(HormigaPeerItem) item = g_list_model_get_item (peers, i);
+
+        if (hormiga_peer_item_get_transferring (item) && hormiga_peer_item_get_connected (item))
+          {
+            g_assert_cmpuint (hormiga_network_graph_get_n_pulses (graph), >=, 1);
+            files->n_pulse_polls++;
+          }
+      }
+  }
 
   switch (files->stage)
     {
@@ -2108,6 +2324,10 @@ test_files (void)
   g_clear_object (&files.application);
   assert_screenshot (files.transfers_path);
   assert_screenshot (files.offer_path);
+  /* The upload to the peer stays active for 3 s after its last chunk:
+   * seen from FILES_FETCHED until the peer leaves. */
+  g_test_message ("the peer was transferring in %u polls", files.n_pulse_polls);
+  g_assert_cmpuint (files.n_pulse_polls, >, 0);
 
   g_settings_reset (settings, "download-folder");
   g_settings_reset (settings, "known-peers");
@@ -2540,6 +2760,7 @@ main (int   argc,
   g_test_add_func ("/hormiga/app/admitted", test_admitted);
   g_test_add_func ("/hormiga/app/fallback", test_fallback);
   g_test_add_func ("/hormiga/app/peers", test_peers);
+  g_test_add_func ("/hormiga/app/pulses", test_pulses);
   g_test_add_func ("/hormiga/app/files", test_files);
   g_test_add_func ("/hormiga/app/open-link", test_open_link);
   return g_test_run ();
