@@ -422,8 +422,9 @@ remove_tree (const char *path)
 }
 
 static gboolean
-has_share_file (const char *library)
+has_share_file (gpointer user_data)
 {
+  const char *library = user_data;
   g_autoptr(GDir) dir = g_dir_open (library, 0, NULL);
   const char *entry;
 
@@ -499,7 +500,10 @@ test_restore (void)
     g_assert_cmpuint (g_ascii_strtoull (blob + strlen (" blob="), NULL, 10), >, 0);
   }
   hormiga_test_node_expect (a, "contingency-reshared hormiga:", SETTLE_MS);
-  g_assert_true (has_share_file (library));
+  /* The library's entry is written by the transfer manager's disk thread,
+   * after the share is announced. */
+  if (!hormiga_test_wait_until (has_share_file, library, SETTLE_MS))
+    g_error ("A's library never remembered the share again");
 
   hormiga_test_node_quit (a);
   hormiga_test_node_quit (b);

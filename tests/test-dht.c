@@ -582,6 +582,71 @@ test_bad_input (void)
   g_ptr_array_unref (capture.sent);
 }
 
+/* Live nodes, other than @except, whose store holds @key. */
+static guint
+count_holders (Net                 *net,
+               const HormigaDhtKey *key,
+               guint                except)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < net->nodes->len; i++)
+    if (i != except && hormiga_sim_node_is_alive (g_ptr_array_index (net->nodes, i)) &&
+        hormiga_dht_store_get (hormiga_dht_get_store (dht_of (net, i)), key, now_s (net)) != NULL)
+      n++;
+  return n;
+}
+
+/* Every node that held a record of node 0 goes at once (k = 4): once the
+ * transport tells node 0 they are lost, it puts the record again at the
+ * nodes now closest, long before its hourly republish, and others read
+ * it there. */
+static void
+test_holders_lost (void)
+{
+  Net net;
+  Values values = { &net, 0, NULL, NULL, NULL, NULL };
+  HormigaDhtConfig config = HORMIGA_DHT_CONFIG_INIT;
+  g_autoptr(GBytes) text = g_bytes_new_static ("kept", 4);
+  g_autoptr(HormigaDhtRecord) record = NULL;
+  g_autoptr(GPtrArray) holders = g_ptr_array_new ();
+  HormigaDht *owner;
+  guint reader = 0;
+
+  config.k = 4;
+  net_init (&net, 40, &config);
+  owner = dht_of (&net, 0);
+  record = hormiga_dht_record_new_mutable (hormiga_sim_node_get_identity (g_ptr_array_index (net.nodes, 0)),
+                                           "kept", 1, now_s (&net) + 24 * 3600, text);
+  put_and_wait (&net, 0, record, &values);
+  g_assert_no_error (values.put_error);
+  for (guint i = 1; i < net.nodes->len; i++)
+    if (hormiga_dht_store_get (hormiga_dht_get_store (dht_of (&net, i)), &record->key, now_s (&net)) != NULL)
+      g_ptr_array_add (holders, GUINT_TO_POINTER (i));
+  g_assert_cmpuint (holders->len, >=, 2);
+
+  for (guint i = 0; i < holders->len; i++)
+    {
+      guint index = GPOINTER_TO_UINT (g_ptr_array_index (holders, i));
+
+      hormiga_sim_network_kill (net.network, g_ptr_array_index (net.nodes, index));
+      hormiga_dht_peer_lost (owner, hormiga_dht_get_peer_id (dht_of (&net, index)));
+    }
+  g_assert_cmpuint (count_holders (&net, &record->key, 0), ==, 0);
+
+  /* A few seconds, far less than the hour between republishes. */
+  hormiga_sim_network_run (net.network, hormiga_sim_network_get_time (net.network) + 10000, NULL, NULL);
+  g_assert_cmpuint (count_holders (&net, &record->key, 0), >=, 2);
+
+  while (reader == 0 || !hormiga_sim_node_is_alive (g_ptr_array_index (net.nodes, reader)))
+    reader++;
+  get_and_wait (&net, reader == 0 ? 1 : reader, &record->key, &values);
+  g_assert_no_error (values.get_error);
+  g_assert_nonnull (values.got);
+  g_assert_true (g_bytes_equal (values.got->value, text));
+  net_clear (&net);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -590,6 +655,7 @@ main (int    argc,
   g_test_add_func ("/hormiga/dht/every-node-is-found", test_every_node_is_found);
   g_test_add_func ("/hormiga/dht/lookups-survive-departures", test_lookups_survive_departures);
   g_test_add_func ("/hormiga/dht/values", test_values);
+  g_test_add_func ("/hormiga/dht/holders-lost", test_holders_lost);
   g_test_add_func ("/hormiga/dht/client-mode", test_client_mode_stays_out);
   g_test_add_func ("/hormiga/dht/bad-input", test_bad_input);
   g_test_add_func ("/hormiga/dht/free-while-bootstrapping", test_free_while_bootstrapping);

@@ -61,7 +61,12 @@ typedef struct
 {
   HormigaDhtRecord *record;
   gint64            next_publish;
+  GPtrArray        *holders;    /* HormigaPeerId: where it was last stored */
 } OwnRecord;
+
+/* When half of a record's holders are gone, it is put again this soon
+ * (losses that come together make one put). */
+#define HOLDERS_LOST_DELAY_MS 2000
 
 struct _HormigaDht
 {
@@ -302,6 +307,20 @@ finish (Operation *op)
   operation_unref (op);
 }
 
+static OwnRecord *
+find_own (HormigaDht             *dht,
+          const HormigaDhtRecord *record)
+{
+  for (guint i = 0; i < dht->own->len; i++)
+    {
+      OwnRecord *own = g_ptr_array_index (dht->own, i);
+
+      if (own->record->kind == record->kind && hormiga_dht_key_equal (&own->record->key, &record->key))
+        return own;
+    }
+  return NULL;
+}
+
 /* OP_PUT, once the closest nodes are known: store at each. */
 static void
 start_stores (Operation *op)
@@ -309,8 +328,17 @@ start_stores (Operation *op)
   HormigaDht *dht = op->dht;
   g_autoptr(GPtrArray) closest = hormiga_dht_lookup_result (op->lookup);
   g_autoptr(GError) error = NULL;
+  OwnRecord *own;
 
   op->storing = TRUE;
+  /* Ours: remember where it went, to put it again when they go. */
+  if (memcmp (op->record->owner, hormiga_identity_get_public_key (dht->identity), 32) == 0 &&
+      (own = find_own (dht, op->record)) != NULL)
+    {
+      g_ptr_array_set_size (own->holders, 0);
+      for (guint i = 0; i < closest->len; i++)
+        g_ptr_array_add (own->holders, hormiga_peer_id_ref (g_ptr_array_index (closest, i)));
+    }
   /* A server-mode node that is itself among the k closest keeps it too. */
   if (!dht->config.client_mode)
     {
@@ -640,25 +668,41 @@ hormiga_dht_peer_lost (HormigaDht          *dht,
       request_done (dht, g_ptr_array_index (lost, i), NULL);
       request_free (g_ptr_array_index (lost, i));
     }
+
+  /* Our records it held: when half of a record's holders are gone, the
+   * record is put again soon, at the nodes closest to it now, rather than
+   * at the next hourly republish (by then the rest may be gone too). */
+  for (guint i = 0; i < dht->own->len; i++)
+    {
+      OwnRecord *own = g_ptr_array_index (dht->own, i);
+
+      for (guint j = 0; j < own->holders->len; j++)
+        if (hormiga_peer_id_equal (g_ptr_array_index (own->holders, j), peer))
+          {
+            g_ptr_array_remove_index_fast (own->holders, j);
+            if (own->holders->len <= dht->config.k / 2)
+              {
+                gint64 soon = now_ms (dht) + HOLDERS_LOST_DELAY_MS;
+
+                own->next_publish = MIN (own->next_publish, soon);
+                dht->next_deadline = MIN (dht->next_deadline, soon);
+              }
+            break;
+          }
+    }
 }
 
 static void
 put_own (HormigaDht       *dht,
          HormigaDhtRecord *record)
 {
-  OwnRecord *own = NULL;
-
   /* Newer versions replace older ones of the same record. */
-  for (guint i = 0; i < dht->own->len; i++)
-    {
-      OwnRecord *held = g_ptr_array_index (dht->own, i);
+  OwnRecord *own = find_own (dht, record);
 
-      if (held->record->kind == record->kind && hormiga_dht_key_equal (&held->record->key, &record->key))
-        own = held;
-    }
   if (own == NULL)
     {
       own = g_new0 (OwnRecord, 1);
+      own->holders = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_peer_id_unref);
       g_ptr_array_add (dht->own, own);
     }
   g_clear_pointer (&own->record, hormiga_dht_record_unref);
@@ -669,6 +713,7 @@ put_own (HormigaDht       *dht,
 static void
 own_record_free (OwnRecord *own)
 {
+  g_ptr_array_unref (own->holders);
   hormiga_dht_record_unref (own->record);
   g_free (own);
 }

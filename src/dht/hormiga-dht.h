@@ -127,7 +127,9 @@ void               hormiga_dht_receive          (HormigaDht              *dht,
                                                  const HormigaPeerId     *from,
                                                  const char              *group,
                                                  GBytes                  *message);
-/* The transport lost @peer: its requests fail now, not at their timeout. */
+/* The transport lost @peer: its requests fail now, not at their timeout;
+ * a record of ours that has lost half of the nodes it was stored at is
+ * put again within two seconds. */
 void               hormiga_dht_peer_lost        (HormigaDht              *dht,
                                                  const HormigaPeerId     *peer);
 /* Timeouts, refreshes, republishing, expiry. Returns the ms until it wants
