@@ -644,6 +644,7 @@ test_holders_lost (void)
   g_assert_no_error (values.get_error);
   g_assert_nonnull (values.got);
   g_assert_true (g_bytes_equal (values.got->value, text));
+  g_clear_pointer (&values.got, hormiga_dht_record_unref);
   net_clear (&net);
 }
 
