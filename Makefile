@@ -105,6 +105,7 @@ bench: build
 	$(BUILD)/bench/hormiga-bench dht
 	$(BUILD)/bench/hormiga-bench transfer
 	$(BUILD)/bench/hormiga-bench contingency
+	$(BUILD)/bench/hormiga-bench ui
 
 $(BUILD_FUZZ)/build.ninja:
 	CC=clang meson setup $(BUILD_FUZZ) --buildtype=debugoptimized -Dfuzzing=true -Dapp=disabled

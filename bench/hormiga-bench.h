@@ -15,5 +15,6 @@ int hormiga_bench_datachannel_peer (int argc, char **argv);
 int hormiga_bench_dht              (int argc, char **argv);
 int hormiga_bench_transfer         (int argc, char **argv);
 int hormiga_bench_contingency      (int argc, char **argv);
+int hormiga_bench_ui               (int argc, char **argv);
 
 G_END_DECLS
