@@ -269,24 +269,6 @@ hormiga_test_node_expect (HormigaTestNode *node,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *entry;
-
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, entry, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 node_free (HormigaTestNode *node)
 {
   g_cancellable_cancel (node->cancellable);
@@ -295,7 +277,7 @@ node_free (HormigaTestNode *node)
   g_object_unref (node->process);
   g_ptr_array_unref (node->lines);
   if (!node->keep_dir)
-    remove_tree (node->dir);
+    hormiga_test_remove_tree (node->dir);
   g_free (node->dir);
   g_free (node->peer_id);
   g_free (node);

@@ -4,6 +4,8 @@
  */
 #include <glib-object.h>
 
+#include <glib/gstdio.h>
+
 #include "hormiga-test-util.h"
 
 gboolean
@@ -32,4 +34,34 @@ hormiga_test_wait_until (gboolean (*condition) (gpointer),
       }
     }
   return TRUE;
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return FALSE;
+}
+
+void
+hormiga_test_pause_ms (guint ms)
+{
+  hormiga_test_wait_until (never, NULL, ms);
+}
+
+void
+hormiga_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, entry, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        hormiga_test_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }

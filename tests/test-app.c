@@ -1503,27 +1503,9 @@ peer_flag (Peer     *peer,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *entry;
-
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, entry, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 peer_clear (Peer *peer)
 {
-  remove_tree (peer->dir);
+  hormiga_test_remove_tree (peer->dir);
   g_free (peer->dir);
   g_free (peer->url);
   g_free (peer->peer_id);
@@ -2359,9 +2341,9 @@ test_files (void)
   peer_clear (&files.peer);
   notifications_stop (&files.notifications);
   hormiga_test_server_stop (files.server);
-  remove_tree (files.data_dir);
-  remove_tree (files.download_dir);
-  remove_tree (files.work_dir);
+  hormiga_test_remove_tree (files.data_dir);
+  hormiga_test_remove_tree (files.download_dir);
+  hormiga_test_remove_tree (files.work_dir);
   g_unsetenv (HORMIGA_DATA_DIR_ENV);
   g_free (files.data_dir);
   g_free (files.download_dir);
@@ -2757,9 +2739,9 @@ test_open_link (void)
   g_settings_reset (settings, "download-folder");
   hormiga_test_node_quit (opening.node);
   hormiga_test_server_stop (server);
-  remove_tree (data_dir);
-  remove_tree (work_dir);
-  remove_tree (opening.download_dir);
+  hormiga_test_remove_tree (data_dir);
+  hormiga_test_remove_tree (work_dir);
+  hormiga_test_remove_tree (opening.download_dir);
   g_unsetenv (HORMIGA_DATA_DIR_ENV);
   for (guint i = 0; i < N_LINKS; i++)
     {

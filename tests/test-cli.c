@@ -223,25 +223,6 @@ node_expect (NodeProcess *node,
     }
 }
 
-/* Removes @path and everything under it (a test's own temporary folder). */
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static void
 node_free (NodeProcess *node)
 {
@@ -253,7 +234,7 @@ node_free (NodeProcess *node)
   g_ptr_array_unref (node->lines);
   /* Its identity, its socket (a killed node leaves it behind), its
    * downloads and the library of what it shared. */
-  remove_tree (node->dir);
+  hormiga_test_remove_tree (node->dir);
   g_free (node->dir);
   g_free (node->peer_id);
   g_free (node);
@@ -456,19 +437,6 @@ run_client (char       **out,
   return g_subprocess_get_exit_status (process);
 }
 
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-/* Lets the node processes' output in while time passes. */
-static void
-pause_ms (guint ms)
-{
-  hormiga_test_wait_until (never, NULL, ms);
-}
-
 /* Asks the node on @control for `@command --json` until its output holds
  * every string of @needles (NULL-terminated); returns that output. */
 static char *
@@ -494,7 +462,7 @@ poll_json (const char         *control,
         return out;
       if (g_get_monotonic_time () > deadline)
         g_error ("`%s --json` never showed what was expected; last: %s", command, out);
-      pause_ms (250);
+      hormiga_test_pause_ms (250);
     }
 }
 
@@ -986,7 +954,7 @@ test_files (void)
   node_stop (a);
   node_stop (b);
   node_stop (c);
-  remove_tree (dir);
+  hormiga_test_remove_tree (dir);
   hormiga_test_server_stop (server);
 }
 

@@ -109,19 +109,6 @@ entry_for (const msgpack_object *map,
 
 /* ---- waiting ----------------------------------------------------------------------------- */
 
-static gboolean
-never (gpointer user_data)
-{
-  return FALSE;
-}
-
-/* Lets the processes' output in while time passes. */
-static void
-pause_ms (guint ms)
-{
-  hormiga_test_wait_until (never, NULL, ms);
-}
-
 /* @owner's only contingent is @contingent, synced, and @contingent holds
  * @owner's backup with the same digest (and, if @with_blob, a blob). */
 static gboolean
@@ -166,7 +153,7 @@ wait_protects (HormigaTestNode *owner,
       if (g_get_monotonic_time () > deadline)
         g_error ("%s never became the synced contingent of %s",
                  hormiga_test_node_get_peer_id (contingent), hormiga_test_node_get_peer_id (owner));
-      pause_ms (200);
+      hormiga_test_pause_ms (200);
     }
 }
 
@@ -288,7 +275,7 @@ expect_after (HormigaTestNode *node,
     {
       if (g_get_monotonic_time () > deadline)
         hormiga_test_node_expect (node, prefix, 0);   /* fails, with the node's output */
-      pause_ms (50);
+      hormiga_test_pause_ms (50);
     }
   return at;
 }
@@ -403,24 +390,6 @@ test_crash (void)
   hormiga_test_server_stop (server);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *entry;
-
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, entry, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static gboolean
 has_share_file (gpointer user_data)
 {
@@ -479,12 +448,12 @@ test_restore (void)
       else if (g_get_monotonic_time () > deadline)
         g_error ("no contingent of A ever held its blob");
       else
-        pause_ms (200);
+        hormiga_test_pause_ms (200);
     }
 
   hormiga_test_node_kill (a);
   library = g_build_filename (dir, "library", NULL);
-  remove_tree (library);
+  hormiga_test_remove_tree (library);
   g_assert_false (g_file_test (library, G_FILE_TEST_EXISTS));
 
   a = hormiga_test_node_spawn_in (url, dir, node_options);
@@ -509,7 +478,7 @@ test_restore (void)
   hormiga_test_node_quit (b);
   hormiga_test_node_quit (c);
   hormiga_test_server_stop (server);
-  remove_tree (dir);
+  hormiga_test_remove_tree (dir);
 }
 
 int

@@ -416,19 +416,6 @@ get_all (const char   *title,
   g_assert_cmpuint (got, ==, n_nodes);
 }
 
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-/* Lets the processes' output in while time passes. */
-static void
-pause_ms (guint ms)
-{
-  hormiga_test_wait_until (never, NULL, ms);
-}
-
 /* Each node puts its own value v<index> = "value of <index>". */
 static void
 put_values (NodeProcess **nodes,
@@ -673,7 +660,7 @@ test_thirty_nodes (void)
 
   /* Every node stores a value its contingents back up. */
   put_values (nodes, N_NODES);
-  pause_ms (REPAIR_INTERVAL_MS);
+  hormiga_test_pause_ms (REPAIR_INTERVAL_MS);
 
   /* Ten leave one at a time, a repair interval apart: the record's owner
    * and every third node quit, every third killed, in turns. */
@@ -685,7 +672,7 @@ test_thirty_nodes (void)
         node_quit (nodes[i]);
       else
         node_kill (nodes[i]);
-      pause_ms (REPAIR_INTERVAL_MS);
+      hormiga_test_pause_ms (REPAIR_INTERVAL_MS);
     }
   {
     g_autoptr(GArray) repairs = repair_times (nodes, repaired_from, N_NODES);

@@ -89,24 +89,6 @@ peer_start (Peer       *peer,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *entry;
-
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, entry, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 peer_stop (Peer *peer)
 {
   if (peer->manager != NULL)
@@ -118,7 +100,7 @@ peer_stop (Peer *peer)
   for (guint i = 0; i < 100; i++)
     g_main_context_iteration (NULL, FALSE);
   g_assert_finalize_object (peer->node);
-  remove_tree (peer->dir);
+  hormiga_test_remove_tree (peer->dir);
   g_free (peer->dir);
 }
 
