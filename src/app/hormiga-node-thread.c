@@ -245,6 +245,8 @@ typedef struct
   char    *peer_id;     /* NULL: answered */
   char    *name;
   guint64  size;
+  GStrv    files;       /* a folder's paths, NULL for a file */
+  GArray  *sizes;       /* their sizes (guint64) */
 } OfferUpdate;
 
 static void
@@ -255,6 +257,8 @@ offer_update_free (gpointer data)
   mailbox_unref (update->mailbox);
   g_free (update->peer_id);
   g_free (update->name);
+  g_strfreev (update->files);
+  g_clear_pointer (&update->sizes, g_array_unref);
   g_free (update);
 }
 
@@ -899,6 +903,20 @@ on_offer (HormigaTransferManager *manager,
   update->peer_id = g_strdup (hormiga_peer_id_to_string (hormiga_transfer_offer_get_peer (offer)));
   update->name = g_strdup (hormiga_transfer_offer_get_name (offer));
   update->size = hormiga_transfer_offer_get_size (offer);
+  if (hormiga_transfer_offer_is_folder (offer))
+    {
+      guint n_files = hormiga_transfer_offer_get_n_files (offer);
+
+      update->files = g_new0 (char *, n_files + 1);
+      update->sizes = g_array_sized_new (FALSE, FALSE, sizeof (guint64), n_files);
+      for (guint i = 0; i < n_files; i++)
+        {
+          guint64 size = hormiga_transfer_offer_get_file_size (offer, i);
+
+          update->files[i] = g_strdup (hormiga_transfer_offer_get_file_path (offer, i));
+          g_array_append_val (update->sizes, size);
+        }
+    }
   mailbox_post (worker->mailbox, "[hormiga] offer", on_offer_update, update, offer_update_free);
   return TRUE;
 }
@@ -1029,6 +1047,7 @@ typedef struct
   char    *text;        /* a link, a reason, a PeerID */
   char    *path;        /* a file */
   char    *folder;
+  GStrv    paths;       /* the part of a folder to accept */
 } Op;
 
 static void
@@ -1040,6 +1059,7 @@ op_free (gpointer data)
   g_free (op->text);
   g_free (op->path);
   g_free (op->folder);
+  g_strfreev (op->paths);
   g_free (op);
 }
 
@@ -1185,7 +1205,13 @@ on_op (gpointer data)
         break;
       if (op->kind == OP_ACCEPT)
         {
-          if (hormiga_transfer_offer_accept (offer, op->folder, &error) == NULL)
+          HormigaTransfer *taken =
+            op->paths == NULL
+              ? hormiga_transfer_offer_accept (offer, op->folder, &error)
+              : hormiga_transfer_offer_accept_paths (offer, op->folder,
+                                                     (const char * const *) op->paths, &error);
+
+          if (taken == NULL)
             {
               g_message ("cannot accept the offer of %s: %s",
                          hormiga_transfer_offer_get_name (offer), error->message);
@@ -1838,7 +1864,7 @@ hormiga_node_thread_apply_offer (HormigaNodeThread *self,
 {
   if (update->peer_id != NULL)
     g_signal_emit (self, signals[SIGNAL_OFFER], 0, update->id, update->peer_id, update->name,
-                   update->size);
+                   update->size, update->files, update->sizes);
   else
     g_signal_emit (self, signals[SIGNAL_OFFER_CLOSED], 0, update->id);
 }
@@ -1869,6 +1895,7 @@ op_free_unposted (Op *op)
   g_free (op->text);
   g_free (op->path);
   g_free (op->folder);
+  g_strfreev (op->paths);
   g_free (op);
 }
 
@@ -1996,6 +2023,22 @@ hormiga_node_thread_accept_offer (HormigaNodeThread *self,
 
   op = op_new (OP_ACCEPT, id);
   op->folder = g_strdup (folder);
+  hormiga_node_thread_post_op (self, op, NULL);
+}
+
+void
+hormiga_node_thread_accept_offer_paths (HormigaNodeThread  *self,
+                                        guint               id,
+                                        const char         *folder,
+                                        const char * const *paths)
+{
+  Op *op;
+
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+
+  op = op_new (OP_ACCEPT, id);
+  op->folder = g_strdup (folder);
+  op->paths = g_strdupv ((char **) paths);
   hormiga_node_thread_post_op (self, op, NULL);
 }
 
@@ -2572,10 +2615,14 @@ hormiga_node_thread_class_init (HormigaNodeThreadClass *klass)
     g_param_spec_uint ("n-active-transfers", NULL, NULL, 0, G_MAXUINT, 0, readable);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /* A peer offers a file: answer with accept_offer() or decline_offer(). */
+  /* A peer offers a file or a folder: answer with accept_offer(),
+   * accept_offer_paths() or decline_offer(). A folder's offer carries its
+   * files' paths (a GStrv, NULL for a file) and sizes (a GArray of
+   * guint64). */
   signals[SIGNAL_OFFER] =
     g_signal_new ("offer", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64);
+                  G_TYPE_NONE, 6, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64,
+                  G_TYPE_STRV, G_TYPE_ARRAY);
   /* The offer was answered (here, or it timed out): stop asking. */
   signals[SIGNAL_OFFER_CLOSED] =
     g_signal_new ("offer-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,

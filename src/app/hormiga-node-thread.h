@@ -178,6 +178,12 @@ gboolean           hormiga_node_thread_send_finish        (HormigaNodeThread   *
 void               hormiga_node_thread_accept_offer       (HormigaNodeThread *self,
                                                            guint              id,
                                                            const char        *folder);
+/* Downloads only the files of a folder's offer that @paths name (paths
+ * relative to the folder, of files or of folders in it; NULL: all). */
+void               hormiga_node_thread_accept_offer_paths (HormigaNodeThread  *self,
+                                                           guint               id,
+                                                           const char         *folder,
+                                                           const char * const *paths);
 void               hormiga_node_thread_decline_offer      (HormigaNodeThread *self,
                                                            guint              id,
                                                            const char        *reason);
