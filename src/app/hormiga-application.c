@@ -214,23 +214,34 @@ parse_offer_id (GVariant *parameter,
   return TRUE;
 }
 
+/* @paths: the part of a folder to take, NULL for all of it. */
+static void
+accept_offer (HormigaApplication *self,
+              guint               id,
+              const char * const *paths)
+{
+  g_autofree char *folder = hormiga_application_dup_download_folder (self);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (paths != NULL)
+    hormiga_node_thread_accept_offer_paths (self->node, id, folder, paths);
+  else
+    hormiga_node_thread_accept_offer (self->node, id, folder);
+  remember_peer (self, g_hash_table_lookup (self->offer_peers, GUINT_TO_POINTER (id)));
+  close_offer (self, id);
+  if (HORMIGA_IS_WINDOW (window))
+    hormiga_window_show_view (HORMIGA_WINDOW (window), "transfers");
+}
+
 static void
 on_accept_offer (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
 {
-  HormigaApplication *self = HORMIGA_APPLICATION (user_data);
-  g_autofree char *folder = hormiga_application_dup_download_folder (self);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   guint id;
 
-  if (!parse_offer_id (parameter, &id))
-    return;
-  hormiga_node_thread_accept_offer (self->node, id, folder);
-  remember_peer (self, g_hash_table_lookup (self->offer_peers, GUINT_TO_POINTER (id)));
-  close_offer (self, id);
-  if (HORMIGA_IS_WINDOW (window))
-    hormiga_window_show_view (HORMIGA_WINDOW (window), "transfers");
+  if (parse_offer_id (parameter, &id))
+    accept_offer (HORMIGA_APPLICATION (user_data), id, NULL);
 }
 
 static void
@@ -255,10 +266,21 @@ on_offer_response (AdwMessageDialog *dialog,
   HormigaApplication *self = HORMIGA_APPLICATION (user_data);
   guint offer_id = hormiga_offer_dialog_get_offer_id (HORMIGA_OFFER_DIALOG (dialog));
   g_autofree char *id = g_strdup_printf ("%u", offer_id);
+  g_auto(GStrv) paths = hormiga_offer_dialog_dup_chosen_paths (HORMIGA_OFFER_DIALOG (dialog));
 
   /* The dialog closes itself. */
   g_hash_table_remove (self->offers, GUINT_TO_POINTER (offer_id));
   g_signal_handlers_disconnect_by_data (dialog, self);
+  /* Part of a folder: only the dialog knows which (none: a refusal). */
+  if (g_strcmp0 (response, "accept") == 0 && paths != NULL)
+    {
+      if (paths[0] != NULL)
+        {
+          accept_offer (self, offer_id, (const char * const *) paths);
+          return;
+        }
+      response = "decline";
+    }
   g_action_group_activate_action (G_ACTION_GROUP (self),
                                   g_strcmp0 (response, "accept") == 0 ? "accept-offer"
                                                                       : "decline-offer",
@@ -271,6 +293,8 @@ on_offer (HormigaNodeThread *node,
           const char        *peer_id,
           const char        *name,
           guint64            size,
+          GStrv              paths,
+          GArray            *sizes,
           gpointer           user_data)
 {
   HormigaApplication *self = HORMIGA_APPLICATION (user_data);
@@ -302,7 +326,9 @@ on_offer (HormigaNodeThread *node,
       g_application_activate (G_APPLICATION (self));
       window = gtk_application_get_active_window (GTK_APPLICATION (self));
     }
-  dialog = hormiga_offer_dialog_new (window, id, peer_id, name, size);
+  dialog = hormiga_offer_dialog_new (window, id, peer_id, name, size,
+                                     (const char * const *) paths,
+                                     sizes != NULL ? (const guint64 *) (gpointer) sizes->data : NULL);
   g_hash_table_insert (self->offers, GUINT_TO_POINTER (id), dialog);
   g_signal_connect (dialog, "response", G_CALLBACK (on_offer_response), self);
   gtk_window_present (GTK_WINDOW (dialog));
