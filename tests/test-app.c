@@ -31,7 +31,11 @@
  * yet): the app downloads a file the peer shares through the Open Link
  * dialog, and the Transfers row shows it whole (screenshot-transfers.png);
  * the peer sends the app a file, the offer dialog shows it
- * (screenshot-offer.png) and, accepted, it arrives; the app publishes a
+ * (screenshot-offer.png) and, accepted, it arrives; the peer offers a
+ * folder of five files in two subfolders, and the test leaves a file and
+ * a whole subfolder through the dialog's checks, as a user clicks them
+ * (screenshot-offer-folder.png): only the chosen files arrive, and the
+ * Transfers view shows the folder with their size; the app publishes a
  * file, its link is shown, and the peer downloads it with that link; the
  * app sends the peer a file. Every file is checked byte for byte. Once
  * the peer is known (its offer accepted) and auto-accept is on, its next
@@ -1254,6 +1258,7 @@ typedef struct
   gboolean                sent_done;
   gboolean                sent_accepted;
   char                   *sent_error;
+  GStrv                   sent_paths;   /* what the app took of a folder */
   HormigaTransferState    fetch_state;
   char                   *fetch_path;
   char                   *fetch_error;
@@ -1413,13 +1418,16 @@ on_peer_sent (GObject      *object,
 {
   Peer *peer = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean accepted = hormiga_transfer_manager_send_finish (HORMIGA_TRANSFER_MANAGER (object),
-                                                            result, &error);
+  GStrv paths = NULL;
+  gboolean accepted = hormiga_transfer_manager_send_finish_paths (HORMIGA_TRANSFER_MANAGER (object),
+                                                                  result, &paths, &error);
 
   g_mutex_lock (&peer->lock);
   peer->sent_done = TRUE;
   peer->sent_accepted = accepted;
   peer->sent_error = error ? g_strdup (error->message) : NULL;
+  g_strfreev (peer->sent_paths);
+  peer->sent_paths = paths;
   g_mutex_unlock (&peer->lock);
 }
 
@@ -1511,6 +1519,7 @@ peer_clear (Peer *peer)
   g_free (peer->peer_id);
   g_free (peer->link);
   g_free (peer->sent_error);
+  g_strfreev (peer->sent_paths);
   g_free (peer->fetch_path);
   g_free (peer->fetch_error);
   g_free (peer->received_path);
@@ -1651,6 +1660,9 @@ typedef enum {
   FILES_SHOWN,          /* the Transfers view, drawn: rows, screenshot */
   FILES_OFFERED,        /* the peer sends a file: the offer dialog */
   FILES_RECEIVING,      /* accepted: it arrives */
+  FILES_FOLDER_OFFERED, /* the peer sends a folder: its files, checked */
+  FILES_FOLDER_CHOSEN,  /* some left: the dialog drawn again, accepted */
+  FILES_FOLDER_RECEIVING, /* only the chosen files arrive */
   FILES_AUTO_ACCEPTED,  /* a known peer's second file, accepted without asking */
   FILES_PUBLISHING,     /* the app publishes a file: its link */
   FILES_FETCHED,        /* the peer downloads it from the app: the upload */
@@ -1679,12 +1691,14 @@ typedef struct
   char               *published_path;   /* the app's, fetched by the peer */
   char               *sent_path;        /* the app's, sent to the peer */
   char               *second_path;      /* the peer's, sent once it is known */
+  char               *folder_path;      /* the peer's folder, part of it taken */
   GSettings          *settings;
 
   Notifications       notifications;
   gboolean            offer_notified;   /* the window was not active */
   char               *transfers_path;   /* screenshots */
   char               *offer_path;
+  char               *offer_folder_path;
   guint               n_pulse_polls;    /* polls that saw the peer transferring */
 } Files;
 
@@ -1883,6 +1897,117 @@ save_window_with_dialog (GtkWidget  *window,
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s (%d×%d, dialog %d×%d)", path, width, height, dialog_width,
                   dialog_height);
+}
+
+/* The peer's folder: five files of distinct sizes in two subfolders. */
+static const struct {
+  const char *path;
+  gsize       size;
+} folder_files[] = {
+  { "leeme.txt",     1000 },
+  { "fotos/uno.jpg", 3000 },
+  { "fotos/dos.jpg", 4000 },
+  { "notas/a.txt",    500 },
+  { "notas/b.txt",    700 },
+};
+
+static char *
+make_folder (const char *dir,
+             const char *name)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (folder_files); i++)
+    {
+      g_autofree char *file = g_build_filename (path, folder_files[i].path, NULL);
+      g_autofree char *parent = g_path_get_dirname (file);
+
+      g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+      g_free (make_file (path, folder_files[i].path, folder_files[i].size));
+    }
+  return path;
+}
+
+/* Every file and folder under @dir, relative to it, sorted. */
+static void
+list_tree (const char *dir,
+           const char *prefix,
+           GPtrArray  *found)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (handle);
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      char *relative = prefix != NULL ? g_strconcat (prefix, "/", name, NULL) : g_strdup (name);
+
+      g_ptr_array_add (found, relative);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        list_tree (path, relative, found);
+    }
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The mapped check button whose accessible name is @name, under @widget. */
+static GtkCheckButton *
+find_check (GtkWidget  *widget,
+            const char *name)
+{
+  if (GTK_IS_CHECK_BUTTON (widget) && gtk_widget_get_mapped (widget))
+    {
+      g_autofree char *mismatch =
+        gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
+                                            GTK_ACCESSIBLE_PROPERTY_LABEL, name);
+
+      if (mismatch == NULL)
+        return GTK_CHECK_BUTTON (widget);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkCheckButton *check = find_check (child, name);
+
+      if (check != NULL)
+        return check;
+    }
+  return NULL;
+}
+
+/* Clicks the row's check of @name, as a user does. */
+static GtkCheckButton *
+activate_check (GtkWidget  *dialog,
+                const char *name)
+{
+  GtkCheckButton *check = find_check (dialog, name);
+
+  g_assert_nonnull (check);
+  g_assert_true (gtk_widget_activate (GTK_WIDGET (check)));
+  return check;
+}
+
+static void
+assert_check (GtkWidget             *dialog,
+              const char            *name,
+              GtkAccessibleTristate  state)
+{
+  GtkCheckButton *check = find_check (dialog, name);
+  g_autofree char *mismatch = NULL;
+
+  g_assert_nonnull (check);
+  g_assert_cmpint (gtk_check_button_get_active (check), ==, state == GTK_ACCESSIBLE_TRISTATE_TRUE);
+  g_assert_cmpint (gtk_check_button_get_inconsistent (check), ==,
+                   state == GTK_ACCESSIBLE_TRISTATE_MIXED);
+  mismatch = gtk_test_accessible_check_state (GTK_ACCESSIBLE (check),
+                                              GTK_ACCESSIBLE_STATE_CHECKED, state);
+  g_assert_null (mismatch);
 }
 
 static gboolean
@@ -2084,6 +2209,135 @@ on_files_poll (gpointer user_data)
         /* The answered offer's notification is withdrawn. */
         if (files->offer_notified)
           g_assert_cmpuint (files->notifications.n_closed, >=, 1);
+
+        /* The peer offers a folder. */
+        g_mutex_lock (&files->peer.lock);
+        files->peer.sent_done = FALSE;
+        g_mutex_unlock (&files->peer.lock);
+        files->folder_path = make_folder (files->peer.dir, "álbum");
+        peer_run (&files->peer, peer_send_op, files->folder_path,
+                  hormiga_node_thread_get_peer_id (node));
+        files->stage = FILES_FOLDER_OFFERED;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_FOLDER_OFFERED:
+      {
+        HormigaOfferDialog *dialog = find_toplevel (HORMIGA_TYPE_OFFER_DIALOG);
+        GtkWidget *widget = GTK_WIDGET (dialog);
+        const char *every[] = { "fotos", "notas", "leeme.txt", "uno.jpg", "dos.jpg", "a.txt",
+                                "b.txt" };
+
+        if (dialog == NULL || !files_frames_drawn (files, widget))
+          return G_SOURCE_CONTINUE;
+        g_assert_true (hormiga_offer_dialog_is_folder (dialog));
+        g_assert_cmpstr (hormiga_offer_dialog_get_name (dialog), ==, "álbum");
+        g_assert_cmpuint (hormiga_offer_dialog_get_size (dialog), ==, 9200);
+        g_assert_cmpstr (hormiga_offer_dialog_get_chosen_text (dialog), ==,
+                         "5 of 5 files chosen (9.2\u00a0kB)");
+        g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
+                                                                "accept"));
+        /* A small folder opens expanded, everything chosen. */
+        for (guint i = 0; i < G_N_ELEMENTS (every); i++)
+          assert_check (widget, every[i], GTK_ACCESSIBLE_TRISTATE_TRUE);
+
+        /* One photo left: its folder is chosen in part. */
+        activate_check (widget, "dos.jpg");
+        assert_check (widget, "dos.jpg", GTK_ACCESSIBLE_TRISTATE_FALSE);
+        assert_check (widget, "uno.jpg", GTK_ACCESSIBLE_TRISTATE_TRUE);
+        assert_check (widget, "fotos", GTK_ACCESSIBLE_TRISTATE_MIXED);
+        /* A whole folder left: everything in it. */
+        activate_check (widget, "notas");
+        assert_check (widget, "notas", GTK_ACCESSIBLE_TRISTATE_FALSE);
+        assert_check (widget, "a.txt", GTK_ACCESSIBLE_TRISTATE_FALSE);
+        assert_check (widget, "b.txt", GTK_ACCESSIBLE_TRISTATE_FALSE);
+        g_assert_cmpstr (hormiga_offer_dialog_get_chosen_text (dialog), ==,
+                         "2 of 5 files chosen (4.0\u00a0kB)");
+
+        /* Nothing chosen: nothing to accept. */
+        activate_check (widget, "leeme.txt");
+        activate_check (widget, "uno.jpg");
+        assert_check (widget, "fotos", GTK_ACCESSIBLE_TRISTATE_FALSE);
+        g_assert_cmpstr (hormiga_offer_dialog_get_chosen_text (dialog), ==, "No file chosen");
+        g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
+                                                                 "accept"));
+        activate_check (widget, "leeme.txt");
+        activate_check (widget, "uno.jpg");
+        assert_check (widget, "fotos", GTK_ACCESSIBLE_TRISTATE_MIXED);
+        g_assert_cmpstr (hormiga_offer_dialog_get_chosen_text (dialog), ==,
+                         "2 of 5 files chosen (4.0\u00a0kB)");
+        g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
+                                                                "accept"));
+        files->stage = FILES_FOLDER_CHOSEN;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_FOLDER_CHOSEN:
+      {
+        HormigaOfferDialog *dialog = find_toplevel (HORMIGA_TYPE_OFFER_DIALOG);
+
+        g_assert_nonnull (dialog);
+        if (!files_frames_drawn (files, GTK_WIDGET (dialog)))
+          return G_SOURCE_CONTINUE;
+        save_window_with_dialog (GTK_WIDGET (window), GTK_WIDGET (dialog),
+                                 files->offer_folder_path);
+        /* As the Accept button does. */
+        adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "accept");
+        gtk_window_destroy (GTK_WINDOW (dialog));
+        files->stage = FILES_FOLDER_RECEIVING;
+        return G_SOURCE_CONTINUE;
+      }
+
+    case FILES_FOLDER_RECEIVING:
+      {
+        HormigaTransferItem *item;
+        GtkListView *list = hormiga_transfers_page_get_list_view (
+                              hormiga_window_get_transfers_page (window));
+        HormigaTransferRow *row;
+        g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+        g_autoptr(GPtrArray) told = g_ptr_array_new ();
+        const char *taken[] = { "fotos/uno.jpg", "leeme.txt" };
+
+        if (!peer_flag (&files->peer, &files->peer.sent_done))
+          return G_SOURCE_CONTINUE;
+        g_assert_null (files->peer.sent_error);
+        g_assert_true (files->peer.sent_accepted);
+        item = finished_transfer (node, "álbum");
+        if (item == NULL)
+          return G_SOURCE_CONTINUE;
+        /* The sender was told which files were taken. */
+        g_assert_nonnull (files->peer.sent_paths);
+        for (guint i = 0; files->peer.sent_paths[i] != NULL; i++)
+          g_ptr_array_add (told, files->peer.sent_paths[i]);
+        g_ptr_array_sort (told, compare_strings);
+        g_assert_cmpuint (told->len, ==, G_N_ELEMENTS (taken));
+        for (guint i = 0; i < told->len; i++)
+          g_assert_cmpstr (g_ptr_array_index (told, i), ==, taken[i]);
+
+        /* Only the chosen files are written, byte for byte. */
+        g_assert_cmpuint (hormiga_transfer_item_get_size (item), ==, 4000);
+        g_assert_cmpuint (hormiga_transfer_item_get_received (item), ==, 4000);
+        g_assert_true (g_str_has_prefix (hormiga_transfer_item_get_path (item), files->download_dir));
+        list_tree (hormiga_transfer_item_get_path (item), NULL, found);
+        g_ptr_array_sort (found, compare_strings);
+        g_assert_cmpuint (found->len, ==, 3);
+        g_assert_cmpstr (g_ptr_array_index (found, 0), ==, "fotos");
+        for (guint i = 0; i < G_N_ELEMENTS (taken); i++)
+          {
+            g_autofree char *got = g_build_filename (hormiga_transfer_item_get_path (item),
+                                                     taken[i], NULL);
+            g_autofree char *want = g_build_filename (files->folder_path, taken[i], NULL);
+
+            g_assert_cmpstr (g_ptr_array_index (found, i + 1), ==, taken[i]);
+            assert_same_file (got, want);
+          }
+
+        /* The Transfers view shows the folder with the chosen size. */
+        row = find_transfer_row (GTK_WIDGET (list), hormiga_transfer_item_get_id (item));
+        if (row == NULL)
+          return G_SOURCE_CONTINUE;   /* not drawn yet */
+        g_test_message ("folder row: %s", hormiga_transfer_row_get_details (row));
+        g_assert_true (g_str_has_prefix (hormiga_transfer_row_get_details (row), "4.0\u00a0kB"));
 
         /* Accepted once, the peer is known; with auto-accept on, its next
          * file comes in without a question. */
@@ -2307,8 +2561,11 @@ test_files (void)
   g_settings_set_string (settings, "download-folder", files.download_dir);
   files.transfers_path = g_test_build_filename (G_TEST_BUILT, "screenshot-transfers.png", NULL);
   files.offer_path = g_test_build_filename (G_TEST_BUILT, "screenshot-offer.png", NULL);
+  files.offer_folder_path = g_test_build_filename (G_TEST_BUILT, "screenshot-offer-folder.png",
+                                                   NULL);
   g_unlink (files.transfers_path);
   g_unlink (files.offer_path);
+  g_unlink (files.offer_folder_path);
 
   files.application = hormiga_application_new ();
   g_application_set_flags (G_APPLICATION (files.application), G_APPLICATION_NON_UNIQUE);
@@ -2329,6 +2586,7 @@ test_files (void)
   g_clear_object (&files.application);
   assert_screenshot (files.transfers_path);
   assert_screenshot (files.offer_path);
+  assert_screenshot (files.offer_folder_path);
   /* The upload to the peer stays active for 3 s after its last chunk:
    * seen from FILES_FETCHED until the peer leaves. */
   g_test_message ("the peer was transferring in %u polls", files.n_pulse_polls);
@@ -2355,6 +2613,8 @@ test_files (void)
   g_free (files.sent_path);
   g_free (files.transfers_path);
   g_free (files.offer_path);
+  g_free (files.offer_folder_path);
+  g_free (files.folder_path);
 }
 
 /* ---- opening hormiga: links -------------------------------------------------------- */
