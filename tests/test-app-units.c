@@ -7,7 +7,10 @@
  * from the keys, and places that stay put as peers come and go. The words
  * the views show for sizes, speeds, times left, transfers and peers
  * (hormiga-app-private.h), in English and, with LANGUAGE=es, in Spanish,
- * from the catalogue tests/meson.build compiles from po/es.po.
+ * from the catalogue tests/meson.build compiles from po/es.po. The
+ * offer dialog's tree of an offered folder (HormigaOfferEntry): folders
+ * count what is chosen under them, and what is asked for is the fewest
+ * paths that name it.
  */
 #include <locale.h>
 #include <math.h>
@@ -19,6 +22,7 @@
 #include "hormiga-app-private.h"
 #include "hormiga-dht-key.h"
 #include "hormiga-network-graph-private.h"
+#include "hormiga-offer-entry.h"
 #include "hormiga-peer-item-private.h"
 #include "hormiga-transfer-item-private.h"
 
@@ -544,6 +548,137 @@ test_words_spanish (void)
   g_rmdir (localedir);
 }
 
+/* ---- an offered folder's tree ---------------------------------------------------- */
+
+static HormigaOfferEntry *
+child_named (HormigaOfferEntry *folder,
+             const char        *name)
+{
+  GListModel *children = hormiga_offer_entry_get_children (folder);
+
+  g_assert_nonnull (children);
+  for (guint i = 0; i < g_list_model_get_n_items (children); i++)
+    {
+      g_autoptr(HormigaOfferEntry) child = g_list_model_get_item (children, i);
+
+      if (g_str_equal (hormiga_offer_entry_get_name (child), name))
+        return child;   /* the folder keeps it */
+    }
+  g_assert_not_reached ();
+}
+
+static void
+on_notify_count (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_offer_tree (void)
+{
+  const char *paths[] = { "leeme.txt", "fotos/uno.jpg", "fotos/viaje/dos.jpg",
+                          "fotos/viaje/tres.jpg", "notas/a.txt", NULL };
+  const guint64 sizes[] = { 10, 200, 3000, 40000, 500000 };
+  g_autoptr(HormigaOfferEntry) root = hormiga_offer_entry_new_tree (paths, sizes, 5);
+  HormigaOfferEntry *photos = child_named (root, "fotos");
+  HormigaOfferEntry *trip = child_named (photos, "viaje");
+  HormigaOfferEntry *two = child_named (trip, "dos.jpg");
+  HormigaOfferEntry *notes = child_named (root, "notas");
+  g_autoptr(HormigaOfferEntry) first = NULL;
+  g_auto(GStrv) chosen = NULL;
+  guint n_notified = 0;
+
+  /* Subfolders first, then files, each in the folder's order. */
+  first = g_list_model_get_item (hormiga_offer_entry_get_children (root), 0);
+  g_assert_true (first == photos);
+  g_assert_cmpuint (g_list_model_get_n_items (hormiga_offer_entry_get_children (root)), ==, 3);
+  g_assert_cmpstr (hormiga_offer_entry_get_path (trip), ==, "fotos/viaje");
+  g_assert_cmpstr (hormiga_offer_entry_get_path (two), ==, "fotos/viaje/dos.jpg");
+  g_assert_null (hormiga_offer_entry_get_children (two));
+  g_assert_cmpuint (hormiga_offer_entry_get_n_files (root), ==, 5);
+  g_assert_cmpuint (hormiga_offer_entry_get_size (root), ==, 543210);
+  g_assert_cmpuint (hormiga_offer_entry_get_size (photos), ==, 43200);
+  g_assert_true (hormiga_offer_entry_get_chosen (root));
+  g_assert_null (hormiga_offer_entry_dup_chosen_paths (root));
+
+  /* A file left: every folder above it chosen in part. */
+  g_signal_connect (root, "notify::inconsistent", G_CALLBACK (on_notify_count), &n_notified);
+  hormiga_offer_entry_set_chosen (two, FALSE);
+  g_assert_cmpuint (n_notified, ==, 1);
+  g_assert_true (hormiga_offer_entry_get_inconsistent (trip));
+  g_assert_true (hormiga_offer_entry_get_inconsistent (photos));
+  g_assert_true (hormiga_offer_entry_get_inconsistent (root));
+  g_assert_false (hormiga_offer_entry_get_chosen (photos));
+  g_assert_cmpuint (hormiga_offer_entry_get_n_chosen (root), ==, 4);
+  g_assert_cmpuint (hormiga_offer_entry_get_chosen_size (root), ==, 540210);
+  chosen = hormiga_offer_entry_dup_chosen_paths (root);
+  g_assert_cmpstrv (chosen, ((const char *[]) { "fotos/viaje/tres.jpg", "fotos/uno.jpg",
+                                                "notas", "leeme.txt", NULL }));
+  g_clear_pointer (&chosen, g_strfreev);
+
+  /* A folder left: everything in it; chosen again: everything again. */
+  hormiga_offer_entry_set_chosen (photos, FALSE);
+  g_assert_false (hormiga_offer_entry_get_chosen (trip));
+  g_assert_false (hormiga_offer_entry_get_inconsistent (trip));
+  g_assert_cmpuint (hormiga_offer_entry_get_n_chosen (root), ==, 2);
+  chosen = hormiga_offer_entry_dup_chosen_paths (root);
+  g_assert_cmpstrv (chosen, ((const char *[]) { "notas", "leeme.txt", NULL }));
+  g_clear_pointer (&chosen, g_strfreev);
+  hormiga_offer_entry_set_chosen (trip, TRUE);
+  g_assert_true (hormiga_offer_entry_get_chosen (two));
+  g_assert_true (hormiga_offer_entry_get_inconsistent (photos));
+  chosen = hormiga_offer_entry_dup_chosen_paths (root);
+  g_assert_cmpstrv (chosen, ((const char *[]) { "fotos/viaje", "notas", "leeme.txt", NULL }));
+  g_clear_pointer (&chosen, g_strfreev);
+
+  /* Nothing chosen: an empty list, not NULL (which is everything). */
+  hormiga_offer_entry_set_chosen (root, FALSE);
+  g_assert_false (hormiga_offer_entry_get_inconsistent (root));
+  g_assert_false (hormiga_offer_entry_get_chosen (notes));
+  g_assert_cmpuint (hormiga_offer_entry_get_chosen_size (root), ==, 0);
+  chosen = hormiga_offer_entry_dup_chosen_paths (root);
+  g_assert_nonnull (chosen);
+  g_assert_null (chosen[0]);
+  g_clear_pointer (&chosen, g_strfreev);
+  hormiga_offer_entry_set_chosen (root, TRUE);
+  g_assert_null (hormiga_offer_entry_dup_chosen_paths (root));
+  g_assert_cmpuint (hormiga_offer_entry_get_chosen_size (root), ==, 543210);
+}
+
+/* Two thousand files in a hundred folders: the counts hold. */
+static void
+test_offer_tree_large (void)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(HormigaOfferEntry) root = NULL;
+  g_auto(GStrv) chosen = NULL;
+  HormigaOfferEntry *folder;
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      guint64 size = i;
+
+      g_ptr_array_add (paths, g_strdup_printf ("carpeta %02u/archivo %04u", i % 100, i));
+      g_array_append_val (sizes, size);
+    }
+  g_ptr_array_add (paths, NULL);
+  root = hormiga_offer_entry_new_tree ((const char * const *) paths->pdata,
+                                       (const guint64 *) (gpointer) sizes->data, 2000);
+  g_assert_cmpuint (g_list_model_get_n_items (hormiga_offer_entry_get_children (root)), ==, 100);
+  g_assert_cmpuint (hormiga_offer_entry_get_n_files (root), ==, 2000);
+  g_assert_cmpuint (hormiga_offer_entry_get_size (root), ==, 1999 * 2000 / 2);
+  folder = child_named (root, "carpeta 07");
+  g_assert_cmpuint (hormiga_offer_entry_get_n_files (folder), ==, 20);
+  hormiga_offer_entry_set_chosen (root, FALSE);
+  hormiga_offer_entry_set_chosen (folder, TRUE);
+  g_assert_cmpuint (hormiga_offer_entry_get_n_chosen (root), ==, 20);
+  chosen = hormiga_offer_entry_dup_chosen_paths (root);
+  g_assert_cmpstrv (chosen, ((const char *[]) { "carpeta 07", NULL }));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -559,5 +694,7 @@ main (int   argc,
                    test_layout_crowded_and_new_ring);
   g_test_add_func ("/hormiga/app-units/words/english", test_words_english);
   g_test_add_func ("/hormiga/app-units/words/spanish", test_words_spanish);
+  g_test_add_func ("/hormiga/app-units/offer-tree/choose", test_offer_tree);
+  g_test_add_func ("/hormiga/app-units/offer-tree/large", test_offer_tree_large);
   return g_test_run ();
 }
