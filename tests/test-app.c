@@ -2264,6 +2264,17 @@ on_files_poll (gpointer user_data)
         activate_check (widget, "leeme.txt");
         activate_check (widget, "uno.jpg");
         assert_check (widget, "fotos", GTK_ACCESSIBLE_TRISTATE_MIXED);
+        /* Enter on a row toggles its check too: the last row, leeme.txt
+         * (after fotos and its two photos, notas and its two notes). */
+        {
+          GtkWidget *list = find_descendant (widget, GTK_TYPE_LIST_VIEW);
+
+          g_assert_nonnull (list);
+          g_assert_true (gtk_widget_activate_action (list, "list.activate-item", "u", 6));
+          assert_check (widget, "leeme.txt", GTK_ACCESSIBLE_TRISTATE_FALSE);
+          g_assert_true (gtk_widget_activate_action (list, "list.activate-item", "u", 6));
+          assert_check (widget, "leeme.txt", GTK_ACCESSIBLE_TRISTATE_TRUE);
+        }
         g_assert_cmpstr (hormiga_offer_dialog_get_chosen_text (dialog), ==,
                          "2 of 5 files chosen (4.0\u00a0kB)");
         g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
