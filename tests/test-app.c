@@ -43,6 +43,10 @@
  * served the peer as an upload, and the file the app sends the peer is
  * dropped on the peer's row in the Peers list.
  *
+ * /hormiga/app/offer-large shows the offer of a folder of two thousand
+ * files: closed folders, rows only for what is on screen, a folder's
+ * check taking or leaving its fifty files (screenshot-offer-large.png).
+ *
  * /hormiga/app/open-link starts the app as `hormiga --server URL
  * hormiga:…` with a link a real hormiga-node published, then runs the
  * program itself, `hormiga hormiga:…`, as the desktop's handler would: it
@@ -2628,6 +2632,79 @@ test_files (void)
   g_free (files.folder_path);
 }
 
+/* ---- a large folder offered ------------------------------------------------------ */
+
+static guint
+count_mapped_checks (GtkWidget *widget)
+{
+  guint n = GTK_IS_CHECK_BUTTON (widget) && gtk_widget_get_mapped (widget) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_mapped_checks (child);
+  return n;
+}
+
+/* Two thousand files: twenty folders of fifty, a thousand loose files.
+ * The folders stay closed, rows are made only for what is on screen, and
+ * a folder's check still takes or leaves its fifty files. */
+static void
+test_offer_large (void)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_auto(GStrv) chosen = NULL;
+  guint64 total = 0;
+  GtkWidget *dialog;
+  guint n_checks;
+
+  gtk_init ();
+  adw_init ();
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_LIGHT);
+  for (guint i = 0; i < 2000; i++)
+    {
+      guint64 size = 1000;
+
+      g_ptr_array_add (paths, i < 1000 ? g_strdup_printf ("carpeta %02u/foto %04u.jpg", i / 50, i)
+                                       : g_strdup_printf ("nota %04u.txt", i));
+      g_array_append_val (sizes, size);
+      total += size;
+    }
+  g_ptr_array_add (paths, NULL);
+  dialog = hormiga_offer_dialog_new (NULL, 1, "12D3KooWLargeFolderAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                                     "grande", total, (const char * const *) paths->pdata,
+                                     (const guint64 *) (gpointer) sizes->data);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_bytes_unref (wait_render (dialog));
+
+  g_assert_cmpstr (hormiga_offer_dialog_get_chosen_text (HORMIGA_OFFER_DIALOG (dialog)), ==,
+                   "2000 of 2000 files chosen (2.0\u00a0MB)");
+  {
+    g_autofree char *path = g_test_build_filename (G_TEST_BUILT, "screenshot-offer-large.png", NULL);
+
+    while (!save_screenshot (dialog, path))
+      g_main_context_iteration (NULL, TRUE);
+  }
+  n_checks = count_mapped_checks (dialog);
+  g_test_message ("%u rows made for 1020 entries", n_checks);
+  g_assert_cmpuint (n_checks, >=, 3);
+  g_assert_cmpuint (n_checks, <, 1020);
+  /* Closed: the folder's files have no rows yet. */
+  g_assert_null (find_check (dialog, "foto 0000.jpg"));
+  activate_check (dialog, "carpeta 00");
+  assert_check (dialog, "carpeta 00", GTK_ACCESSIBLE_TRISTATE_FALSE);
+  g_assert_cmpstr (hormiga_offer_dialog_get_chosen_text (HORMIGA_OFFER_DIALOG (dialog)), ==,
+                   "1950 of 2000 files chosen (1.9\u00a0MB)");
+  chosen = hormiga_offer_dialog_dup_chosen_paths (HORMIGA_OFFER_DIALOG (dialog));
+  g_assert_cmpuint (g_strv_length (chosen), ==, 19 + 1000);
+  g_assert_cmpstr (chosen[0], ==, "carpeta 01");
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* ---- opening hormiga: links -------------------------------------------------------- */
 
 /* A session manager of the test's own on the private bus, on a thread and
@@ -3038,6 +3115,7 @@ main (int   argc,
   g_test_add_func ("/hormiga/app/peers", test_peers);
   g_test_add_func ("/hormiga/app/pulses", test_pulses);
   g_test_add_func ("/hormiga/app/files", test_files);
+  g_test_add_func ("/hormiga/app/offer-large", test_offer_large);
   g_test_add_func ("/hormiga/app/open-link", test_open_link);
   return g_test_run ();
 }

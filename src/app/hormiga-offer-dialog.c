@@ -39,12 +39,17 @@ struct _HormigaOfferDialog
   HormigaIdenticon *identicon;
   GtkLabel         *sender;
   GtkWidget        *files_box;
+  GtkScrolledWindow *files_scroller;
   GtkListView      *files_view;
   GtkLabel         *chosen_label;
 };
 
 /* Folders this small open expanded. */
 #define EXPAND_FILES_MAX 64
+/* Rows the tree shows without scrolling; more, and it is as tall as it
+ * gets from the start (its natural height is not known before the rows
+ * are made). */
+#define SHOWN_ROWS_MAX 10
 
 G_DEFINE_FINAL_TYPE (HormigaOfferDialog, hormiga_offer_dialog, ADW_TYPE_MESSAGE_DIALOG)
 
@@ -237,6 +242,9 @@ dialog_set_files (HormigaOfferDialog *self,
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+  if (g_list_model_get_n_items (G_LIST_MODEL (tree)) > SHOWN_ROWS_MAX)
+    gtk_scrolled_window_set_min_content_height (
+      self->files_scroller, gtk_scrolled_window_get_max_content_height (self->files_scroller));
   gtk_list_view_set_factory (self->files_view, factory);
   gtk_list_view_set_model (self->files_view,
                            GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (tree))));
@@ -281,7 +289,8 @@ hormiga_offer_dialog_new (GtkWindow          *parent,
                        "name", name,
                        "size", size,
                        NULL);
-  if (paths != NULL)
+  /* An empty folder has nothing to choose from: a plain question. */
+  if (paths != NULL && paths[0] != NULL)
     dialog_set_files (self, paths, sizes);
   return GTK_WIDGET (self);
 }
@@ -444,6 +453,7 @@ hormiga_offer_dialog_class_init (HormigaOfferDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HormigaOfferDialog, identicon);
   gtk_widget_class_bind_template_child (widget_class, HormigaOfferDialog, sender);
   gtk_widget_class_bind_template_child (widget_class, HormigaOfferDialog, files_box);
+  gtk_widget_class_bind_template_child (widget_class, HormigaOfferDialog, files_scroller);
   gtk_widget_class_bind_template_child (widget_class, HormigaOfferDialog, files_view);
   gtk_widget_class_bind_template_child (widget_class, HormigaOfferDialog, chosen_label);
 }
