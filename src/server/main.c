@@ -220,6 +220,7 @@ main (int    argc,
   guint16 port = 0;
   gboolean version = FALSE;
   gboolean no_node = FALSE;
+  gboolean no_web = FALSE;
   g_autofree char *node_data_dir = NULL;
   g_autofree char *node_address = NULL;
   int node_max_connections = HORMIGUERO_DEFAULT_NODE_MAX_CONNECTIONS;
@@ -233,7 +234,10 @@ main (int    argc,
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       "Address and port to listen on (default 127.0.0.1:8710; port 0 picks a free one)", "ADDR:PORT" },
     { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root,
-      "Serve the files of DIR at /", "DIR" },
+      "Serve the files of DIR at / (default: the browser node's page, " HORMIGA_WEB_ROOT
+      ", when it is installed)", "DIR" },
+    { "no-web", 0, 0, G_OPTION_ARG_NONE, &no_web,
+      "Serve no page at /, only a line saying what this server is", NULL },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
       "Most WebSocket connections at once (default 10000)", "N" },
     { "handshake-timeout", 0, 0, G_OPTION_ARG_INT, &handshake_timeout,
@@ -310,6 +314,15 @@ main (int    argc,
         g_printerr ("hormiguero: %s\n", error->message);
         return 2;
       }
+
+  if (web_root != NULL && no_web)
+    {
+      g_printerr ("hormiguero: --web-root and --no-web exclude each other\n");
+      return 2;
+    }
+  if (web_root == NULL && !no_web &&
+      g_file_test (HORMIGA_WEB_ROOT "/index.html", G_FILE_TEST_IS_REGULAR))
+    web_root = g_strdup (HORMIGA_WEB_ROOT);
 
   if (web_root != NULL && !g_file_test (web_root, G_FILE_TEST_IS_DIR))
     {

@@ -3,8 +3,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // Run by chromium-interop.sh inside a network namespace of its own. Starts
-// hormiguero (which also serves web/), headless Chromium through
-// playwright-core, and for each run a fresh `hormiga-node --echo`:
+// hormiguero (which serves the browser node's site and, under interop/, the
+// test page of web/ here, built on the site's modules), headless Chromium
+// through playwright-core, and for each run a fresh `hormiga-node --echo`:
 //
 //   1. the page offers to the node;
 //   2. the node offers to the page (`connect PAGE_PEERID` on its stdin).
@@ -20,158 +21,25 @@
 //
 // Output is TAP; any failure or timeout exits non-zero.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const WEB_ROOT = path.join(HERE, 'web');
-const CHROMIUM = '/usr/bin/chromium';
+import {
+  Child,
+  STEP_TIMEOUT_MS,
+  check,
+  diag,
+  env,
+  finish,
+  launchChromium,
+  makeWebRoot,
+  startHormiguero,
+  withTimeout,
+} from './harness.mjs';
+
 const RUN_TIMEOUT_MS = 60_000;
-const STEP_TIMEOUT_MS = 30_000;
 const MESSAGE_COUNT = 7;   /* messages() in web/interop.js */
-
-const { HORMIGUERO, HORMIGA_NODE, INTEROP_NPM_DIR, INTEROP_ICE_ADDRESS } = process.env;
-for (const [name, value] of Object.entries({ HORMIGUERO, HORMIGA_NODE, INTEROP_NPM_DIR,
-                                             INTEROP_ICE_ADDRESS }))
-  if (!value) {
-    console.log(`Bail out! ${name} is not set; run this through chromium-interop.sh`);
-    process.exit(1);
-  }
-
-const require = createRequire(path.join(INTEROP_NPM_DIR, 'package.json'));
-const { chromium } = require('playwright-core');
-
-/* ---- TAP ------------------------------------------------------------------ */
-
-let tests = 0;
-let failures = 0;
-
-function diag(text) {
-  for (const line of String(text).split('\n'))
-    console.log(`# ${line}`);
-}
-
-function check(condition, description, detail) {
-  tests++;
-  if (condition)
-    console.log(`ok ${tests} - ${description}`);
-  else {
-    failures++;
-    console.log(`not ok ${tests} - ${description}`);
-    if (detail !== undefined)
-      diag(detail);
-  }
-  return condition;
-}
-
-/* ---- helpers ---------------------------------------------------------------- */
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/* A child process whose stdout lines can be waited for. */
-class Child {
-  constructor(name, program, args) {
-    this.name = name;
-    this.lines = [];
-    this.waiters = [];
-    this.finished = false;
-    this.process = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolve) => {
-      const finish = (code, signal, why) => {
-        if (this.finished)
-          return;
-        this.finished = true;
-        this.exitCode = code;
-        this.exitSignal = signal;
-        for (const waiter of this.waiters)
-          waiter.reject(new Error(`${name} ${why} while waiting for ${waiter.what}`));
-        this.waiters = [];
-        resolve();
-      };
-      this.process.on('exit', (code, signal) => finish(code, signal, `exited (${signal ?? code})`));
-      this.process.on('error', (error) => {
-        diag(`${name}: ${error.message}`);
-        finish(null, null, `failed: ${error.message}`);
-      });
-    });
-    this.process.stdin.on('error', (error) => diag(`${name} stdin: ${error.message}`));
-    this.splitLines(this.process.stdout, (line) => this.stdoutLine(line));
-    this.splitLines(this.process.stderr, (line) => diag(`${name} stderr: ${line}`));
-  }
-
-  splitLines(stream, callback) {
-    let buffer = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        callback(buffer.slice(0, newline));
-        buffer = buffer.slice(newline + 1);
-      }
-    });
-  }
-
-  stdoutLine(line) {
-    diag(`${this.name}: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
-    this.lines.push(line);
-    this.waiters = this.waiters.filter((waiter) => !waiter.test());
-  }
-
-  /* Resolves with the match of the count-th line matching pattern. */
-  waitFor(pattern, what, count = 1) {
-    const promise = new Promise((resolve, reject) => {
-      const waiter = {
-        what,
-        reject,
-        test: () => {
-          const matches = this.matching(pattern);
-          if (matches.length < count)
-            return false;
-          resolve(matches[count - 1]);
-          return true;
-        },
-      };
-      if (this.finished)
-        reject(new Error(`${this.name} has exited; ${what} never came`));
-      else if (!waiter.test())
-        this.waiters.push(waiter);
-    });
-    return withTimeout(promise, STEP_TIMEOUT_MS, `${this.name}: ${what}`);
-  }
-
-  matching(pattern) {
-    return this.lines.map((line) => pattern.exec(line)).filter((match) => match !== null);
-  }
-
-  write(text) {
-    this.process.stdin.write(text);
-  }
-
-  kill() {
-    if (!this.finished)
-      this.process.kill('SIGKILL');
-  }
-}
-
-/* Chromium does not need the GLib and allocator debugging the C tests set. */
-function browserEnvironment() {
-  const env = { ...process.env };
-  for (const name of ['G_DEBUG', 'G_SLICE', 'MALLOC_CHECK_', 'ASAN_OPTIONS', 'LSAN_OPTIONS',
-                      'UBSAN_OPTIONS'])
-    delete env[name];
-  return env;
-}
 
 /* ---- runs ---------------------------------------------------------------------- */
 
@@ -179,9 +47,9 @@ function browserEnvironment() {
  * does the rest. The node must then quit cleanly (under ASan: no leaks). */
 async function withNodeAndPage(browser, server, tmp, title, body) {
   const dataDir = fs.mkdtempSync(path.join(tmp, 'node-'));
-  const node = new Child('hormiga-node', HORMIGA_NODE,
+  const node = new Child('hormiga-node', env.HORMIGA_NODE,
                          ['--data-dir', dataDir, '--server', server.url,
-                          '--ice-address', INTEROP_ICE_ADDRESS, '--echo', 'run']);
+                          '--ice-address', env.INTEROP_ICE_ADDRESS, '--echo', 'run']);
   const context = await browser.newContext();
   try {
     const [, nodeId] = await node.waitFor(/^peer-id (\S+)$/, 'its PeerID');
@@ -190,7 +58,7 @@ async function withNodeAndPage(browser, server, tmp, title, body) {
     const page = await context.newPage();
     page.on('console', (message) => diag(`page: ${message.text()}`));
     page.on('pageerror', (error) => diag(`page error: ${error.message}`));
-    await page.goto(`${server.http}index.html`);
+    await page.goto(`${server.http}interop/index.html`);
     await page.waitForFunction(() => window.interop !== undefined, null,
                                { timeout: STEP_TIMEOUT_MS });
     const pageId = await withTimeout(page.evaluate(() => window.interop.join()),
@@ -276,24 +144,12 @@ async function forgedBindingRun(node, page, ids, title) {
 
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hormiga-interop-'));
-  const hormiguero = new Child('hormiguero', HORMIGUERO,
-                               ['--no-node', '--listen', '127.0.0.1:0', '--web-root', WEB_ROOT]);
+  let hormiguero = null;
   let browser = null;
   try {
-    const [, url] = await hormiguero.waitFor(/^hormiguero listening on (ws:\/\/\S+\/ws)$/,
-                                             'its listening address');
-    const server = { url, http: url.replace(/^ws:/, 'http:').replace(/ws$/, '') };
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',                                   /* we run as (namespace) root */
-        '--disable-features=WebRtcHideLocalIpsWithMdns',  /* real IP host candidates */
-      ],
-      env: browserEnvironment(),
-      timeout: STEP_TIMEOUT_MS,
-    });
-    diag(`Chromium ${browser.version()}`);
+    const server = await startHormiguero(makeWebRoot(tmp), ['--no-node']);
+    hormiguero = server.child;
+    browser = await launchChromium();
 
     const runs = [
       ['Chromium offers', (node, page, ids, title) => exchangeRun(node, page, ids, title, true)],
@@ -312,12 +168,10 @@ async function main() {
     check(false, 'the test harness starts', error.stack ?? error.message);
   } finally {
     await browser?.close().catch(() => {});
-    hormiguero.kill();
+    hormiguero?.kill();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`1..${tests}`);
-  diag(`${tests - failures} passed, ${failures} failed`);
-  process.exit(failures === 0 && tests > 0 ? 0 : 1);
+  finish();
 }
 
 await main();

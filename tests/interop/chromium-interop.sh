@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# chromium-interop.sh NPM_DIR — Debian's Chromium against hormiga-node
+# chromium-interop.sh NPM_DIR WEB_SITE SCRIPT — Debian's Chromium against
+# hormiga-node
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Installs playwright-core (package-lock.json beside this file) into NPM_DIR,
-# a folder of the build tree, then runs chromium-interop.mjs inside a network
-# namespace of its own: Chromium gathers no candidates on loopback, so the
+# a folder of the build tree, then runs SCRIPT (chromium-interop.mjs or
+# web-download.mjs, beside this file) with the browser node's site WEB_SITE
+# (build-aux/web-site.sh) inside a network namespace of its own: Chromium
+# gathers no candidates on loopback, so the
 # namespace has a veth pair with 10.77.0.1 and a default route into it, and
 # hormiguero, hormiga-node and Chromium all live there. Nothing is bound
 # outside the namespace. See docs/DECISIONS.md.
@@ -22,12 +25,17 @@ bail () {
 }
 
 if [ "${HORMIGA_INTEROP_IN_NETNS:-}" != 1 ]; then
-  npm_dir=${1:?usage: chromium-interop.sh NPM_DIR}
+  npm_dir=${1:?usage: chromium-interop.sh NPM_DIR WEB_SITE SCRIPT}
+  web_site=${2:?usage: chromium-interop.sh NPM_DIR WEB_SITE SCRIPT}
+  script=${3:?usage: chromium-interop.sh NPM_DIR WEB_SITE SCRIPT}
   : "${HORMIGUERO:?}" "${HORMIGA_NODE:?}"
   for tool in node npm unshare ip; do
     command -v "$tool" >/dev/null || bail "$tool is missing; run build-aux/install-deps.sh"
   done
   [ -x /usr/bin/chromium ] || bail "/usr/bin/chromium is missing; run build-aux/install-deps.sh"
+  [ -f "$web_site/index.html" ] ||
+    bail "$web_site has no page: the browser node's site is built only where npm is found; run build-aux/install-deps.sh and build again"
+  [ -f "$here/$script" ] || bail "$here/$script does not exist"
   node_major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$node_major" -ge 20 ] || bail "playwright-core needs Node.js 20 or later; this is $(node --version)"
 
@@ -47,7 +55,8 @@ if [ "${HORMIGA_INTEROP_IN_NETNS:-}" != 1 ]; then
   else
     netns=(unshare --net --map-root-user)
   fi
-  export HORMIGA_INTEROP_IN_NETNS=1 INTEROP_NPM_DIR=$npm_dir INTEROP_ICE_ADDRESS=$ice_address
+  export HORMIGA_INTEROP_IN_NETNS=1 INTEROP_NPM_DIR=$npm_dir INTEROP_ICE_ADDRESS=$ice_address \
+         INTEROP_WEB_SITE=$web_site
   exec "${netns[@]}" -- "$0" "$@"
 fi
 
@@ -63,4 +72,4 @@ ip link set hormiga0 up
 ip link set hormiga1 up
 ip route add default via 10.77.0.2 dev hormiga0
 
-exec node "$here/chromium-interop.mjs"
+exec node "$here/${3:?}"

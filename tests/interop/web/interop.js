@@ -14,16 +14,10 @@
 // (hormiga-node --echo) sends back. It reports each message's kind, size and
 // SHA-256 as sent and as echoed; the driver decides whether that passes.
 
-import { decode } from './msgpack.js';
-import {
-  Identity,
-  PeerSession,
-  Signaling,
-  bytesEqual,
-  hex,
-  newSid,
-  peerIdFromKey,
-} from './hormiga-browser-node.js';
+import { bytesEqual, fromHex, hex } from '../js/bytes.js';
+import { Identity, peerIdFromKey } from '../js/identity.js';
+import { PeerSession, decodeRtcSignal, newSid } from '../js/peer-session.js';
+import { Signaling } from '../js/signaling.js';
 
 const MAX_MESSAGE_SIZE = 262144;
 const utf8 = new TextEncoder();
@@ -41,10 +35,6 @@ function log(text) {
   console.log(text);
 }
 
-function fromHex(text) {
-  return Uint8Array.from(text.match(/../g), (pair) => parseInt(pair, 16));
-}
-
 /* The libp2p peer-id spec's test vector (docs/PROTOCOL.md, "Identity"). */
 function checkPeerIdDerivation() {
   const key = fromHex('1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e');
@@ -60,7 +50,7 @@ function route(from, sid, payload) {
   if (session === undefined) {
     let type;
     try {
-      type = decode(payload).t;
+      type = decodeRtcSignal(payload).t;
     } catch (error) {
       log(`undecodable signal from ${from} dropped: ${error.message}`);
       return;
@@ -69,7 +59,7 @@ function route(from, sid, payload) {
       log(`${type} from ${from} for unknown session ${sid} ignored`);
       return;
     }
-    session = new PeerSession(state.signaling, from, sid, false, log);
+    session = new PeerSession(state.signaling, state.identity, from, sid, false, log);
     state.sessions.set(key, session);
     const waiter = state.offerWaiters.shift();
     if (waiter)
@@ -198,7 +188,7 @@ async function exchange(session, channel) {
 async function offer(peerId, options = {}) {
   if (state.failure)
     throw state.failure;
-  const session = new PeerSession(state.signaling, peerId, newSid(), true, log);
+  const session = new PeerSession(state.signaling, state.identity, peerId, newSid(), true, log);
   session.forgeBinding = options.forgeBinding === true;
   state.sessions.set(`${peerId}/${session.sid}`, session);
   const channel = session.pc.createDataChannel('interop');

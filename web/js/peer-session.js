@@ -1,193 +1,37 @@
-// hormiga-browser-node.js — a minimal Hormiga node in a web page
+// peer-session.js — one WebRTC connection to another node, and its binding
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
-// Just enough of docs/PROTOCOL.md for a browser to meet a C node: an Ed25519
-// identity (WebCrypto) and its libp2p PeerID, the challenge/join/welcome
-// handshake with hormiguero, WebRTC negotiation in `signal` envelopes, the
-// identity binding on negotiated data channel 0, and the negotiated channels
-// every connection carries: 1 "hormiga-dht", 2 "hormiga-files" and
-// 3 "hormiga-contingency" (this page speaks none of them: what arrives there
-// is ignored).
+// docs/PROTOCOL.md, "WebRTC negotiation through hormiguero" and "Identity
+// binding (channel 0)": offer, answer and trickled candidates travel as
+// MessagePack maps through a *route* (hormiguero's `signal`s, or `relay`
+// messages through another node: anything with send(to, sid, payload)); once
+// the association is up each side proves on negotiated channel 0 that its
+// Ed25519 identity ran this DTLS session. Every connection also carries the
+// negotiated channels 1 "hormiga-dht", 2 "hormiga-files" and
+// 3 "hormiga-contingency"; they open once the binding is verified.
 
-import { decode, encode } from './msgpack.js';
+import { concatBytes, hex, utf8 } from './bytes.js';
+import { peerIdFromKey, verifyEd25519 } from './identity.js';
+import { decodeLimited, encode, expectMap } from './wire.js';
 
-const utf8 = new TextEncoder();
-
-export function concatBytes(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-export function bytesEqual(a, b) {
-  if (a.length !== b.length)
-    return false;
-  for (let i = 0; i < a.length; i++)
-    if (a[i] !== b[i])
-      return false;
-  return true;
-}
-
-export function hex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/* ---- identity ----------------------------------------------------------- */
-
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-
-export function base58btc(bytes) {
-  const digits = [];   /* little-endian base-58 digits */
-  for (const byte of bytes) {
-    let carry = byte;
-    for (let i = 0; i < digits.length; i++) {
-      carry += digits[i] * 256;
-      digits[i] = carry % 58;
-      carry = Math.floor(carry / 58);
-    }
-    while (carry > 0) {
-      digits.push(carry % 58);
-      carry = Math.floor(carry / 58);
-    }
-  }
-  let text = '';
-  for (const byte of bytes) {
-    if (byte !== 0)
-      break;
-    text += '1';
-  }
-  for (let i = digits.length - 1; i >= 0; i--)
-    text += BASE58[digits[i]];
-  return text;
-}
-
-/* Identity multihash of the protobuf PublicKey {Type: Ed25519, Data: key}. */
-export function peerIdFromKey(key) {
-  if (!(key instanceof Uint8Array) || key.length !== 32)
-    throw new TypeError('an Ed25519 public key has 32 bytes');
-  return base58btc(concatBytes(Uint8Array.of(0x00, 0x24, 0x08, 0x01, 0x12, 0x20), key));
-}
-
-export class Identity {
-  static async generate() {
-    const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
-    const key = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
-    return new Identity(pair.privateKey, key);
-  }
-
-  constructor(privateKey, publicKey) {
-    this.privateKey = privateKey;
-    this.publicKey = publicKey;
-    this.peerId = peerIdFromKey(publicKey);
-  }
-
-  async sign(data) {
-    return new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, this.privateKey, data));
-  }
-
-  static async verify(publicKey, signature, data) {
-    const key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false,
-                                              ['verify']);
-    return crypto.subtle.verify({ name: 'Ed25519' }, key, signature, data);
-  }
-}
-
-/* ---- signaling ---------------------------------------------------------- */
-
-const JOIN_CONTEXT = utf8.encode('hormiga/join/v1:');
-
-function nextMessage(socket, what) {
-  return new Promise((resolve, reject) => {
-    socket.onmessage = (event) => resolve(decode(new Uint8Array(event.data)));
-    socket.onclose = (event) =>
-      reject(new Error(`hormiguero closed the connection (${event.code} ${event.reason}) while ` +
-                       `waiting for ${what}`));
-    socket.onerror = () => reject(new Error(`WebSocket error while waiting for ${what}`));
-  });
-}
-
-/* One admitted connection to hormiguero's /ws. */
-export class Signaling {
-  static async join(url, identity, log) {
-    const socket = new WebSocket(url);
-    socket.binaryType = 'arraybuffer';
-    await new Promise((resolve, reject) => {
-      socket.onopen = resolve;
-      socket.onerror = () => reject(new Error(`cannot open ${url}`));
-    });
-
-    const challenge = await nextMessage(socket, 'the challenge');
-    if (challenge.v !== 1 || challenge.t !== 'challenge' ||
-        !(challenge.nonce instanceof Uint8Array) || challenge.nonce.length !== 32)
-      throw new Error(`expected a challenge with a 32-byte nonce, got ${JSON.stringify(challenge)}`);
-    const sig = await identity.sign(concatBytes(JOIN_CONTEXT, challenge.nonce));
-    socket.send(encode({ v: 1, t: 'join', key: identity.publicKey, sig }));
-
-    const welcome = await nextMessage(socket, 'the welcome');
-    if (welcome.t !== 'welcome')
-      throw new Error(`join refused: ${JSON.stringify(welcome)}`);
-    if (welcome.id !== identity.peerId)
-      throw new Error(`hormiguero says our PeerID is ${welcome.id}; we computed ${identity.peerId}`);
-    log(`admitted as ${welcome.id} (server ${challenge.server ?? '?'}, ` +
-        `${welcome.peers.length} other peers)`);
-    return new Signaling(socket, identity, log);
-  }
-
-  constructor(socket, identity, log) {
-    this.socket = socket;
-    this.identity = identity;
-    this.log = log;
-    this.onsignal = null;       /* (from, sid, payload) */
-    this.onfailure = null;      /* (error) */
-    socket.onmessage = (event) => this.receive(new Uint8Array(event.data));
-    socket.onclose = (event) =>
-      this.onfailure?.(new Error(`hormiguero closed the connection: ${event.code} ${event.reason}`));
-    socket.onerror = null;
-  }
-
-  receive(frame) {
-    let message;
-    try {
-      message = decode(frame);
-    } catch (error) {
-      this.log(`undecodable frame ignored: ${error.message}`);
-      return;
-    }
-    switch (message.t) {
-      case 'ping':
-        this.socket.send(encode({ v: 1, t: 'pong', seq: message.seq }));
-        break;
-      case 'signal':
-        this.onsignal?.(message.from, message.sid, message.payload);
-        break;
-      case 'error':
-        this.onfailure?.(new Error(`hormiguero error ${message.code}` +
-                                   `${message.sid ? ` on ${message.sid}` : ''}: ${message.message}`));
-        break;
-      default:
-        this.log(`ignored a ${message.t} message`);
-    }
-  }
-
-  send(to, sid, payload) {
-    this.socket.send(encode({ v: 1, t: 'signal', to, sid, payload }));
-  }
-
-  close() {
-    this.socket.onclose = null;
-    this.socket.close(1000);
-  }
-}
-
-/* ---- identity binding (docs/PROTOCOL.md, "Identity binding") ----------- */
+/* ---- identity binding ----------------------------------------------------- */
 
 const BIND_DOMAIN = utf8.encode('hormiga/bind/v1');
 const BIND_MAX_SIZE = 300;
+const BIND_LIMITS = {
+  what: 'identity binding', maxSize: BIND_MAX_SIZE, maxStr: 64, maxBin: 64, maxArray: 0, maxMap: 4,
+};
+
+/* An rtc signal: the payload of a `signal` or a `relay`, at most 60 KiB,
+ * strings up to 57,344 bytes, at most 8 keys. */
+const RTC_SIGNAL_LIMITS = {
+  what: 'rtc signal', maxSize: 61440, maxStr: 57344, maxBin: 0, maxArray: 0, maxMap: 8,
+};
+
+export function decodeRtcSignal(payload) {
+  return expectMap(decodeLimited(payload, RTC_SIGNAL_LIMITS), 'rtc signal');
+}
 
 function sdpAttribute(sdp, name) {
   const match = new RegExp(`^a=${name}:(.*?)\\s*$`, 'mi').exec(sdp);
@@ -219,9 +63,11 @@ export function newSid() {
 }
 
 export class PeerSession {
-  constructor(signaling, peerId, sid, offerer, log) {
-    this.signaling = signaling;
-    this.identity = signaling.identity;
+  /* @route: send(to, sid, payload) for this session's signals;
+   * @options.iceServers: RTCPeerConnection's (a TURN server). */
+  constructor(route, identity, peerId, sid, offerer, log, options = {}) {
+    this.route = route;
+    this.identity = identity;
     this.peerId = peerId;
     this.sid = sid;
     this.offerer = offerer;
@@ -232,6 +78,8 @@ export class PeerSession {
     this.proofSent = false;
     this.peerProof = null;
     this.forgeBinding = false;   /* tests only: sign the wrong fingerprints */
+    this.error = null;           /* the first failure */
+    this.onfailure = null;       /* (error), once */
 
     /* bound: both proofs done; failed: rejects on the first failure, at
      * any time, so callers can race it against whatever they wait for. */
@@ -245,12 +93,14 @@ export class PeerSession {
     this.bound.catch(() => {});
     this.failed.catch(() => {});
 
-    this.pc = new RTCPeerConnection({ iceServers: [] });
+    this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
     this.pc.onicecandidate = (event) => this.localCandidate(event.candidate);
     this.pc.onconnectionstatechange = () => {
       this.log(`connection ${this.pc.connectionState}`);
       if (this.pc.connectionState === 'failed')
         this.fail(new Error('the peer connection failed (ICE or DTLS)'));
+      else if (this.pc.connectionState === 'closed')
+        this.fail(new Error('the peer connection closed'));
     };
 
     /* The first channel the peer opens with DCEP. */
@@ -275,9 +125,13 @@ export class PeerSession {
   }
 
   fail(error) {
+    if (this.error)
+      return;
+    this.error = error;
     this.log(`failed: ${error.message}`);
     this.rejectBound(error);
     this.rejectFailed(error);
+    this.onfailure?.(error);
   }
 
   /* Resolves as @promise does, unless the session fails first. */
@@ -286,7 +140,11 @@ export class PeerSession {
   }
 
   signal(message) {
-    this.signaling.send(this.peerId, this.sid, encode({ v: 1, ...message }));
+    try {
+      this.route.send(this.peerId, this.sid, encode({ v: 1, ...message }));
+    } catch (error) {
+      this.fail(new Error(`cannot send the ${message.t}: ${error.message}`));
+    }
   }
 
   /* Candidates wait until our description has gone out: the peer ignores
@@ -330,7 +188,7 @@ export class PeerSession {
   receive(payload) {
     let message;
     try {
-      message = decode(payload);
+      message = decodeRtcSignal(payload);
     } catch (error) {
       this.log(`undecodable rtc signal dropped: ${error.message}`);
       return;
@@ -420,7 +278,7 @@ export class PeerSession {
     if (data.byteLength > BIND_MAX_SIZE)
       throw new Error(`identity binding: the proof has ${data.byteLength} bytes; at most ` +
                       `${BIND_MAX_SIZE}`);
-    const proof = decode(new Uint8Array(data));
+    const proof = expectMap(decodeLimited(new Uint8Array(data), BIND_LIMITS), 'identity binding');
     const keys = Object.keys(proof ?? {}).sort().join(',');
     if (keys !== 'key,sig,t,v' || proof.v !== 1 || proof.t !== 'bind' ||
         !(proof.key instanceof Uint8Array) || proof.key.length !== 32 ||
@@ -432,7 +290,7 @@ export class PeerSession {
                       `made for ${this.peerId}`);
     const roles = this.dtlsRoles();
     const transcript = bindTranscript(!roles.weAreClient, roles.client, roles.server);
-    if (!await Identity.verify(proof.key, proof.sig, transcript))
+    if (!await verifyEd25519(proof.key, proof.sig, transcript))
       throw new Error(`identity binding: the signature of ${presented} does not cover the DTLS ` +
                       'fingerprints this side saw');
     this.peerProof = proof;
@@ -447,5 +305,6 @@ export class PeerSession {
 
   close() {
     this.pc.close();
+    this.fail(new Error('closed by this side'));
   }
 }

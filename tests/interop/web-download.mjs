@@ -1,0 +1,166 @@
+// web-download.mjs — the browser node's page downloads what a C node shares
+//
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// Run by chromium-interop.sh inside a network namespace of its own.
+// hormiguero serves the browser node's site at / and runs its embedded DHT
+// node, with --bootstrap-sample 1 so that a newcomer's welcome names that
+// node only. Two hormiga-node processes join; one shares a file of random
+// bytes (3 MiB and a bit, so 13 chunks, the last one short). The page,
+// loaded from hormiguero's /:
+//
+//   - derives the content IDs and the PeerID of docs/PROTOCOL.md's examples;
+//   - refuses a malformed link with a message on the page;
+//   - opens the shared link: it finds the provider through the DHT (asking
+//     hormiguero's node, the only peer it knows), connects to it through
+//     the overlay (signals relayed by hormiguero's node), fetches and checks
+//     the manifest and every chunk, and hands the file to the browser's
+//     download, which playwright captures: its SHA-256 must be the shared
+//     file's.
+//
+// Output is TAP; any failure or timeout exits non-zero.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import {
+  Child,
+  STEP_TIMEOUT_MS,
+  check,
+  diag,
+  env,
+  finish,
+  launchChromium,
+  makeWebRoot,
+  startHormiguero,
+  withTimeout,
+} from './harness.mjs';
+
+const FILE_SIZE = 3 * 1024 * 1024 + 12345;
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+const TEST_KEY = '1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e';
+
+function sha256(bytes) {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+function startNode(tmp, name, server) {
+  const dataDir = fs.mkdtempSync(path.join(tmp, `${name}-`));
+  return new Child(name, env.HORMIGA_NODE,
+                   ['--data-dir', dataDir, '--server', server.url,
+                    '--ice-address', env.INTEROP_ICE_ADDRESS, 'run']);
+}
+
+/* What the page's modules compute for docs/PROTOCOL.md's examples. */
+async function protocolVectors(page) {
+  const got = await page.evaluate(async (testKey) => {
+    const content = await import('./js/content.js');
+    const identity = await import('./js/identity.js');
+    const bytes = await import('./js/bytes.js');
+    const { hash, merkleRoot, fileContentId } = content;
+    const hola = new TextEncoder().encode('hola');
+    const key = bytes.fromHex(testKey);
+    return {
+      empty: bytes.hex(fileContentId(0, 261120, merkleRoot([]))),
+      hola: bytes.hex(fileContentId(4, 261120, merkleRoot([hash(hola)]))),
+      peerId: identity.peerIdFromKey(key),
+      roundTrip: bytes.hex(identity.peerIdBytes(identity.peerIdFromKey(key))),
+    };
+  }, TEST_KEY);
+  check(got.empty === '62dd37f09a82ccd8f253a460dbababcd5c0870261e7c071b1459067f06342c5a',
+        'the page derives the empty file\'s content ID', got.empty);
+  check(got.hola === 'fe9f49fd0b74f978d0b1a8f60b83b179cf4a13902fe2e7c1fd084cfbe17fe93d',
+        'the page derives the content ID of "hola"', got.hola);
+  check(got.peerId === '12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq' &&
+        got.roundTrip === `002408011220${TEST_KEY}`,
+        'the page derives the libp2p test vector\'s PeerID', JSON.stringify(got));
+}
+
+async function refusesBadLink(page) {
+  await page.fill('#link-input', 'hormiga:not-a-content-id');
+  await page.click('#open-button');
+  const error = page.locator('#link-error');
+  await error.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const text = await error.textContent();
+  check(/64 hexadecimal digits/.test(text), 'a malformed link is refused on the page', text);
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hormiga-web-'));
+  const children = [];
+  let browser = null;
+  try {
+    const server = await startHormiguero(makeWebRoot(tmp),
+                                         ['--bootstrap-sample', '1',
+                                          '--node-address', env.INTEROP_ICE_ADDRESS]);
+    children.push(server.child);
+    const sharer = startNode(tmp, 'sharer', server);
+    const other = startNode(tmp, 'other', server);
+    children.push(sharer, other);
+    const [, sharerId] = await sharer.waitFor(/^peer-id (\S+)$/, 'its PeerID');
+    await sharer.waitFor(/^admitted /, 'admission by hormiguero');
+    await other.waitFor(/^admitted /, 'admission by hormiguero');
+
+    const original = crypto.randomBytes(FILE_SIZE);
+    const filePath = path.join(tmp, 'hormigas en el jardín.bin');
+    fs.writeFileSync(filePath, original);
+    sharer.write(`share ${filePath}\n`);
+    const [, link] = await sharer.waitFor(/^shared (hormiga:\S+)$/, 'the shared link');
+
+    browser = await launchChromium();
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    page.on('console', (message) => diag(`page: ${message.text()}`));
+    page.on('pageerror', (error) => diag(`page error: ${error.message}`));
+    await page.goto(server.http);
+    const pageId = await withTimeout(page.evaluate(async () => (await window.hormiga.started).peerId),
+                                     STEP_TIMEOUT_MS, 'the page joins the network');
+    check(/^12D3KooW/.test(pageId), `the page joined as ${pageId}`);
+    check(await page.locator('#node-id').textContent() === pageId, 'the page shows its PeerID');
+
+    await protocolVectors(page);
+    await refusesBadLink(page);
+
+    const started = Date.now();
+    const downloaded = page.waitForEvent('download', { timeout: DOWNLOAD_TIMEOUT_MS });
+    await page.fill('#link-input', link);
+    await page.click('#open-button');
+    const download = await downloaded;
+    const saved = path.join(tmp, 'downloaded');
+    await download.saveAs(saved);
+    diag(`the page downloaded ${FILE_SIZE} bytes in ${(Date.now() - started) / 1000} s`);
+
+    check(download.suggestedFilename() === path.basename(filePath),
+          'the download has the shared file\'s name', download.suggestedFilename());
+    const copy = fs.readFileSync(saved);
+    check(copy.length === original.length && sha256(copy) === sha256(original),
+          'the downloaded file\'s SHA-256 is the shared file\'s',
+          `${copy.length} bytes, ${sha256(copy)}; shared ${original.length}, ${sha256(original)}`);
+
+    const status = await page.locator('#downloads li .status').first().textContent();
+    check(/^Saved as /.test(status), 'the page says the download is saved', status);
+    const peers = await page.evaluate(() => window.hormiga.node.peers);
+    diag(`the page's peers: ${JSON.stringify(peers)}`);
+    const provider = peers.find((peer) => peer.peerId === sharerId);
+    check(provider !== undefined && provider.roles.includes('provider'),
+          'the page lists the sharer as a provider', JSON.stringify(peers));
+    check(provider?.through === 'overlay',
+          'the connection to the sharer was negotiated through the overlay',
+          JSON.stringify(provider));
+    const listed = await page.locator('#peers li').count();
+    check(listed === peers.length && listed >= 2, `the page lists its ${listed} peers`);
+    await context.close();
+  } catch (error) {
+    check(false, 'the run completes', error.stack ?? error.message);
+  } finally {
+    await browser?.close().catch(() => {});
+    for (const child of children)
+      child.kill();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  finish();
+}
+
+await main();

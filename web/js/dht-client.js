@@ -1,0 +1,157 @@
+// dht-client.js — Kademlia lookups of a client-mode node
+//
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// A browser comes and goes, so it takes no part in storing records or in
+// other nodes' routing tables: every request says `client: true`
+// (docs/PROTOCOL.md, "DHT messages"). What it does is look things up:
+// findProviders() walks towards a content ID, asking the α closest nodes it
+// knows of at a time with `get-providers`, adding the nodes each answer
+// names (and connecting to them through the node that named them), until
+// it has providers and the closest nodes have all answered, or no node is
+// left to ask.
+
+import { compareBytes, shortId, xor } from './bytes.js';
+import { encodeDhtMessage, isDhtRequest } from './dht-message.js';
+import { verifyProviderRecord } from './dht-record.js';
+import { dhtKeyOfPeer, peerIdBytes, peerIdText } from './identity.js';
+import { nowSeconds, withTimeout } from './time.js';
+
+export const DHT_K = 20;
+export const DHT_ALPHA = 3;
+export const DHT_REQUEST_TIMEOUT_MS = 10000;
+
+export class DhtClient {
+  constructor(overlay, log) {
+    this.overlay = overlay;
+    this.log = log;
+    this.nextId = 1;
+    this.waiting = new Map();   /* "PeerID/id" → { resolve, reject, link } */
+    overlay.ondht = (link, message) => this.receive(link, message);
+    const previous = overlay.onlinkclosed;
+    overlay.onlinkclosed = (link) => {
+      previous?.(link);
+      this.linkClosed(link);
+    };
+  }
+
+  receive(link, message) {
+    if (isDhtRequest(message.t)) {
+      if (message.client === true)
+        link.roles.add('client');
+      this.overlay.answerAsClient(link, message);
+      return;
+    }
+    const key = `${link.peerId}/${message.id}`;
+    const waiter = this.waiting.get(key);
+    if (waiter === undefined || waiter.link !== link)
+      return;   /* late, or a second answer to a request sent again */
+    this.waiting.delete(key);
+    waiter.resolve(message);
+  }
+
+  linkClosed(link) {
+    for (const [key, waiter] of this.waiting)
+      if (waiter.link === link) {
+        this.waiting.delete(key);
+        waiter.reject(new Error(`the connection to ${shortId(link.peerId)} closed`));
+      }
+  }
+
+  /* The response to a request of @fields (t and its fields) sent on @link. */
+  request(link, fields) {
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    const key = `${link.peerId}/${id}`;
+    const answer = new Promise((resolve, reject) => {
+      this.waiting.set(key, { resolve, reject, link });
+    });
+    try {
+      link.sendDht(encodeDhtMessage({ ...fields, id, client: true }));
+    } catch (error) {
+      this.waiting.delete(key);
+      return Promise.reject(error);
+    }
+    return withTimeout(answer, DHT_REQUEST_TIMEOUT_MS,
+                       `${fields.t} to ${shortId(link.peerId)}`)
+      .finally(() => this.waiting.delete(key));
+  }
+
+  /* Providers of the 32-byte @key: [{ peerId, via }], via the PeerID of the
+   * node that named it (connected, so it can relay our offer). @progress
+   * (text) says what the lookup is doing. */
+  async findProviders(key, progress = () => {}) {
+    const candidates = new Map();   /* PeerID → { peerId, distance, via, state } */
+    const providers = new Map();    /* PeerID → { peerId, via } */
+    const me = this.overlay.identity.peerId;
+
+    const add = async (peerId, via) => {
+      if (peerId === me || candidates.has(peerId))
+        return;
+      const bytes = peerIdBytes(peerId);
+      if (bytes === null)
+        return;
+      const entry = { peerId, distance: null, via, state: 'new' };
+      candidates.set(peerId, entry);
+      entry.distance = xor(await dhtKeyOfPeer(bytes), key);
+    };
+
+    for (const link of this.overlay.connected)
+      if (!link.roles.has('client'))
+        await add(link.peerId, undefined);
+    for (const peerId of this.overlay.signaling.peers)
+      await add(peerId, undefined);
+
+    const ask = async (entry) => {
+      try {
+        const link = await this.overlay.connect(entry.peerId, { via: entry.via });
+        const answer = await this.request(link, { t: 'get-providers', key });
+        if (answer.t !== 'providers')
+          throw new Error(`answered ${answer.t}${answer.text ? `: ${answer.text}` : ''}`);
+        link.roles.add('dht');
+        this.overlay.changed();
+        for (const record of answer.records) {
+          try {
+            const provider = await verifyProviderRecord(record, key, nowSeconds());
+            if (!providers.has(provider.peerId) && provider.peerId !== me)
+              providers.set(provider.peerId, { peerId: provider.peerId, via: entry.peerId });
+          } catch (error) {
+            this.log(`a provider record from ${shortId(entry.peerId)} refused: ${error.message}`);
+          }
+        }
+        for (const node of answer.nodes)
+          await add(peerIdText(node), entry.peerId);
+        entry.state = 'done';
+      } catch (error) {
+        this.log(`get-providers to ${shortId(entry.peerId)}: ${error.message}`);
+        entry.state = 'failed';
+      }
+    };
+
+    const inflight = new Set();
+    for (;;) {
+      const closest = [...candidates.values()]
+        .filter((entry) => entry.distance !== null)
+        .sort((a, b) => compareBytes(a.distance, b.distance))
+        .slice(0, DHT_K);
+      const settled = (entry) => entry.state === 'done' || entry.state === 'failed';
+      if (providers.size > 0 && closest.slice(0, DHT_ALPHA).every(settled))
+        break;
+      while (inflight.size < DHT_ALPHA) {
+        const next = closest.find((entry) => entry.state === 'new');
+        if (next === undefined)
+          break;
+        next.state = 'asking';
+        progress(`asking ${shortId(next.peerId)} for providers`);
+        const asking = ask(next).finally(() => inflight.delete(asking));
+        inflight.add(asking);
+      }
+      if (inflight.size === 0)
+        break;
+      await Promise.race(inflight);
+    }
+    const asked = [...candidates.values()].filter((entry) => entry.state === 'done').length;
+    this.log(`lookup: ${providers.size} providers from ${asked} nodes`);
+    return [...providers.values()];
+  }
+}

@@ -1,0 +1,100 @@
+// files.js — requests and answers on the files channel (2)
+//
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// Matches each response to the request it answers (by connection and `id`)
+// and answers what peers ask of this node. The browser node shares nothing
+// yet, so `want`, `get-manifest` and `get-chunk` are answered `not-found`
+// and an `offer` is declined, with a reason a person can read.
+
+import { bytesEqual, shortId } from './bytes.js';
+import { ShareCode, decodeTransferMessage, encodeTransferMessage } from './transfer-message.js';
+import { withTimeout } from './time.js';
+
+const REQUESTS = new Set(['want', 'get-manifest', 'get-chunk', 'offer']);
+
+export class FilesChannel {
+  constructor(overlay, log) {
+    this.overlay = overlay;
+    this.log = log;
+    this.nextId = 1;
+    this.waiting = new Map();   /* "PeerID/id" → { resolve, reject, link } */
+    overlay.onfiles = (link, bytes) => this.receive(link, bytes);
+    const previous = overlay.onlinkclosed;
+    overlay.onlinkclosed = (link) => {
+      previous?.(link);
+      for (const [key, waiter] of this.waiting)
+        if (waiter.link === link) {
+          this.waiting.delete(key);
+          waiter.reject(new Error(`the connection to ${shortId(link.peerId)} closed`));
+        }
+    };
+  }
+
+  receive(link, bytes) {
+    let message;
+    try {
+      message = decodeTransferMessage(bytes);
+    } catch (error) {
+      this.log(`from ${shortId(link.peerId)}: ${error.message}; dropped`);
+      return;
+    }
+    if (REQUESTS.has(message.t)) {
+      this.answer(link, message);
+      return;
+    }
+    if (message.t === 'cancel')
+      return;
+    const key = `${link.peerId}/${message.id}`;
+    const waiter = this.waiting.get(key);
+    if (waiter === undefined || waiter.link !== link)
+      return;
+    this.waiting.delete(key);
+    waiter.resolve(message);
+  }
+
+  answer(link, request) {
+    const reply = request.t === 'offer'
+      ? { t: 'reply', id: request.id, accept: false,
+          text: 'this browser node does not take offers; send it a link instead' }
+      : { t: 'error', id: request.id, code: ShareCode.NOT_FOUND,
+          text: 'this browser node shares nothing' };
+    this.send(link, reply);
+  }
+
+  send(link, fields) {
+    try {
+      link.sendFiles(encodeTransferMessage(fields));
+    } catch (error) {
+      this.log(`cannot send a ${fields.t} to ${shortId(link.peerId)}: ${error.message}`);
+    }
+  }
+
+  /* The response (or error) to the request @fields, within @timeoutMs. */
+  request(link, fields, timeoutMs) {
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    const key = `${link.peerId}/${id}`;
+    const answer = new Promise((resolve, reject) => {
+      this.waiting.set(key, { resolve, reject, link });
+    });
+    try {
+      link.sendFiles(encodeTransferMessage({ ...fields, id }));
+    } catch (error) {
+      this.waiting.delete(key);
+      return Promise.reject(error);
+    }
+    return withTimeout(answer, timeoutMs, `${fields.t} to ${shortId(link.peerId)}`)
+      .catch((error) => {
+        if (this.waiting.delete(key))
+          this.send(link, { t: 'cancel', id });
+        throw error;
+      })
+      .finally(() => this.waiting.delete(key));
+  }
+
+  /* Whether @message answers a request about @cid. */
+  static about(message, cid) {
+    return message.cid !== undefined && bytesEqual(message.cid, cid);
+  }
+}

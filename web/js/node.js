@@ -1,0 +1,84 @@
+// node.js — the browser node: identity, hormiguero, peers, DHT, downloads
+//
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// What the page (ui.js) talks to. BrowserNode.start() loads the identity,
+// joins hormiguero at /ws of the page's own origin, and connects to a few
+// of the peers the welcome names, so that lookups have somewhere to start.
+// It emits `change` when its peers change and `download` when one starts.
+
+import { shortId } from './bytes.js';
+import { DhtClient } from './dht-client.js';
+import { Download } from './download.js';
+import { FilesChannel } from './files.js';
+import { Identity } from './identity.js';
+import { parseLink } from './content.js';
+import { Overlay } from './overlay.js';
+import { Signaling } from './signaling.js';
+
+export const BOOTSTRAP_CONNECTIONS = 3;
+
+export class BrowserNode extends EventTarget {
+  /* options.url: hormiguero's WebSocket (default: /ws of this origin);
+   * options.identity: an Identity (default: the one kept in IndexedDB);
+   * options.bootstrap: how many welcome peers to connect to at once. */
+  static async start(options = {}) {
+    const node = new BrowserNode(options.log ?? ((text) => console.log(text)));
+    await node.join(options);
+    return node;
+  }
+
+  constructor(log) {
+    super();
+    this.log = log;
+    this.state = 'starting';
+    this.downloads = [];
+  }
+
+  async join(options) {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const url = options.url ?? `${scheme}//${location.host}/ws`;
+    this.identity = options.identity ?? await Identity.load(this.log);
+    this.signaling = await Signaling.join(url, this.identity, this.log);
+    this.overlay = new Overlay(this.identity, this.signaling, this.log);
+    this.dht = new DhtClient(this.overlay, this.log);
+    this.files = new FilesChannel(this.overlay, this.log);
+    this.overlay.addEventListener('change', () => this.dispatchEvent(new Event('change')));
+    this.signaling.onfailure = (error) => {
+      this.state = 'offline';
+      this.error = error;
+      this.log(error.message);
+      this.dispatchEvent(new Event('change'));
+    };
+    this.state = 'online';
+    this.dispatchEvent(new Event('change'));
+
+    const bootstrap = options.bootstrap ?? BOOTSTRAP_CONNECTIONS;
+    for (const peerId of this.signaling.peers.slice(0, bootstrap))
+      this.overlay.connect(peerId).catch((error) =>
+        this.log(`bootstrap peer ${shortId(peerId)}: ${error.message}`));
+  }
+
+  get peerId() {
+    return this.identity.peerId;
+  }
+
+  /* The peers this node is connected to: [{ peerId, roles, through }]. */
+  get peers() {
+    return this.overlay.connected.map((link) => ({
+      peerId: link.peerId,
+      roles: [...link.roles],
+      through: link.negotiatedThrough,
+    }));
+  }
+
+  /* Starts downloading @text (a hormiga: link); throws a LinkError for a
+   * link that does not parse. The Download reports through its events. */
+  download(text) {
+    const download = new Download(this, parseLink(text));
+    this.downloads.push(download);
+    this.dispatchEvent(new CustomEvent('download', { detail: download }));
+    download.run();
+    return download;
+  }
+}

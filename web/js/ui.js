@@ -1,0 +1,127 @@
+// ui.js — the page: this node, its peers, and links to open
+//
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// Starts the BrowserNode and keeps the page in step with it. Everything a
+// peer sends that ends up on screen goes through textContent, never HTML.
+// window.hormiga exposes the node (and a promise of it) to the console and
+// to tests.
+
+import { shortId } from './bytes.js';
+import { LinkError } from './content.js';
+import { BrowserNode } from './node.js';
+
+const $ = (id) => document.getElementById(id);
+
+const ROLE_NAMES = {
+  dht: 'DHT node',
+  provider: 'provider',
+  client: 'client',
+};
+
+function roleText(peer) {
+  const roles = peer.roles.map((role) => ROLE_NAMES[role] ?? role);
+  if (roles.length === 0)
+    roles.push('peer');
+  return `${roles.join(', ')} · through ${peer.through}`;
+}
+
+function showPeers(node) {
+  const list = $('peers');
+  const peers = node.peers.sort((a, b) => a.peerId.localeCompare(b.peerId));
+  list.replaceChildren(...peers.map((peer) => {
+    const item = document.createElement('li');
+    const id = document.createElement('code');
+    id.className = 'peer-id';
+    id.textContent = shortId(peer.peerId);
+    id.title = peer.peerId;
+    const role = document.createElement('span');
+    role.className = 'role';
+    role.textContent = roleText(peer);
+    item.append(id, role);
+    return item;
+  }));
+  $('peer-count').textContent = String(peers.length);
+  $('no-peers').hidden = peers.length > 0;
+}
+
+function showNode(node) {
+  $('node-id').textContent = node.peerId;
+  $('node-status').textContent = node.state === 'online'
+    ? 'Joined the network'
+    : `Offline: ${node.error?.message ?? 'the connection to the server closed'}`;
+  $('open-button').disabled = node.state !== 'online';
+  showPeers(node);
+}
+
+function showDownload(download) {
+  const item = document.createElement('li');
+  const name = document.createElement('span');
+  name.className = 'name';
+  const progress = document.createElement('progress');
+  progress.max = 1;
+  const status = document.createElement('span');
+  status.className = 'status';
+  status.setAttribute('role', 'status');
+  item.append(name, progress, status);
+  $('downloads').prepend(item);
+
+  const update = () => {
+    item.className = `state-${download.state}`;
+    name.textContent = download.name;
+    status.textContent = download.status;
+    const size = download.manifest?.size;
+    if (download.state === 'done') {
+      progress.value = 1;
+    } else if (download.state === 'chunks' && size) {
+      progress.value = download.received / size;
+    } else if (download.state === 'failed') {
+      progress.value = 0;
+    } else {
+      progress.removeAttribute('value');   /* indeterminate */
+    }
+    progress.setAttribute('aria-label', `${download.name}: ${download.status}`);
+  };
+  download.addEventListener('change', update);
+  update();
+}
+
+function openLink(node, event) {
+  event.preventDefault();
+  const input = $('link-input');
+  const error = $('link-error');
+  try {
+    node.download(input.value);
+    input.value = '';
+    error.hidden = true;
+  } catch (failure) {
+    if (!(failure instanceof LinkError))
+      throw failure;
+    error.textContent = `That is not a link Hormiga can open: ${failure.message}.`;
+    error.hidden = false;
+    input.focus();
+  }
+}
+
+async function main() {
+  const log = (text) => console.log(text);
+  let node;
+  try {
+    node = await BrowserNode.start({ log });
+  } catch (error) {
+    $('node-status').textContent = `Could not join the network: ${error.message}`;
+    throw error;
+  }
+  node.addEventListener('change', () => showNode(node));
+  node.addEventListener('download', (event) => showDownload(event.detail));
+  $('open-form').addEventListener('submit', (event) => openLink(node, event));
+  showNode(node);
+  return node;
+}
+
+const started = main();
+started.catch(() => {});
+window.hormiga = { started };
+started.then((node) => {
+  window.hormiga.node = node;
+});
