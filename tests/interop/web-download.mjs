@@ -10,6 +10,7 @@
 // loaded from hormiguero's /:
 //
 //   - derives the content IDs and the PeerID of docs/PROTOCOL.md's examples;
+//   - refuses hostile transfer and DHT messages, records, manifests and links;
 //   - refuses a malformed link with a message on the page;
 //   - opens the shared link: it finds the provider through the DHT (asking
 //     hormiguero's node, the only peer it knows), connects to it through
@@ -78,6 +79,66 @@ async function protocolVectors(page) {
         'the page derives the libp2p test vector\'s PeerID', JSON.stringify(got));
 }
 
+/* Hostile input the page's decoders must refuse, each with a message that
+ * names what was wrong, and never crash the page. */
+async function decodersRefuse(page) {
+  const refusals = await page.evaluate(async () => {
+    const { encode } = await import('@msgpack/msgpack');
+    const { decodeTransferMessage } = await import('./js/transfer-message.js');
+    const { decodeDhtMessage } = await import('./js/dht-message.js');
+    const { verifyProviderRecord } = await import('./js/dht-record.js');
+    const { decodeManifest, parseLink } = await import('./js/content.js');
+    const cid = new Uint8Array(32);
+    const attempt = (what, run) => {
+      try {
+        run();
+        return `${what}: accepted`;
+      } catch (error) {
+        return `${what}: ${error.message}`;
+      }
+    };
+    const attemptAsync = async (what, run) => {
+      try {
+        await run();
+        return `${what}: accepted`;
+      } catch (error) {
+        return `${what}: ${error.message}`;
+      }
+    };
+    return [
+      attempt('oversized transfer message', () => decodeTransferMessage(new Uint8Array(262145))),
+      attempt('transfer fields out of order', () => decodeTransferMessage(
+        encode({ t: 'chunk', v: 1, id: 1, cid, index: 0, data: new Uint8Array(1) }))),
+      attempt('chunk above the limit', () => decodeTransferMessage(
+        encode({ v: 1, t: 'chunk', id: 1, cid, index: 0, data: new Uint8Array(261121) }))),
+      attempt('a DHT node that is no PeerID', () => decodeDhtMessage(
+        encode({ v: 1, t: 'nodes', id: 1, nodes: [new Uint8Array(37)] }))),
+      attempt('21 DHT nodes', () => decodeDhtMessage(
+        encode({ v: 1, t: 'nodes', id: 1, nodes: Array(21).fill(new Uint8Array(38)) }))),
+      await attemptAsync('a provider record with a bad signature', () => verifyProviderRecord(
+        encode({ v: 1, kind: 'provider', key: cid, owner: new Uint8Array(32).fill(7), seq: 1,
+                 expires: Math.floor(Date.now() / 1000) + 60, sig: new Uint8Array(64) }),
+        cid, Math.floor(Date.now() / 1000))),
+      attempt('a manifest of another content ID', () => decodeManifest(
+        encode({ v: 1, kind: 'file', name: 'x', size: 4, chunk: 261120,
+                 hashes: new Uint8Array(32) }), cid)),
+      attempt('a link given dn twice', () => parseLink(`hormiga:${'0'.repeat(64)}?dn=a&dn=b`)),
+    ];
+  });
+  const expected = [
+    /262145 bytes; the limit is 262144/,
+    /first entries must be "v", "t" and "id"/,
+    /"data" \(0 to 261120 bytes\)/,
+    /not the 38 bytes of an Ed25519 PeerID/,
+    /21 "nodes"; the limit is 20/,
+    /the signature does not verify/,
+    /does not match the link's content ID/,
+    /"dn" twice/,
+  ];
+  for (const [i, refusal] of refusals.entries())
+    check(expected[i].test(refusal), `the page refuses ${refusal.split(':')[0]}`, refusal);
+}
+
 async function refusesBadLink(page) {
   await page.fill('#link-input', 'hormiga:not-a-content-id');
   await page.click('#open-button');
@@ -121,6 +182,7 @@ async function main() {
     check(await page.locator('#node-id').textContent() === pageId, 'the page shows its PeerID');
 
     await protocolVectors(page);
+    await decodersRefuse(page);
     await refusesBadLink(page);
 
     const started = Date.now();
