@@ -6,7 +6,7 @@
 #
 # Installs playwright-core (package-lock.json beside this file) into NPM_DIR,
 # a folder of the build tree, then runs SCRIPT (chromium-interop.mjs or
-# web-download.mjs, beside this file) with the browser node's site WEB_SITE
+# web-node.mjs, beside this file) with the browser node's site WEB_SITE
 # (build-aux/web-site.sh) inside a network namespace of its own: Chromium
 # gathers no candidates on loopback, so the
 # namespace has a veth pair with 10.77.0.1 and a default route into it, and
@@ -67,6 +67,11 @@ fi
 ip link set lo up
 ip link add hormiga0 type veth peer name hormiga1 ||
   bail "cannot create a veth pair in the test's network namespace"
+# No IPv6 link-local addresses: they would appear a moment after the
+# links come up, and Chromium, seeing the network change under it, fails
+# the page's loads with ERR_NETWORK_CHANGED.
+ip link set hormiga0 addrgenmode none
+ip link set hormiga1 addrgenmode none
 ip addr add "$ice_address/24" dev hormiga0
 ip link set hormiga0 up
 ip link set hormiga1 up

@@ -3,7 +3,7 @@
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
-// Used by chromium-interop.mjs and web-download.mjs, both run by
+// Used by chromium-interop.mjs and web-node.mjs, both run by
 // chromium-interop.sh inside a network namespace of their own.
 
 import { spawn } from 'node:child_process';

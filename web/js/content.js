@@ -194,3 +194,29 @@ export function sanitizeName(name) {
   }
   return clean;
 }
+
+/* The canonical encoding of a file manifest (fields in the protocol's
+ * order, mime last and only when there is one). */
+export function encodeManifest({ name, size, chunk, hashes, mime }) {
+  const manifest = { v: 1, kind: 'file', name, size, chunk, hashes: concatBytes(...hashes) };
+  if (mime)
+    manifest.mime = mime;
+  const bytes = encode(manifest);
+  if (bytes.length > MANIFEST_MAX_SIZE)
+    throw new WireError(`the manifest would have ${bytes.length} bytes; at most ` +
+                        `${MANIFEST_MAX_SIZE}`);
+  return bytes;
+}
+
+/* Percent-encodes every byte of @text's UTF-8 but A–Z a–z 0–9 - . _ ~. */
+function percentEncode(text) {
+  return Array.from(utf8.encode(text), (byte) => {
+    const char = String.fromCharCode(byte);
+    return /[A-Za-z0-9\-._~]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }).join('');
+}
+
+/* hormiga:<cid>?dn=NAME&xl=SIZE&kind=file, as writers write it. */
+export function makeLink(cid, name, size) {
+  return `hormiga:${hex(cid)}?dn=${percentEncode(name)}&xl=${size}&kind=file`;
+}

@@ -9,7 +9,8 @@
 // knows of at a time with `get-providers`, adding the nodes each answer
 // names (and connecting to them through the node that named them), until
 // it has providers and the closest nodes have all answered, or no node is
-// left to ask.
+// left to ask. closestNodes() walks the same way with `find-node`, and
+// addProvider() stores a provider record at the nodes it ends with.
 
 import { compareBytes, shortId, xor } from './bytes.js';
 import { encodeDhtMessage, isDhtRequest } from './dht-message.js';
@@ -81,6 +82,40 @@ export class DhtClient {
    * node that named it (connected, so it can relay our offer). @progress
    * (text) says what the lookup is doing. */
   async findProviders(key, progress = () => {}) {
+    const { providers } = await this.lookup(key, 'get-providers', progress);
+    return providers;
+  }
+
+  /* The nodes closest to @key that answered a find-node, closest first. */
+  async closestNodes(key, progress = () => {}) {
+    const { closest } = await this.lookup(key, 'find-node', progress);
+    return closest;
+  }
+
+  /* Stores the provider record @record at the nodes closest to @key;
+   * resolves with how many stored it. */
+  async addProvider(key, record, progress = () => {}) {
+    const nodes = await this.closestNodes(key, progress);
+    let stored = 0;
+    await Promise.all(nodes.map(async (peerId) => {
+      try {
+        const link = await this.overlay.connect(peerId);
+        const answer = await this.request(link, { t: 'add-provider', record });
+        if (answer.t !== 'stored')
+          throw new Error(`answered ${answer.t}${answer.text ? `: ${answer.text}` : ''}`);
+        stored++;
+      } catch (error) {
+        this.log(`add-provider at ${shortId(peerId)}: ${error.message}`);
+      }
+    }));
+    this.log(`provider record stored at ${stored} of ${nodes.length} nodes`);
+    return stored;
+  }
+
+  /* An iterative lookup of @key with @type requests (get-providers or
+   * find-node): { providers, closest }. A get-providers lookup ends once it
+   * has providers and the α closest nodes have answered. */
+  async lookup(key, type, progress) {
     const candidates = new Map();   /* PeerID → { peerId, distance, via, state } */
     const providers = new Map();    /* PeerID → { peerId, via } */
     const me = this.overlay.identity.peerId;
@@ -102,15 +137,16 @@ export class DhtClient {
     for (const peerId of this.overlay.signaling.peers)
       await add(peerId, undefined);
 
+    const expected = type === 'get-providers' ? 'providers' : 'nodes';
     const ask = async (entry) => {
       try {
         const link = await this.overlay.connect(entry.peerId, { via: entry.via });
-        const answer = await this.request(link, { t: 'get-providers', key });
-        if (answer.t !== 'providers')
+        const answer = await this.request(link, { t: type, key });
+        if (answer.t !== expected)
           throw new Error(`answered ${answer.t}${answer.text ? `: ${answer.text}` : ''}`);
         link.roles.add('dht');
         this.overlay.changed();
-        for (const record of answer.records) {
+        for (const record of answer.records ?? []) {
           try {
             const provider = await verifyProviderRecord(record, key, nowSeconds());
             if (!providers.has(provider.peerId) && provider.peerId !== me)
@@ -123,26 +159,25 @@ export class DhtClient {
           await add(peerIdText(node), entry.peerId);
         entry.state = 'done';
       } catch (error) {
-        this.log(`get-providers to ${shortId(entry.peerId)}: ${error.message}`);
+        this.log(`${type} to ${shortId(entry.peerId)}: ${error.message}`);
         entry.state = 'failed';
       }
     };
 
+    const sorted = () => [...candidates.values()]
+      .filter((entry) => entry.distance !== null)
+      .sort((a, b) => compareBytes(a.distance, b.distance));
     const inflight = new Set();
     for (;;) {
-      const closest = [...candidates.values()]
-        .filter((entry) => entry.distance !== null)
-        .sort((a, b) => compareBytes(a.distance, b.distance))
-        .slice(0, DHT_K);
-      const settled = (entry) => entry.state === 'done' || entry.state === 'failed';
-      if (providers.size > 0 && closest.slice(0, DHT_ALPHA).every(settled))
+      const closest = sorted().filter((entry) => entry.state !== 'failed').slice(0, DHT_K);
+      if (providers.size > 0 && closest.slice(0, DHT_ALPHA).every((entry) => entry.state === 'done'))
         break;
       while (inflight.size < DHT_ALPHA) {
         const next = closest.find((entry) => entry.state === 'new');
         if (next === undefined)
           break;
         next.state = 'asking';
-        progress(`asking ${shortId(next.peerId)} for providers`);
+        progress(`asking ${shortId(next.peerId)}`);
         const asking = ask(next).finally(() => inflight.delete(asking));
         inflight.add(asking);
       }
@@ -150,8 +185,11 @@ export class DhtClient {
         break;
       await Promise.race(inflight);
     }
-    const asked = [...candidates.values()].filter((entry) => entry.state === 'done').length;
-    this.log(`lookup: ${providers.size} providers from ${asked} nodes`);
-    return [...providers.values()];
+    const answered = sorted().filter((entry) => entry.state === 'done');
+    this.log(`${type} lookup: ${providers.size} providers, ${answered.length} nodes answered`);
+    return {
+      providers: [...providers.values()],
+      closest: answered.slice(0, DHT_K).map((entry) => entry.peerId),
+    };
   }
 }

@@ -66,3 +66,14 @@ export async function verifyProviderRecord(bytes, key, nowSeconds) {
     expires: record.expires,
   };
 }
+
+/* The encoded provider record saying that @identity provides @key. */
+export async function signProviderRecord(identity, key, seq, expires) {
+  const unsigned = { v: 1, kind: 'provider', key, owner: identity.publicKey, seq, expires };
+  const body = encode(unsigned);
+  const sig = await identity.sign(concatBytes(SIGNED_PREFIX, body));
+  const bytes = encode({ ...unsigned, sig });
+  if (bytes.length > RECORD_MAX_SIZE)
+    throw new WireError(`a provider record of ${bytes.length} bytes`);
+  return bytes;
+}

@@ -3,9 +3,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // Matches each response to the request it answers (by connection and `id`)
-// and answers what peers ask of this node. The browser node shares nothing
-// yet, so `want`, `get-manifest` and `get-chunk` are answered `not-found`
-// and an `offer` is declined, with a reason a person can read.
+// and answers what peers ask of this node: `want`, `get-manifest` and
+// `get-chunk` go to the library of what this page shares (share.js), or
+// are answered `not-found` without one; an `offer` is declined, with a
+// reason a person can read (the page takes links, not offers).
 
 import { bytesEqual, shortId } from './bytes.js';
 import { ShareCode, decodeTransferMessage, encodeTransferMessage } from './transfer-message.js';
@@ -19,6 +20,8 @@ export class FilesChannel {
     this.log = log;
     this.nextId = 1;
     this.waiting = new Map();   /* "PeerID/id" → { resolve, reject, link } */
+    this.cancelled = new WeakMap();   /* Link → Set of request ids cancelled */
+    this.library = null;        /* a share.js Library, once something is shared */
     overlay.onfiles = (link, bytes) => this.receive(link, bytes);
     const previous = overlay.onlinkclosed;
     overlay.onlinkclosed = (link) => {
@@ -43,8 +46,13 @@ export class FilesChannel {
       this.answer(link, message);
       return;
     }
-    if (message.t === 'cancel')
+    if (message.t === 'cancel') {
+      const ids = this.cancelled.get(link) ?? new Set();
+      if (ids.size < 1024)
+        ids.add(message.id);
+      this.cancelled.set(link, ids);
       return;
+    }
     const key = `${link.peerId}/${message.id}`;
     const waiter = this.waiting.get(key);
     if (waiter === undefined || waiter.link !== link)
@@ -54,12 +62,22 @@ export class FilesChannel {
   }
 
   answer(link, request) {
-    const reply = request.t === 'offer'
-      ? { t: 'reply', id: request.id, accept: false,
-          text: 'this browser node does not take offers; send it a link instead' }
-      : { t: 'error', id: request.id, code: ShareCode.NOT_FOUND,
-          text: 'this browser node shares nothing' };
-    this.send(link, reply);
+    if (request.t === 'offer') {
+      this.send(link, { t: 'reply', id: request.id, accept: false,
+                        text: 'this browser node does not take offers; send it a link instead' });
+    } else if (this.library !== null) {
+      this.library.serve(this, link, request).catch((error) =>
+        this.log(`serving ${shortId(link.peerId)}: ${error.message}`));
+    } else {
+      this.send(link, { t: 'error', id: request.id, code: ShareCode.NOT_FOUND,
+                        text: 'this browser node shares nothing' });
+    }
+  }
+
+  /* Whether @link's peer sent `cancel` for its request @id (forgotten
+   * once asked: ids are the peer's, and it may use one again). */
+  isCancelled(link, id) {
+    return this.cancelled.get(link)?.delete(id) ?? false;
   }
 
   send(link, fields) {

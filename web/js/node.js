@@ -6,17 +6,25 @@
 // joins hormiguero at /ws of the page's own origin, and connects to a few
 // of the peers the welcome names, so that lookups have somewhere to start.
 // It emits `change` when its peers change and `download` when one starts.
+// share() hashes a file, serves it and stores a provider record for it.
 
 import { shortId } from './bytes.js';
 import { DhtClient } from './dht-client.js';
+import { signProviderRecord } from './dht-record.js';
 import { Download } from './download.js';
 import { FilesChannel } from './files.js';
 import { Identity } from './identity.js';
 import { parseLink } from './content.js';
 import { Overlay } from './overlay.js';
+import { Library, SharedFile } from './share.js';
 import { Signaling } from './signaling.js';
+import { nowSeconds } from './time.js';
 
 export const BOOTSTRAP_CONNECTIONS = 3;
+/* A page may close at any moment: its provider records live an hour and
+ * are stored again every half hour while it stays open. */
+export const PROVIDER_TTL_S = 3600;
+export const PROVIDER_REPUBLISH_MS = 30 * 60 * 1000;
 
 export class BrowserNode extends EventTarget {
   /* options.url: hormiguero's WebSocket (default: /ws of this origin);
@@ -33,6 +41,9 @@ export class BrowserNode extends EventTarget {
     this.log = log;
     this.state = 'starting';
     this.downloads = [];
+    this.shared = [];
+    this.library = new Library(log);
+    this.lastSeq = 0;
   }
 
   async join(options) {
@@ -43,6 +54,7 @@ export class BrowserNode extends EventTarget {
     this.overlay = new Overlay(this.identity, this.signaling, this.log);
     this.dht = new DhtClient(this.overlay, this.log);
     this.files = new FilesChannel(this.overlay, this.log);
+    this.files.library = this.library;
     this.overlay.addEventListener('change', () => this.dispatchEvent(new Event('change')));
     this.signaling.onfailure = (error) => {
       this.state = 'offline';
@@ -80,5 +92,28 @@ export class BrowserNode extends EventTarget {
     this.dispatchEvent(new CustomEvent('download', { detail: download }));
     download.run();
     return download;
+  }
+
+  /* Shares the File @file: resolves with { shared, stored }, the
+   * SharedFile (its link) and how many nodes took its provider record.
+   * @progress(text) says what it is doing. */
+  async share(file, progress = () => {}) {
+    const shared = await SharedFile.prepare(file, (done, total) =>
+      progress(`Hashing: ${total ? Math.floor((done / total) * 100) : 100} %`));
+    this.library.add(shared);
+    this.shared.push(shared);
+    progress('Announcing it in the DHT');
+    const stored = await this.announce(shared);
+    if (!shared.republishing)
+      shared.republishing = setInterval(() => this.announce(shared), PROVIDER_REPUBLISH_MS);
+    return { shared, stored };
+  }
+
+  async announce(shared) {
+    const seq = Math.max(Date.now(), this.lastSeq + 1);
+    this.lastSeq = seq;
+    const record = await signProviderRecord(this.identity, shared.cid, seq,
+                                            nowSeconds() + PROVIDER_TTL_S);
+    return this.dht.addProvider(shared.cid, record);
   }
 }

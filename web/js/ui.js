@@ -1,4 +1,4 @@
-// ui.js — the page: this node, its peers, and links to open
+// ui.js — the page: this node, its peers, links to open, files to share
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
@@ -9,6 +9,7 @@
 
 import { shortId } from './bytes.js';
 import { LinkError } from './content.js';
+import { formatBytes } from './download.js';
 import { BrowserNode } from './node.js';
 
 const $ = (id) => document.getElementById(id);
@@ -51,6 +52,7 @@ function showNode(node) {
     ? 'Joined the network'
     : `Offline: ${node.error?.message ?? 'the connection to the server closed'}`;
   $('open-button').disabled = node.state !== 'online';
+  $('share-button').disabled = node.state !== 'online' || sharing;
   showPeers(node);
 }
 
@@ -103,6 +105,58 @@ function openLink(node, event) {
   }
 }
 
+let sharing = false;
+
+function showShared(shared, stored) {
+  const item = document.createElement('li');
+  const name = document.createElement('span');
+  name.className = 'name';
+  name.textContent = `${shared.name} (${formatBytes(shared.size)})`;
+  const copy = document.createElement('button');
+  copy.type = 'button';
+  copy.textContent = 'Copy link';
+  copy.setAttribute('aria-label', `Copy the link of ${shared.name}`);
+  const link = document.createElement('code');
+  link.className = 'link';
+  link.textContent = shared.link;
+  const note = document.createElement('span');
+  note.className = 'note';
+  note.textContent = stored > 0
+    ? `Announced to ${stored} ${stored === 1 ? 'node' : 'nodes'}`
+    : 'No node took the announcement yet; peers with the link find it when it is stored';
+  copy.addEventListener('click', () => {
+    navigator.clipboard?.writeText(shared.link).then(
+      () => { copy.textContent = 'Copied'; },
+      () => { copy.textContent = 'Select the link to copy it'; });
+  });
+  item.append(name, copy, link, note);
+  $('shared').prepend(item);
+}
+
+async function shareFile(node, event) {
+  event.preventDefault();
+  const input = $('share-input');
+  const status = $('share-status');
+  const file = input.files?.[0];
+  if (file === undefined)
+    return;
+  sharing = true;
+  showNode(node);
+  try {
+    const { shared, stored } = await node.share(file, (text) => {
+      status.textContent = `${file.name}: ${text}`;
+    });
+    input.value = '';
+    status.textContent = `${shared.name} is shared; give its link to whoever should have it.`;
+    showShared(shared, stored);
+  } catch (error) {
+    status.textContent = `Could not share ${file.name}: ${error.message}`;
+  } finally {
+    sharing = false;
+    showNode(node);
+  }
+}
+
 async function main() {
   const log = (text) => console.log(text);
   let node;
@@ -115,6 +169,7 @@ async function main() {
   node.addEventListener('change', () => showNode(node));
   node.addEventListener('download', (event) => showDownload(event.detail));
   $('open-form').addEventListener('submit', (event) => openLink(node, event));
+  $('share-form').addEventListener('submit', (event) => shareFile(node, event));
   showNode(node);
   return node;
 }

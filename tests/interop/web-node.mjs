@@ -1,4 +1,5 @@
-// web-download.mjs — the browser node's page downloads what a C node shares
+// web-node.mjs — the browser node's page downloads what a C node shares,
+// and a C node downloads what the page shares
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
@@ -17,7 +18,11 @@
 //     the overlay (signals relayed by hormiguero's node), fetches and checks
 //     the manifest and every chunk, and hands the file to the browser's
 //     download, which playwright captures: its SHA-256 must be the shared
-//     file's.
+//     file's;
+//   - shares a file of random bytes picked in its file field: the page
+//     shows its link, the other hormiga-node downloads it (`get LINK DIR`),
+//     finding the page's provider record in the DHT and fetching every chunk
+//     from the page, and the copy's SHA-256 must be the page's file's.
 //
 // Output is TAP; any failure or timeout exits non-zero.
 
@@ -40,6 +45,7 @@ import {
 } from './harness.mjs';
 
 const FILE_SIZE = 3 * 1024 * 1024 + 12345;
+const PUBLISHED_SIZE = 1024 * 1024 + 777;
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 const TEST_KEY = '1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e';
 
@@ -148,6 +154,40 @@ async function refusesBadLink(page) {
   check(/64 hexadecimal digits/.test(text), 'a malformed link is refused on the page', text);
 }
 
+/* The page shares a file; @node downloads it from the page. */
+async function publishes(page, node, tmp) {
+  const original = crypto.randomBytes(PUBLISHED_SIZE);
+  const name = 'desde el navegador.dat';
+  await page.setInputFiles('#share-input', { name, mimeType: 'application/octet-stream',
+                                              buffer: original });
+  await page.click('#share-button');
+  const linkCode = page.locator('#shared li .link').first();
+  await linkCode.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const link = await linkCode.textContent();
+  check(/^hormiga:[0-9a-f]{64}\?dn=desde%20el%20navegador\.dat&xl=1049353&kind=file$/.test(link),
+        'the page shows the shared file\'s link', link);
+  const note = await page.locator('#shared li .note').first().textContent();
+  check(/^Announced to [1-9]/.test(note), 'the page stored its provider record in the DHT', note);
+
+  const into = fs.mkdtempSync(path.join(tmp, 'from-the-page-'));
+  const started = Date.now();
+  node.write(`get ${link} ${into}\n`);
+  const [done] = await withTimeout(
+    node.waitFor(/^(downloaded|download-failed) .*/, 'the download of the page\'s file'),
+    DOWNLOAD_TIMEOUT_MS, 'the C node downloads the page\'s file');
+  diag(`the C node downloaded ${PUBLISHED_SIZE} bytes from the page in ` +
+       `${(Date.now() - started) / 1000} s`);
+  const saved = /path=(.*) size=/.exec(done)?.[1];
+  check(saved !== undefined && path.basename(saved) === name,
+        'the C node saved the page\'s file under its name', done);
+  const copy = saved !== undefined && fs.existsSync(saved) ? fs.readFileSync(saved) : Buffer.alloc(0);
+  check(copy.length === original.length && sha256(copy) === sha256(original),
+        'the C node\'s copy of the page\'s file has its SHA-256',
+        `${copy.length} bytes, ${sha256(copy)}; shared ${original.length}, ${sha256(original)}`);
+  const served = await page.evaluate(() => window.hormiga.node.library.served);
+  check(served >= 5, `the page served the file's 5 chunks (it sent ${served})`);
+}
+
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hormiga-web-'));
   const children = [];
@@ -176,6 +216,8 @@ async function main() {
     page.on('console', (message) => diag(`page: ${message.text()}`));
     page.on('pageerror', (error) => diag(`page error: ${error.message}`));
     await page.goto(server.http);
+    await page.waitForFunction(() => window.hormiga !== undefined, null,
+                               { timeout: STEP_TIMEOUT_MS });
     const pageId = await withTimeout(page.evaluate(async () => (await window.hormiga.started).peerId),
                                      STEP_TIMEOUT_MS, 'the page joins the network');
     check(/^12D3KooW/.test(pageId), `the page joined as ${pageId}`);
@@ -213,6 +255,8 @@ async function main() {
           JSON.stringify(provider));
     const listed = await page.locator('#peers li').count();
     check(listed === peers.length && listed >= 2, `the page lists its ${listed} peers`);
+
+    await publishes(page, other, tmp);
     await context.close();
   } catch (error) {
     check(false, 'the run completes', error.stack ?? error.message);
