@@ -13,7 +13,7 @@
 // addProvider() stores a provider record at the nodes it ends with.
 
 import { compareBytes, shortId, xor } from './bytes.js';
-import { encodeDhtMessage, isDhtRequest } from './dht-message.js';
+import { DhtError, encodeDhtMessage, isDhtRequest } from './dht-message.js';
 import { verifyProviderRecord } from './dht-record.js';
 import { dhtKeyOfPeer, peerIdBytes, peerIdText } from './identity.js';
 import { nowSeconds, withTimeout } from './time.js';
@@ -142,6 +142,10 @@ export class DhtClient {
       try {
         const link = await this.overlay.connect(entry.peerId, { via: entry.via });
         const answer = await this.request(link, { t: type, key });
+        if (answer.t === 'error' && answer.code === DhtError.UNAVAILABLE) {
+          link.roles.add('client');   /* another browser, say */
+          this.overlay.changed();
+        }
         if (answer.t !== expected)
           throw new Error(`answered ${answer.t}${answer.text ? `: ${answer.text}` : ''}`);
         link.roles.add('dht');
