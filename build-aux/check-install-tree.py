@@ -93,7 +93,7 @@ def check_svg(path, size):
 def main():
     parser = argparse.ArgumentParser()
     for name in ('meson', 'build-root', 'prefix', 'bindir', 'datadir', 'localedir',
-                 'systemd-unit-dir', 'manifest', 'app', 'app-id'):
+                 'systemd-unit-dir', 'manifest', 'app', 'web', 'app-id'):
         parser.add_argument('--' + name, required=True)
     args = parser.parse_args()
     prefix = args.prefix
@@ -120,6 +120,16 @@ def main():
             languages = f.read().split()
         for lang in languages:
             expect_file(root(os.path.join(localedir, lang, 'LC_MESSAGES', 'hormiga.mo')))
+
+        # The browser node's page, hormiguero's default web root, where npm
+        # was found to build it.
+        web = root(os.path.join(datadir, 'hormiga', 'web'))
+        if args.web == 'yes':
+            for page_file in ('index.html', 'style.css', 'js/ui.js', 'js/node.js',
+                              'vendor/msgpack/index.mjs', 'vendor/noble-hashes/blake2.js'):
+                expect_file(os.path.join(web, page_file))
+        elif os.path.exists(web):
+            fail('installed a page that was not built: %s' % web)
 
         desktop = root(os.path.join(datadir, 'applications', app_id + '.desktop'))
         metainfo = root(os.path.join(datadir, 'metainfo', app_id + '.metainfo.xml'))
