@@ -25,6 +25,7 @@ export const BOOTSTRAP_CONNECTIONS = 3;
  * are stored again every half hour while it stays open. */
 export const PROVIDER_TTL_S = 3600;
 export const PROVIDER_REPUBLISH_MS = 30 * 60 * 1000;
+export const PROVIDER_RETRY_MS = 60 * 1000;
 
 export class BrowserNode extends EventTarget {
   /* options.url: hormiguero's WebSocket (default: /ws of this origin);
@@ -104,9 +105,23 @@ export class BrowserNode extends EventTarget {
     this.shared.push(shared);
     progress('Announcing it in the DHT');
     const stored = await this.announce(shared);
-    if (!shared.republishing)
-      shared.republishing = setInterval(() => this.announce(shared), PROVIDER_REPUBLISH_MS);
+    this.keepAnnouncing(shared, stored > 0 ? PROVIDER_REPUBLISH_MS : PROVIDER_RETRY_MS);
     return { shared, stored };
+  }
+
+  /* Announces @shared again after @delay: every half hour, or every minute
+   * while no node has taken its record. */
+  keepAnnouncing(shared, delay) {
+    clearTimeout(shared.announcing);
+    shared.announcing = setTimeout(async () => {
+      let stored = 0;
+      try {
+        stored = await this.announce(shared);
+      } catch (error) {
+        this.log(`announcing ${shared.name}: ${error.message}`);
+      }
+      this.keepAnnouncing(shared, stored > 0 ? PROVIDER_REPUBLISH_MS : PROVIDER_RETRY_MS);
+    }, delay);
   }
 
   async announce(shared) {

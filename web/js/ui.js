@@ -123,7 +123,8 @@ function showShared(shared, stored) {
   note.className = 'note';
   note.textContent = stored > 0
     ? `Announced to ${stored} ${stored === 1 ? 'node' : 'nodes'}`
-    : 'No node took the announcement yet; peers with the link find it when it is stored';
+    : 'No DHT node has taken its announcement yet, so peers cannot find it; ' +
+      'it is tried again every minute';
   copy.addEventListener('click', () => {
     navigator.clipboard?.writeText(shared.link).then(
       () => { copy.textContent = 'Copied'; },
