@@ -13,10 +13,12 @@
 //   - derives the content IDs and the PeerID of docs/PROTOCOL.md's examples;
 //   - refuses hostile transfer and DHT messages, records, manifests and links;
 //   - refuses a malformed link with a message on the page;
-//   - opens the shared link: it finds the provider through the DHT (asking
-//     hormiguero's node, the only peer it knows), connects to it through
-//     the overlay (signals relayed by hormiguero's node), fetches and checks
-//     the manifest and every chunk, and hands the file to the browser's
+//   - opens the shared link, once the other node has downloaded the file
+//     and so provides it too: it finds both providers through the DHT
+//     (asking hormiguero's node, the only peer it knows, then the nodes it
+//     names), connects to them through the overlay (signals relayed by
+//     hormiguero's node), fetches and checks the manifest and every chunk,
+//     some from each provider, and hands the file to the browser's
 //     download, which playwright captures: its SHA-256 must be the shared
 //     file's;
 //   - shares a file of random bytes picked in its file field: the page
@@ -155,7 +157,7 @@ async function refusesBadLink(page) {
 }
 
 /* The page shares a file; @node downloads it from the page. */
-async function publishes(page, node, tmp) {
+async function publishes(page, node, tmp, pageId) {
   const original = crypto.randomBytes(PUBLISHED_SIZE);
   const name = 'desde el navegador.dat';
   await page.setInputFiles('#share-input', { name, mimeType: 'application/octet-stream',
@@ -171,9 +173,11 @@ async function publishes(page, node, tmp) {
 
   const into = fs.mkdtempSync(path.join(tmp, 'from-the-page-'));
   const started = Date.now();
+  const finished = /^(downloaded|download-failed) .*/;
+  const before = node.matching(finished).length;   /* its earlier download */
   node.write(`get ${link} ${into}\n`);
   const [done] = await withTimeout(
-    node.waitFor(/^(downloaded|download-failed) .*/, 'the download of the page\'s file'),
+    node.waitFor(finished, 'the download of the page\'s file', before + 1),
     DOWNLOAD_TIMEOUT_MS, 'the C node downloads the page\'s file');
   diag(`the C node downloaded ${PUBLISHED_SIZE} bytes from the page in ` +
        `${(Date.now() - started) / 1000} s`);
@@ -184,6 +188,8 @@ async function publishes(page, node, tmp) {
   check(copy.length === original.length && sha256(copy) === sha256(original),
         'the C node\'s copy of the page\'s file has its SHA-256',
         `${copy.length} bytes, ${sha256(copy)}; shared ${original.length}, ${sha256(original)}`);
+  check(new RegExp(` sources=${pageId}:5$`).test(done),
+        'the C node fetched all 5 chunks from the page', done);
   const served = await page.evaluate(() => window.hormiga.node.library.served);
   check(served >= 5, `the page served the file's 5 chunks (it sent ${served})`);
 }
@@ -201,6 +207,7 @@ async function main() {
     const other = startNode(tmp, 'other', server);
     children.push(sharer, other);
     const [, sharerId] = await sharer.waitFor(/^peer-id (\S+)$/, 'its PeerID');
+    const [, otherId] = await other.waitFor(/^peer-id (\S+)$/, 'its PeerID');
     await sharer.waitFor(/^admitted /, 'admission by hormiguero');
     await other.waitFor(/^admitted /, 'admission by hormiguero');
 
@@ -209,6 +216,10 @@ async function main() {
     fs.writeFileSync(filePath, original);
     sharer.write(`share ${filePath}\n`);
     const [, link] = await sharer.waitFor(/^shared (hormiga:\S+)$/, 'the shared link');
+    /* The other node fetches it first, and so provides it too. */
+    other.write(`get ${link} ${fs.mkdtempSync(path.join(tmp, 'other-copy-'))}\n`);
+    await withTimeout(other.waitFor(/^downloaded /, 'its copy of the shared file'),
+                      DOWNLOAD_TIMEOUT_MS, 'the other node downloads the shared file');
 
     browser = await launchChromium();
     const context = await browser.newContext({ acceptDownloads: true });
@@ -253,10 +264,16 @@ async function main() {
     check(provider?.through === 'overlay',
           'the connection to the sharer was negotiated through the overlay',
           JSON.stringify(provider));
+    const report = await page.evaluate(() => window.hormiga.node.downloads[0].sourceReport);
+    diag(`chunks per provider: ${JSON.stringify(report)}`);
+    const from = (peerId) => report.find((source) => source.peerId === peerId)?.chunks ?? 0;
+    check(report.length === 2 && from(sharerId) > 0 && from(otherId) > 0 &&
+          from(sharerId) + from(otherId) === 13,
+          'the page fetched the 13 chunks from both providers', JSON.stringify(report));
     const listed = await page.locator('#peers li').count();
     check(listed === peers.length && listed >= 2, `the page lists its ${listed} peers`);
 
-    await publishes(page, other, tmp);
+    await publishes(page, other, tmp, pageId);
     await context.close();
   } catch (error) {
     check(false, 'the run completes', error.stack ?? error.message);

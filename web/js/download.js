@@ -102,7 +102,7 @@ export class Download extends EventTarget {
         this.node.overlay.changed();
         sources.push({
           link, have, window: FIRST_WINDOW, inflight: 0, silent: 0, banned: false,
-          dropped: false,
+          dropped: false, chunks: 0,
         });
       } catch (error) {
         this.log(`provider ${shortId(provider.peerId)}: ${error.message}`);
@@ -197,6 +197,7 @@ export class Download extends EventTarget {
         source.silent = 0;
         source.window = Math.min(MAX_WINDOW, source.window + 1);
         if (this.chunks[index] === undefined) {
+          source.chunks++;
           this.chunks[index] = data;
           this.received += data.length;
           done++;
@@ -252,6 +253,11 @@ export class Download extends EventTarget {
       return 'Downloading';
     const percent = Math.floor((this.received / size) * 100);
     return `Downloading: ${percent} % of ${formatBytes(size)} from ${this.sourceCount()} peers`;
+  }
+
+  /* [{ peerId, chunks }]: how many chunks each provider gave. */
+  get sourceReport() {
+    return this.sources.map((source) => ({ peerId: source.link.peerId, chunks: source.chunks }));
   }
 
   sourceCount() {
