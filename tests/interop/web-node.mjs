@@ -7,14 +7,14 @@
 // hormiguero serves the browser node's site at / and runs its embedded DHT
 // node, with --bootstrap-sample 1 so that a newcomer's welcome names that
 // node only. Two hormiga-node processes join; one shares a file of random
-// bytes (3 MiB and a bit, so 13 chunks, the last one short). The page,
-// loaded from hormiguero's /:
+// bytes (3 MiB and a bit, so 13 chunks, the last one short), the other a
+// copy of it. The page, loaded from hormiguero's /:
 //
 //   - derives the content IDs and the PeerID of docs/PROTOCOL.md's examples;
 //   - refuses hostile transfer and DHT messages, records, manifests and links;
 //   - refuses a malformed link with a message on the page;
-//   - opens the shared link, once the other node has downloaded the file
-//     and so provides it too: it finds both providers through the DHT
+//   - opens the shared link, which the other node shares too (the same
+//     bytes, so the same content ID): it finds both providers through the DHT
 //     (asking hormiguero's node, the only peer it knows, then the nodes it
 //     names), connects to them through the overlay (signals relayed by
 //     hormiguero's node), fetches and checks the manifest and every chunk,
@@ -24,7 +24,9 @@
 //   - shares a file of random bytes picked in its file field: the page
 //     shows its link, the other hormiga-node downloads it (`get LINK DIR`),
 //     finding the page's provider record in the DHT and fetching every chunk
-//     from the page, and the copy's SHA-256 must be the page's file's.
+//     from the page, and the copy's SHA-256 must be the page's file's;
+//   - when hormiguero stops, says it is offline, and joins again by itself
+//     once hormiguero is back on the same port.
 //
 // Output is TAP; any failure or timeout exits non-zero.
 
@@ -194,12 +196,35 @@ async function publishes(page, node, tmp, pageId) {
   check(served >= 5, `the page served the file's 5 chunks (it sent ${served})`);
 }
 
+/* hormiguero stops and starts again on the same port: the page notices,
+ * says so, and joins again by itself. Resolves with the new hormiguero. */
+async function rejoins(page, server, webRoot) {
+  server.child.process.kill('SIGTERM');
+  await withTimeout(server.child.exited, STEP_TIMEOUT_MS, 'hormiguero stops');
+  await page.waitForFunction(() => window.hormiga.node.state === 'offline', null,
+                             { timeout: STEP_TIMEOUT_MS });
+  const offline = await page.locator('#node-status').textContent();
+  check(/^Offline: .*Joining again shortly/.test(offline),
+        'the page says it is offline when hormiguero stops', offline);
+  const port = new URL(server.http).port;
+  const again = new Child('hormiguero', env.HORMIGUERO,
+                          ['--no-node', '--listen', `127.0.0.1:${port}`, '--web-root', webRoot]);
+  await again.waitFor(/^hormiguero listening on /, 'its listening address');
+  await page.waitForFunction(() => window.hormiga.node.state === 'online', null,
+                             { timeout: STEP_TIMEOUT_MS });
+  const online = await page.locator('#node-status').textContent();
+  check(online === 'Joined the network', 'the page joins the restarted hormiguero by itself',
+        online);
+  return again;
+}
+
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hormiga-web-'));
   const children = [];
   let browser = null;
   try {
-    const server = await startHormiguero(makeWebRoot(tmp),
+    const webRoot = makeWebRoot(tmp);
+    const server = await startHormiguero(webRoot,
                                          ['--bootstrap-sample', '1',
                                           '--node-address', env.INTEROP_ICE_ADDRESS]);
     children.push(server.child);
@@ -208,18 +233,21 @@ async function main() {
     children.push(sharer, other);
     const [, sharerId] = await sharer.waitFor(/^peer-id (\S+)$/, 'its PeerID');
     const [, otherId] = await other.waitFor(/^peer-id (\S+)$/, 'its PeerID');
-    await sharer.waitFor(/^admitted /, 'admission by hormiguero');
-    await other.waitFor(/^admitted /, 'admission by hormiguero');
+    await sharer.waitFor(/^dht-ready /, 'the end of its DHT bootstrap');
+    await other.waitFor(/^dht-ready /, 'the end of its DHT bootstrap');
 
     const original = crypto.randomBytes(FILE_SIZE);
     const filePath = path.join(tmp, 'hormigas en el jardín.bin');
     fs.writeFileSync(filePath, original);
     sharer.write(`share ${filePath}\n`);
     const [, link] = await sharer.waitFor(/^shared (hormiga:\S+)$/, 'the shared link');
-    /* The other node fetches it first, and so provides it too. */
-    other.write(`get ${link} ${fs.mkdtempSync(path.join(tmp, 'other-copy-'))}\n`);
-    await withTimeout(other.waitFor(/^downloaded /, 'its copy of the shared file'),
-                      DOWNLOAD_TIMEOUT_MS, 'the other node downloads the shared file');
+    /* The other node shares a copy of the same bytes: the same content ID,
+     * a second provider. */
+    const copyPath = path.join(fs.mkdtempSync(path.join(tmp, 'copy-')), path.basename(filePath));
+    fs.writeFileSync(copyPath, original);
+    other.write(`share ${copyPath}\n`);
+    const [, otherLink] = await other.waitFor(/^shared (hormiga:\S+)$/, 'its link to the copy');
+    check(otherLink === link, 'the same bytes shared by two nodes have one link', otherLink);
 
     browser = await launchChromium();
     const context = await browser.newContext({ acceptDownloads: true });
@@ -274,6 +302,7 @@ async function main() {
     check(listed === peers.length && listed >= 2, `the page lists its ${listed} peers`);
 
     await publishes(page, other, tmp, pageId);
+    children.push(await rejoins(page, server, webRoot));
     await context.close();
   } catch (error) {
     check(false, 'the run completes', error.stack ?? error.message);

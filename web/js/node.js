@@ -7,6 +7,7 @@
 // of the peers the welcome names, so that lookups have somewhere to start.
 // It emits `change` when its peers change and `download` when one starts.
 // share() hashes a file, serves it and stores a provider record for it.
+// When hormiguero's connection closes it joins again, with backoff.
 
 import { shortId } from './bytes.js';
 import { DhtClient } from './dht-client.js';
@@ -17,7 +18,7 @@ import { Identity } from './identity.js';
 import { parseLink } from './content.js';
 import { Overlay } from './overlay.js';
 import { Library, SharedFile } from './share.js';
-import { Signaling } from './signaling.js';
+import { CLOSE_REPLACED, Signaling } from './signaling.js';
 import { nowSeconds } from './time.js';
 
 export const BOOTSTRAP_CONNECTIONS = 3;
@@ -26,6 +27,8 @@ export const BOOTSTRAP_CONNECTIONS = 3;
 export const PROVIDER_TTL_S = 3600;
 export const PROVIDER_REPUBLISH_MS = 30 * 60 * 1000;
 export const PROVIDER_RETRY_MS = 60 * 1000;
+const REJOIN_FIRST_MS = 1000;
+const REJOIN_MAX_MS = 30000;
 
 export class BrowserNode extends EventTarget {
   /* options.url: hormiguero's WebSocket (default: /ws of this origin);
@@ -51,25 +54,61 @@ export class BrowserNode extends EventTarget {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const url = options.url ?? `${scheme}//${location.host}/ws`;
     this.identity = options.identity ?? await Identity.load(this.log);
+    this.url = url;
     this.signaling = await Signaling.join(url, this.identity, this.log);
     this.overlay = new Overlay(this.identity, this.signaling, this.log);
     this.dht = new DhtClient(this.overlay, this.log);
     this.files = new FilesChannel(this.overlay, this.log);
     this.files.library = this.library;
     this.overlay.addEventListener('change', () => this.dispatchEvent(new Event('change')));
-    this.signaling.onfailure = (error) => {
-      this.state = 'offline';
-      this.error = error;
-      this.log(error.message);
-      this.dispatchEvent(new Event('change'));
-    };
-    this.state = 'online';
-    this.dispatchEvent(new Event('change'));
+    this.admitted(this.signaling);
 
     const bootstrap = options.bootstrap ?? BOOTSTRAP_CONNECTIONS;
     for (const peerId of this.signaling.peers.slice(0, bootstrap))
       this.overlay.connect(peerId).catch((error) =>
         this.log(`bootstrap peer ${shortId(peerId)}: ${error.message}`));
+  }
+
+  admitted(signaling) {
+    this.signaling = signaling;
+    this.rejoins = 0;
+    signaling.onfailure = (error) => this.lost(error);
+    this.state = 'online';
+    this.error = null;
+    this.dispatchEvent(new Event('change'));
+  }
+
+  /* hormiguero's connection closed: join again after 1, 2, 4 … 30 s (with
+   * jitter), unless another page with this identity took our place. The
+   * connections to peers stay up meanwhile. */
+  lost(error) {
+    this.error = error;
+    if (error.closeCode === CLOSE_REPLACED) {
+      this.state = 'replaced';
+      this.log('another page of this browser joined with the same identity; this one stops');
+      this.dispatchEvent(new Event('change'));
+      return;
+    }
+    const delay = Math.min(REJOIN_MAX_MS, REJOIN_FIRST_MS * 2 ** this.rejoins) *
+      (0.75 + Math.random() / 2);
+    this.rejoins++;
+    this.state = 'offline';
+    this.retryAt = Date.now() + delay;
+    this.log(`${error.message}; joining again in ${Math.round(delay / 1000)} s`);
+    this.dispatchEvent(new Event('change'));
+    setTimeout(() => this.rejoin(), delay);
+  }
+
+  async rejoin() {
+    let signaling;
+    try {
+      signaling = await Signaling.join(this.url, this.identity, this.log);
+    } catch (error) {
+      this.lost(error);
+      return;
+    }
+    this.overlay.useSignaling(signaling);
+    this.admitted(signaling);
   }
 
   get peerId() {

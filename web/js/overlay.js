@@ -79,12 +79,24 @@ export class Overlay extends EventTarget {
     this.onfiles = null;         /* (link, bytes) */
     this.onlinkclosed = null;    /* (link) */
 
+    this.useSignaling(signaling);
+  }
+
+  /* hormiguero's connection: the first, or a new one after it closed.
+   * Sessions negotiated through the old one fail at once. */
+  useSignaling(signaling) {
+    const old = this.signaling;
+    this.signaling = signaling;
     signaling.onsignal = (from, sid, payload) => this.signal(from, sid, payload, signaling);
     signaling.onerror = (code, message, sid) => {
       for (const session of this.sessions.values())
         if (session.sid === sid)
           session.fail(new Error(`hormiguero: ${message}`));
     };
+    if (old !== signaling)
+      for (const session of this.sessions.values())
+        if (session.route === old)
+          session.fail(new Error('the connection to hormiguero closed'));
   }
 
   get connected() {

@@ -12,6 +12,7 @@ import { decodeLimited, encode, expectMap, isBin, isText } from './wire.js';
 
 const JOIN_CONTEXT = utf8.encode('hormiga/join/v1:');
 const SIGNAL_MAX_PAYLOAD = 61440;
+export const CLOSE_REPLACED = 4004;
 const ENVELOPE_LIMITS = {
   what: 'hormiguero frame',
   maxSize: 65536,
@@ -81,8 +82,11 @@ export class Signaling {
     this.onerror = null;         /* (code, message, sid): an error envelope */
     this.onfailure = null;       /* (error): the connection is gone */
     socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = (event) =>
-      this.onfailure?.(new Error(`hormiguero closed the connection: ${event.code} ${event.reason}`));
+    socket.onclose = (event) => {
+      const error = new Error(`hormiguero closed the connection: ${event.code} ${event.reason}`);
+      error.closeCode = event.code;
+      this.onfailure?.(error);
+    };
     socket.onerror = null;
   }
 

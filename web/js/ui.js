@@ -48,11 +48,16 @@ function showPeers(node) {
 
 function showNode(node) {
   $('node-id').textContent = node.peerId;
-  $('node-status').textContent = node.state === 'online'
-    ? 'Joined the network'
-    : `Offline: ${node.error?.message ?? 'the connection to the server closed'}`;
-  $('open-button').disabled = node.state !== 'online';
-  $('share-button').disabled = node.state !== 'online' || sharing;
+  const status = {
+    online: 'Joined the network',
+    offline: `Offline: ${node.error?.message}. Joining again shortly; connected peers stay ` +
+      'connected.',
+    replaced: 'Stopped: another tab or window of this browser joined the network with the ' +
+      'same identity. Reload this page to use it here instead.',
+  };
+  $('node-status').textContent = status[node.state] ?? node.state;
+  $('open-button').disabled = node.state === 'replaced';
+  $('share-button').disabled = node.state === 'replaced' || sharing;
   showPeers(node);
 }
 
