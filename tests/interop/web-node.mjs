@@ -201,6 +201,8 @@ async function publishes(page, node, tmp, pageId) {
 async function rejoins(page, server, webRoot) {
   server.child.process.kill('SIGTERM');
   await withTimeout(server.child.exited, STEP_TIMEOUT_MS, 'hormiguero stops');
+  check(server.child.exitCode === 0, 'hormiguero stopped cleanly on SIGTERM',
+        `exit ${server.child.exitSignal ?? server.child.exitCode}`);
   await page.waitForFunction(() => window.hormiga.node.state === 'offline', null,
                              { timeout: STEP_TIMEOUT_MS });
   const offline = await page.locator('#node-status').textContent();
