@@ -24,7 +24,8 @@
 //   - shares a file of random bytes picked in its file field: the page
 //     shows its link, the other hormiga-node downloads it (`get LINK DIR`),
 //     finding the page's provider record in the DHT and fetching every chunk
-//     from the page, and the copy's SHA-256 must be the page's file's;
+//     from the page, and the copy's SHA-256 must be the page's file's; an
+//     offer of it back to the page is declined with the page's reason;
 //   - when hormiguero stops, says it is offline, and joins again by itself
 //     once hormiguero is back on the same port.
 //
@@ -192,6 +193,12 @@ async function publishes(page, node, tmp, pageId) {
         `${copy.length} bytes, ${sha256(copy)}; shared ${original.length}, ${sha256(original)}`);
   check(new RegExp(` sources=${pageId}:5$`).test(done),
         'the C node fetched all 5 chunks from the page', done);
+  /* An offer (a push) is declined with a reason: the page takes links. */
+  node.write(`send-file ${pageId} ${saved}\n`);
+  const [declined] = await node.waitFor(new RegExp(`^(sent|send-failed) ${pageId}.*`),
+                                        'the answer to its offer');
+  check(/^send-failed .*does not take offers; send it a link instead/.test(declined),
+        'the page declines an offer, saying why', declined);
   const served = await page.evaluate(() => window.hormiga.node.library.served);
   check(served >= 5, `the page served the file's 5 chunks (it sent ${served})`);
 }
