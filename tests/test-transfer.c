@@ -10,12 +10,15 @@
  * a hostile name cannot write outside the download folder; a download
  * stopped half way resumes without fetching again what it had, and so does
  * a folder's; an offered file is accepted and arrives; of an offered
- * folder, only the files chosen are written.
+ * folder, only the files chosen are written; two nodes with more than one
+ * connection between them, each taking a different one as its newest,
+ * still hear each other.
  */
 #include <glib/gstdio.h>
 #include <sodium.h>
 #include <string.h>
 
+#include "hormiga-certificate.h"
 #include "hormiga-content-hasher.h"
 #include "hormiga-link.h"
 #include "hormiga-share-message.h"
@@ -236,6 +239,189 @@ test_sizes (void)
   hormiga_test_server_stop (server);
 }
 
+/* ---- more than one connection ------------------------------------------------------------- */
+
+/* An in-process connection between two nodes' identities, beside the
+ * nodes' own, with the files channel on it. */
+typedef struct
+{
+  HormigaPeerConnection *pc[2];
+  HormigaDataChannel    *channel[2];
+} Extra;
+
+static void
+on_extra_candidate (HormigaPeerConnection *pc,
+                    const char            *candidate,
+                    gpointer               other)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hormiga_peer_connection_add_remote_candidate (other, candidate, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_extra_gathered (HormigaPeerConnection *pc,
+                   gpointer               other)
+{
+  hormiga_peer_connection_remote_end_of_candidates (other);
+}
+
+static gboolean
+extra_open (gpointer data)
+{
+  Extra *extra = data;
+
+  return extra->channel[0] != NULL &&
+         hormiga_data_channel_get_state (extra->channel[0]) == HORMIGA_DATA_CHANNEL_OPEN &&
+         hormiga_data_channel_get_state (extra->channel[1]) == HORMIGA_DATA_CHANNEL_OPEN;
+}
+
+static gboolean
+extra_connected (gpointer data)
+{
+  Extra *extra = data;
+
+  return hormiga_peer_connection_get_state (extra->pc[0]) == HORMIGA_PEER_CONNECTION_CONNECTED &&
+         hormiga_peer_connection_get_state (extra->pc[1]) == HORMIGA_PEER_CONNECTION_CONNECTED;
+}
+
+static void
+extra_connect (Extra *extra,
+               Peer  *a,
+               Peer  *b)
+{
+  Peer *peers[2] = { a, b };
+  HormigaDataChannelOptions options = HORMIGA_DATA_CHANNEL_OPTIONS_INIT;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *offer = NULL;
+  g_autofree char *answer = NULL;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(HormigaCertificate) certificate = hormiga_certificate_generate (&error);
+
+      g_assert_no_error (error);
+      extra->pc[i] = hormiga_peer_connection_new (NULL, certificate,
+                                                  hormiga_node_get_identity (peers[i]->node));
+      g_assert_true (hormiga_ice_transport_add_local_address (
+                       hormiga_peer_connection_get_ice (extra->pc[i]), "127.0.0.1", &error));
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_signal_connect (extra->pc[i], "local-candidate", G_CALLBACK (on_extra_candidate),
+                        extra->pc[1 - i]);
+      g_signal_connect (extra->pc[i], "gathering-done", G_CALLBACK (on_extra_gathered),
+                        extra->pc[1 - i]);
+    }
+  offer = hormiga_peer_connection_create_offer (extra->pc[0], &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_peer_connection_set_remote_description (extra->pc[1], HORMIGA_SDP_OFFER,
+                                                                 offer, &error));
+  answer = hormiga_peer_connection_create_answer (extra->pc[1], &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_peer_connection_set_remote_description (extra->pc[0], HORMIGA_SDP_ANSWER,
+                                                                 answer, &error));
+  g_assert_true (hormiga_test_wait_until (extra_connected, extra, 30000));
+  options.negotiated = TRUE;
+  options.id = HORMIGA_SHARE_CHANNEL_ID;
+  for (guint i = 0; i < 2; i++)
+    {
+      extra->channel[i] = hormiga_peer_connection_create_data_channel (
+                            extra->pc[i], HORMIGA_SHARE_CHANNEL_LABEL, &options, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (hormiga_test_wait_until (extra_open, extra, 30000));
+}
+
+static void
+extra_close (Extra *extra)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_signal_handlers_disconnect_by_data (extra->pc[i], extra->pc[1 - i]);
+      g_clear_object (&extra->channel[i]);
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      hormiga_peer_connection_close (extra->pc[i]);
+      g_clear_object (&extra->pc[i]);
+    }
+}
+
+static void
+on_connected (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hormiga_node_connect_finish (HORMIGA_NODE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Two nodes that connect to each other at the same moment get two
+ * connections, and each may take a different one as its newest. Here a
+ * hears of connection 1 and then 2, b of 2 and then 1: each sends on the
+ * one the other heard of first. Files still cross both ways; and when
+ * those connections close, the nodes' own one carries on. */
+static void
+test_two_connections (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer a = { 0 }, b = { 0 };
+  Extra one = { 0 }, two = { 0 };
+  HormigaPeerId *a_id, *b_id;
+  gboolean connected = FALSE;
+
+  peer_start (&a, hormiga_test_server_get_url (server), TRUE);
+  peer_start (&b, hormiga_test_server_get_url (server), TRUE);
+  a_id = hormiga_identity_get_peer_id (hormiga_node_get_identity (a.node));
+  b_id = hormiga_identity_get_peer_id (hormiga_node_get_identity (b.node));
+  /* The nodes' own connection first, so that it is the oldest on both. */
+  hormiga_node_connect_async (a.node, b_id, NULL, on_connected, &connected);
+  g_assert_true (hormiga_test_wait_until (is_true, &connected, 30000));
+  extra_connect (&one, &a, &b);
+  extra_connect (&two, &a, &b);
+  g_signal_emit_by_name (a.node, "channel-open", b_id, one.channel[0]);
+  g_signal_emit_by_name (a.node, "channel-open", b_id, two.channel[0]);
+  g_signal_emit_by_name (b.node, "channel-open", a_id, two.channel[1]);
+  g_signal_emit_by_name (b.node, "channel-open", a_id, one.channel[1]);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autofree char *name_a = g_strdup_printf ("from-a-%u.bin", round);
+      g_autofree char *name_b = g_strdup_printf ("from-b-%u.bin", round);
+      g_autofree char *path_a = make_file (a.dir, name_a, 2 * HORMIGA_CONTENT_CHUNK_SIZE + 5);
+      g_autofree char *path_b = make_file (b.dir, name_b, HORMIGA_CONTENT_CHUNK_SIZE + 9);
+      g_autofree char *link_a = share (&a, path_a);
+      g_autofree char *link_b = share (&b, path_b);
+
+      download_and_check (&b, link_a, path_a);
+      download_and_check (&a, link_b, path_b);
+      if (round == 0)
+        {
+          /* Each node's newest closes first, then the other extra one. */
+          g_signal_emit_by_name (a.node, "channel-closed", b_id, two.channel[0]);
+          g_signal_emit_by_name (b.node, "channel-closed", a_id, one.channel[1]);
+          g_signal_emit_by_name (a.node, "channel-closed", b_id, one.channel[0]);
+          g_signal_emit_by_name (b.node, "channel-closed", a_id, two.channel[1]);
+          extra_close (&one);
+          extra_close (&two);
+        }
+    }
+  peer_stop (&a);
+  peer_stop (&b);
+  hormiga_test_server_stop (server);
+}
+
 /* ---- several providers -------------------------------------------------------------------- */
 
 static void
@@ -377,12 +563,6 @@ on_provided (GObject      *object,
 
   g_assert_cmpuint (hormiga_node_provide_finish (HORMIGA_NODE (object), result, NULL), >=, 1);
   *done = TRUE;
-}
-
-static gboolean
-is_true (gpointer data)
-{
-  return *(gboolean *) data;
 }
 
 /* A provider of the test's own that lies about the chunks; optionally with
@@ -1011,6 +1191,7 @@ main (int    argc,
   g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add_func ("/hormiga/transfer/sizes", test_sizes);
   g_test_add_func ("/hormiga/transfer/three-providers", test_three_providers);
+  g_test_add_func ("/hormiga/transfer/two-connections", test_two_connections);
   g_test_add_func ("/hormiga/transfer/corrupt-provider", test_corrupt_provider);
   g_test_add_func ("/hormiga/transfer/hostile-names", test_hostile_names);
   g_test_add_func ("/hormiga/transfer/resume", test_resume);

@@ -43,7 +43,8 @@ typedef struct
 {
   HormigaTransferManager *manager;   /* unowned */
   HormigaPeerId          *peer;
-  HormigaDataChannel     *channel;
+  HormigaDataChannel     *channel;   /* the newest: what we send goes on it */
+  GPtrArray              *older;     /* HormigaDataChannel of the peer's other connections */
   GHashTable             *pending;   /* our request id → Pending */
   GQueue                  outbox;    /* Outgoing */
   GHashTable             *cancelled; /* their request ids they cancelled while we read */
@@ -629,6 +630,9 @@ channel_free (Channel *channel)
 {
   g_signal_handlers_disconnect_by_data (channel->channel, channel);
   g_object_unref (channel->channel);
+  for (guint i = 0; i < channel->older->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (channel->older, i), channel);
+  g_ptr_array_unref (channel->older);
   hormiga_peer_id_unref (channel->peer);
   g_hash_table_unref (channel->pending);
   g_hash_table_unref (channel->cancelled);
@@ -636,10 +640,13 @@ channel_free (Channel *channel)
   g_free (channel);
 }
 
-/* The channel is gone: what we asked on it will not be answered. */
+/* One of the peer's channels closed: what we asked may have been answered
+ * on it, and will not be. Asked again (transfers), or failed. With
+ * @forget, the peer has no channel left. */
 static void
 channel_lost (HormigaTransferManager *self,
-              Channel                *channel)
+              Channel                *channel,
+              gboolean                forget)
 {
   g_autoptr(GHashTable) pending = g_steal_pointer (&channel->pending);
   g_autoptr(HormigaPeerId) peer = hormiga_peer_id_ref (channel->peer);
@@ -647,7 +654,8 @@ channel_lost (HormigaTransferManager *self,
   gpointer key, value;
 
   channel->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_free);
-  g_hash_table_remove (self->channels, hormiga_peer_id_to_string (peer));
+  if (forget)
+    g_hash_table_remove (self->channels, hormiga_peer_id_to_string (peer));
   g_hash_table_iter_init (&iter, pending);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
@@ -675,22 +683,31 @@ on_channel_open (HormigaNode        *node,
 
   if (hormiga_data_channel_get_id (data_channel) != HORMIGA_SHARE_CHANNEL_ID || self->shut_down)
     return;
-  /* A second connection to the same peer: the newer channel serves. */
+  /* A second connection to the same peer (both ends connected at once):
+   * we send on the newer channel, and keep listening on the older one,
+   * which the peer may have taken as its newer. */
   channel = g_hash_table_lookup (self->channels, hormiga_peer_id_to_string (peer));
   if (channel != NULL)
-    channel_lost (self, channel);
-  channel = g_new0 (Channel, 1);
-  channel->manager = self;
-  channel->peer = hormiga_peer_id_ref (peer);
-  channel->channel = g_object_ref (data_channel);
-  channel->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_free);
-  channel->cancelled = g_hash_table_new (NULL, NULL);
-  g_queue_init (&channel->outbox);
+    {
+      g_ptr_array_add (channel->older, g_steal_pointer (&channel->channel));
+      channel->channel = g_object_ref (data_channel);
+    }
+  else
+    {
+      channel = g_new0 (Channel, 1);
+      channel->manager = self;
+      channel->peer = hormiga_peer_id_ref (peer);
+      channel->channel = g_object_ref (data_channel);
+      channel->older = g_ptr_array_new_with_free_func (g_object_unref);
+      channel->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_free);
+      channel->cancelled = g_hash_table_new (NULL, NULL);
+      g_queue_init (&channel->outbox);
+      g_hash_table_insert (self->channels, g_strdup (hormiga_peer_id_to_string (peer)), channel);
+    }
   hormiga_data_channel_set_buffered_amount_low_threshold (data_channel, HORMIGA_TRANSFER_LOW_WATER);
   g_signal_connect (data_channel, "message", G_CALLBACK (on_channel_message), channel);
   g_signal_connect (data_channel, "buffered-amount-low", G_CALLBACK (on_buffered_amount_low),
                     channel);
-  g_hash_table_insert (self->channels, g_strdup (hormiga_peer_id_to_string (peer)), channel);
 }
 
 static void
@@ -701,9 +718,30 @@ on_channel_closed (HormigaNode        *node,
 {
   HormigaTransferManager *self = user_data;
   Channel *channel = g_hash_table_lookup (self->channels, hormiga_peer_id_to_string (peer));
+  guint index;
 
-  if (channel != NULL && channel->channel == data_channel)
-    channel_lost (self, channel);
+  if (channel == NULL)
+    return;
+  if (channel->channel == data_channel)
+    {
+      if (channel->older->len == 0)
+        {
+          channel_lost (self, channel, TRUE);
+          return;
+        }
+      /* The peer's other connection carries on. */
+      g_signal_handlers_disconnect_by_data (channel->channel, channel);
+      g_object_unref (channel->channel);
+      channel->channel = g_ptr_array_steal_index (channel->older, channel->older->len - 1);
+      channel_lost (self, channel, FALSE);
+      flush (channel);
+    }
+  else if (g_ptr_array_find (channel->older, data_channel, &index))
+    {
+      g_signal_handlers_disconnect_by_data (data_channel, channel);
+      g_ptr_array_remove_index (channel->older, index);
+      channel_lost (self, channel, FALSE);
+    }
 }
 
 /* ---- for transfers and offers ---------------------------------------------------------- */
@@ -1430,7 +1468,7 @@ hormiga_transfer_manager_shutdown (HormigaTransferManager *self)
     while (g_hash_table_iter_next (&iter, NULL, &value))
       g_ptr_array_add (all, value);
     for (guint i = 0; i < all->len; i++)
-      channel_lost (self, g_ptr_array_index (all, i));
+      channel_lost (self, g_ptr_array_index (all, i), TRUE);
   }
   g_signal_handlers_disconnect_by_data (self->node, self);
 }
