@@ -1262,6 +1262,8 @@ on_finished (GObject      *object,
     const char *paths[] = { self->state_path, manifest_path, NULL };
 
     hormiga_chunk_io_delete_async (paths);
+    /* A save in flight would write the state file again: it goes after. */
+    self->delete_state = self->saving;
   }
   self->path = g_steal_pointer (&path);
   g_clear_pointer (&self->tick, g_source_destroy);
