@@ -12,7 +12,9 @@
  * a folder's; an offered file is accepted and arrives; of an offered
  * folder, only the files chosen are written; two nodes with more than one
  * connection between them, each taking a different one as its newest,
- * still hear each other.
+ * still hear each other; with an upload limit, the bytes served over any
+ * window stay within the limit and one burst, also across a change of the
+ * limit, and the file still arrives whole.
  */
 #include <glib/gstdio.h>
 #include <sodium.h>
@@ -417,6 +419,120 @@ test_two_connections (void)
           extra_close (&two);
         }
     }
+  peer_stop (&a);
+  peer_stop (&b);
+  hormiga_test_server_stop (server);
+}
+
+/* ---- the upload limit -------------------------------------------------------------- */
+
+#define LIMIT_BEFORE_KIB 1024
+#define LIMIT_AFTER_KIB  384
+#define LIMIT_CHANGE_AT  (512 * 1024)
+
+typedef struct
+{
+  gint64  at;
+  guint64 served;
+} Sample;
+
+typedef struct
+{
+  HormigaTransferManager *uploader;
+  HormigaTransfer        *transfer;
+  GArray                 *samples;
+  guint                   changed_at;   /* index of the sample taken when the limit changed */
+} Pacing;
+
+/* Every main loop iteration: how much the uploader has served by now. The
+ * manager sends on this thread, so no chunk leaves between reading the
+ * clock and reading the counter. */
+static gboolean
+sample_until_over (gpointer data)
+{
+  Pacing *pacing = data;
+  Sample sample = { g_get_monotonic_time (),
+                    hormiga_transfer_manager_get_bytes_served (pacing->uploader) };
+
+  g_array_append_val (pacing->samples, sample);
+  if (pacing->changed_at == 0 && sample.served >= LIMIT_CHANGE_AT)
+    {
+      pacing->changed_at = pacing->samples->len - 1;
+      hormiga_transfer_manager_set_upload_limit (pacing->uploader, LIMIT_AFTER_KIB);
+    }
+  return pacing->transfer == NULL || transfer_over (pacing->transfer);
+}
+
+/* Over every window between two samples of [@from, @to], at most
+ * @kib_per_s × the window + one burst left. */
+static void
+check_windows (GArray *samples,
+               guint   from,
+               guint   to,
+               guint   kib_per_s)
+{
+  double worst = -G_MAXDOUBLE;
+
+  for (guint i = from; i <= to; i++)
+    for (guint j = i + 1; j <= to; j++)
+      {
+        const Sample *a = &g_array_index (samples, Sample, i);
+        const Sample *b = &g_array_index (samples, Sample, j);
+        double allowed = (double) kib_per_s * 1024 * (double) (b->at - a->at) / G_USEC_PER_SEC
+                         + HORMIGA_TRANSFER_UPLOAD_BURST;
+
+        worst = MAX (worst, (double) (b->served - a->served) - allowed);
+        if ((double) (b->served - a->served) > allowed)
+          g_error ("%" G_GUINT64_FORMAT " bytes served in %.3f s at %u KiB/s; at most %.0f "
+                   "may", b->served - a->served, (double) (b->at - a->at) / G_USEC_PER_SEC,
+                   kib_per_s, allowed);
+      }
+  g_test_message ("%u samples at %u KiB/s: the closest window was %.0f bytes under its bound",
+                  to - from + 1, kib_per_s, -worst);
+}
+
+static void
+test_upload_limit (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Peer a = { 0 }, b = { 0 };
+  g_autofree char *path = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *want = NULL;
+  g_autofree char *got = NULL;
+  g_autoptr(GError) error = NULL;
+  Pacing pacing = { 0 };
+  const Sample *last;
+  const gsize size = 6 * HORMIGA_CONTENT_CHUNK_SIZE;
+
+  peer_start (&a, hormiga_test_server_get_url (server), TRUE);
+  peer_start (&b, hormiga_test_server_get_url (server), TRUE);
+  hormiga_transfer_manager_set_upload_limit (a.manager, LIMIT_BEFORE_KIB);
+  g_assert_cmpuint (hormiga_transfer_manager_get_upload_limit (a.manager), ==, LIMIT_BEFORE_KIB);
+  path = make_file (a.dir, "limited.bin", size);
+  link = share (&a, path);
+
+  pacing.uploader = a.manager;
+  pacing.samples = g_array_new (FALSE, FALSE, sizeof (Sample));
+  pacing.transfer = hormiga_transfer_manager_download (b.manager, link, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hormiga_test_wait_until (sample_until_over, &pacing, STEP_TIMEOUT_MS));
+  g_assert_cmpint (hormiga_transfer_get_state (pacing.transfer), ==, HORMIGA_TRANSFER_DONE);
+  want = file_digest (path);
+  got = file_digest (hormiga_transfer_get_path (pacing.transfer));
+  g_assert_cmpstr (got, ==, want);
+
+  /* The limit changed part way, and what was served after the change
+   * counts against the new limit from that moment on. */
+  last = &g_array_index (pacing.samples, Sample, pacing.samples->len - 1);
+  g_assert_cmpuint (pacing.changed_at, >, 0);
+  g_assert_cmpuint (last->served, >=, size);
+  g_assert_cmpuint (last->served - g_array_index (pacing.samples, Sample, pacing.changed_at).served,
+                    >, 2 * HORMIGA_TRANSFER_UPLOAD_BURST);
+  check_windows (pacing.samples, 0, pacing.changed_at, LIMIT_BEFORE_KIB);
+  check_windows (pacing.samples, pacing.changed_at, pacing.samples->len - 1, LIMIT_AFTER_KIB);
+
+  g_array_unref (pacing.samples);
   peer_stop (&a);
   peer_stop (&b);
   hormiga_test_server_stop (server);
@@ -1192,6 +1308,7 @@ main (int    argc,
   g_test_add_func ("/hormiga/transfer/sizes", test_sizes);
   g_test_add_func ("/hormiga/transfer/three-providers", test_three_providers);
   g_test_add_func ("/hormiga/transfer/two-connections", test_two_connections);
+  g_test_add_func ("/hormiga/transfer/upload-limit", test_upload_limit);
   g_test_add_func ("/hormiga/transfer/corrupt-provider", test_corrupt_provider);
   g_test_add_func ("/hormiga/transfer/hostile-names", test_hostile_names);
   g_test_add_func ("/hormiga/transfer/resume", test_resume);

@@ -610,6 +610,7 @@ typedef struct
   GStrv       accept_from;
   gboolean    keep_downloads;
   guint       give_up_s;
+  guint       upload_limit;
   HormigaContingencyConfig contingency;  /* r = 0: none */
 } Options;
 
@@ -640,6 +641,7 @@ run_node (HormigaIdentity *identity,
     node.transfers = hormiga_transfer_manager_new (node.hormiga, downloads, library);
     hormiga_transfer_manager_set_share_downloads (node.transfers, !options->keep_downloads);
     hormiga_transfer_manager_set_give_up (node.transfers, options->give_up_s * 1000);
+    hormiga_transfer_manager_set_upload_limit (node.transfers, options->upload_limit);
     node.files = hormiga_cli_files_new (node.transfers, options->auto_accept,
                                         (const char * const *) options->accept_from);
     if (options->contingency.r > 0)
@@ -749,6 +751,7 @@ main (int    argc,
   gboolean auto_accept = FALSE;
   gboolean keep_downloads = FALSE;
   int give_up = HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS / 1000;
+  gint64 upload_limit = 0;
   g_auto(GStrv) accept_from = NULL;
   int contingents = 2;
   double heartbeat = 5, detect = 15;
@@ -789,6 +792,9 @@ main (int    argc,
       "Do not offer finished downloads to other peers", NULL },
     { "give-up", 0, 0, G_OPTION_ARG_INT, &give_up,
       "A download with no peer to ask fails after this many seconds (default 60)", "S" },
+    { "upload-limit", 0, 0, G_OPTION_ARG_INT64, &upload_limit,
+      "Serve file chunks to all peers together at most this fast, in KiB/s (default 0: no "
+      "limit)", "KIB" },
     { "contingents", 0, 0, G_OPTION_ARG_INT, &contingents,
       "Keep this many contingency nodes, the nodes that back this one up (default 2, 1 to 8; "
       "0: none, and protect nobody)", "R" },
@@ -872,6 +878,11 @@ main (int    argc,
       g_printerr ("hormiga-node: --give-up takes 1 to 86400 seconds\n");
       return 2;
     }
+  if (upload_limit < 0 || upload_limit > 1048576)
+    {
+      g_printerr ("hormiga-node: --upload-limit takes 0 (no limit) to 1048576 KiB/s\n");
+      return 2;
+    }
   if (dht_k < 1 || dht_k > 20)
     {
       g_printerr ("hormiga-node: --dht-k takes 1 to 20\n");
@@ -946,6 +957,7 @@ main (int    argc,
   run_options.accept_from = accept_from;
   run_options.keep_downloads = keep_downloads;
   run_options.give_up_s = (guint) give_up;
+  run_options.upload_limit = (guint) upload_limit;
   {
     HormigaContingencyConfig contingency = HORMIGA_CONTINGENCY_CONFIG_INIT;
 

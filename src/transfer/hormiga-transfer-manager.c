@@ -6,6 +6,11 @@
  * an answer (id → the transfer or send that asked), and the chunks we
  * serve it: being read (counted in `serving`) or read and waiting in the
  * outbox for the channel's buffer to drain below the high water mark.
+ *
+ * With an upload limit, the chunks of every channel take their bytes from
+ * one token bucket (rate: the limit; burst: one whole message): a channel
+ * whose next chunk finds too few tokens waits in `throttled`, and one
+ * timer, armed for when the first of them can go, lets them go in turn.
  */
 #include <string.h>
 
@@ -13,6 +18,7 @@
 #include "hormiga-content-hasher.h"
 #include "hormiga-link.h"
 #include "hormiga-share-error.h"
+#include "hormiga-token-bucket.h"
 #include "hormiga-transfer-manager.h"
 #include "hormiga-transfer-private.h"
 
@@ -49,6 +55,7 @@ typedef struct
   GQueue                  outbox;    /* Outgoing */
   GHashTable             *cancelled; /* their request ids they cancelled while we read */
   guint                   serving;   /* their chunk requests being read or in the outbox */
+  gboolean                throttled; /* in the manager's queue, waiting for tokens */
 } Channel;
 
 struct _HormigaTransferManager
@@ -70,6 +77,11 @@ struct _HormigaTransferManager
   guint64       chunks_served;
   guint64       bytes_served;
   GHashTable   *uploads;     /* "PEERID CID" → HormigaTransferUpload */
+  GMainContext *context;
+  guint         upload_limit;   /* KiB/s; 0: none */
+  HormigaTokenBucket upload_bucket;
+  GQueue        throttled;      /* Channel waiting for tokens, first come first */
+  GSource      *upload_timer;   /* when the first of them may go */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaTransferManager, hormiga_transfer_manager, G_TYPE_OBJECT)
@@ -215,14 +227,86 @@ record_upload (HormigaTransferManager *self,
   upload->last_sent = now;
 }
 
-/* Chunks wait in the outbox while the channel holds the high water mark. */
-static void
-flush (Channel *channel)
+static void flush_channel (Channel *channel,
+                           gboolean resumed);
+
+static gboolean
+on_upload_timer (gpointer user_data)
 {
+  HormigaTransferManager *self = user_data;
+  guint n = g_queue_get_length (&self->throttled);
+
+  g_clear_pointer (&self->upload_timer, g_source_unref);
+  /* Each waiting channel in turn, until one finds the bucket empty again
+   * (it goes back to the end of the queue, and the timer is armed anew). */
+  for (guint i = 0; i < n && !g_queue_is_empty (&self->throttled); i++)
+    {
+      Channel *channel = g_queue_pop_head (&self->throttled);
+
+      channel->throttled = FALSE;
+      flush_channel (channel, TRUE);
+      if (channel->throttled)
+        break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_upload_timer (HormigaTransferManager *self)
+{
+  Channel *first = g_queue_peek_head (&self->throttled);
+  Outgoing *next;
+  gint64 wait_us;
+
+  if (self->upload_timer != NULL || first == NULL)
+    return;
+  next = g_queue_peek_head (&first->outbox);
+  wait_us = next == NULL ? 0
+                         : hormiga_token_bucket_wait_us (&self->upload_bucket,
+                                                         g_bytes_get_size (next->bytes),
+                                                         g_get_monotonic_time ());
+  self->upload_timer = g_timeout_source_new ((guint) ((wait_us + 999) / 1000));
+  g_source_set_callback (self->upload_timer, on_upload_timer, self, NULL);
+  g_source_set_static_name (self->upload_timer, "hormiga upload limit");
+  g_source_attach (self->upload_timer, self->context);
+}
+
+static void
+throttle (Channel *channel)
+{
+  HormigaTransferManager *self = channel->manager;
+
+  if (!channel->throttled)
+    {
+      channel->throttled = TRUE;
+      g_queue_push_tail (&self->throttled, channel);
+    }
+  arm_upload_timer (self);
+}
+
+/* Chunks wait in the outbox while the channel holds the high water mark,
+ * and, with an upload limit, for their bytes' tokens: behind the channels
+ * already waiting for theirs unless @resumed (the timer's turn). */
+static void
+flush_channel (Channel  *channel,
+               gboolean  resumed)
+{
+  HormigaTransferManager *self = channel->manager;
+
   while (!g_queue_is_empty (&channel->outbox) &&
          hormiga_data_channel_get_buffered_amount (channel->channel) < HORMIGA_TRANSFER_HIGH_WATER)
     {
-      Outgoing *outgoing = g_queue_pop_head (&channel->outbox);
+      Outgoing *outgoing = g_queue_peek_head (&channel->outbox);
+
+      if (self->upload_limit != 0 &&
+          (channel->throttled || (!resumed && !g_queue_is_empty (&self->throttled)) ||
+           !hormiga_token_bucket_take (&self->upload_bucket, g_bytes_get_size (outgoing->bytes),
+                                       g_get_monotonic_time ())))
+        {
+          throttle (channel);
+          return;
+        }
+      g_queue_pop_head (&channel->outbox);
 
       channel->serving--;
       if (send_now (channel, outgoing->bytes))
@@ -233,6 +317,12 @@ flush (Channel *channel)
         }
       outgoing_free (outgoing);
     }
+}
+
+static void
+flush (Channel *channel)
+{
+  flush_channel (channel, FALSE);
 }
 
 static void
@@ -655,7 +745,14 @@ channel_lost (HormigaTransferManager *self,
 
   channel->pending = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pending_free);
   if (forget)
-    g_hash_table_remove (self->channels, hormiga_peer_id_to_string (peer));
+    {
+      /* Freed now: it no longer waits for tokens. Otherwise it keeps its
+       * place, and its outbox goes on the peer's other channel. */
+      if (channel->throttled)
+        g_queue_remove (&self->throttled, channel);
+      channel->throttled = FALSE;
+      g_hash_table_remove (self->channels, hormiga_peer_id_to_string (peer));
+    }
   g_hash_table_iter_init (&iter, pending);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
@@ -1409,6 +1506,56 @@ hormiga_transfer_manager_get_chunks_served (HormigaTransferManager *self)
   return self->chunks_served;
 }
 
+void
+hormiga_transfer_manager_set_upload_limit (HormigaTransferManager *self,
+                                           guint                   kib_per_s)
+{
+  gint64 now = g_get_monotonic_time ();
+  double rate = (double) kib_per_s * 1024;
+
+  g_return_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self));
+
+  if (kib_per_s == self->upload_limit)
+    return;
+  if (kib_per_s == 0)
+    {
+      /* No limit: whoever waited goes now. */
+      self->upload_limit = 0;
+      if (self->upload_timer != NULL)
+        {
+          g_source_destroy (self->upload_timer);
+          g_clear_pointer (&self->upload_timer, g_source_unref);
+        }
+      while (!g_queue_is_empty (&self->throttled))
+        {
+          Channel *channel = g_queue_pop_head (&self->throttled);
+
+          channel->throttled = FALSE;
+          flush_channel (channel, TRUE);
+        }
+      return;
+    }
+  if (self->upload_limit == 0)
+    hormiga_token_bucket_init (&self->upload_bucket, rate, HORMIGA_TRANSFER_UPLOAD_BURST, now);
+  else
+    hormiga_token_bucket_set_rate (&self->upload_bucket, rate, HORMIGA_TRANSFER_UPLOAD_BURST, now);
+  self->upload_limit = kib_per_s;
+  /* The timer was armed for the old rate. */
+  if (self->upload_timer != NULL)
+    {
+      g_source_destroy (self->upload_timer);
+      g_clear_pointer (&self->upload_timer, g_source_unref);
+      arm_upload_timer (self);
+    }
+}
+
+guint
+hormiga_transfer_manager_get_upload_limit (HormigaTransferManager *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_TRANSFER_MANAGER (self), 0);
+  return self->upload_limit;
+}
+
 guint64
 hormiga_transfer_manager_get_bytes_served (HormigaTransferManager *self)
 {
@@ -1470,6 +1617,11 @@ hormiga_transfer_manager_shutdown (HormigaTransferManager *self)
     for (guint i = 0; i < all->len; i++)
       channel_lost (self, g_ptr_array_index (all, i), TRUE);
   }
+  if (self->upload_timer != NULL)
+    {
+      g_source_destroy (self->upload_timer);
+      g_clear_pointer (&self->upload_timer, g_source_unref);
+    }
   g_signal_handlers_disconnect_by_data (self->node, self);
 }
 
@@ -1527,6 +1679,7 @@ hormiga_transfer_manager_finalize (GObject *object)
   g_ptr_array_unref (self->offers);
   g_clear_object (&self->transfers);
   g_clear_object (&self->cancellable);
+  g_main_context_unref (self->context);
   g_free (self->folder);
   g_free (self->library);
 
@@ -1567,4 +1720,6 @@ hormiga_transfer_manager_init (HormigaTransferManager *self)
   self->cancellable = g_cancellable_new ();
   self->give_up_ms = HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS;
   self->share_downloads = TRUE;
+  self->context = g_main_context_ref_thread_default ();
+  g_queue_init (&self->throttled);
 }

@@ -13,7 +13,9 @@
  * file changed since it was shared is not served); each peer may have at
  * most HORMIGA_TRANSFER_MAX_UPLOADS_PER_PEER chunk requests waiting, and
  * what goes out waits while the channel holds HORMIGA_TRANSFER_HIGH_WATER
- * bytes. Nothing outside the shared files (and the verified chunks of
+ * bytes. With an upload limit (set_upload_limit()), the chunks served to
+ * all peers together leave at most at that rate, after a burst of at most
+ * HORMIGA_TRANSFER_UPLOAD_BURST bytes. Nothing outside the shared files (and the verified chunks of
  * downloads in progress) can be read. With a library folder, what is
  * shared is remembered there and announced again at the next start.
  *
@@ -32,6 +34,7 @@
 #include <gio/gio.h>
 
 #include "hormiga-node.h"
+#include "hormiga-share-message.h"
 #include "hormiga-transfer-offer.h"
 #include "hormiga-transfer.h"
 
@@ -41,6 +44,9 @@ G_BEGIN_DECLS
 #define HORMIGA_TRANSFER_HIGH_WATER           (4 * 1024 * 1024)
 #define HORMIGA_TRANSFER_LOW_WATER            (1 * 1024 * 1024)
 #define HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS   60000
+/* With an upload limit, the most chunk bytes that leave at once: one
+ * message (a chunk and its header). */
+#define HORMIGA_TRANSFER_UPLOAD_BURST         HORMIGA_SHARE_MAX_MESSAGE
 
 #define HORMIGA_TYPE_TRANSFER_MANAGER (hormiga_transfer_manager_get_type ())
 G_DECLARE_FINAL_TYPE (HormigaTransferManager, hormiga_transfer_manager, HORMIGA, TRANSFER_MANAGER, GObject)
@@ -101,6 +107,13 @@ void        hormiga_transfer_manager_set_give_up      (HormigaTransferManager *s
                                                        guint                   ms);
 
 guint       hormiga_transfer_manager_get_n_shares     (HormigaTransferManager *self);
+/* The chunks served to all peers together leave at most at @kib_per_s
+ * KiB/s (0: no limit, the default); a change applies to the next chunk.
+ * Chunk messages count whole; manifests, answers and requests are not
+ * held back. */
+void        hormiga_transfer_manager_set_upload_limit (HormigaTransferManager *self,
+                                                       guint                   kib_per_s);
+guint       hormiga_transfer_manager_get_upload_limit (HormigaTransferManager *self);
 /* Chunks and bytes served to peers since the start. */
 guint64     hormiga_transfer_manager_get_chunks_served (HormigaTransferManager *self);
 guint64     hormiga_transfer_manager_get_bytes_served  (HormigaTransferManager *self);

@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 /**
  * HormigaTokenBucket:
  * Holds at most @burst tokens and gains @rate tokens per second. Plain data:
- * embed it in the structure it limits. Time is passed in (microseconds, any
+ * embed it in the structure it limits (hormiguero's frames per connection,
+ * the transfer manager's upload bytes). Time is passed in (microseconds, any
  * monotonic origin), so tests need no sleeping.
  */
 struct _HormigaTokenBucket
@@ -31,5 +32,18 @@ void     hormiga_token_bucket_init (HormigaTokenBucket *bucket,
 gboolean hormiga_token_bucket_take (HormigaTokenBucket *bucket,
                                     double              cost,
                                     gint64              now_us);
+
+/* A new @rate and @burst from @now_us on: the tokens earned so far are
+ * kept, up to the new burst. */
+void     hormiga_token_bucket_set_rate (HormigaTokenBucket *bucket,
+                                        double              rate,
+                                        double              burst,
+                                        gint64              now_us);
+
+/* Microseconds from @now_us until @cost tokens (at most the burst) are
+ * there: 0 if they are now. */
+gint64   hormiga_token_bucket_wait_us (HormigaTokenBucket *bucket,
+                                       double              cost,
+                                       gint64              now_us);
 
 G_END_DECLS
