@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <sodium.h>
 
 #include "hormiga-dht-key.h"
 #include "hormiga-identity.h"
@@ -13,6 +14,7 @@
 #include "hormiga-signaling-client.h"
 #include "hormiga-test-node.h"
 #include "hormiga-test-server.h"
+#include "hormiga-transfer-manager.h"
 
 /* Generous: these only fail a broken test, never a slow machine. */
 #define WAIT_MS 20000
@@ -651,11 +653,106 @@ test_bad_link (Fixture       *fixture,
   g_clear_error (&download.error);
 }
 
+typedef struct
+{
+  gboolean  done;
+  char     *link;
+  GError   *error;
+} Shared;
+
+static void
+on_shared (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Shared *shared = user_data;
+
+  shared->link = hormiga_node_thread_share_finish (HORMIGA_NODE_THREAD (object), result,
+                                                   &shared->error);
+  shared->done = TRUE;
+}
+
+static gboolean
+shared_done (gpointer user_data)
+{
+  return ((Shared *) user_data)->done;
+}
+
+#define UPLOAD_LIMIT_KIB 256
+
+/* An upload limit set while the node runs holds back what it serves at
+ * once: a peer cannot download 4 chunks faster than the limit allows after
+ * one burst (a lower bound, which no slow machine can break), and the file
+ * arrives whole. */
+static void
+test_upload_limit (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  const gsize size = 4 * HORMIGA_CONTENT_CHUNK_SIZE;
+  g_autofree guint8 *bytes = g_malloc (size);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hormiga-upload-limit-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "limited.bin", NULL);
+  g_autofree char *out = g_build_filename (dir, "downloads", NULL);
+  g_autofree char *command = NULL;
+  g_autofree char *got_path = NULL;
+  g_autofree char *got = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HormigaTestNode *peer;
+  Shared shared = { 0 };
+  const char *line, *from, *to;
+  double elapsed_s, minimum_s;
+  gsize got_size = 0;
+  gint64 start;
+
+  g_assert_no_error (error);
+  randombytes_buf (bytes, size);
+  g_assert_true (g_file_set_contents (path, (const char *) bytes, (gssize) size, NULL));
+  g_assert_cmpint (g_mkdir (out, 0700), ==, 0);
+
+  start_node (fixture, hormiga_test_server_get_url (server),
+              HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  g_assert_true (hormiga_test_wait_until (admitted, fixture, WAIT_MS));
+  g_assert_true (hormiga_test_wait_until (dht_ready, fixture, WAIT_MS));
+  hormiga_node_thread_set_upload_limit (fixture->node, UPLOAD_LIMIT_KIB);
+  hormiga_node_thread_share_async (fixture->node, file, NULL, on_shared, &shared);
+  g_assert_true (hormiga_test_wait_until (shared_done, &shared, WAIT_MS));
+  g_assert_no_error (shared.error);
+
+  peer = hormiga_test_node_start (hormiga_test_server_get_url (server));
+  hormiga_test_node_expect (peer, "admitted ", WAIT_MS);
+  command = g_strdup_printf ("get %s %s", shared.link, out);
+  start = g_get_monotonic_time ();
+  hormiga_test_node_say (peer, command);
+  hormiga_test_node_expect (peer, "downloaded ", 3 * WAIT_MS);
+  elapsed_s = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  minimum_s = (double) (size - HORMIGA_TRANSFER_UPLOAD_BURST) / (UPLOAD_LIMIT_KIB * 1024);
+  g_test_message ("%" G_GSIZE_FORMAT " bytes at %u KiB/s in %.2f s; at least %.2f s",
+                  size, UPLOAD_LIMIT_KIB, elapsed_s, minimum_s);
+  g_assert_cmpfloat (elapsed_s, >=, minimum_s);
+
+  line = hormiga_test_node_get_line (peer, "downloaded ", 0);
+  from = strstr (line, " path=");
+  to = from != NULL ? strstr (from, " size=") : NULL;
+  g_assert_nonnull (to);
+  got_path = g_strndup (from + strlen (" path="), (gsize) (to - from - strlen (" path=")));
+  g_assert_true (g_file_get_contents (got_path, &got, &got_size, NULL));
+  g_assert_cmpmem (got, got_size, bytes, size);
+
+  hormiga_test_node_quit (peer);
+  hormiga_node_thread_stop (fixture->node);
+  hormiga_test_server_stop (server);
+  g_free (shared.link);
+  hormiga_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
 
 #define ADD(path, func) \
   g_test_add ("/hormiga/node-thread/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -668,6 +765,7 @@ main (int   argc,
   ADD ("stop-at-once", test_stop_at_once);
   ADD ("peers", test_peers);
   ADD ("bad-link", test_bad_link);
+  ADD ("upload-limit", test_upload_limit);
 #undef ADD
 
   return g_test_run ();

@@ -426,6 +426,22 @@ load_settings (HormigaApplication *self)
   self->settings = g_settings_new_full (schema, NULL, NULL);
 }
 
+/* The settings the node applies at once: read now, and again whenever one
+ * changes. */
+static void
+on_node_setting_changed (GSettings  *settings,
+                         const char *key,
+                         gpointer    user_data)
+{
+  HormigaApplication *self = HORMIGA_APPLICATION (user_data);
+
+  if (self->node == NULL)
+    return;
+  if (key == NULL || g_str_equal (key, "upload-limit"))
+    hormiga_node_thread_set_upload_limit (self->node, g_settings_get_uint (settings,
+                                                                           "upload-limit"));
+}
+
 static char *
 dup_configured_url (HormigaApplication *self)
 {
@@ -498,8 +514,12 @@ hormiga_application_startup (GApplication *application)
   hormiga_node_thread_set_ice_address (self->node, self->ice_address);
   hormiga_node_thread_set_download_folder (self->node, folder);
   if (self->settings != NULL)
-    hormiga_node_thread_set_contingents (self->node, g_settings_get_uint (self->settings,
-                                                                          "contingents"));
+    {
+      hormiga_node_thread_set_contingents (self->node, g_settings_get_uint (self->settings,
+                                                                            "contingents"));
+      on_node_setting_changed (self->settings, NULL, self);
+      g_signal_connect (self->settings, "changed", G_CALLBACK (on_node_setting_changed), self);
+    }
   g_signal_connect (self->node, "offer", G_CALLBACK (on_offer), self);
   g_signal_connect (self->node, "offer-closed", G_CALLBACK (on_offer_closed), self);
   g_signal_connect (self->node, "notify::n-active-transfers", G_CALLBACK (on_active_transfers),
@@ -548,6 +568,8 @@ hormiga_application_shutdown (GApplication *application)
   HormigaApplication *self = HORMIGA_APPLICATION (application);
   GList *windows;
 
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_func (self->settings, on_node_setting_changed, self);
   /* Leave the network before the process ends. */
   if (self->node != NULL)
     {

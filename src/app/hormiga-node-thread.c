@@ -343,6 +343,28 @@ post_reply (Mailbox *mailbox,
   mailbox_post (mailbox, "[hormiga] node reply", on_reply, reply, reply_free);
 }
 
+/* ------------------------------------------------------------- settings */
+
+/* What the preferences tell the node, applied at once whenever they change
+ * (hormiga_node_thread_set_upload_limit() and the like). */
+typedef struct
+{
+  guint  upload_limit;    /* KiB/s; 0: none */
+} NodeSettings;
+
+static void
+node_settings_clear (NodeSettings *settings)
+{
+  (void) settings;
+}
+
+static void
+node_settings_copy (const NodeSettings *from,
+                    NodeSettings       *to)
+{
+  to->upload_limit = from->upload_limit;
+}
+
 /* ---------------------------------------------------------------- worker */
 
 typedef struct
@@ -381,6 +403,7 @@ typedef struct
   gboolean                ever_admitted;
 
   NodeStatus              status;       /* as last posted */
+  NodeSettings            settings;     /* as last posted by the UI thread */
 } Worker;
 
 static void
@@ -406,6 +429,7 @@ worker_free (Worker *worker)
   g_clear_pointer (&worker->upload_ids, g_hash_table_unref);
   g_clear_pointer (&worker->offers, g_hash_table_unref);
   node_status_clear (&worker->status);
+  node_settings_clear (&worker->settings);
   g_free (worker);
 }
 
@@ -1023,6 +1047,40 @@ worker_drop_manager (Worker *worker)
   worker_post_transfers (worker);
 }
 
+/* What the settings say, to the node and its manager of the moment. */
+static void
+worker_apply_settings (Worker *worker)
+{
+  if (worker->manager != NULL)
+    hormiga_transfer_manager_set_upload_limit (worker->manager, worker->settings.upload_limit);
+}
+
+typedef struct
+{
+  Worker       *worker;   /* valid whenever this runs: on the node thread */
+  NodeSettings  settings;
+} SettingsUpdate;
+
+static void
+settings_update_free (gpointer data)
+{
+  SettingsUpdate *update = data;
+
+  node_settings_clear (&update->settings);
+  g_free (update);
+}
+
+static gboolean
+on_settings_update (gpointer data)
+{
+  SettingsUpdate *update = data;
+
+  node_settings_clear (&update->worker->settings);
+  node_settings_copy (&update->settings, &update->worker->settings);
+  worker_apply_settings (update->worker);
+  return G_SOURCE_REMOVE;
+}
+
 /* ------------------------------------------------------------------- ops */
 
 /* What the UI thread asks of the node: run on the node's context. */
@@ -1381,6 +1439,7 @@ worker_connect (Worker     *worker,
   g_signal_connect (worker->client, "notify::state", G_CALLBACK (on_client_state), worker);
   worker_add_manager (worker);
   worker_add_contingency (worker);
+  worker_apply_settings (worker);
   hormiga_node_start (worker->node);
 }
 
@@ -1571,6 +1630,7 @@ struct _HormigaNodeThread
   Mailbox      *mailbox;
 
   NodeStatus    status;          /* as last applied */
+  NodeSettings  settings;        /* as the UI thread last set them */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaNodeThread, hormiga_node_thread, G_TYPE_OBJECT)
@@ -2234,6 +2294,7 @@ hormiga_node_thread_start (HormigaNodeThread *self)
   worker->data_dir = g_strdup (self->data_dir);
   worker->ice_address = g_strdup (self->ice_address);
   worker->contingents = self->contingents;
+  node_settings_copy (&self->settings, &worker->settings);
   worker->retired = g_ptr_array_new_with_free_func (g_object_unref);
   worker->start_timeout = self->start_timeout;
   worker->transfer_ids = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
@@ -2417,6 +2478,38 @@ hormiga_node_thread_get_ice_address (HormigaNodeThread *self)
   return self->ice_address;
 }
 
+/* The node, if it runs, takes the settings at once. */
+static void
+hormiga_node_thread_post_settings (HormigaNodeThread *self)
+{
+  SettingsUpdate *update;
+  GSource *source;
+
+  if (self->thread == NULL)
+    return;
+  update = g_new0 (SettingsUpdate, 1);
+  update->worker = self->worker;
+  node_settings_copy (&self->settings, &update->settings);
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[hormiga] node settings");
+  g_source_set_callback (source, on_settings_update, update, settings_update_free);
+  g_source_attach (source, self->node_context);
+  g_source_unref (source);
+}
+
+void
+hormiga_node_thread_set_upload_limit (HormigaNodeThread *self,
+                                      guint              kib_per_s)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+
+  if (self->settings.upload_limit == kib_per_s)
+    return;
+  self->settings.upload_limit = kib_per_s;
+  hormiga_node_thread_post_settings (self);
+}
+
 GListModel *
 hormiga_node_thread_get_peers (HormigaNodeThread *self)
 {
@@ -2501,6 +2594,7 @@ hormiga_node_thread_finalize (GObject *object)
   g_free (self->configured_url);
   g_free (self->data_dir);
   g_free (self->ice_address);
+  node_settings_clear (&self->settings);
   g_clear_pointer (&self->ui_context, g_main_context_unref);
 
   G_OBJECT_CLASS (hormiga_node_thread_parent_class)->finalize (object);

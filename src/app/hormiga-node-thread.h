@@ -79,6 +79,12 @@ void               hormiga_node_thread_set_ice_address    (HormigaNodeThread *se
                                                            const char        *address);
 const char        *hormiga_node_thread_get_ice_address    (HormigaNodeThread *self);
 
+/* Settings the node applies at once, before the start or while it runs. */
+/* The chunks served to all peers together leave at most at @kib_per_s
+ * KiB/s; 0 for no limit (the default). */
+void               hormiga_node_thread_set_upload_limit   (HormigaNodeThread *self,
+                                                           guint              kib_per_s);
+
 /* The peers the node is connected to, connecting to, or has in its DHT
  * routing table: a GListModel of HormigaPeerItem, closest DHT ring first,
  * then by PeerID. Items are updated in place as the node reports them
