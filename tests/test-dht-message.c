@@ -81,6 +81,7 @@ assert_messages_equal (const HormigaDhtMessage *a,
 
   g_assert_cmpuint (a->code, ==, b->code);
   g_assert_cmpstr (a->text, ==, b->text);
+  g_assert_cmpstr (a->name, ==, b->name);
 }
 
 /* Encodes @message (taken), decodes it, checks every field survived and
@@ -164,10 +165,10 @@ test_type_names (void)
 {
   static const char *const names[] = {
     "ping", "pong", "find-node", "nodes", "get-value", "value", "put-value", "add-provider",
-    "stored", "get-providers", "providers", "error", "relay",
+    "stored", "get-providers", "providers", "error", "relay", "hello",
   };
   static const gboolean requests[] = {
-    TRUE, FALSE, TRUE, FALSE, TRUE, FALSE, TRUE, TRUE, FALSE, TRUE, FALSE, FALSE, FALSE,
+    TRUE, FALSE, TRUE, FALSE, TRUE, FALSE, TRUE, TRUE, FALSE, TRUE, FALSE, FALSE, FALSE, FALSE,
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (names); t++)
@@ -1003,6 +1004,116 @@ test_refuse_relay (void)
   }
 }
 
+/* ---- hello (display names) ------------------------------------------------ */
+
+static void
+test_hello (void)
+{
+  /* {"v": 1, "t": "hello", "id": 0, "name": "Ana"}: 28 bytes. */
+  static const guint8 golden[] = {
+    0x84, 0xa1, 'v', 0x01, 0xa1, 't', 0xa5, 'h', 'e', 'l', 'l', 'o', 0xa2, 'i', 'd', 0x00,
+    0xa4, 'n', 'a', 'm', 'e', 0xa3, 'A', 'n', 'a',
+  };
+  HormigaDhtMessage *hello = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_HELLO, 0);
+  g_autoptr(HormigaDhtMessage) named = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_HELLO, 0);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *longest = g_strnfill (HORMIGA_DHT_HELLO_MAX_NAME, 'x');
+
+  g_assert_false (hormiga_dht_message_is_request (HORMIGA_DHT_MESSAGE_HELLO));
+  /* Without a name, and with the longest one, of several scripts. */
+  assert_round_trip (hello);
+  named->name = g_strdup ("Ana");
+  bytes = hormiga_dht_message_encode (named);
+  g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), golden,
+                   sizeof golden);
+  hello = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_HELLO, 0);
+  hello->name = g_strdup (longest);
+  assert_round_trip (hello);
+  hello = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_HELLO, 0);
+  hello->name = g_strdup ("Hormiga de Ana · 蟻 🐜");
+  assert_round_trip (hello);
+}
+
+static void
+test_check_name (void)
+{
+  static const struct { const char *name; int code; const char *fragment; } bad[] = {
+    { "", HORMIGA_DHT_ERROR_MALFORMED, "is empty" },
+    { "line\nbreak", HORMIGA_DHT_ERROR_MALFORMED, "U+000A at byte 4" },
+    { "tab\there", HORMIGA_DHT_ERROR_MALFORMED, "U+0009" },
+    { "del\x7f", HORMIGA_DHT_ERROR_MALFORMED, "U+007F" },
+    { "c1\xc2\x85", HORMIGA_DHT_ERROR_MALFORMED, "U+0085" },
+    { "sep\xe2\x80\xa8", HORMIGA_DHT_ERROR_MALFORMED, "U+2028" },
+    { "bad\xff", HORMIGA_DHT_ERROR_MALFORMED, "byte 3 is not" },
+    { "\x1b[31mred", HORMIGA_DHT_ERROR_MALFORMED, "U+001B" },
+  };
+  g_autofree char *too_long = g_strnfill (HORMIGA_DHT_HELLO_MAX_NAME + 1, 'x');
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hormiga_dht_message_check_name ("Ana", -1, NULL));
+  g_assert_true (hormiga_dht_message_check_name ("a b", 3, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (hormiga_dht_message_check_name (bad[i].name, -1, &error));
+      g_assert_error (error, HORMIGA_DHT_ERROR, bad[i].code);
+      if (strstr (error->message, bad[i].fragment) == NULL)
+        g_error ("error \"%s\" does not contain \"%s\"", error->message, bad[i].fragment);
+      g_clear_error (&error);
+    }
+  g_assert_false (hormiga_dht_message_check_name (too_long, -1, &error));
+  g_assert_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "at most 64 bytes"));
+}
+
+/* A hello frame whose "name" is @name (a str of @length bytes). */
+static GByteArray *
+hello_frame (const char *name,
+             gsize       length)
+{
+  GByteArray *b = g_byte_array_new ();
+
+  mp_envelope (b, "hello", 2);
+  mp_str (b, "id");
+  mp_uint (b, 0);
+  mp_str (b, "name");
+  mp_str_len (b, name, length);
+  return b;
+}
+
+static void
+test_refuse_hello (void)
+{
+  g_autofree char *too_long = g_strnfill (HORMIGA_DHT_HELLO_MAX_NAME + 1, 'x');
+  GByteArray *b;
+
+  assert_refused (hello_frame (too_long, strlen (too_long)), HORMIGA_DHT_ERROR_TOO_LARGE,
+                  "\"name\" in a hello: a display name is at most 64 bytes of UTF-8; this one "
+                  "is 65");
+  assert_refused (hello_frame ("", 0), HORMIGA_DHT_ERROR_MALFORMED, "is empty");
+  assert_refused (hello_frame ("a\nb", 3), HORMIGA_DHT_ERROR_MALFORMED, "U+000A");
+  assert_refused (hello_frame ("a\0b", 3), HORMIGA_DHT_ERROR_MALFORMED, "U+0000");
+  assert_refused (hello_frame ("\xe2\x80\xae" "evil", 7), HORMIGA_DHT_ERROR_MALFORMED,
+                  "U+202E");
+
+  /* Not a str. */
+  b = g_byte_array_new ();
+  mp_envelope (b, "hello", 2);
+  mp_str (b, "id");
+  mp_uint (b, 0);
+  mp_str (b, "name");
+  mp_uint (b, 7);
+  assert_refused (b, HORMIGA_DHT_ERROR_MALFORMED, "a hello needs \"name\": a str");
+  /* Only a hello carries it. */
+  b = frame_new ("ping", 1);
+  mp_str (b, "name");
+  mp_str (b, "Ana");
+  assert_refused (b, HORMIGA_DHT_ERROR_MALFORMED, "a ping does not carry \"name\"");
+  /* A hello still needs its id. */
+  b = g_byte_array_new ();
+  mp_envelope (b, "hello", 0);
+  assert_refused (b, HORMIGA_DHT_ERROR_MALFORMED, "a hello needs \"id\"");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1032,6 +1143,9 @@ main (int    argc,
   g_test_add_func ("/hormiga/dht-message/refuse/framing", test_refuse_framing);
   g_test_add_func ("/hormiga/dht-message/relay", test_relay);
   g_test_add_func ("/hormiga/dht-message/refuse/relay", test_refuse_relay);
+  g_test_add_func ("/hormiga/dht-message/hello", test_hello);
+  g_test_add_func ("/hormiga/dht-message/check-name", test_check_name);
+  g_test_add_func ("/hormiga/dht-message/refuse/hello", test_refuse_hello);
 
   return g_test_run ();
 }

@@ -17,7 +17,7 @@
 #include "hormiga-wire-limits.h"
 
 #define VERSION 1
-#define N_TYPES (HORMIGA_DHT_MESSAGE_RELAY + 1)
+#define N_TYPES (HORMIGA_DHT_MESSAGE_HELLO + 1)
 
 /* The fields after "v" and "t", in the order they are encoded. */
 typedef enum {
@@ -34,6 +34,7 @@ typedef enum {
   FIELD_HOPS,
   FIELD_SID,
   FIELD_PAYLOAD,
+  FIELD_NAME,
   N_FIELDS
 } Field;
 
@@ -53,6 +54,7 @@ static const char *const field_names[N_FIELDS] = {
   [FIELD_HOPS] = "hops",
   [FIELD_SID] = "sid",
   [FIELD_PAYLOAD] = "payload",
+  [FIELD_NAME] = "name",
 };
 
 typedef struct
@@ -88,6 +90,7 @@ static const TypeSpec type_specs[N_TYPES] = {
                                   BIT (FIELD_ID) | BIT (FIELD_TO) | BIT (FIELD_FROM) |
                                   BIT (FIELD_HOPS) | BIT (FIELD_SID) | BIT (FIELD_PAYLOAD),
                                   0 },
+  [HORMIGA_DHT_MESSAGE_HELLO] = { "hello", BIT (FIELD_ID), BIT (FIELD_NAME) },
 };
 
 const char *
@@ -136,7 +139,70 @@ hormiga_dht_message_free (HormigaDhtMessage *message)
   g_clear_pointer (&message->from, hormiga_peer_id_unref);
   g_free (message->sid);
   g_clear_pointer (&message->payload, g_bytes_unref);
+  g_free (message->name);
   g_free (message);
+}
+
+/* ---- display names ----------------------------------------------------- */
+
+gboolean
+hormiga_dht_message_check_name (const char  *name,
+                                gssize       length,
+                                GError     **error)
+{
+  gsize size;
+  const char *end;
+
+  g_return_val_if_fail (name != NULL || length == 0, FALSE);
+
+  size = length < 0 ? strlen (name) : (gsize) length;
+  if (size == 0)
+    {
+      g_set_error_literal (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
+                           "a display name is 1 to " G_STRINGIFY (HORMIGA_DHT_HELLO_MAX_NAME)
+                           " bytes; this one is empty (leave it out for none)");
+      return FALSE;
+    }
+  if (size > HORMIGA_DHT_HELLO_MAX_NAME)
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_TOO_LARGE,
+                   "a display name is at most %u bytes of UTF-8; this one is %" G_GSIZE_FORMAT,
+                   HORMIGA_DHT_HELLO_MAX_NAME, size);
+      return FALSE;
+    }
+  end = memchr (name, '\0', size);
+  if (end != NULL)
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
+                   "a display name must not hold control characters; U+0000 at byte %"
+                   G_GSIZE_FORMAT " is one", (gsize) (end - name));
+      return FALSE;
+    }
+  if (!g_utf8_validate_len (name, size, &end))
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
+                   "a display name must be UTF-8; byte %" G_GSIZE_FORMAT " is not",
+                   (gsize) (end - name));
+      return FALSE;
+    }
+  for (const char *p = name; p < name + size; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      /* Controls, line breaks, and the bidirectional controls that could
+       * make a name read as another one. */
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_LINE_SEPARATOR ||
+          type == G_UNICODE_PARAGRAPH_SEPARATOR || c == 0x061C || c == 0x200E || c == 0x200F ||
+          (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069))
+        {
+          g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
+                       "a display name must not hold control characters; U+%04X at byte %"
+                       G_GSIZE_FORMAT " is one", c, (gsize) (p - name));
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* ---- encoding ---------------------------------------------------------- */
@@ -198,6 +264,8 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
     fields |= BIT (FIELD_CLIENT);
   if ((spec->optional & BIT (FIELD_RECORD)) && message->record != NULL)
     fields |= BIT (FIELD_RECORD);
+  if ((spec->optional & BIT (FIELD_NAME)) && message->name != NULL)
+    fields |= BIT (FIELD_NAME);
 
   if (fields & BIT (FIELD_NODES))
     {
@@ -229,6 +297,9 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
                             g_bytes_get_size (message->payload) <= HORMIGA_DHT_RELAY_MAX_PAYLOAD,
                             NULL);
     }
+
+  if (fields & BIT (FIELD_NAME))
+    g_return_val_if_fail (hormiga_dht_message_check_name (message->name, -1, NULL), NULL);
 
   buffer = g_byte_array_sized_new (64);
   msgpack_packer_init (&packer, buffer, hormiga_msgpack_append);
@@ -324,6 +395,10 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
 
             hormiga_msgpack_pack_bin (&packer, data, size);
           }
+          break;
+
+        case FIELD_NAME:
+          hormiga_msgpack_pack_str (&packer, message->name);
           break;
 
         case N_FIELDS:
@@ -624,7 +699,7 @@ message_from_map (const msgpack_object  *root,
       g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_UNKNOWN_TYPE,
                    "DHT message type %s is unknown; this node knows ping, pong, find-node, "
                    "nodes, get-value, value, put-value, add-provider, stored, get-providers, "
-                   "providers, error and relay", quoted);
+                   "providers, error, relay and hello", quoted);
       return NULL;
     }
   spec = &type_specs[t];
@@ -657,6 +732,7 @@ message_from_map (const msgpack_object  *root,
             [FIELD_HOPS] = "a uint from 1 to 8",
             [FIELD_SID] = "a str of 1 to 64 bytes",
             [FIELD_PAYLOAD] = "a bin of 1 to 61440 bytes",
+            [FIELD_NAME] = "a str of 1 to 64 bytes",
           };
 
           g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
@@ -793,6 +869,27 @@ message_from_map (const msgpack_object  *root,
               return NULL;
             }
           message->payload = g_bytes_new (value->via.bin.ptr, value->via.bin.size);
+          break;
+
+        case FIELD_NAME:
+          {
+            g_autoptr(GError) local_error = NULL;
+
+            if (value->type != MSGPACK_OBJECT_STR)
+              {
+                set_wrong (error, HORMIGA_DHT_ERROR_MALFORMED, type, "name",
+                           "a str of 1 to 64 bytes of UTF-8 without control characters", value);
+                return NULL;
+              }
+            if (!hormiga_dht_message_check_name (value->via.str.ptr, value->via.str.size,
+                                                 &local_error))
+              {
+                g_set_error (error, HORMIGA_DHT_ERROR, local_error->code, "\"name\" in a hello: %s",
+                             local_error->message);
+                return NULL;
+              }
+            message->name = g_strndup (value->via.str.ptr, value->via.str.size);
+          }
           break;
 
         case N_FIELDS:

@@ -11,7 +11,10 @@
  * {records, nodes}, error {code, text}. One more type is neither: relay
  * {to, from, hops, sid, payload} carries a signalling payload towards a
  * node through nodes already connected (signalling through the overlay;
- * no response; id 0). A request may carry "client": true
+ * no response; id 0). Another is neither too: hello {name?} tells the
+ * peer this node's display name (or that it has none), when the channel
+ * opens and when the name changes (no response; id 0). A request may
+ * carry "client": true
  * (the sender is in client mode and must not enter routing tables).
  * The sender is never named in the message: the connection it came on
  * says who it is (identity binding).
@@ -33,6 +36,7 @@ G_BEGIN_DECLS
 #define HORMIGA_DHT_RELAY_MAX_HOPS     8    /* relay: hops left, 1–8 */
 #define HORMIGA_DHT_RELAY_MAX_SID      64   /* relay: session id, 1–64 bytes */
 #define HORMIGA_DHT_RELAY_MAX_PAYLOAD  (60 * 1024)  /* relay: as a hormiguero signal's */
+#define HORMIGA_DHT_HELLO_MAX_NAME     64   /* hello: display name, 1–64 bytes */
 
 /* An encoded record (hormiga-dht-record.h) is at most this long. */
 #define HORMIGA_DHT_RECORD_MAX_SIZE    (20 * 1024)
@@ -51,6 +55,7 @@ typedef enum {
   HORMIGA_DHT_MESSAGE_PROVIDERS,
   HORMIGA_DHT_MESSAGE_ERROR,
   HORMIGA_DHT_MESSAGE_RELAY,
+  HORMIGA_DHT_MESSAGE_HELLO,
 } HormigaDhtMessageType;
 
 /**
@@ -73,6 +78,8 @@ typedef enum {
  * @hops: relay: how many more nodes may pass it on, 1–8
  * @sid: relay: the signalling session, as in a hormiguero `signal`
  * @payload: relay: the signalling payload, 1 byte to 60 KiB
+ * @name: hello: the sender's display name (see
+ *   hormiga_dht_message_check_name()), or NULL for none
  *
  * Plain data, owned by whoever holds it; free with hormiga_dht_message_free().
  * Records are carried as bytes here: hormiga-dht-record.h decodes and
@@ -94,6 +101,7 @@ typedef struct
   guint                 hops;
   char                 *sid;
   GBytes               *payload;
+  char                 *name;
 } HormigaDhtMessage;
 
 /* An empty message of @type (nodes and records empty arrays). */
@@ -105,6 +113,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HormigaDhtMessage, hormiga_dht_message_free)
 /* TRUE for the six request types. */
 gboolean           hormiga_dht_message_is_request (HormigaDhtMessageType type);
 const char        *hormiga_dht_message_type_to_string (HormigaDhtMessageType type);
+
+/* A display name a hello may carry: 1 to HORMIGA_DHT_HELLO_MAX_NAME bytes
+ * of UTF-8, no control characters (Unicode Cc, line and paragraph
+ * separators, bidirectional controls). FALSE with HORMIGA_DHT_ERROR_TOO_LARGE or _MALFORMED and a
+ * message saying what is wrong. @length: -1 for NUL-terminated. */
+gboolean           hormiga_dht_message_check_name (const char               *name,
+                                                   gssize                    length,
+                                                   GError                  **error);
 
 /* Fields beyond the limits are a programmer error. */
 GBytes            *hormiga_dht_message_encode (const HormigaDhtMessage  *message);

@@ -623,6 +623,12 @@ hormiga_dht_receive (HormigaDht          *dht,
         dht->io.relay (from, message, dht->user_data);
       return;
     }
+  if (message->type == HORMIGA_DHT_MESSAGE_HELLO)
+    {
+      if (dht->io.hello != NULL)
+        dht->io.hello (from, message, dht->user_data);
+      return;
+    }
   if (hormiga_dht_message_is_request (message->type))
     {
       if (!message->client)

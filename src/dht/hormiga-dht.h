@@ -36,6 +36,9 @@ typedef struct _HormigaDht HormigaDht;
  * @relay: (nullable): a relay message (signalling through the overlay,
  *   hormiga-dht-message.h) arrived from @from; the DHT does not route them,
  *   its owner does. NULL: relays are dropped.
+ * @hello: (nullable): a hello (a display name, or none) arrived from
+ *   @from; the DHT keeps no names, its owner does. NULL: hellos are
+ *   dropped.
  */
 typedef struct
 {
@@ -48,6 +51,9 @@ typedef struct
                     gpointer             user_data);
   void   (*relay)  (const HormigaPeerId *from,
                     const HormigaDhtMessage *relay,
+                    gpointer             user_data);
+  void   (*hello)  (const HormigaPeerId *from,
+                    const HormigaDhtMessage *hello,
                     gpointer             user_data);
 } HormigaDhtIo;
 

@@ -28,6 +28,11 @@
  * limit allows; one we cannot pass on is answered with a `bye` for its
  * session, so its sender falls back to hormiguero at once instead of
  * waiting for HORMIGA_NODE_OVERLAY_SETUP_TIMEOUT_MS.
+ *
+ * Display names: a node with one says it in a `hello` on every DHT channel
+ * as it opens, and again on every open one when it changes (an empty hello
+ * when it is cleared). The names heard are kept by PeerID, beyond the
+ * connection, for at most HORMIGA_NODE_MAX_NAMES peers.
  */
 #include <sodium.h>
 
@@ -150,6 +155,8 @@ struct _HormigaNode
   HormigaPeerId          *routing_via;  /* set while a session through the overlay starts */
   gboolean                stopped;
   HormigaNodeCounters     counters;
+  char                   *display_name; /* ours, NULL for none */
+  GHashTable             *names;        /* PeerID text → the display name it said */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaNode, hormiga_node, G_TYPE_OBJECT)
@@ -438,6 +445,32 @@ note_message (HormigaNode *self,
     g_hash_table_remove (peer->requests, GUINT_TO_POINTER (message->id));
 }
 
+/* Our display name (or none) to @link's peer. Not counted as use: it
+ * must not keep an idle link from the connection limit. */
+static void
+send_hello (Link *link)
+{
+  HormigaNode *self = link->node;
+  g_autoptr(HormigaDhtMessage) hello = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_HELLO, 0);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  const guint8 *data;
+
+  hello->name = g_strdup (self->display_name);
+  bytes = hormiga_dht_message_encode (hello);
+  data = g_bytes_get_data (bytes, &length);
+  if (!hormiga_data_channel_send (link->channel, data, length, &error))
+    {
+      g_debug ("node: cannot tell %s our name: %s", hormiga_peer_id_to_string (link->peer->id),
+               error->message);
+      return;
+    }
+  link->messages_sent++;
+  link->bytes_sent += length;
+  self->counters.messages_sent++;
+}
+
 static void
 send_on_link (Link   *link,
               GBytes *bytes)
@@ -649,6 +682,8 @@ on_channel_open (HormigaDataChannel *channel,
       link->node->counters.connections_established_overlay += link->overlay;
     }
   connections_changed (link->node);
+  if (link->node->display_name != NULL)
+    send_hello (link);
   while (!g_queue_is_empty (&peer->queue))
     {
       g_autoptr(GBytes) bytes = g_queue_pop_head (&peer->queue);
@@ -1127,6 +1162,36 @@ relay_allowed (HormigaNode *self)
       self->relays_in_second = 0;
     }
   return self->relays_in_second++ < HORMIGA_NODE_MAX_RELAYS_PER_SECOND;
+}
+
+/* @from said its display name, or that it has none (HormigaDhtIo.hello). */
+static void
+dht_hello (const HormigaPeerId     *from,
+           const HormigaDhtMessage *hello,
+           gpointer                 user_data)
+{
+  HormigaNode *self = user_data;
+  const char *key = hormiga_peer_id_to_string (from);
+
+  if (g_strcmp0 (g_hash_table_lookup (self->names, key), hello->name) == 0)
+    return;
+  if (hello->name == NULL)
+    g_hash_table_remove (self->names, key);
+  else
+    {
+      if (!g_hash_table_contains (self->names, key) &&
+          g_hash_table_size (self->names) >= HORMIGA_NODE_MAX_NAMES)
+        {
+          GHashTableIter iter;
+
+          /* Full: one name heard before goes, whichever. */
+          g_hash_table_iter_init (&iter, self->names);
+          if (g_hash_table_iter_next (&iter, NULL, NULL))
+            g_hash_table_iter_remove (&iter);
+        }
+      g_hash_table_insert (self->names, g_strdup (key), g_strdup (hello->name));
+    }
+  connections_changed (self);
 }
 
 /* A relay @from a node we are connected to (HormigaDhtIo.relay). */
@@ -1845,6 +1910,57 @@ hormiga_node_set_peer_timeout (HormigaNode *self,
   hormiga_rtc_connector_set_peer_timeout (self->connector, timeout_ms);
 }
 
+gboolean
+hormiga_node_set_display_name (HormigaNode  *self,
+                               const char   *name,
+                               GError      **error)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), FALSE);
+
+  if (name != NULL && name[0] == '\0')
+    name = NULL;
+  if (name != NULL && !hormiga_dht_message_check_name (name, -1, error))
+    return FALSE;
+  if (g_strcmp0 (name, self->display_name) == 0)
+    return TRUE;
+  g_free (self->display_name);
+  self->display_name = g_strdup (name);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      for (guint i = 0; i < peer->links->len; i++)
+        {
+          Link *link = g_ptr_array_index (peer->links, i);
+
+          if (link->open && !link->ending)
+            send_hello (link);
+        }
+    }
+  return TRUE;
+}
+
+const char *
+hormiga_node_get_display_name (HormigaNode *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+  return self->display_name;
+}
+
+char *
+hormiga_node_dup_peer_name (HormigaNode         *self,
+                            const HormigaPeerId *peer)
+{
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), NULL);
+  g_return_val_if_fail (peer != NULL, NULL);
+
+  return g_strdup (g_hash_table_lookup (self->names, hormiga_peer_id_to_string (peer)));
+}
+
 void
 hormiga_node_set_max_connections (HormigaNode *self,
                                   guint        max)
@@ -2043,6 +2159,7 @@ hormiga_node_connection_info_free (HormigaNodeConnectionInfo *info)
     return;
   hormiga_peer_id_unref (info->peer);
   g_free (info->path);
+  g_free (info->name);
   g_free (info);
 }
 
@@ -2081,6 +2198,8 @@ hormiga_node_list_connections (HormigaNode *self)
           info->bytes_sent = link->bytes_sent;
           info->bytes_received = link->bytes_received;
           info->rtt_ms = hormiga_peer_connection_get_rtt (link->pc);
+          info->name = g_strdup (g_hash_table_lookup (self->names,
+                                                      hormiga_peer_id_to_string (peer->id)));
           g_ptr_array_add (list, info);
         }
     }
@@ -2095,7 +2214,7 @@ hormiga_node_new (HormigaIdentity         *identity,
                   GError                 **error)
 {
   static const HormigaDhtConfig defaults = HORMIGA_DHT_CONFIG_INIT;
-  static const HormigaDhtIo io = { dht_send, dht_now, dht_random, dht_relay };
+  static const HormigaDhtIo io = { dht_send, dht_now, dht_random, dht_relay, dht_hello };
   g_autoptr(HormigaCertificate) certificate = NULL;
   HormigaNode *self;
 
@@ -2163,6 +2282,8 @@ hormiga_node_finalize (GObject *object)
   g_ptr_array_unref (self->ending);
   g_ptr_array_unref (self->operations);
   g_hash_table_unref (self->referrers);
+  g_hash_table_unref (self->names);
+  g_free (self->display_name);
   g_ptr_array_unref (self->servers);
   for (guint i = 0; i < self->services->len; i++)
     g_free (g_array_index (self->services, Service, i).label);
@@ -2234,5 +2355,6 @@ hormiga_node_init (HormigaNode *self)
   self->referrers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) hormiga_peer_id_unref);
   self->services = g_array_new (FALSE, TRUE, sizeof (Service));
+  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->servers = g_ptr_array_new_with_free_func (g_object_unref);
 }

@@ -24,6 +24,10 @@
  * has been idle for a request timeout and carries no request of ours in
  * flight is closed; while none qualifies, the node stays above the limit.
  *
+ * A node may have a display name (set_display_name()): it tells it to
+ * every peer it connects to, in a `hello` on the DHT channel, and keeps
+ * the names its peers tell it (list_connections(), dup_peer_name()).
+ *
  * Everything runs on the GMainContext given at construction; call the
  * methods from the thread that runs it.
  */
@@ -63,6 +67,8 @@ G_BEGIN_DECLS
 #define HORMIGA_NODE_OVERLAY_SETUP_TIMEOUT_MS 4000
 /* Who named which peer, remembered for this many peers at most. */
 #define HORMIGA_NODE_MAX_REFERRERS           4096
+/* Display names heard from peers, kept for this many peers at most. */
+#define HORMIGA_NODE_MAX_NAMES               4096
 /* Relays of others passed on per second, at most. */
 #define HORMIGA_NODE_MAX_RELAYS_PER_SECOND   200
 
@@ -134,6 +140,7 @@ typedef struct
  * @bytes_received: their bytes
  * @rtt_ms: the SCTP association's smoothed round-trip time in ms, -1
  *   while unknown
+ * @name: (nullable): the display name the peer told us, if any
  */
 typedef struct
 {
@@ -148,6 +155,7 @@ typedef struct
   guint64        bytes_sent;
   guint64        bytes_received;
   gint           rtt_ms;
+  char          *name;
 } HormigaNodeConnectionInfo;
 
 void hormiga_node_connection_info_free (HormigaNodeConnectionInfo *info);
@@ -192,6 +200,16 @@ void                    hormiga_node_set_local_address   (HormigaNode           
 /* See hormiga_rtc_connector_set_peer_timeout(). */
 void                    hormiga_node_set_peer_timeout    (HormigaNode            *self,
                                                           guint                   timeout_ms);
+/* Our display name, told to every peer (at once to those connected);
+ * NULL or "" for none. FALSE with a HORMIGA_DHT_ERROR saying why for a
+ * name a hello cannot carry (hormiga_dht_message_check_name()). */
+gboolean                hormiga_node_set_display_name    (HormigaNode            *self,
+                                                          const char             *name,
+                                                          GError                **error);
+const char             *hormiga_node_get_display_name    (HormigaNode            *self);
+/* The display name @peer last told us, or NULL (transfer full). */
+char                   *hormiga_node_dup_peer_name       (HormigaNode            *self,
+                                                          const HormigaPeerId    *peer);
 void                    hormiga_node_set_max_connections (HormigaNode            *self,
                                                           guint                   max);
 guint                   hormiga_node_get_max_connections (HormigaNode            *self);

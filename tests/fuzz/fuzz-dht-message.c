@@ -54,6 +54,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     g_assert_cmpuint (back->records->len, ==, message->records->len);
     g_assert_true ((back->record == NULL) == (message->record == NULL));
     g_assert_cmpstr (back->text, ==, message->text);
+    g_assert_cmpstr (back->name, ==, message->name);
+    g_assert_true (message->name == NULL ||
+                   hormiga_dht_message_check_name (message->name, -1, NULL));
     again = hormiga_dht_message_encode (back);
     g_assert_true (g_bytes_equal (encoded, again));
   }
