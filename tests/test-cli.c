@@ -515,10 +515,23 @@ test_control_socket (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  a = node_start_full (url, "15", sock_a);
-  node_expect (a, "dht-ready ");
-  b = node_start_full (url, "15", sock_b);
-  node_expect (b, "dht-ready ");
+  /* A display name a hello cannot carry is refused before anything starts. */
+  status = run_client (&out, &err, "--name", "line\nbreak", "--control", sock_none, "peers",
+                       NULL);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "--name: a display name must not hold control characters"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  {
+    const char *name_a[] = { "--name", "Ana", NULL };
+    const char *name_b[] = { "--name", "Hormiga de Bea", NULL };
+
+    a = node_start_args (url, "15", sock_a, name_a);
+    node_expect (a, "dht-ready ");
+    b = node_start_args (url, "15", sock_b, name_b);
+    node_expect (b, "dht-ready ");
+  }
   c = node_start_full (url, "15", sock_c);
   node_expect (c, "dht-ready ");
   node_expect (c, "control ");
@@ -529,9 +542,15 @@ test_control_socket (void)
     g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   }
 
-  /* c joined last, with a and b in its bootstrap sample. */
+  /* c joined last, with a and b in its bootstrap sample; each told it its
+   * name, and c, which has none, is listed without one. */
   {
-    const char *needles[] = { a->peer_id, b->peer_id, "\"open\":true", NULL };
+    g_autofree char *named_a = g_strdup_printf ("{\"peer\":\"%s\",\"name\":\"Ana\",", a->peer_id);
+    g_autofree char *named_b = g_strdup_printf ("{\"peer\":\"%s\",\"name\":\"Hormiga de Bea\",",
+                                                b->peer_id);
+    g_autofree char *unnamed_c = g_strdup_printf ("{\"peer\":\"%s\",\"name\":null,", c->peer_id);
+    const char *needles[] = { named_a, named_b, "\"open\":true", NULL };
+    const char *needles_a[] = { unnamed_c, "\"open\":true", NULL };
 
     out = poll_json (sock_c, "peers", needles);
     g_assert_true (g_str_has_prefix (out, "{\"peers\":[{\"peer\":"));
@@ -539,6 +558,9 @@ test_control_socket (void)
     status = run_client (&out, NULL, "--control", sock_c, "peers", NULL);
     g_assert_cmpint (status, ==, 0);
     g_assert_nonnull (strstr (out, a->peer_id));
+    g_assert_nonnull (strstr (out, "  “Ana”  "));
+    g_clear_pointer (&out, g_free);
+    out = poll_json (sock_a, "peers", needles_a);
     g_clear_pointer (&out, g_free);
   }
   {

@@ -5,7 +5,8 @@
  * Six nodes on one main context, joined through a real hormiguero, with a
  * limit of two connections each. Lookups open connections on demand; once
  * idle for a request timeout (5 s), the links beyond the limit close;
- * lookups and records keep working, reconnecting as needed.
+ * lookups and records keep working, reconnecting as needed. Two nodes
+ * tell each other their display names, and changes, as they happen.
  */
 #include <gio/gio.h>
 
@@ -351,6 +352,35 @@ watch_closed (gpointer data)
   return ((ServiceWatch *) data)->closed > 0;
 }
 
+typedef struct
+{
+  HormigaNode         *node;
+  const HormigaPeerId *peer;
+  const char          *name;
+} NameWait;
+
+/* @node knows @peer by @name (NULL: by none), and says so in the
+ * connection list too. */
+static gboolean
+name_is (gpointer data)
+{
+  NameWait *wait = data;
+  g_autofree char *name = hormiga_node_dup_peer_name (wait->node, wait->peer);
+  g_autoptr(GPtrArray) connections = NULL;
+
+  if (g_strcmp0 (name, wait->name) != 0)
+    return FALSE;
+  connections = hormiga_node_list_connections (wait->node);
+  for (guint i = 0; i < connections->len; i++)
+    {
+      HormigaNodeConnectionInfo *info = g_ptr_array_index (connections, i);
+
+      if (hormiga_peer_id_equal (info->peer, wait->peer))
+        g_assert_cmpstr (info->name, ==, wait->name);
+    }
+  return TRUE;
+}
+
 /* A channel of our own on every connection: connect_async() opens one, it
  * carries messages, and it closes with the connection. Connecting to a
  * node hormiguero does not know fails with a reason. */
@@ -377,6 +407,8 @@ test_service_channel (void)
       g_assert_no_error (error);
       hormiga_node_set_local_address (nodes[i], "127.0.0.1");
       hormiga_node_add_channel (nodes[i], 2, "hormiga-test");
+      if (i == 1)
+        g_assert_true (hormiga_node_set_display_name (nodes[i], "Bea", NULL));
       g_signal_connect (nodes[i], "channel-open", G_CALLBACK (on_service_open), &watch[i]);
       g_signal_connect (nodes[i], "channel-closed", G_CALLBACK (on_service_closed), &watch[i]);
       g_signal_connect (nodes[i], "dht-ready", G_CALLBACK (on_dht_ready), &ready[i]);
@@ -398,6 +430,30 @@ test_service_channel (void)
   g_assert_true (hormiga_test_wait_until (watch_received, &watch[1], 10000));
   g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (watch[1].received, 0), NULL), 10,
                    "hormiguita", 10);
+
+  /* Display names: the one b had before it connected, then a's as a sets,
+   * changes and clears it; a name a hello cannot carry is refused. */
+  {
+    NameWait wait = { nodes[1], hormiga_identity_get_peer_id (hormiga_node_get_identity (nodes[0])),
+                      NULL };
+    NameWait back = { nodes[0], b, "Bea" };
+    const char *const names[] = { "Ana", "Ana María 🐜", NULL };
+
+    g_assert_true (hormiga_test_wait_until (name_is, &back, 10000));
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_assert_true (hormiga_node_set_display_name (nodes[0], names[i] ? names[i] : "", &error));
+        g_assert_no_error (error);
+        wait.name = names[i];
+        if (!hormiga_test_wait_until (name_is, &wait, 10000))
+          g_error ("b never heard a's name become %s", names[i] ? names[i] : "none");
+      }
+    g_assert_false (hormiga_node_set_display_name (nodes[0], "a\tb", &error));
+    g_assert_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED);
+    g_clear_error (&error);
+    g_assert_null (hormiga_node_get_display_name (nodes[0]));
+    g_assert_cmpstr (hormiga_node_get_display_name (nodes[1]), ==, "Bea");
+  }
 
   /* Already connected: at once. */
   watch[0].done = FALSE;

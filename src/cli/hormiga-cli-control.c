@@ -142,6 +142,7 @@ print_peers (const msgpack_object *result)
       const msgpack_object *peer = &peers->via.array.ptr[i];
       g_autofree char *id = field_text (peer, "peer", "?");
       g_autofree char *path = field_text (peer, "path", "-");
+      g_autofree char *name = field_text (peer, "name", NULL);
       g_autofree char *sent = g_format_size (field_u64 (peer, "bytes_sent"));
       g_autofree char *received = g_format_size (field_u64 (peer, "bytes_received"));
       g_autofree char *age = NULL;
@@ -149,9 +150,9 @@ print_peers (const msgpack_object *result)
 
       if (field_bool (peer, "open") && opened_at > 0)
         age = format_age ((gint64) opened_at);
-      printf ("%s  %s  %s via %s  path %s  sent %" G_GUINT64_FORMAT " (%s)  received %"
+      printf ("%s%s%s%s  %s  %s via %s  path %s  sent %" G_GUINT64_FORMAT " (%s)  received %"
               G_GUINT64_FORMAT " (%s)%s%s\n",
-              id, field_bool (peer, "open") ? "open" : "connecting",
+              id, name ? "  “" : "", name ? name : "", name ? "”" : "", field_bool (peer, "open") ? "open" : "connecting",
               field_bool (peer, "incoming") ? "incoming" : "outgoing",
               field_bool (peer, "overlay") ? "the overlay" : "hormiguero", path,
               field_u64 (peer, "messages_sent"), sent, field_u64 (peer, "messages_received"),

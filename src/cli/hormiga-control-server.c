@@ -467,8 +467,9 @@ answer_peers (HormigaControlServer *self,
     {
       HormigaNodeConnectionInfo *info = g_ptr_array_index (connections, i);
 
-      msgpack_pack_map (&packer, 10);
+      msgpack_pack_map (&packer, 11);
       pack_kv_str (&packer, "peer", hormiga_peer_id_to_string (info->peer));
+      pack_kv_str (&packer, "name", info->name);
       pack_kv_bool (&packer, "open", info->open);
       pack_kv_bool (&packer, "incoming", info->incoming);
       pack_kv_bool (&packer, "overlay", info->overlay);

@@ -28,6 +28,7 @@
 #include "hormiga-control-protocol.h"
 #include "hormiga-control-server.h"
 #include "hormiga-dht-error.h"
+#include "hormiga-dht-message.h"
 #include "hormiga-identity.h"
 #include "hormiga-node.h"
 #include "hormiga-peer-id.h"
@@ -611,6 +612,7 @@ typedef struct
   gboolean    keep_downloads;
   guint       give_up_s;
   guint       upload_limit;
+  const char *name;
   HormigaContingencyConfig contingency;  /* r = 0: none */
 } Options;
 
@@ -677,6 +679,8 @@ run_node (HormigaIdentity *identity,
     hormiga_node_set_local_address (node.hormiga, options->ice_address);
   hormiga_node_set_peer_timeout (node.hormiga, (guint) (options->peer_timeout * 1000));
   hormiga_node_set_max_connections (node.hormiga, options->max_connections);
+  /* Checked with the options already. */
+  hormiga_node_set_display_name (node.hormiga, options->name, NULL);
   node.channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_signal_connect (node.connector, "peer-connection", G_CALLBACK (on_peer_connection), &node);
   g_signal_connect (node.hormiga, "dht-ready", G_CALLBACK (on_dht_ready), &node);
@@ -752,6 +756,7 @@ main (int    argc,
   gboolean keep_downloads = FALSE;
   int give_up = HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS / 1000;
   gint64 upload_limit = 0;
+  g_autofree char *name = NULL;
   g_auto(GStrv) accept_from = NULL;
   int contingents = 2;
   double heartbeat = 5, detect = 15;
@@ -792,6 +797,9 @@ main (int    argc,
       "Do not offer finished downloads to other peers", NULL },
     { "give-up", 0, 0, G_OPTION_ARG_INT, &give_up,
       "A download with no peer to ask fails after this many seconds (default 60)", "S" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name,
+      "The display name peers see for this node (at most 64 bytes, no control characters)",
+      "NAME" },
     { "upload-limit", 0, 0, G_OPTION_ARG_INT64, &upload_limit,
       "Serve file chunks to all peers together at most this fast, in KiB/s (default 0: no "
       "limit)", "KIB" },
@@ -878,6 +886,11 @@ main (int    argc,
       g_printerr ("hormiga-node: --give-up takes 1 to 86400 seconds\n");
       return 2;
     }
+  if (name != NULL && name[0] != '\0' && !hormiga_dht_message_check_name (name, -1, &error))
+    {
+      g_printerr ("hormiga-node: --name: %s\n", error->message);
+      return 2;
+    }
   if (upload_limit < 0 || upload_limit > 1048576)
     {
       g_printerr ("hormiga-node: --upload-limit takes 0 (no limit) to 1048576 KiB/s\n");
@@ -958,6 +971,7 @@ main (int    argc,
   run_options.keep_downloads = keep_downloads;
   run_options.give_up_s = (guint) give_up;
   run_options.upload_limit = (guint) upload_limit;
+  run_options.name = name;
   {
     HormigaContingencyConfig contingency = HORMIGA_CONTINGENCY_CONFIG_INIT;
 
