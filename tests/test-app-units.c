@@ -679,6 +679,39 @@ test_offer_tree_large (void)
   g_assert_cmpstrv (chosen, ((const char *[]) { "carpeta 07", NULL }));
 }
 
+/* A peer's display name: none at first; one it tells, then another, each
+ * notified once and in the summary the tooltip and details show, with
+ * the PeerID still there; then none again. */
+static void
+test_peer_name (void)
+{
+  HormigaPeerState state = {
+    .peer_id = (char *) "12D3KooWHcfz4VQmPr9wP3mDbVEnBvqzGtq1Vd7r8kvbQ6mx2Ab",
+    .kind = HORMIGA_PEER_KIND_DIRECT,
+    .rtt_ms = -1,
+  };
+  g_autoptr(HormigaPeerItem) item = _hormiga_peer_item_new (&state);
+  const char *const names[] = { "Ana", "Ana María 🐜", NULL };
+  guint notified = 0;
+
+  g_assert_null (hormiga_peer_item_get_display_name (item));
+  g_signal_connect (item, "notify::display-name", G_CALLBACK (on_notify_count), &notified);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *summary = NULL;
+
+      state.display_name = (char *) names[i];
+      _hormiga_peer_item_update (item, &state);
+      _hormiga_peer_item_update (item, &state);
+      g_assert_cmpuint (notified, ==, i + 1);
+      g_assert_cmpstr (hormiga_peer_item_get_display_name (item), ==, names[i]);
+      summary = _hormiga_peer_dup_summary (item);
+      if (names[i] != NULL)
+        g_assert_true (g_str_has_prefix (summary, names[i]));
+      g_assert_nonnull (strstr (summary, state.peer_id));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -693,6 +726,7 @@ main (int   argc,
   g_test_add_func ("/hormiga/app-units/layout/crowded-and-new-ring",
                    test_layout_crowded_and_new_ring);
   g_test_add_func ("/hormiga/app-units/words/english", test_words_english);
+  g_test_add_func ("/hormiga/app-units/peer-name", test_peer_name);
   g_test_add_func ("/hormiga/app-units/words/spanish", test_words_spanish);
   g_test_add_func ("/hormiga/app-units/offer-tree/choose", test_offer_tree);
   g_test_add_func ("/hormiga/app-units/offer-tree/large", test_offer_tree_large);

@@ -299,6 +299,18 @@ check_preferences (HormigaPreferencesWindow *preferences)
   row = find_row (GTK_WIDGET (preferences), "Display Name");
   gtk_editable_set_text (GTK_EDITABLE (row), "Reina");
   assert_setting (settings, "display-name", "Reina");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  /* Only a name a hello can carry is written: not 65 bytes, nor a tab. */
+  gtk_editable_set_text (GTK_EDITABLE (row),
+                         "Reina de todas las hormigas del hormiguero, la que manda en todas");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  assert_setting (settings, "display-name", "Reina");
+  gtk_editable_set_text (GTK_EDITABLE (row), "Reina\tmadre");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  assert_setting (settings, "display-name", "Reina");
+  gtk_editable_set_text (GTK_EDITABLE (row), "Reina madre 🐜");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  assert_setting (settings, "display-name", "Reina madre 🐜");
 
   row = find_row (GTK_WIDGET (preferences), "Accept Files From Known Peers");
   toggle = find_descendant (row, GTK_TYPE_SWITCH);
@@ -733,6 +745,29 @@ count_peer_rows (GtkWidget *widget)
   return n;
 }
 
+/* What the first peer of the peers scene calls itself. */
+#define PEER_NAME "Obrera de la puerta"
+
+/* The title of the Peers list's row for @peer_id, or NULL. */
+static const char *
+peer_row_title (GtkWidget  *widget,
+                const char *peer_id)
+{
+  if (HORMIGA_IS_PEER_ROW (widget) && hormiga_peer_row_get_item (HORMIGA_PEER_ROW (widget)) != NULL
+      && g_strcmp0 (hormiga_peer_item_get_peer_id (hormiga_peer_row_get_item (HORMIGA_PEER_ROW (widget))),
+                    peer_id) == 0)
+    return gtk_label_get_text (find_descendant (widget, GTK_TYPE_LABEL));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *title = peer_row_title (child, peer_id);
+
+      if (title != NULL)
+        return title;
+    }
+  return NULL;
+}
+
 static void
 check_graph_keyboard (HormigaNetworkGraph *graph)
 {
@@ -913,6 +948,11 @@ on_scene_poll (gpointer user_data)
 
         g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (list)));
         g_assert_cmpuint (count_peer_rows (GTK_WIDGET (list)), ==, N_PEERS);
+        /* The first peer goes by a name: its row says it. */
+        if (g_strcmp0 (peer_row_title (GTK_WIDGET (list),
+                                       hormiga_test_node_get_peer_id (scene->nodes[0])),
+                       PEER_NAME) != 0)
+          return G_SOURCE_CONTINUE;
       }
       if (!save_screenshot (GTK_WIDGET (window), scene->peers_path))
         return G_SOURCE_CONTINUE;
@@ -980,7 +1020,8 @@ test_peers (void)
   int status;
 
   scene.server = hormiga_test_server_start (NULL);
-  scene.nodes[0] = hormiga_test_node_start (hormiga_test_server_get_url (scene.server));
+  scene.nodes[0] = hormiga_test_node_spawn_with (hormiga_test_server_get_url (scene.server),
+                                                 (const char *[]) { "--name", PEER_NAME, NULL });
   hormiga_test_node_expect (scene.nodes[0], "admitted ", WAIT_MS);
 
   scene.data_dir = g_dir_make_tmp ("hormiga-app-XXXXXX", &error);

@@ -1009,7 +1009,7 @@ test_refuse_relay (void)
 static void
 test_hello (void)
 {
-  /* {"v": 1, "t": "hello", "id": 0, "name": "Ana"}: 28 bytes. */
+  /* {"v": 1, "t": "hello", "id": 0, "name": "Ana"}: 25 bytes. */
   static const guint8 golden[] = {
     0x84, 0xa1, 'v', 0x01, 0xa1, 't', 0xa5, 'h', 'e', 'l', 'l', 'o', 0xa2, 'i', 'd', 0x00,
     0xa4, 'n', 'a', 'm', 'e', 0xa3, 'A', 'n', 'a',

@@ -487,6 +487,49 @@ chain_complete (gpointer user_data)
   return contingents == 1 && protected == 1 && mutual == 1;
 }
 
+typedef struct
+{
+  HormigaPeerItem *item;
+  const char      *name;
+} NameWait;
+
+static gboolean
+item_name_is (gpointer user_data)
+{
+  NameWait *wait = user_data;
+
+  return g_strcmp0 (hormiga_peer_item_get_display_name (wait->item), wait->name) == 0;
+}
+
+/* `hormiga-node peers --json` of @node lists @peer_id with @name, within
+ * PEERS_WAIT_MS. */
+static void
+assert_named_at (HormigaTestNode *node,
+                 const char      *peer_id,
+                 const char      *name)
+{
+  g_autofree char *needle = g_strdup_printf ("{\"peer\":\"%s\",\"name\":\"%s\",", peer_id, name);
+  gint64 deadline = g_get_monotonic_time () + (gint64) PEERS_WAIT_MS * 1000;
+  const char *argv[] = { g_getenv ("HORMIGA_NODE"), "--data-dir", hormiga_test_node_get_dir (node),
+                         "--json", "peers", NULL };
+
+  for (;;)
+    {
+      g_autofree char *out = NULL;
+      g_autoptr(GError) error = NULL;
+      int status = 0;
+
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status,
+                    &error);
+      g_assert_no_error (error);
+      if (strstr (out, needle) != NULL)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the peer never showed %s; last: %s", needle, out);
+      hormiga_test_pause_ms (200);
+    }
+}
+
 static void
 test_peers (Fixture       *fixture,
             gconstpointer  data)
@@ -502,12 +545,16 @@ test_peers (Fixture       *fixture,
 
   for (guint i = 0; i < N_PEERS; i++)
     {
-      nodes[i] = hormiga_test_node_start (hormiga_test_server_get_url (server));
+      g_autofree char *name = g_strdup_printf ("Nodo %u", i);
+      const char *options[] = { "--name", name, NULL };
+
+      nodes[i] = hormiga_test_node_spawn_with (hormiga_test_server_get_url (server), options);
       hormiga_test_node_expect (nodes[i], "admitted ", PEERS_WAIT_MS);
     }
 
   start_node (fixture, hormiga_test_server_get_url (server),
               HORMIGA_NODE_THREAD_DEFAULT_START_TIMEOUT);
+  hormiga_node_thread_set_display_name (fixture->node, "Hormiga de prueba");
   model = hormiga_node_thread_get_peers (fixture->node);
   g_assert_true (hormiga_test_wait_until (admitted, fixture, PEERS_WAIT_MS));
   if (!hormiga_test_wait_until (n_connected_is, &wait, PEERS_WAIT_MS))
@@ -543,6 +590,19 @@ test_peers (Fixture       *fixture,
                                        g_utf8_strchr (hormiga_peer_item_get_short_id (items[i]),
                                                       -1, 0x2026) + strlen ("…")));
     }
+
+  /* Each peer's name, and ours at each peer, changed while connected. */
+  for (guint i = 0; i < N_PEERS; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Nodo %u", i);
+      NameWait named = { items[i], name };
+
+      if (!hormiga_test_wait_until (item_name_is, &named, PEERS_WAIT_MS))
+        g_error ("%s never showed its name", hormiga_peer_item_get_short_id (items[i]));
+    }
+  assert_named_at (nodes[0], fixture->peer_id, "Hormiga de prueba");
+  hormiga_node_thread_set_display_name (fixture->node, "Otra hormiga");
+  assert_named_at (nodes[0], fixture->peer_id, "Otra hormiga");
 
   /* Closest ring first, then by PeerID. */
   for (guint i = 1; i < g_list_model_get_n_items (model); i++)

@@ -440,6 +440,12 @@ on_node_setting_changed (GSettings  *settings,
   if (key == NULL || g_str_equal (key, "upload-limit"))
     hormiga_node_thread_set_upload_limit (self->node, g_settings_get_uint (settings,
                                                                            "upload-limit"));
+  if (key == NULL || g_str_equal (key, "display-name"))
+    {
+      g_autofree char *name = g_settings_get_string (settings, "display-name");
+
+      hormiga_node_thread_set_display_name (self->node, name);
+    }
 }
 
 static char *

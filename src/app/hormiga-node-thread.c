@@ -350,12 +350,13 @@ post_reply (Mailbox *mailbox,
 typedef struct
 {
   guint  upload_limit;    /* KiB/s; 0: none */
+  char  *display_name;    /* NULL: none */
 } NodeSettings;
 
 static void
 node_settings_clear (NodeSettings *settings)
 {
-  (void) settings;
+  g_clear_pointer (&settings->display_name, g_free);
 }
 
 static void
@@ -363,6 +364,7 @@ node_settings_copy (const NodeSettings *from,
                     NodeSettings       *to)
 {
   to->upload_limit = from->upload_limit;
+  to->display_name = g_strdup (from->display_name);
 }
 
 /* ---------------------------------------------------------------- worker */
@@ -642,6 +644,16 @@ worker_collect_peers (Worker *worker)
           state->role = state->role == HORMIGA_PEER_ROLE_CONTINGENT ? HORMIGA_PEER_ROLE_MUTUAL
                                                                     : HORMIGA_PEER_ROLE_PROTECTED;
         }
+    }
+
+  /* What each calls itself, if it said. */
+  for (guint i = 0; i < peers->len; i++)
+    {
+      HormigaPeerState *state = &g_array_index (peers, HormigaPeerState, i);
+      g_autoptr(HormigaPeerId) peer = hormiga_peer_id_parse (state->peer_id, NULL);
+
+      if (peer != NULL)
+        state->display_name = hormiga_node_dup_peer_name (worker->node, peer);
     }
 
   g_array_sort (peers, compare_peer_states);
@@ -1051,8 +1063,14 @@ worker_drop_manager (Worker *worker)
 static void
 worker_apply_settings (Worker *worker)
 {
+  g_autoptr(GError) error = NULL;
+
   if (worker->manager != NULL)
     hormiga_transfer_manager_set_upload_limit (worker->manager, worker->settings.upload_limit);
+  if (worker->node != NULL &&
+      !hormiga_node_set_display_name (worker->node, worker->settings.display_name, &error))
+    g_message ("The display name “%s” is not used: %s", worker->settings.display_name,
+               error->message);
 }
 
 typedef struct
@@ -2507,6 +2525,21 @@ hormiga_node_thread_set_upload_limit (HormigaNodeThread *self,
   if (self->settings.upload_limit == kib_per_s)
     return;
   self->settings.upload_limit = kib_per_s;
+  hormiga_node_thread_post_settings (self);
+}
+
+void
+hormiga_node_thread_set_display_name (HormigaNodeThread *self,
+                                      const char        *name)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+
+  if (name != NULL && name[0] == '\0')
+    name = NULL;
+  if (g_strcmp0 (self->settings.display_name, name) == 0)
+    return;
+  g_free (self->settings.display_name);
+  self->settings.display_name = g_strdup (name);
   hormiga_node_thread_post_settings (self);
 }
 

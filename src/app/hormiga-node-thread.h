@@ -84,6 +84,11 @@ const char        *hormiga_node_thread_get_ice_address    (HormigaNodeThread *se
  * KiB/s; 0 for no limit (the default). */
 void               hormiga_node_thread_set_upload_limit   (HormigaNodeThread *self,
                                                            guint              kib_per_s);
+/* The name peers see for this node (hormiga_node_set_display_name());
+ * NULL or "" for none. One a hello cannot carry is left out, with a
+ * message. */
+void               hormiga_node_thread_set_display_name   (HormigaNodeThread *self,
+                                                           const char        *name);
 
 /* The peers the node is connected to, connecting to, or has in its DHT
  * routing table: a GListModel of HormigaPeerItem, closest DHT ring first,

@@ -24,6 +24,7 @@ typedef struct
   guint64          bytes_received;
   gint64           connected_since;
   gint             rtt_ms;        /* -1: unknown */
+  char            *display_name;  /* what the peer calls itself; NULL: nothing */
 } HormigaPeerState;
 
 void             _hormiga_peer_state_clear (HormigaPeerState       *state);

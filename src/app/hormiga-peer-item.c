@@ -53,6 +53,7 @@ enum {
   PROP_CONNECTED_SINCE,
   PROP_RTT,
   PROP_TRANSFERRING,
+  PROP_DISPLAY_NAME,
   N_PROPS
 };
 
@@ -62,6 +63,7 @@ void
 _hormiga_peer_state_clear (HormigaPeerState *state)
 {
   g_clear_pointer (&state->peer_id, g_free);
+  g_clear_pointer (&state->display_name, g_free);
 }
 
 int
@@ -104,6 +106,7 @@ _hormiga_peer_item_new (const HormigaPeerState *state)
   self = g_object_new (HORMIGA_TYPE_PEER_ITEM, NULL);
   self->state = *state;
   self->state.peer_id = g_strdup (state->peer_id);
+  self->state.display_name = g_strdup (state->display_name);
   self->short_id = make_short_id (state->peer_id);
   return self;
 }
@@ -138,6 +141,12 @@ _hormiga_peer_item_update (HormigaPeerItem        *self,
   UPDATE_FIELD (bytes_received, PROP_BYTES_RECEIVED);
   UPDATE_FIELD (connected_since, PROP_CONNECTED_SINCE);
   UPDATE_FIELD (rtt_ms, PROP_RTT);
+  if (g_strcmp0 (self->state.display_name, state->display_name) != 0)
+    {
+      g_free (self->state.display_name);
+      self->state.display_name = g_strdup (state->display_name);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
+    }
   if (was_connected != hormiga_peer_item_get_connected (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
   g_object_thaw_notify (G_OBJECT (self));
@@ -148,6 +157,13 @@ hormiga_peer_item_get_peer_id (HormigaPeerItem *self)
 {
   g_return_val_if_fail (HORMIGA_IS_PEER_ITEM (self), NULL);
   return self->state.peer_id;
+}
+
+const char *
+hormiga_peer_item_get_display_name (HormigaPeerItem *self)
+{
+  g_return_val_if_fail (HORMIGA_IS_PEER_ITEM (self), NULL);
+  return self->state.display_name;
 }
 
 const char *
@@ -297,6 +313,7 @@ hormiga_peer_item_get_property (GObject    *object,
     case PROP_CONNECTED_SINCE:  g_value_set_int64 (value, self->state.connected_since); break;
     case PROP_RTT:              g_value_set_int (value, self->state.rtt_ms); break;
     case PROP_TRANSFERRING:     g_value_set_boolean (value, self->transferring); break;
+    case PROP_DISPLAY_NAME:     g_value_set_string (value, self->state.display_name); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -332,6 +349,7 @@ hormiga_peer_item_class_init (HormigaPeerItemClass *klass)
   properties[PROP_RTT] =
     g_param_spec_int ("rtt", NULL, NULL, -1, G_MAXINT, -1, flags);
   properties[PROP_TRANSFERRING] = g_param_spec_boolean ("transferring", NULL, NULL, FALSE, flags);
+  properties[PROP_DISPLAY_NAME] = g_param_spec_string ("display-name", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -40,6 +40,8 @@ G_DECLARE_FINAL_TYPE (HormigaPeerItem, hormiga_peer_item, HORMIGA, PEER_ITEM, GO
 const char      *hormiga_peer_item_get_peer_id         (HormigaPeerItem *self);
 /* The distinctive part of the PeerID, for display: "AbCdEf…WxYz". */
 const char      *hormiga_peer_item_get_short_id        (HormigaPeerItem *self);
+/* The name the peer told us it goes by, or NULL. */
+const char      *hormiga_peer_item_get_display_name    (HormigaPeerItem *self);
 /* The peer's 32-byte DHT key (SHA-256 of its PeerID); owned by @self. */
 const guint8    *hormiga_peer_item_get_key             (HormigaPeerItem *self);
 gboolean         hormiga_peer_item_get_connected       (HormigaPeerItem *self);

@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Identicon, short PeerID, role and DHT ring, how the connection was
+ * Identicon, the name the peer goes by (else its short PeerID), then its
+ * short PeerID (when named), role and DHT ring, how the connection was
  * negotiated, bytes exchanged, and a pill saying how the peer is reached
  * (styled by kind in style.css). It follows its HormigaPeerItem's
  * notifications, so a recycled row or a changed peer updates in place.
@@ -43,6 +44,7 @@ update (HormigaPeerRow *self)
   g_autofree char *details = NULL;
   g_autofree char *traffic = NULL;
   g_autofree char *summary = NULL;
+  const char *name;
   HormigaPeerKind kind;
 
   for (guint i = 0; i < G_N_ELEMENTS (kind_classes); i++)
@@ -62,11 +64,25 @@ update (HormigaPeerRow *self)
 
   kind = hormiga_peer_item_get_kind (self->item);
   details = _hormiga_peer_dup_details (self->item);
+  name = hormiga_peer_item_get_display_name (self->item);
+  if (name != NULL)
+    {
+      char *with_id = g_strdup_printf ("%s · %s", hormiga_peer_item_get_short_id (self->item),
+                                       details);
+
+      g_free (details);
+      details = with_id;
+    }
   traffic = _hormiga_peer_dup_traffic (self->item);
   summary = _hormiga_peer_dup_summary (self->item);
 
   hormiga_identicon_set_key (self->identicon, hormiga_peer_item_get_key (self->item));
-  gtk_label_set_text (self->title, hormiga_peer_item_get_short_id (self->item));
+  gtk_label_set_text (self->title, name != NULL ? name : hormiga_peer_item_get_short_id (self->item));
+  /* A PeerID reads best in monospace; a name as its owner wrote it. */
+  if (name != NULL)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->title), "monospace");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->title), "monospace");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->title), hormiga_peer_item_get_peer_id (self->item));
   gtk_label_set_text (self->details, details);
   gtk_label_set_text (self->traffic, traffic);
@@ -84,7 +100,7 @@ update (HormigaPeerRow *self)
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  hormiga_peer_item_get_short_id (self->item),
+                                  name != NULL ? name : hormiga_peer_item_get_short_id (self->item),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, summary,
                                   -1);
 }

@@ -95,7 +95,10 @@ _hormiga_peer_dup_summary (HormigaPeerItem *item)
   g_autofree char *details = _hormiga_peer_dup_details (item);
   g_autofree char *traffic = _hormiga_peer_dup_traffic (item);
 
-  return g_strdup_printf ("%s\n%s · %s\n%s", hormiga_peer_item_get_peer_id (item),
+  const char *name = hormiga_peer_item_get_display_name (item);
+
+  return g_strdup_printf ("%s%s%s\n%s · %s\n%s", name != NULL ? name : "", name != NULL ? "\n" : "",
+                          hormiga_peer_item_get_peer_id (item),
                           _hormiga_peer_kind_label (hormiga_peer_item_get_kind (item)),
                           details, traffic);
 }

@@ -13,13 +13,17 @@
  * - server-url: the node, at the next start; only a ws:// or wss://
  *   address is written, anything else is marked as an error.
  * - contingents: the node's contingency service, at the next start.
- * - display-name, stun-servers, turn-servers, upload-limit: kept for the
- *   node to use; the schema's descriptions (and the rows' subtitles) say
- *   that it does not use them yet.
+ * - display-name: the node, at once (peers connected hear it); only a name
+ *   a hello can carry is written, anything else is marked as an error.
+ * - upload-limit: the node's transfer manager, at once.
+ * - stun-servers, turn-servers: kept for the node to use; the schema's
+ *   descriptions (and the rows' subtitles) say that it does not use them
+ *   yet.
  */
 #include <glib/gi18n.h>
 
 #include "hormiga-app-private.h"
+#include "hormiga-dht-message.h"
 #include "hormiga-node-thread.h"
 #include "hormiga-preferences-window.h"
 
@@ -174,7 +178,7 @@ text_to_server_url (const GValue       *value,
 }
 
 static gboolean
-server_url_to_text (GValue   *value,
+string_to_text (GValue   *value,
                     GVariant *variant,
                     gpointer  user_data)
 {
@@ -187,6 +191,35 @@ on_server_url_changed (GtkEditable *editable,
                        gpointer     user_data)
 {
   if (is_server_url (gtk_editable_get_text (editable)))
+    gtk_widget_remove_css_class (GTK_WIDGET (editable), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (editable), "error");
+}
+
+/* Only a name a hello can carry (or none) is written. */
+static gboolean
+is_display_name (const char *text)
+{
+  return text == NULL || text[0] == '\0' || hormiga_dht_message_check_name (text, -1, NULL);
+}
+
+static GVariant *
+text_to_display_name (const GValue       *value,
+                      const GVariantType *expected_type,
+                      gpointer            user_data)
+{
+  const char *text = g_value_get_string (value);
+
+  if (!is_display_name (text))
+    return NULL;
+  return g_variant_new_string (text != NULL ? text : "");
+}
+
+static void
+on_display_name_changed (GtkEditable *editable,
+                         gpointer     user_data)
+{
+  if (is_display_name (gtk_editable_get_text (editable)))
     gtk_widget_remove_css_class (GTK_WIDGET (editable), "error");
   else
     gtk_widget_add_css_class (GTK_WIDGET (editable), "error");
@@ -258,8 +291,10 @@ hormiga_preferences_window_constructed (GObject *object)
   G_OBJECT_CLASS (hormiga_preferences_window_parent_class)->constructed (object);
 
   g_assert (G_IS_SETTINGS (self->settings));
-  g_settings_bind (self->settings, "display-name", self->display_name_row, "text",
-                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "display-name", self->display_name_row, "text",
+                                G_SETTINGS_BIND_DEFAULT, string_to_text, text_to_display_name,
+                                NULL, NULL);
+  g_signal_connect (self->display_name_row, "changed", G_CALLBACK (on_display_name_changed), self);
   g_settings_bind_with_mapping (self->settings, "download-folder", self->download_folder_row,
                                 "subtitle", G_SETTINGS_BIND_GET, folder_to_subtitle, NULL, NULL,
                                 NULL);
@@ -271,7 +306,7 @@ hormiga_preferences_window_constructed (GObject *object)
   g_settings_bind (self->settings, "upload-limit", self->upload_limit_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "server-url", self->server_url_row, "text",
-                                G_SETTINGS_BIND_DEFAULT, server_url_to_text, text_to_server_url,
+                                G_SETTINGS_BIND_DEFAULT, string_to_text, text_to_server_url,
                                 NULL, NULL);
   g_signal_connect (self->server_url_row, "changed", G_CALLBACK (on_server_url_changed), self);
   g_settings_bind_with_mapping (self->settings, "stun-servers", self->stun_row, "text",
