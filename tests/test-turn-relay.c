@@ -6,7 +6,9 @@
  * relay-only policy, so their only candidates are allocations on that
  * server and every datagram of ICE, DTLS and SCTP goes through it. The
  * descriptions and candidates are handed over directly, as in
- * test-peer-connection.c.
+ * test-peer-connection.c. Then two hormiga-node processes told of the
+ * server by --turn alone (hormiguero gives none), relay-only, join through
+ * hormiguero and talk through coturn.
  */
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "hormiga-identity.h"
 #include "hormiga-peer-connection.h"
 #include "hormiga-signaling-client.h"
+#include "hormiga-test-node.h"
 #include "hormiga-test-server.h"
 #include "hormiga-test-turn.h"
 #include "hormiga-test-util.h"
@@ -658,6 +661,102 @@ test_credentials_from_hormiguero (void)
   hormiga_test_turn_stop (turn);
 }
 
+/* `hormiga-node peers --json` of @node, once it lists @peer_id open: its
+ * output. */
+static char *
+peers_json_when_open (HormigaTestNode *node,
+                      const char      *peer_id)
+{
+  g_autofree char *needle = g_strdup_printf ("{\"peer\":\"%s\",", peer_id);
+  gint64 deadline = g_get_monotonic_time () + (gint64) CONNECT_TIMEOUT_MS * 1000;
+  const char *argv[] = { g_getenv ("HORMIGA_NODE"), "--data-dir", hormiga_test_node_get_dir (node),
+                         "--json", "peers", NULL };
+
+  for (;;)
+    {
+      g_autofree char *out = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *entry;
+
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, NULL,
+                    &error);
+      g_assert_no_error (error);
+      entry = strstr (out, needle);
+      if (entry != NULL && strstr (entry, "\"open\":true") != NULL)
+        return g_steal_pointer (&out);
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_printerr ("%s never showed an open connection to %s; last: %s\n",
+                      hormiga_test_node_get_peer_id (node), peer_id, out);
+          /* Fails with what the node printed. */
+          hormiga_test_node_expect (node, "peer-connected ", 1);
+        }
+      hormiga_test_pause_ms (200);
+    }
+}
+
+/* Two nodes given coturn by --turn (one by name, one by address; the
+ * server needs the credentials in the URL), relay-only: they connect
+ * through hormiguero's bootstrap and again with `connect`, every path is
+ * a relay, a message crosses, and coturn made the allocations. */
+static void
+test_node_options (void)
+{
+  HormigaTestTurn *turn = hormiga_test_turn_start ();
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  g_autofree char *by_address = g_strdup_printf ("turn:" HORMIGA_TEST_TURN_USERNAME ":"
+                                                 HORMIGA_TEST_TURN_PASSWORD "@127.0.0.1:%u",
+                                                 hormiga_test_turn_get_port (turn));
+  g_autofree char *by_name = g_strdup_printf ("turn:" HORMIGA_TEST_TURN_USERNAME ":"
+                                              HORMIGA_TEST_TURN_PASSWORD "@localhost:%u",
+                                              hormiga_test_turn_get_port (turn));
+  const char *options_a[] = { "--turn", by_address, "--relay-only", NULL };
+  const char *options_b[] = { "--turn", by_name, "--relay-only", NULL };
+  HormigaTestNode *a, *b;
+  g_autofree char *command = NULL;
+  g_autofree char *expected = NULL;
+  guint made;
+
+  a = hormiga_test_node_spawn_with (hormiga_test_server_get_url (server), options_a);
+  hormiga_test_node_expect (a, "dht-ready ", CONNECT_TIMEOUT_MS);
+  b = hormiga_test_node_spawn_with (hormiga_test_server_get_url (server), options_b);
+  hormiga_test_node_expect (b, "dht-ready ", CONNECT_TIMEOUT_MS);
+
+  /* b's bootstrap connected it to a, through the relay. */
+  for (guint i = 0; i < 2; i++)
+    {
+      HormigaTestNode *node = i == 0 ? b : a;
+      g_autofree char *out = peers_json_when_open (node,
+                                                   hormiga_test_node_get_peer_id (i == 0 ? a : b));
+
+      g_test_message ("%s", out);
+      g_assert_nonnull (strstr (out, "\"path\":\"relay\""));
+      g_assert_null (strstr (out, "\"path\":\"host\""));
+      g_assert_null (strstr (out, "\"path\":\"srflx\""));
+    }
+
+  /* A connection of its own, and a message on it. */
+  command = g_strdup_printf ("connect %s", hormiga_test_node_get_peer_id (a));
+  hormiga_test_node_say (b, command);
+  hormiga_test_node_expect (b, "channel-open ", CONNECT_TIMEOUT_MS);
+  g_free (command);
+  command = g_strdup_printf ("send %s por el relé", hormiga_test_node_get_peer_id (a));
+  hormiga_test_node_say (b, command);
+  expected = g_strdup_printf ("channel-message from=%s", hormiga_test_node_get_peer_id (b));
+  hormiga_test_node_expect (a, expected, CONNECT_TIMEOUT_MS);
+  g_assert_nonnull (strstr (hormiga_test_node_get_line (a, expected, 0), "text=por el relé"));
+
+  /* Each of the two connections took an allocation on each side, for our
+   * user: nothing else could have carried them. */
+  made = hormiga_test_turn_count_allocations (turn);
+  g_test_message ("coturn made %u allocations", made);
+  g_assert_cmpuint (made, >=, 4);
+  hormiga_test_node_quit (a);
+  hormiga_test_node_quit (b);
+  hormiga_test_server_stop (server);
+  hormiga_test_turn_stop (turn);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -669,5 +768,6 @@ main (int    argc,
               fixture_set_up, test_relay, fixture_tear_down);
   g_test_add_func ("/hormiga/turn-relay/ice-releases-allocations", test_ice_releases_allocations);
   g_test_add_func ("/hormiga/turn-relay/credentials-from-hormiguero", test_credentials_from_hormiguero);
+  g_test_add_func ("/hormiga/turn-relay/node-options", test_node_options);
   return g_test_run ();
 }

@@ -29,6 +29,7 @@
 #include "hormiga-control-server.h"
 #include "hormiga-dht-error.h"
 #include "hormiga-dht-message.h"
+#include "hormiga-ice-server.h"
 #include "hormiga-identity.h"
 #include "hormiga-node.h"
 #include "hormiga-peer-id.h"
@@ -613,6 +614,9 @@ typedef struct
   guint       give_up_s;
   guint       upload_limit;
   const char *name;
+  GStrv       stun;
+  GStrv       turn;
+  gboolean    relay_only;
   HormigaContingencyConfig contingency;  /* r = 0: none */
 } Options;
 
@@ -681,6 +685,9 @@ run_node (HormigaIdentity *identity,
   hormiga_node_set_max_connections (node.hormiga, options->max_connections);
   /* Checked with the options already. */
   hormiga_node_set_display_name (node.hormiga, options->name, NULL);
+  hormiga_node_set_ice_servers (node.hormiga, (const char * const *) options->stun,
+                                (const char * const *) options->turn, NULL);
+  hormiga_node_set_relay_only (node.hormiga, options->relay_only);
   node.channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_signal_connect (node.connector, "peer-connection", G_CALLBACK (on_peer_connection), &node);
   g_signal_connect (node.hormiga, "dht-ready", G_CALLBACK (on_dht_ready), &node);
@@ -757,6 +764,9 @@ main (int    argc,
   int give_up = HORMIGA_TRANSFER_DEFAULT_GIVE_UP_MS / 1000;
   gint64 upload_limit = 0;
   g_autofree char *name = NULL;
+  g_auto(GStrv) stun = NULL;
+  g_auto(GStrv) turn = NULL;
+  gboolean relay_only = FALSE;
   g_auto(GStrv) accept_from = NULL;
   int contingents = 2;
   double heartbeat = 5, detect = 15;
@@ -800,6 +810,14 @@ main (int    argc,
     { "name", 0, 0, G_OPTION_ARG_STRING, &name,
       "The display name peers see for this node (at most 64 bytes, no control characters)",
       "NAME" },
+    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun,
+      "Gather server-reflexive candidates from this STUN server, stun:HOST[:PORT] (repeat for "
+      "more; the first one that resolves is asked)", "URL" },
+    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn,
+      "Relay through this TURN server too, turn:USER:PASSWORD@HOST[:PORT][?transport=udp|tcp] "
+      "(repeat for more), besides those hormiguero gives", "URL" },
+    { "relay-only", 0, 0, G_OPTION_ARG_NONE, &relay_only,
+      "Connect only through TURN relays: peers never learn this node's addresses", NULL },
     { "upload-limit", 0, 0, G_OPTION_ARG_INT64, &upload_limit,
       "Serve file chunks to all peers together at most this fast, in KiB/s (default 0: no "
       "limit)", "KIB" },
@@ -891,6 +909,20 @@ main (int    argc,
       g_printerr ("hormiga-node: --name: %s\n", error->message);
       return 2;
     }
+  for (guint l = 0; l < 2; l++)
+    for (guint i = 0; (l == 0 ? stun : turn) != NULL && (l == 0 ? stun : turn)[i] != NULL; i++)
+      {
+        g_autoptr(HormigaIceServer) ice_server =
+          hormiga_ice_server_parse_configured ((l == 0 ? stun : turn)[i],
+                                               l == 0 ? HORMIGA_ICE_SERVER_STUN
+                                                      : HORMIGA_ICE_SERVER_TURN, &error);
+
+        if (ice_server == NULL)
+          {
+            g_printerr ("hormiga-node: --%s: %s\n", l == 0 ? "stun" : "turn", error->message);
+            return 2;
+          }
+      }
   if (upload_limit < 0 || upload_limit > 1048576)
     {
       g_printerr ("hormiga-node: --upload-limit takes 0 (no limit) to 1048576 KiB/s\n");
@@ -972,6 +1004,9 @@ main (int    argc,
   run_options.give_up_s = (guint) give_up;
   run_options.upload_limit = (guint) upload_limit;
   run_options.name = name;
+  run_options.stun = stun;
+  run_options.turn = turn;
+  run_options.relay_only = relay_only;
   {
     HormigaContingencyConfig contingency = HORMIGA_CONTINGENCY_CONFIG_INIT;
 

@@ -33,6 +33,13 @@
  * as it opens, and again on every open one when it changes (an empty hello
  * when it is cleared). The names heard are kept by PeerID, beyond the
  * connection, for at most HORMIGA_NODE_MAX_NAMES peers.
+ *
+ * STUN and TURN servers: those configured (set_ice_servers()) and those
+ * hormiguero's last welcome named, with its short-lived credentials, in
+ * that order. Host names are resolved once per run, off the dispatch
+ * (GResolver); the connector gets the servers with an address, for the
+ * connections made from then on, again whenever a list changes or a name
+ * resolves.
  */
 #include <sodium.h>
 
@@ -40,8 +47,10 @@
 #include "hormiga-data-channel.h"
 #include "hormiga-dht-error.h"
 #include "hormiga-dht-message.h"
+#include "hormiga-ice-server.h"
 #include "hormiga-node.h"
 #include "hormiga-peer-connection.h"
+#include "hormiga-rtc-error.h"
 #include "hormiga-rtc-signal.h"
 
 
@@ -157,6 +166,11 @@ struct _HormigaNode
   HormigaNodeCounters     counters;
   char                   *display_name; /* ours, NULL for none */
   GHashTable             *names;        /* PeerID text → the display name it said */
+  GPtrArray              *ice_configured; /* HormigaIceServer, as set */
+  GPtrArray              *ice_welcome;    /* HormigaIceServer, from hormiguero's welcome */
+  GHashTable             *ice_addresses;  /* host name → the IP address it resolved to */
+  GHashTable             *ice_resolving;  /* host names being resolved */
+  GCancellable           *ice_cancellable; /* of those resolutions */
 };
 
 G_DEFINE_FINAL_TYPE (HormigaNode, hormiga_node, G_TYPE_OBJECT)
@@ -172,6 +186,7 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void     enforce_limit (HormigaNode *self);
+static void     ice_take_welcome (HormigaNode *self);
 static gboolean link_ready    (Link        *link);
 static void reschedule    (HormigaNode *self);
 
@@ -1359,6 +1374,8 @@ on_admitted (HormigaSignalingClient *signaling,
   HormigaNode *self = user_data;
   guint added = 0;
 
+  if (signaling == self->signaling && !self->stopped)
+    ice_take_welcome (self);
   if (self->dht == NULL)
     return;
   for (guint i = 0; peers != NULL && peers[i] != NULL && added < HORMIGA_NODE_BOOTSTRAP_CONTACTS; i++)
@@ -1378,6 +1395,179 @@ on_admitted (HormigaSignalingClient *signaling,
    * the node outlives the DHT, which ends running lookups silently. */
   hormiga_dht_bootstrap (self->dht, on_bootstrapped, self);
   reschedule (self);
+}
+
+/* ---- STUN and TURN servers ------------------------------------------------------- */
+
+typedef struct
+{
+  HormigaNode *node;      /* a reference */
+  char        *host;
+} Resolution;
+
+static void ice_resolve (HormigaNode *self,
+                         const char  *host);
+
+/* Configured servers, then hormiguero's, those with an address (an IP
+ * literal, or a name resolved already) to the connector; names not
+ * resolved yet are looked up, and the list is made again when they are. */
+static void
+ice_rebuild (HormigaNode *self)
+{
+  GPtrArray *lists[] = { self->ice_configured, self->ice_welcome };
+  g_autoptr(GPtrArray) ready =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_ice_server_free);
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        HormigaIceServer *server = g_ptr_array_index (lists[l], i);
+        const char *address = g_hash_table_lookup (self->ice_addresses, server->host);
+        HormigaIceServer *copy;
+
+        if (address == NULL && !g_hostname_is_ip_address (server->host))
+          {
+            ice_resolve (self, server->host);
+            continue;
+          }
+        copy = hormiga_ice_server_copy (server);
+        if (address != NULL)
+          {
+            g_free (copy->host);
+            copy->host = g_strdup (address);
+          }
+        g_ptr_array_add (ready, copy);
+      }
+  hormiga_rtc_connector_set_ice_servers (self->connector, ready);
+}
+
+static void
+on_ice_resolved (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Resolution *resolution = user_data;
+  HormigaNode *self = resolution->node;
+  g_autoptr(GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (object), result, &error);
+
+  g_hash_table_remove (self->ice_resolving, resolution->host);
+  if (addresses == NULL)
+    g_debug ("node: STUN/TURN server %s not resolved: %s", resolution->host, error->message);
+  else if (!self->stopped)
+    {
+      GInetAddress *address = addresses->data;
+
+      /* IPv4 first: host candidates gather on it in most places. */
+      for (GList *l = addresses; l != NULL; l = l->next)
+        if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
+          {
+            address = l->data;
+            break;
+          }
+      g_hash_table_insert (self->ice_addresses, g_strdup (resolution->host),
+                           g_inet_address_to_string (address));
+      ice_rebuild (self);
+    }
+  g_resolver_free_addresses (addresses);
+  g_object_unref (resolution->node);
+  g_free (resolution->host);
+  g_free (resolution);
+}
+
+/* Looks @host up once per run, off the dispatch. */
+static void
+ice_resolve (HormigaNode *self,
+             const char  *host)
+{
+  g_autoptr(GResolver) resolver = NULL;
+  Resolution *resolution;
+
+  if (self->stopped || g_hash_table_contains (self->ice_resolving, host))
+    return;
+  g_hash_table_add (self->ice_resolving, g_strdup (host));
+  resolution = g_new0 (Resolution, 1);
+  resolution->node = g_object_ref (self);
+  resolution->host = g_strdup (host);
+  resolver = g_resolver_get_default ();
+  g_main_context_push_thread_default (self->context);
+  g_resolver_lookup_by_name_async (resolver, host, self->ice_cancellable, on_ice_resolved,
+                                   resolution);
+  g_main_context_pop_thread_default (self->context);
+}
+
+/* hormiguero's welcome named TURN servers (or none, this time). */
+static void
+ice_take_welcome (HormigaNode *self)
+{
+  const char * const *urls = NULL;
+  const char *username = NULL, *credential = NULL;
+
+  g_ptr_array_set_size (self->ice_welcome, 0);
+  if (hormiga_signaling_client_get_turn (self->signaling, &urls, &username, &credential))
+    for (guint i = 0; urls != NULL && urls[i] != NULL; i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(HormigaIceServer) server = hormiga_ice_server_parse (urls[i], &error);
+
+        if (server == NULL || server->kind != HORMIGA_ICE_SERVER_TURN)
+          {
+            g_debug ("node: hormiguero's TURN server %u left out: %s", i,
+                     server == NULL ? error->message : "not a turn: URL");
+            continue;
+          }
+        if (server->username == NULL)
+          {
+            server->username = g_strdup (username);
+            server->password = g_strdup (credential);
+          }
+        g_ptr_array_add (self->ice_welcome, g_steal_pointer (&server));
+      }
+  ice_rebuild (self);
+}
+
+gboolean
+hormiga_node_set_ice_servers (HormigaNode         *self,
+                              const char * const  *stun,
+                              const char * const  *turn,
+                              GError             **error)
+{
+  g_autoptr(GPtrArray) servers = NULL;
+  const char * const *lists[] = { stun, turn };
+
+  g_return_val_if_fail (HORMIGA_IS_NODE (self), FALSE);
+
+  servers = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_ice_server_free);
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; lists[l] != NULL && lists[l][i] != NULL; i++)
+      {
+        g_autoptr(GError) local_error = NULL;
+        HormigaIceServer *server =
+          hormiga_ice_server_parse_configured (lists[l][i], l == 0 ? HORMIGA_ICE_SERVER_STUN
+                                                                   : HORMIGA_ICE_SERVER_TURN,
+                                               &local_error);
+
+        if (server == NULL)
+          {
+            g_set_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE, "%s server %u: %s",
+                         l == 0 ? "STUN" : "TURN", i + 1, local_error->message);
+            return FALSE;
+          }
+        g_ptr_array_add (servers, server);
+      }
+  g_ptr_array_unref (self->ice_configured);
+  self->ice_configured = g_steal_pointer (&servers);
+  if (!self->stopped)
+    ice_rebuild (self);
+  return TRUE;
+}
+
+void
+hormiga_node_set_relay_only (HormigaNode *self,
+                             gboolean     relay_only)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+  hormiga_rtc_connector_set_relay_only (self->connector, relay_only);
 }
 
 /* ---- operations ---------------------------------------------------------------- */
@@ -1864,6 +2054,7 @@ hormiga_node_stop (HormigaNode *self)
   if (self->stopped)
     return;
   self->stopped = TRUE;
+  g_cancellable_cancel (self->ice_cancellable);
   clear_source (&self->tick_source);
   clear_source (&self->lost_source);
   clear_source (&self->changed_source);
@@ -2284,6 +2475,11 @@ hormiga_node_finalize (GObject *object)
   g_hash_table_unref (self->referrers);
   g_hash_table_unref (self->names);
   g_free (self->display_name);
+  g_ptr_array_unref (self->ice_configured);
+  g_ptr_array_unref (self->ice_welcome);
+  g_hash_table_unref (self->ice_addresses);
+  g_hash_table_unref (self->ice_resolving);
+  g_clear_object (&self->ice_cancellable);
   g_ptr_array_unref (self->servers);
   for (guint i = 0; i < self->services->len; i++)
     g_free (g_array_index (self->services, Service, i).label);
@@ -2356,5 +2552,10 @@ hormiga_node_init (HormigaNode *self)
                                            (GDestroyNotify) hormiga_peer_id_unref);
   self->services = g_array_new (FALSE, TRUE, sizeof (Service));
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->ice_configured = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_ice_server_free);
+  self->ice_welcome = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_ice_server_free);
+  self->ice_addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->ice_resolving = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->ice_cancellable = g_cancellable_new ();
   self->servers = g_ptr_array_new_with_free_func (g_object_unref);
 }

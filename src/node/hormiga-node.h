@@ -200,6 +200,20 @@ void                    hormiga_node_set_local_address   (HormigaNode           
 /* See hormiga_rtc_connector_set_peer_timeout(). */
 void                    hormiga_node_set_peer_timeout    (HormigaNode            *self,
                                                           guint                   timeout_ms);
+/* STUN servers (stun:HOST[:PORT]) and TURN servers
+ * (turn:USER:PASSWORD@HOST[:PORT][?transport=udp|tcp], hormiga-ice-server.h)
+ * for the connections made from now on, besides the TURN servers
+ * hormiguero's welcome names; host names are resolved first. FALSE with
+ * HORMIGA_RTC_ERROR_ICE saying which one is wrong and why (the servers set
+ * before stay). */
+gboolean                hormiga_node_set_ice_servers     (HormigaNode            *self,
+                                                          const char * const     *stun,
+                                                          const char * const     *turn,
+                                                          GError                **error);
+/* Connections made from now on use relayed candidates only: neither side
+ * learns the other's addresses, and without a TURN server none connects. */
+void                    hormiga_node_set_relay_only      (HormigaNode            *self,
+                                                          gboolean                relay_only);
 /* Our display name, told to every peer (at once to those connected);
  * NULL or "" for none. FALSE with a HORMIGA_DHT_ERROR saying why for a
  * name a hello cannot carry (hormiga_dht_message_check_name()). */

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "hormiga-certificate.h"
+#include "hormiga-ice-server.h"
 #include "hormiga-protocol.h"
 #include "hormiga-rtc-connector.h"
 #include "hormiga-rtc-error.h"
@@ -27,6 +28,8 @@ struct _HormigaRtcConnector
   HormigaCertificate     *certificate;
   char                   *local_address;
   guint                   peer_timeout_ms;
+  GPtrArray              *ice_servers;  /* HormigaIceServer, hosts resolved */
+  gboolean                relay_only;
   GHashTable             *sessions;     /* "peer/sid" → Session */
   HormigaRtcConnectorCounters counters;
 };
@@ -212,6 +215,32 @@ on_pc_state (HormigaPeerConnection *pc,
     end_session (user_data);
 }
 
+static void
+apply_ice_servers (HormigaRtcConnector *self,
+                   HormigaIceTransport *ice)
+{
+  gboolean stun = FALSE;
+
+  for (guint i = 0; self->ice_servers != NULL && i < self->ice_servers->len; i++)
+    {
+      const HormigaIceServer *server = g_ptr_array_index (self->ice_servers, i);
+      g_autoptr(GError) error = NULL;
+
+      if (server->kind == HORMIGA_ICE_SERVER_STUN && !stun)
+        {
+          hormiga_ice_transport_set_stun_server (ice, server->host, server->port);
+          stun = TRUE;
+        }
+      else if (server->kind == HORMIGA_ICE_SERVER_TURN &&
+               !hormiga_ice_transport_add_relay (ice, server->host, server->port,
+                                                 server->username, server->password,
+                                                 server->transport, &error))
+        g_debug ("connector: %s", error->message);
+    }
+  if (self->relay_only)
+    hormiga_ice_transport_set_relay_only (ice, TRUE);
+}
+
 static Session *
 session_new (HormigaRtcConnector     *self,
              HormigaSignalingClient  *signaling,
@@ -240,6 +269,7 @@ session_new (HormigaRtcConnector     *self,
   if (self->local_address != NULL)
     hormiga_ice_transport_add_local_address (hormiga_peer_connection_get_ice (session->pc),
                                              self->local_address, NULL);
+  apply_ice_servers (self, hormiga_peer_connection_get_ice (session->pc));
   g_signal_connect (session->pc, "local-candidate", G_CALLBACK (on_local_candidate), session);
   g_signal_connect (session->pc, "gathering-done", G_CALLBACK (on_gathering_done), session);
   g_signal_connect (session->pc, "failed", G_CALLBACK (on_pc_failed), session);
@@ -535,6 +565,28 @@ hormiga_rtc_connector_set_local_address (HormigaRtcConnector *self,
 }
 
 void
+hormiga_rtc_connector_set_ice_servers (HormigaRtcConnector *self,
+                                       GPtrArray           *servers)
+{
+  g_return_if_fail (HORMIGA_IS_RTC_CONNECTOR (self));
+
+  g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
+  if (servers == NULL || servers->len == 0)
+    return;
+  self->ice_servers = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_ice_server_free);
+  for (guint i = 0; i < servers->len; i++)
+    g_ptr_array_add (self->ice_servers, hormiga_ice_server_copy (g_ptr_array_index (servers, i)));
+}
+
+void
+hormiga_rtc_connector_set_relay_only (HormigaRtcConnector *self,
+                                      gboolean             relay_only)
+{
+  g_return_if_fail (HORMIGA_IS_RTC_CONNECTOR (self));
+  self->relay_only = relay_only;
+}
+
+void
 hormiga_rtc_connector_set_peer_timeout (HormigaRtcConnector *self,
                                         guint                timeout_ms)
 {
@@ -616,6 +668,7 @@ hormiga_rtc_connector_finalize (GObject *object)
   HormigaRtcConnector *self = HORMIGA_RTC_CONNECTOR (object);
 
   g_free (self->local_address);
+  g_clear_pointer (&self->ice_servers, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (hormiga_rtc_connector_parent_class)->finalize (object);

@@ -49,6 +49,16 @@ void                   hormiga_rtc_connector_add_signaling     (HormigaRtcConnec
 void                   hormiga_rtc_connector_set_local_address (HormigaRtcConnector    *self,
                                                                 const char             *address);
 
+/* STUN and TURN servers for connections made from now on
+ * (element-type HormigaIceServer, each host an IP literal; copied): the
+ * first STUN server gives server-reflexive candidates (libnice asks one),
+ * every TURN server a relayed one. NULL or empty for none. */
+void                   hormiga_rtc_connector_set_ice_servers   (HormigaRtcConnector    *self,
+                                                                GPtrArray              *servers);
+/* Connections made from now on use relayed candidates only (TURN). */
+void                   hormiga_rtc_connector_set_relay_only    (HormigaRtcConnector    *self,
+                                                                gboolean                relay_only);
+
 /* How long a silent peer is tolerated before its connection fails, for
  * connections made from now on (default 15,000 ms; at least 500). */
 void                   hormiga_rtc_connector_set_peer_timeout  (HormigaRtcConnector    *self,
