@@ -338,6 +338,29 @@ check_preferences (HormigaPreferencesWindow *preferences)
   servers = g_settings_get_strv (settings, "stun-servers");
   g_assert_cmpstrv (servers, ((const char *[]) { "stun:192.0.2.1:3478", "stun:192.0.2.2:3478",
                                                  NULL }));
+  /* A list with one server the node cannot use is not written, and the
+   * row says why. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "stun:192.0.2.1:3478, turn:192.0.2.3");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (row), "a STUN server starts with stun:"));
+  g_clear_pointer (&servers, g_strfreev);
+  servers = g_settings_get_strv (settings, "stun-servers");
+  g_assert_cmpuint (g_strv_length (servers), ==, 2);
+
+  row = find_row (GTK_WIDGET (preferences), "TURN Servers");
+  gtk_editable_set_text (GTK_EDITABLE (row), "turn:192.0.2.3:3478");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (row), "needs its credentials"));
+  g_clear_pointer (&servers, g_strfreev);
+  servers = g_settings_get_strv (settings, "turn-servers");
+  g_assert_cmpuint (g_strv_length (servers), ==, 0);
+  gtk_editable_set_text (GTK_EDITABLE (row), "turn:reina:miel%40@192.0.2.3:3478?transport=tcp");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_assert_null (gtk_widget_get_tooltip_text (row));
+  g_clear_pointer (&servers, g_strfreev);
+  servers = g_settings_get_strv (settings, "turn-servers");
+  g_assert_cmpuint (g_strv_length (servers), ==, 1);
+  g_assert_cmpstr (servers[0], ==, "turn:reina:miel%40@192.0.2.3:3478?transport=tcp");
 
   /* The folder the chooser gives, then back to the default. */
   row = find_row (GTK_WIDGET (preferences), "Download Folder");

@@ -446,6 +446,14 @@ on_node_setting_changed (GSettings  *settings,
 
       hormiga_node_thread_set_display_name (self->node, name);
     }
+  if (key == NULL || g_str_equal (key, "stun-servers") || g_str_equal (key, "turn-servers"))
+    {
+      g_auto(GStrv) stun = g_settings_get_strv (settings, "stun-servers");
+      g_auto(GStrv) turn = g_settings_get_strv (settings, "turn-servers");
+
+      hormiga_node_thread_set_ice_servers (self->node, (const char * const *) stun,
+                                           (const char * const *) turn);
+    }
 }
 
 static char *

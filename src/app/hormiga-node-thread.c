@@ -351,12 +351,16 @@ typedef struct
 {
   guint  upload_limit;    /* KiB/s; 0: none */
   char  *display_name;    /* NULL: none */
+  GStrv  stun_servers;    /* NULL: none */
+  GStrv  turn_servers;
 } NodeSettings;
 
 static void
 node_settings_clear (NodeSettings *settings)
 {
   g_clear_pointer (&settings->display_name, g_free);
+  g_clear_pointer (&settings->stun_servers, g_strfreev);
+  g_clear_pointer (&settings->turn_servers, g_strfreev);
 }
 
 static void
@@ -365,6 +369,8 @@ node_settings_copy (const NodeSettings *from,
 {
   to->upload_limit = from->upload_limit;
   to->display_name = g_strdup (from->display_name);
+  to->stun_servers = g_strdupv (from->stun_servers);
+  to->turn_servers = g_strdupv (from->turn_servers);
 }
 
 /* ---------------------------------------------------------------- worker */
@@ -1071,6 +1077,13 @@ worker_apply_settings (Worker *worker)
       !hormiga_node_set_display_name (worker->node, worker->settings.display_name, &error))
     g_message ("The display name “%s” is not used: %s", worker->settings.display_name,
                error->message);
+  g_clear_error (&error);
+  /* For the connections made from now on. */
+  if (worker->node != NULL &&
+      !hormiga_node_set_ice_servers (worker->node,
+                                     (const char * const *) worker->settings.stun_servers,
+                                     (const char * const *) worker->settings.turn_servers, &error))
+    g_message ("The STUN and TURN servers are not used: %s", error->message);
 }
 
 typedef struct
@@ -2540,6 +2553,20 @@ hormiga_node_thread_set_display_name (HormigaNodeThread *self,
     return;
   g_free (self->settings.display_name);
   self->settings.display_name = g_strdup (name);
+  hormiga_node_thread_post_settings (self);
+}
+
+void
+hormiga_node_thread_set_ice_servers (HormigaNodeThread  *self,
+                                     const char * const *stun,
+                                     const char * const *turn)
+{
+  g_return_if_fail (HORMIGA_IS_NODE_THREAD (self));
+
+  g_clear_pointer (&self->settings.stun_servers, g_strfreev);
+  g_clear_pointer (&self->settings.turn_servers, g_strfreev);
+  self->settings.stun_servers = g_strdupv ((char **) stun);
+  self->settings.turn_servers = g_strdupv ((char **) turn);
   hormiga_node_thread_post_settings (self);
 }
 

@@ -89,6 +89,12 @@ void               hormiga_node_thread_set_upload_limit   (HormigaNodeThread *se
  * message. */
 void               hormiga_node_thread_set_display_name   (HormigaNodeThread *self,
                                                            const char        *name);
+/* STUN and TURN servers (hormiga_node_set_ice_servers()) for the
+ * connections the node makes from now on; if one of them is malformed,
+ * none is used, with a message. */
+void               hormiga_node_thread_set_ice_servers    (HormigaNodeThread  *self,
+                                                           const char * const *stun,
+                                                           const char * const *turn);
 
 /* The peers the node is connected to, connecting to, or has in its DHT
  * routing table: a GListModel of HormigaPeerItem, closest DHT ring first,

@@ -16,14 +16,16 @@
  * - display-name: the node, at once (peers connected hear it); only a name
  *   a hello can carry is written, anything else is marked as an error.
  * - upload-limit: the node's transfer manager, at once.
- * - stun-servers, turn-servers: kept for the node to use; the schema's
- *   descriptions (and the rows' subtitles) say that it does not use them
- *   yet.
+ * - stun-servers, turn-servers: the node, for the connections it makes
+ *   from then on; only lists whose every server parses (and a TURN server
+ *   with its credentials) are written, anything else is marked as an
+ *   error, with the reason in the row's tooltip.
  */
 #include <glib/gi18n.h>
 
 #include "hormiga-app-private.h"
 #include "hormiga-dht-message.h"
+#include "hormiga-ice-server.h"
 #include "hormiga-node-thread.h"
 #include "hormiga-preferences-window.h"
 
@@ -134,21 +136,67 @@ list_to_text (GValue   *value,
 }
 
 /* "a, b c" → ["a", "b", "c"]: commas or spaces separate them. */
-static GVariant *
-text_to_list (const GValue       *value,
-              const GVariantType *expected_type,
-              gpointer            user_data)
+static GStrv
+split_list (const char *text)
 {
-  const char *text = g_value_get_string (value);
   g_auto(GStrv) words = g_regex_split_simple ("[\\s,]+", text != NULL ? text : "", 0, 0);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) items = NULL;
 
   for (guint i = 0; words[i] != NULL; i++)
     if (words[i][0] != '\0')
       g_strv_builder_add (builder, words[i]);
-  items = g_strv_builder_end (builder);
+  return g_strv_builder_end (builder);
+}
+
+/* NULL if every server of @text is one of @kind the node can use, else
+ * why not (the first that is not). */
+static char *
+check_servers (const char           *text,
+               HormigaIceServerKind  kind)
+{
+  g_auto(GStrv) items = split_list (text);
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HormigaIceServer) server = hormiga_ice_server_parse_configured (items[i], kind,
+                                                                               &error);
+
+      if (server == NULL)
+        return g_strdup (error->message);
+    }
+  return NULL;
+}
+
+/* Only a list of servers the node can use is written. */
+static GVariant *
+text_to_servers (const GValue       *value,
+                 const GVariantType *expected_type,
+                 gpointer            user_data)
+{
+  HormigaIceServerKind kind = GPOINTER_TO_INT (user_data);
+  g_autofree char *problem = check_servers (g_value_get_string (value), kind);
+  g_auto(GStrv) items = NULL;
+
+  if (problem != NULL)
+    return NULL;
+  items = split_list (g_value_get_string (value));
   return g_variant_new_strv ((const char * const *) items, -1);
+}
+
+/* @user_data: the HormigaIceServerKind of the row's servers. */
+static void
+on_servers_changed (GtkEditable *editable,
+                    gpointer     user_data)
+{
+  HormigaIceServerKind kind = GPOINTER_TO_INT (user_data);
+  g_autofree char *problem = check_servers (gtk_editable_get_text (editable), kind);
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (editable), problem);
+  if (problem == NULL)
+    gtk_widget_remove_css_class (GTK_WIDGET (editable), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (editable), "error");
 }
 
 /* Only a ws:// or wss:// address (or none) is written; anything else is
@@ -310,9 +358,15 @@ hormiga_preferences_window_constructed (GObject *object)
                                 NULL, NULL);
   g_signal_connect (self->server_url_row, "changed", G_CALLBACK (on_server_url_changed), self);
   g_settings_bind_with_mapping (self->settings, "stun-servers", self->stun_row, "text",
-                                G_SETTINGS_BIND_DEFAULT, list_to_text, text_to_list, NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, list_to_text, text_to_servers,
+                                GINT_TO_POINTER (HORMIGA_ICE_SERVER_STUN), NULL);
   g_settings_bind_with_mapping (self->settings, "turn-servers", self->turn_row, "text",
-                                G_SETTINGS_BIND_DEFAULT, list_to_text, text_to_list, NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, list_to_text, text_to_servers,
+                                GINT_TO_POINTER (HORMIGA_ICE_SERVER_TURN), NULL);
+  g_signal_connect (self->stun_row, "changed", G_CALLBACK (on_servers_changed),
+                    GINT_TO_POINTER (HORMIGA_ICE_SERVER_STUN));
+  g_signal_connect (self->turn_row, "changed", G_CALLBACK (on_servers_changed),
+                    GINT_TO_POINTER (HORMIGA_ICE_SERVER_TURN));
   g_settings_bind (self->settings, "contingents", self->contingents_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
 }
