@@ -12,9 +12,12 @@
  */
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "hormiga-certificate.h"
 #include "hormiga-identity.h"
+#include "hormiga-node.h"
+#include "hormiga-rtc-error.h"
 #include "hormiga-peer-connection.h"
 #include "hormiga-signaling-client.h"
 #include "hormiga-test-node.h"
@@ -757,6 +760,96 @@ test_node_options (void)
   hormiga_test_turn_stop (turn);
 }
 
+static void
+on_node_ready (HormigaNode *node,
+               guint        contacts,
+               gpointer     user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static gboolean
+is_positive (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+typedef struct { HormigaNode *node; const HormigaPeerId *peer; } PathWait;
+
+/* @node's open connection to @peer goes through a relay. */
+static gboolean
+relayed_to (gpointer data)
+{
+  PathWait *wait = data;
+  g_autoptr(GPtrArray) connections = hormiga_node_list_connections (wait->node);
+
+  for (guint i = 0; i < connections->len; i++)
+    {
+      HormigaNodeConnectionInfo *info = g_ptr_array_index (connections, i);
+
+      if (info->open && hormiga_peer_id_equal (info->peer, wait->peer))
+        return g_strcmp0 (info->path, "relay") == 0;
+    }
+  return FALSE;
+}
+
+/* A relay-only node that joined with no TURN server is given one while it
+ * runs: the next connection, a newcomer's, goes through it. A malformed
+ * list is refused and changes nothing. */
+static void
+test_set_while_running (void)
+{
+  HormigaTestTurn *turn = hormiga_test_turn_start ();
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  g_autofree char *url = g_strdup_printf ("turn:" HORMIGA_TEST_TURN_USERNAME ":"
+                                          HORMIGA_TEST_TURN_PASSWORD "@127.0.0.1:%u",
+                                          hormiga_test_turn_get_port (turn));
+  const char *turn_servers[] = { url, NULL };
+  const char *bad[] = { "turn:127.0.0.1", NULL };
+  HormigaNode *nodes[2];
+  guint ready[2] = { 0, 0 };
+  g_autoptr(GError) error = NULL;
+  PathWait wait;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(HormigaIdentity) identity = hormiga_identity_generate ();
+
+      nodes[i] = hormiga_node_new (identity, hormiga_test_server_get_url (server), NULL, NULL,
+                                   &error);
+      g_assert_no_error (error);
+      hormiga_node_set_local_address (nodes[i], "127.0.0.1");
+      g_signal_connect (nodes[i], "dht-ready", G_CALLBACK (on_node_ready), &ready[i]);
+    }
+  hormiga_node_set_relay_only (nodes[0], TRUE);
+  hormiga_node_start (nodes[0]);
+  g_assert_true (hormiga_test_wait_until (is_positive, &ready[0], CONNECT_TIMEOUT_MS));
+
+  g_assert_false (hormiga_node_set_ice_servers (nodes[0], NULL, bad, &error));
+  g_assert_error (error, HORMIGA_RTC_ERROR, HORMIGA_RTC_ERROR_ICE);
+  g_test_message ("refused: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "TURN server 1: "));
+  g_clear_error (&error);
+  g_assert_true (hormiga_node_set_ice_servers (nodes[0], NULL, turn_servers, &error));
+  g_assert_no_error (error);
+
+  /* The newcomer's bootstrap connects to the first node. */
+  hormiga_node_start (nodes[1]);
+  g_assert_true (hormiga_test_wait_until (is_positive, &ready[1], CONNECT_TIMEOUT_MS));
+  wait.node = nodes[0];
+  wait.peer = hormiga_identity_get_peer_id (hormiga_node_get_identity (nodes[1]));
+  g_assert_true (hormiga_test_wait_until (relayed_to, &wait, CONNECT_TIMEOUT_MS));
+  g_assert_cmpuint (hormiga_test_turn_count_allocations (turn), >=, 1);
+
+  for (guint i = 0; i < 2; i++)
+    hormiga_node_stop (nodes[i]);
+  hormiga_test_pause_ms (100);
+  for (guint i = 0; i < 2; i++)
+    g_assert_finalize_object (nodes[i]);
+  hormiga_test_server_stop (server);
+  hormiga_test_turn_stop (turn);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -769,5 +862,6 @@ main (int    argc,
   g_test_add_func ("/hormiga/turn-relay/ice-releases-allocations", test_ice_releases_allocations);
   g_test_add_func ("/hormiga/turn-relay/credentials-from-hormiguero", test_credentials_from_hormiguero);
   g_test_add_func ("/hormiga/turn-relay/node-options", test_node_options);
+  g_test_add_func ("/hormiga/turn-relay/set-while-running", test_set_while_running);
   return g_test_run ();
 }
