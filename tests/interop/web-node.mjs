@@ -62,7 +62,10 @@ function startNode(tmp, name, server) {
   const dataDir = fs.mkdtempSync(path.join(tmp, `${name}-`));
   return new Child(name, env.HORMIGA_NODE,
                    ['--data-dir', dataDir, '--server', server.url,
-                    '--ice-address', env.INTEROP_ICE_ADDRESS, 'run']);
+                    '--ice-address', env.INTEROP_ICE_ADDRESS,
+                    /* The page drops their hellos, as any DHT message it
+                     * cannot decode. */
+                    '--name', `Nodo ${name}`, 'run']);
 }
 
 /* What the page's modules compute for docs/PROTOCOL.md's examples. */
