@@ -40,7 +40,8 @@ run: build
 
 # A living network on this machine: a hormiguero on a free loopback port,
 # DEMO_NODES headless nodes (each in its own directory under a temporary
-# one, each told to look up the next, so that they connect), then the
+# one, named "Hormiga N", each told to look up the next, so that they
+# connect), then the
 # application joined to them. Everything stops when the application exits.
 DEMO_NODES ?= 5
 
@@ -69,7 +70,8 @@ demo: build
 	  $(BUILD)/src/cli/hormiga-node --data-dir "$$dir/node$$i" id > "$$dir/node$$i/id"; \
 	  mkfifo "$$dir/node$$i/stdin"; \
 	  $(BUILD)/src/cli/hormiga-node --data-dir "$$dir/node$$i" --server "$$url" \
-	    --ice-address 127.0.0.1 run < "$$dir/node$$i/stdin" > "$$dir/node$$i/log" 2>&1 & \
+	    --ice-address 127.0.0.1 --name "Hormiga $$i" run < "$$dir/node$$i/stdin" \
+	    > "$$dir/node$$i/log" 2>&1 & \
 	  pids="$$pids $$!"; \
 	  sleep 1000000 > "$$dir/node$$i/stdin" & \
 	  pids="$$pids $$!"; \
