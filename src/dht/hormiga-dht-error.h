@@ -24,6 +24,7 @@ typedef enum {
   HORMIGA_DHT_ERROR_TIMEOUT,           /* a request had no answer in time */
   HORMIGA_DHT_ERROR_NOT_FOUND,         /* a lookup ended without the value */
   HORMIGA_DHT_ERROR_UNAVAILABLE,       /* no peer to ask (empty routing table) */
+  HORMIGA_DHT_ERROR_BUSY,              /* a lookup proxy's limits for this peer are reached */
 } HormigaDhtError;
 
 GQuark hormiga_dht_error_quark (void);

@@ -17,7 +17,7 @@
 #include "hormiga-wire-limits.h"
 
 #define VERSION 1
-#define N_TYPES (HORMIGA_DHT_MESSAGE_HELLO + 1)
+#define N_TYPES (HORMIGA_DHT_MESSAGE_LOOKUP + 1)
 
 /* The fields after "v" and "t", in the order they are encoded. */
 typedef enum {
@@ -35,6 +35,7 @@ typedef enum {
   FIELD_SID,
   FIELD_PAYLOAD,
   FIELD_NAME,
+  FIELD_KIND,
   N_FIELDS
 } Field;
 
@@ -55,6 +56,7 @@ static const char *const field_names[N_FIELDS] = {
   [FIELD_SID] = "sid",
   [FIELD_PAYLOAD] = "payload",
   [FIELD_NAME] = "name",
+  [FIELD_KIND] = "kind",
 };
 
 typedef struct
@@ -91,7 +93,17 @@ static const TypeSpec type_specs[N_TYPES] = {
                                   BIT (FIELD_HOPS) | BIT (FIELD_SID) | BIT (FIELD_PAYLOAD),
                                   0 },
   [HORMIGA_DHT_MESSAGE_HELLO] = { "hello", BIT (FIELD_ID), BIT (FIELD_NAME) },
+  [HORMIGA_DHT_MESSAGE_LOOKUP] = { "lookup", BIT (FIELD_ID) | BIT (FIELD_KEY) | BIT (FIELD_KIND),
+                                   REQUEST },
 };
+
+/* The lookups a lookup request may ask for. */
+static gboolean
+is_lookup_kind (HormigaDhtMessageType kind)
+{
+  return kind == HORMIGA_DHT_MESSAGE_FIND_NODE || kind == HORMIGA_DHT_MESSAGE_GET_VALUE ||
+         kind == HORMIGA_DHT_MESSAGE_GET_PROVIDERS;
+}
 
 const char *
 hormiga_dht_message_type_to_string (HormigaDhtMessageType type)
@@ -297,6 +309,8 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
                             g_bytes_get_size (message->payload) <= HORMIGA_DHT_RELAY_MAX_PAYLOAD,
                             NULL);
     }
+  if (fields & BIT (FIELD_KIND))
+    g_return_val_if_fail (is_lookup_kind (message->kind), NULL);
 
   if (fields & BIT (FIELD_NAME))
     g_return_val_if_fail (hormiga_dht_message_check_name (message->name, -1, NULL), NULL);
@@ -399,6 +413,10 @@ hormiga_dht_message_encode (const HormigaDhtMessage *message)
 
         case FIELD_NAME:
           hormiga_msgpack_pack_str (&packer, message->name);
+          break;
+
+        case FIELD_KIND:
+          hormiga_msgpack_pack_str (&packer, type_specs[message->kind].name);
           break;
 
         case N_FIELDS:
@@ -699,7 +717,7 @@ message_from_map (const msgpack_object  *root,
       g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_UNKNOWN_TYPE,
                    "DHT message type %s is unknown; this node knows ping, pong, find-node, "
                    "nodes, get-value, value, put-value, add-provider, stored, get-providers, "
-                   "providers, error, relay and hello", quoted);
+                   "providers, error, relay, hello and lookup", quoted);
       return NULL;
     }
   spec = &type_specs[t];
@@ -733,6 +751,7 @@ message_from_map (const msgpack_object  *root,
             [FIELD_SID] = "a str of 1 to 64 bytes",
             [FIELD_PAYLOAD] = "a bin of 1 to 61440 bytes",
             [FIELD_NAME] = "a str of 1 to 64 bytes",
+            [FIELD_KIND] = "\"find-node\", \"get-value\" or \"get-providers\"",
           };
 
           g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
@@ -889,6 +908,25 @@ message_from_map (const msgpack_object  *root,
                 return NULL;
               }
             message->name = g_strndup (value->via.str.ptr, value->via.str.size);
+          }
+          break;
+
+        case FIELD_KIND:
+          {
+            guint k = N_TYPES;
+
+            if (value->type == MSGPACK_OBJECT_STR &&
+                value->via.str.size <= HORMIGA_DHT_LOOKUP_MAX_KIND)
+              for (k = 0; k < N_TYPES; k++)
+                if (is_lookup_kind (k) && hormiga_msgpack_key_is (value, type_specs[k].name))
+                  break;
+            if (k == N_TYPES)
+              {
+                set_wrong (error, HORMIGA_DHT_ERROR_MALFORMED, type, "kind",
+                           "\"find-node\", \"get-value\" or \"get-providers\"", value);
+                return NULL;
+              }
+            message->kind = k;
           }
           break;
 

@@ -13,7 +13,12 @@
  * node through nodes already connected (signalling through the overlay;
  * no response; id 0). Another is neither too: hello {name?} tells the
  * peer this node's display name (or that it has none), when the channel
- * opens and when the name changes (no response; id 0). A request may
+ * opens and when the name changes (no response; id 0). A seventh request,
+ * lookup {kind, key}, asks the receiver to run a whole lookup for the
+ * sender (a lookup proxy, for a node that has few connections yet): kind
+ * names find-node, get-value or get-providers, and the answer is that
+ * request's own response (nodes, value, providers) with the lookup's
+ * result, or an error (busy: over the proxy's limits). A request may
  * carry "client": true
  * (the sender is in client mode and must not enter routing tables).
  * The sender is never named in the message: the connection it came on
@@ -37,6 +42,7 @@ G_BEGIN_DECLS
 #define HORMIGA_DHT_RELAY_MAX_SID      64   /* relay: session id, 1–64 bytes */
 #define HORMIGA_DHT_RELAY_MAX_PAYLOAD  (60 * 1024)  /* relay: as a hormiguero signal's */
 #define HORMIGA_DHT_HELLO_MAX_NAME     64   /* hello: display name, 1–64 bytes */
+#define HORMIGA_DHT_LOOKUP_MAX_KIND    16   /* lookup: the kind's name, at most this long */
 
 /* An encoded record (hormiga-dht-record.h) is at most this long. */
 #define HORMIGA_DHT_RECORD_MAX_SIZE    (20 * 1024)
@@ -56,6 +62,7 @@ typedef enum {
   HORMIGA_DHT_MESSAGE_ERROR,
   HORMIGA_DHT_MESSAGE_RELAY,
   HORMIGA_DHT_MESSAGE_HELLO,
+  HORMIGA_DHT_MESSAGE_LOOKUP,
 } HormigaDhtMessageType;
 
 /**
@@ -80,6 +87,9 @@ typedef enum {
  * @payload: relay: the signalling payload, 1 byte to 60 KiB
  * @name: hello: the sender's display name (see
  *   hormiga_dht_message_check_name()), or NULL for none
+ * @kind: lookup: the lookup to run, HORMIGA_DHT_MESSAGE_FIND_NODE,
+ *   HORMIGA_DHT_MESSAGE_GET_VALUE or HORMIGA_DHT_MESSAGE_GET_PROVIDERS (on
+ *   the wire, that request's name); @key is its target
  *
  * Plain data, owned by whoever holds it; free with hormiga_dht_message_free().
  * Records are carried as bytes here: hormiga-dht-record.h decodes and
@@ -102,6 +112,7 @@ typedef struct
   char                 *sid;
   GBytes               *payload;
   char                 *name;
+  HormigaDhtMessageType kind;
 } HormigaDhtMessage;
 
 /* An empty message of @type (nodes and records empty arrays). */
@@ -110,7 +121,7 @@ HormigaDhtMessage *hormiga_dht_message_new    (HormigaDhtMessageType     type,
 void               hormiga_dht_message_free   (HormigaDhtMessage        *message);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HormigaDhtMessage, hormiga_dht_message_free)
 
-/* TRUE for the six request types. */
+/* TRUE for the seven request types. */
 gboolean           hormiga_dht_message_is_request (HormigaDhtMessageType type);
 const char        *hormiga_dht_message_type_to_string (HormigaDhtMessageType type);
 

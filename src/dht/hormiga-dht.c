@@ -7,6 +7,14 @@
  * lookups in front of put-value and add-provider) is an Operation driving a
  * HormigaDhtLookup; it lives until its callback has run and its last
  * request has been answered or has timed out.
+ *
+ * Lookup proxy: with a proxy set, a find-node, get-value or get-providers
+ * Operation first sends one `lookup` request to it (REQUEST_PROXY) and
+ * takes its answer if it verifies; otherwise the same Operation pumps its
+ * lookup here. The other way, a `lookup` request from a peer starts an
+ * Operation that answers that peer (served_for) when it finishes, instead
+ * of calling a callback; ProxyClient keeps each such peer's count in
+ * flight and its rate.
  */
 #include "hormiga-dht.h"
 #include "hormiga-dht-error.h"
@@ -35,6 +43,10 @@ struct _Operation
   guint             best_hops;   /* OP_GET_VALUE: where the value was */
   HormigaDhtRecord *record;      /* OP_GET_VALUE: found; OP_PUT: to store */
   GHashTable       *providers;   /* OP_GET_PROVIDERS: owner hex → record */
+  HormigaPeerId    *proxy;       /* the proxy that answered it (or is asked); NULL: runs here */
+  GPtrArray        *proxy_nodes; /* OP_FIND_NODE: the proxy's answer */
+  HormigaPeerId    *served_for;  /* we are its proxy: the answer goes to this peer … */
+  guint32           served_id;   /* … with this id */
   guint             pending_stores;
   guint             stored;
   gpointer          func;
@@ -45,6 +57,7 @@ typedef enum {
   REQUEST_LOOKUP,     /* a lookup step of its operation */
   REQUEST_STORE,      /* put-value / add-provider of an OP_PUT */
   REQUEST_PING,       /* is the oldest contact of a full bucket alive? */
+  REQUEST_PROXY,      /* a whole lookup, asked of our proxy */
 } RequestKind;
 
 typedef struct
@@ -68,6 +81,16 @@ typedef struct
  * (losses that come together make one put). */
 #define HOLDERS_LOST_DELAY_MS 2000
 
+/* A peer we run lookups for: how many are in flight, and its rate (a
+ * token bucket of HORMIGA_DHT_PROXY_BURST, HORMIGA_DHT_PROXY_RATE a
+ * second). */
+typedef struct
+{
+  guint  in_flight;
+  double tokens;
+  gint64 filled_at;
+} ProxyClient;
+
 struct _HormigaDht
 {
   HormigaIdentity        *identity;
@@ -88,6 +111,12 @@ struct _HormigaDht
   gint64                  next_refresh;
   gint64                  next_expire;
   gint64                  next_deadline;  /* no later than the earliest request deadline */
+
+  HormigaPeerId          *proxy;        /* our lookups go there first; NULL: here */
+  HormigaDhtProxyStats    proxy_stats;
+  GError                 *proxy_error;  /* why the last proxied lookup failed */
+  GHashTable             *proxy_clients; /* PeerID text → ProxyClient */
+  guint                   proxy_in_flight;
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -140,6 +169,9 @@ operation_unref (Operation *op)
   g_clear_pointer (&op->lookup, hormiga_dht_lookup_free);
   g_clear_pointer (&op->record, hormiga_dht_record_unref);
   g_clear_pointer (&op->providers, g_hash_table_unref);
+  g_clear_pointer (&op->proxy, hormiga_peer_id_unref);
+  g_clear_pointer (&op->proxy_nodes, g_ptr_array_unref);
+  g_clear_pointer (&op->served_for, hormiga_peer_id_unref);
   g_free (op);
 }
 
@@ -156,7 +188,8 @@ send_request (HormigaDht          *dht,
   request->id = message->id;
   request->kind = kind;
   request->peer = hormiga_peer_id_ref ((HormigaPeerId *) peer);
-  request->deadline = now_ms (dht) + dht->config.request_timeout_ms;
+  /* A proxy runs a whole lookup: it has twice as long. */
+  request->deadline = now_ms (dht) + dht->config.request_timeout_ms * (kind == REQUEST_PROXY ? 2 : 1);
   request->stall_at = kind == REQUEST_LOOKUP ? now_ms (dht) + dht->config.request_stall_ms
                                              : G_MAXINT64;
   request->op = op;
@@ -179,7 +212,10 @@ stats_of (Operation             *op,
 
   stats->messages = op->messages;
   stats->duration_ms = now_ms (op->dht) - op->started;
-  if (op->kind == OP_GET_VALUE && op->record != NULL)
+  stats->proxied = op->proxy != NULL;
+  if (stats->proxied)
+    stats->hops = 1;
+  else if (op->kind == OP_GET_VALUE && op->record != NULL)
     stats->hops = op->best_hops;
   else
     stats->hops = result->len > 0 ? hormiga_dht_lookup_get_depth (op->lookup, g_ptr_array_index (result, 0)) : 0;
@@ -242,6 +278,80 @@ operation_new (HormigaDht          *dht,
   return op;
 }
 
+static int
+compare_distance (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      target)
+{
+  HormigaDhtKey key_a, key_b;
+
+  hormiga_dht_key_from_peer_id (&key_a, *(HormigaPeerId * const *) a);
+  hormiga_dht_key_from_peer_id (&key_b, *(HormigaPeerId * const *) b);
+  return hormiga_dht_key_compare_distance (target, &key_a, &key_b);
+}
+
+/* We ran @op for a peer, as its proxy: its answer is the response its
+ * lookup's own request would get (nodes, value, providers), with the
+ * lookup's result: the closest nodes that answered (the asker left out,
+ * ourselves in if we are a server-mode node among them), the record,
+ * the providers. */
+static void
+answer_served (Operation *op)
+{
+  HormigaDht *dht = op->dht;
+  const HormigaDhtKey *target = hormiga_dht_lookup_get_target (op->lookup);
+  g_autoptr(GPtrArray) found = hormiga_dht_lookup_result (op->lookup);
+  g_autoptr(GPtrArray) nodes = g_ptr_array_new ();
+  g_autoptr(HormigaDhtMessage) reply = NULL;
+  guint max = MIN (dht->config.k, HORMIGA_DHT_MESSAGE_MAX_NODES);
+  ProxyClient *client;
+
+  for (guint i = 0; i < found->len; i++)
+    if (!hormiga_peer_id_equal (g_ptr_array_index (found, i), op->served_for))
+      g_ptr_array_add (nodes, g_ptr_array_index (found, i));
+  if (!dht->config.client_mode)
+    g_ptr_array_add (nodes, dht->self);
+  g_ptr_array_sort_with_data (nodes, compare_distance, (gpointer) target);
+
+  switch (op->kind)
+    {
+    case OP_FIND_NODE:
+      reply = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_NODES, op->served_id);
+      break;
+
+    case OP_GET_VALUE:
+      reply = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_VALUE, op->served_id);
+      if (op->record != NULL)
+        reply->record = g_bytes_ref (op->record->encoded);
+      break;
+
+    case OP_GET_PROVIDERS:
+      {
+        GHashTableIter iter;
+        gpointer record;
+
+        reply = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_PROVIDERS, op->served_id);
+        g_hash_table_iter_init (&iter, op->providers);
+        while (g_hash_table_iter_next (&iter, NULL, &record) &&
+               reply->records->len < HORMIGA_DHT_MESSAGE_MAX_RECORDS)
+          g_ptr_array_add (reply->records, g_bytes_ref (((HormigaDhtRecord *) record)->encoded));
+      }
+      break;
+
+    case OP_PUT:
+    default:
+      g_assert_not_reached ();
+    }
+  for (guint i = 0; i < nodes->len && i < max; i++)
+    g_ptr_array_add (reply->nodes, hormiga_peer_id_ref (g_ptr_array_index (nodes, i)));
+  send_message (dht, op->served_for, reply);
+
+  client = g_hash_table_lookup (dht->proxy_clients, hormiga_peer_id_to_string (op->served_for));
+  if (client != NULL && client->in_flight > 0)
+    client->in_flight--;
+  dht->proxy_in_flight--;
+}
+
 static void
 finish (Operation *op)
 {
@@ -253,11 +363,20 @@ finish (Operation *op)
   op->finished = TRUE;
   stats_of (op, &stats);
 
+  if (op->served_for != NULL)
+    {
+      answer_served (op);
+      g_ptr_array_remove_fast (dht->operations, op);
+      operation_unref (op);
+      return;
+    }
+
   switch (op->kind)
     {
     case OP_FIND_NODE:
       {
-        g_autoptr(GPtrArray) closest = hormiga_dht_lookup_result (op->lookup);
+        g_autoptr(GPtrArray) closest = op->proxy_nodes != NULL ? g_ptr_array_ref (op->proxy_nodes)
+                                                               : hormiga_dht_lookup_result (op->lookup);
 
         if (op->func != NULL)
           ((HormigaDhtNodesFunc) op->func) (dht, closest, &stats, op->user_data);
@@ -370,20 +489,35 @@ start_stores (Operation *op)
     finish (op);
 }
 
+/* The request a lookup step of @kind sends (and a proxy is asked to run). */
+static HormigaDhtMessageType
+request_type (OpKind kind)
+{
+  return kind == OP_GET_VALUE     ? HORMIGA_DHT_MESSAGE_GET_VALUE
+       : kind == OP_GET_PROVIDERS ? HORMIGA_DHT_MESSAGE_GET_PROVIDERS
+                                  : HORMIGA_DHT_MESSAGE_FIND_NODE;
+}
+
+static HormigaDhtMessageType
+response_type (OpKind kind)
+{
+  return kind == OP_GET_VALUE     ? HORMIGA_DHT_MESSAGE_VALUE
+       : kind == OP_GET_PROVIDERS ? HORMIGA_DHT_MESSAGE_PROVIDERS
+                                  : HORMIGA_DHT_MESSAGE_NODES;
+}
+
 static void
 pump (Operation *op)
 {
   HormigaDht *dht = op->dht;
   const HormigaPeerId *next;
 
-  if (op->finished || op->storing)
+  if (op->finished || op->storing || op->proxy != NULL)
     return;
   while ((next = hormiga_dht_lookup_next (op->lookup)) != NULL)
     {
-      HormigaDhtMessageType type = op->kind == OP_GET_VALUE     ? HORMIGA_DHT_MESSAGE_GET_VALUE
-                                 : op->kind == OP_GET_PROVIDERS ? HORMIGA_DHT_MESSAGE_GET_PROVIDERS
-                                                                : HORMIGA_DHT_MESSAGE_FIND_NODE;
-      g_autoptr(HormigaDhtMessage) message = hormiga_dht_message_new (type, new_request_id (dht));
+      g_autoptr(HormigaDhtMessage) message = hormiga_dht_message_new (request_type (op->kind),
+                                                                      new_request_id (dht));
 
       message->key = *hormiga_dht_lookup_get_target (op->lookup);
       send_request (dht, next, message, REQUEST_LOOKUP, op);
@@ -397,7 +531,356 @@ pump (Operation *op)
     }
 }
 
+/* ---- lookups: here or through a proxy ----------------------------------------- */
+
+static Operation *
+get_value_new (HormigaDht          *dht,
+               const HormigaDhtKey *key,
+               gpointer             func,
+               gpointer             user_data)
+{
+  Operation *op = operation_new (dht, OP_GET_VALUE, key, func, user_data);
+  HormigaDhtRecord *local = hormiga_dht_store_get (dht->store, key, now_s (dht));
+
+  if (local != NULL)
+    op->record = hormiga_dht_record_ref (local);
+  return op;
+}
+
+static Operation *
+get_providers_new (HormigaDht          *dht,
+                   const HormigaDhtKey *content,
+                   gpointer             func,
+                   gpointer             user_data)
+{
+  Operation *op = operation_new (dht, OP_GET_PROVIDERS, content, func, user_data);
+  g_autoptr(GPtrArray) local = hormiga_dht_store_get_providers (dht->store, content, now_s (dht),
+                                                                HORMIGA_DHT_MESSAGE_MAX_RECORDS);
+
+  op->providers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) hormiga_dht_record_unref);
+  for (guint i = 0; i < local->len; i++)
+    {
+      HormigaDhtRecord *record = g_ptr_array_index (local, i);
+
+      g_hash_table_replace (op->providers, g_base64_encode (record->owner, sizeof record->owner),
+                            hormiga_dht_record_ref (record));
+    }
+  return op;
+}
+
+/* Sends @op to our proxy as one lookup request. */
+static void
+ask_proxy (Operation *op)
+{
+  HormigaDht *dht = op->dht;
+  g_autoptr(HormigaDhtMessage) message = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_LOOKUP,
+                                                                  new_request_id (dht));
+
+  message->kind = request_type (op->kind);
+  message->key = *hormiga_dht_lookup_get_target (op->lookup);
+  op->proxy = hormiga_peer_id_ref (dht->proxy);
+  dht->proxy_stats.lookups_proxied++;
+  send_request (dht, dht->proxy, message, REQUEST_PROXY, op);
+}
+
+/* Starts @op: done at once if the store had its value, else through our
+ * proxy if we have one and @may_proxy, else here. */
+static void
+run (Operation *op,
+     gboolean   may_proxy)
+{
+  if (op->kind == OP_GET_VALUE && op->record != NULL)
+    finish (op);
+  else if (may_proxy && op->dht->proxy != NULL)
+    ask_proxy (op);
+  else
+    pump (op);
+}
+
+/* A provider record from @bytes for the content @op looks for. */
+static HormigaDhtRecord *
+decode_provider (Operation  *op,
+                 GBytes     *bytes,
+                 GError    **error)
+{
+  g_autoptr(HormigaDhtRecord) record = hormiga_dht_record_decode (bytes, now_s (op->dht), error);
+
+  if (record == NULL)
+    return NULL;
+  if (record->kind != HORMIGA_DHT_RECORD_PROVIDER ||
+      !hormiga_dht_key_equal (&record->key, hormiga_dht_lookup_get_target (op->lookup)))
+    {
+      g_set_error_literal (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_WRONG_KEY,
+                           "it is not a provider record for the content asked");
+      return NULL;
+    }
+  return g_steal_pointer (&record);
+}
+
+static void
+add_provider_record (Operation        *op,
+                     HormigaDhtRecord *record)
+{
+  char *owner = g_base64_encode (record->owner, sizeof record->owner);
+  HormigaDhtRecord *held = g_hash_table_lookup (op->providers, owner);
+
+  if (held == NULL || hormiga_dht_record_supersedes (record, held))
+    g_hash_table_replace (op->providers, owner, hormiga_dht_record_ref (record));
+  else
+    g_free (owner);
+}
+
+/* Checks the proxy's answer as a direct one would be, and takes it. An
+ * empty answer is refused too: a proxy could hold back what it found, so
+ * the lookup is made here before saying there is nothing. */
+static gboolean
+take_proxy_answer (Operation          *op,
+                   HormigaDhtMessage  *response,
+                   GError            **error)
+{
+  HormigaDht *dht = op->dht;
+  const HormigaDhtKey *target = hormiga_dht_lookup_get_target (op->lookup);
+  const char *proxy = hormiga_peer_id_to_string (op->proxy);
+  g_autoptr(GError) local_error = NULL;
+
+  if (response == NULL)
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_TIMEOUT,
+                   "the lookup proxy %s did not answer within %u ms", proxy,
+                   dht->config.request_timeout_ms * 2);
+      return FALSE;
+    }
+  if (response->type == HORMIGA_DHT_MESSAGE_ERROR)
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR,
+                   response->code >= HORMIGA_DHT_ERROR_MALFORMED &&
+                   response->code <= HORMIGA_DHT_ERROR_BUSY ? (int) response->code
+                                                            : HORMIGA_DHT_ERROR_MALFORMED,
+                   "the lookup proxy %s refused the lookup: %s", proxy,
+                   response->text != NULL ? response->text : "no reason given");
+      return FALSE;
+    }
+  if (response->type != response_type (op->kind))
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_MALFORMED,
+                   "the lookup proxy %s answered a %s lookup with a %s message", proxy,
+                   hormiga_dht_message_type_to_string (request_type (op->kind)),
+                   hormiga_dht_message_type_to_string (response->type));
+      return FALSE;
+    }
+
+  switch (op->kind)
+    {
+    case OP_FIND_NODE:
+      if (response->nodes->len == 0)
+        {
+          g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_NOT_FOUND,
+                       "the lookup proxy %s named no node", proxy);
+          return FALSE;
+        }
+      op->proxy_nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_peer_id_unref);
+      for (guint i = 0; i < response->nodes->len; i++)
+        if (!hormiga_peer_id_equal (g_ptr_array_index (response->nodes, i), dht->self))
+          g_ptr_array_add (op->proxy_nodes, hormiga_peer_id_ref (g_ptr_array_index (response->nodes, i)));
+      return TRUE;
+
+    case OP_GET_VALUE:
+      {
+        g_autoptr(HormigaDhtRecord) record = NULL;
+
+        if (response->record == NULL)
+          {
+            g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_NOT_FOUND,
+                         "the lookup proxy %s found no record under the key", proxy);
+            return FALSE;
+          }
+        record = hormiga_dht_record_decode (response->record, now_s (dht), &local_error);
+        if (record == NULL)
+          {
+            g_set_error (error, HORMIGA_DHT_ERROR, local_error->code,
+                         "the lookup proxy %s answered a record that does not verify: %s", proxy,
+                         local_error->message);
+            return FALSE;
+          }
+        if (!hormiga_dht_key_equal (&record->key, target))
+          {
+            g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_WRONG_KEY,
+                         "the lookup proxy %s answered a record stored under another key than "
+                         "the one asked", proxy);
+            return FALSE;
+          }
+        op->record = g_steal_pointer (&record);
+      }
+      return TRUE;
+
+    case OP_GET_PROVIDERS:
+      {
+        g_autoptr(GPtrArray) records =
+          g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_dht_record_unref);
+
+        if (response->records->len == 0)
+          {
+            g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_NOT_FOUND,
+                         "the lookup proxy %s found no provider", proxy);
+            return FALSE;
+          }
+        for (guint i = 0; i < response->records->len; i++)
+          {
+            HormigaDhtRecord *record = decode_provider (op, g_ptr_array_index (response->records, i),
+                                                        &local_error);
+
+            if (record == NULL)
+              {
+                g_set_error (error, HORMIGA_DHT_ERROR, local_error->code,
+                             "the lookup proxy %s answered a provider record (%u) that does not "
+                             "verify: %s", proxy, i, local_error->message);
+                return FALSE;
+              }
+            g_ptr_array_add (records, record);
+          }
+        for (guint i = 0; i < records->len; i++)
+          add_provider_record (op, g_ptr_array_index (records, i));
+      }
+      return TRUE;
+
+    case OP_PUT:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_proxy_answer (Operation         *op,
+                 HormigaDhtMessage *response)
+{
+  HormigaDht *dht = op->dht;
+  g_autoptr(GError) error = NULL;
+
+  if (op->finished)
+    return;
+  if (take_proxy_answer (op, response, &error))
+    {
+      finish (op);
+      return;
+    }
+  g_debug ("dht: %s; the lookup runs here instead", error->message);
+  dht->proxy_stats.proxy_failures++;
+  g_clear_error (&dht->proxy_error);
+  dht->proxy_error = g_steal_pointer (&error);
+  g_clear_pointer (&op->proxy, hormiga_peer_id_unref);
+  g_clear_pointer (&op->proxy_nodes, g_ptr_array_unref);
+  pump (op);
+}
+
 /* ---- requests we answer --------------------------------------------------- */
+
+static gboolean
+proxy_client_is_idle (gpointer key,
+                      gpointer value,
+                      gpointer user_data)
+{
+  return ((ProxyClient *) value)->in_flight == 0;
+}
+
+/* Whether we run one more lookup for @from (then counted in flight). */
+static gboolean
+proxy_admit (HormigaDht           *dht,
+             const HormigaPeerId  *from,
+             GError              **error)
+{
+  const char *name = hormiga_peer_id_to_string (from);
+  ProxyClient *client = g_hash_table_lookup (dht->proxy_clients, name);
+  gint64 now = now_ms (dht);
+
+  if (dht->proxy_in_flight >= HORMIGA_DHT_PROXY_MAX_TOTAL)
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_BUSY,
+                   "this node runs %u lookups for other peers already, its limit: run it "
+                   "yourself", dht->proxy_in_flight);
+      return FALSE;
+    }
+  if (client == NULL)
+    {
+      if (g_hash_table_size (dht->proxy_clients) >= HORMIGA_DHT_PROXY_MAX_CLIENTS)
+        g_hash_table_foreach_remove (dht->proxy_clients, proxy_client_is_idle, NULL);
+      if (g_hash_table_size (dht->proxy_clients) >= HORMIGA_DHT_PROXY_MAX_CLIENTS)
+        {
+          g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_BUSY,
+                       "this node runs lookups for %u peers already, its limit: run it yourself",
+                       HORMIGA_DHT_PROXY_MAX_CLIENTS);
+          return FALSE;
+        }
+      client = g_new0 (ProxyClient, 1);
+      client->tokens = HORMIGA_DHT_PROXY_BURST;
+      client->filled_at = now;
+      g_hash_table_insert (dht->proxy_clients, g_strdup (name), client);
+    }
+  client->tokens = MIN (HORMIGA_DHT_PROXY_BURST,
+                        client->tokens + (double) (now - client->filled_at) * HORMIGA_DHT_PROXY_RATE / 1000.0);
+  client->filled_at = now;
+  if (client->in_flight >= HORMIGA_DHT_PROXY_MAX_IN_FLIGHT)
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_BUSY,
+                   "%u lookups of yours are running here already, the limit: run it yourself",
+                   client->in_flight);
+      return FALSE;
+    }
+  if (client->tokens < 1)
+    {
+      g_set_error (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_BUSY,
+                   "you asked for more than %u lookups a second (%u at once after a pause), "
+                   "the limit: run it yourself", HORMIGA_DHT_PROXY_RATE, HORMIGA_DHT_PROXY_BURST);
+      return FALSE;
+    }
+  client->tokens -= 1;
+  client->in_flight++;
+  dht->proxy_in_flight++;
+  return TRUE;
+}
+
+static void reply_error (HormigaDht          *dht,
+                         const HormigaPeerId *to,
+                         guint32              id,
+                         const GError        *error);
+
+/* @from asks us to run a whole lookup for it: we do, within the limits,
+ * and answer when it is done (answer_served()); beyond them, "busy". */
+static void
+serve_lookup (HormigaDht          *dht,
+              const HormigaPeerId *from,
+              HormigaDhtMessage   *request)
+{
+  g_autoptr(GError) error = NULL;
+  Operation *op;
+
+  if (!proxy_admit (dht, from, &error))
+    {
+      g_debug ("dht: a lookup for %s refused: %s", hormiga_peer_id_to_string (from), error->message);
+      dht->proxy_stats.lookups_refused++;
+      reply_error (dht, from, request->id, error);
+      return;
+    }
+  dht->proxy_stats.lookups_served++;
+  switch (request->kind)
+    {
+    case HORMIGA_DHT_MESSAGE_GET_VALUE:
+      op = get_value_new (dht, &request->key, NULL, NULL);
+      break;
+
+    case HORMIGA_DHT_MESSAGE_GET_PROVIDERS:
+      op = get_providers_new (dht, &request->key, NULL, NULL);
+      break;
+
+    case HORMIGA_DHT_MESSAGE_FIND_NODE:
+    default:
+      op = operation_new (dht, OP_FIND_NODE, &request->key, NULL, NULL);
+      break;
+    }
+  op->served_for = hormiga_peer_id_ref ((HormigaPeerId *) from);
+  op->served_id = request->id;
+  run (op, FALSE);
+}
 
 static void
 reply_error (HormigaDht          *dht,
@@ -495,6 +978,10 @@ answer (HormigaDht          *dht,
       }
       break;
 
+    case HORMIGA_DHT_MESSAGE_LOOKUP:
+      serve_lookup (dht, from, request);
+      return;
+
     default:
       g_assert_not_reached ();
     }
@@ -563,7 +1050,7 @@ request_done (HormigaDht        *dht,
 
   if (response == NULL)
     g_debug ("dht: request %u to %s failed", request->id, hormiga_peer_id_to_string (request->peer));
-  if (response == NULL && request->kind != REQUEST_PING)
+  if (response == NULL && request->kind != REQUEST_PING && request->kind != REQUEST_PROXY)
     hormiga_dht_routing_table_failed (dht->table, request->peer, dht->config.max_failures);
 
   switch (request->kind)
@@ -580,6 +1067,10 @@ request_done (HormigaDht        *dht,
       else if (!op->finished)
         hormiga_dht_lookup_failed (op->lookup, request->peer);
       pump (op);
+      break;
+
+    case REQUEST_PROXY:
+      on_proxy_answer (op, response);
       break;
 
     case REQUEST_STORE:
@@ -880,6 +1371,11 @@ on_bootstrapped (HormigaDht                  *dht,
   /* Ours again before the callback, which may free the DHT. */
   if (g_ptr_array_find (dht->bootstraps, bootstrap, &index))
     g_ptr_array_steal_index_fast (dht->bootstraps, index);
+  /* A proxy ran it: the nodes it names are our first contacts, as a
+   * bootstrap sample's are (those that do not answer leave the table). */
+  if (stats->proxied)
+    for (guint i = 0; i < closest->len; i++)
+      contact_seen (dht, g_ptr_array_index (closest, i), NULL);
   if (!dht->config.client_mode)
     publish_peer_record (dht);
   if (bootstrap->func != NULL)
@@ -909,7 +1405,7 @@ hormiga_dht_find_node (HormigaDht          *dht,
 {
   g_return_if_fail (dht != NULL && target != NULL);
 
-  pump (operation_new (dht, OP_FIND_NODE, target, func, user_data));
+  run (operation_new (dht, OP_FIND_NODE, target, func, user_data), TRUE);
 }
 
 void
@@ -918,20 +1414,9 @@ hormiga_dht_get_value (HormigaDht           *dht,
                        HormigaDhtRecordFunc  func,
                        gpointer              user_data)
 {
-  Operation *op;
-  HormigaDhtRecord *local;
-
   g_return_if_fail (dht != NULL && key != NULL);
 
-  op = operation_new (dht, OP_GET_VALUE, key, func, user_data);
-  local = hormiga_dht_store_get (dht->store, key, now_s (dht));
-  if (local != NULL)
-    {
-      op->record = hormiga_dht_record_ref (local);
-      finish (op);
-      return;
-    }
-  pump (op);
+  run (get_value_new (dht, key, func, user_data), TRUE);
 }
 
 void
@@ -969,26 +1454,50 @@ hormiga_dht_get_providers (HormigaDht            *dht,
                            HormigaDhtRecordsFunc  func,
                            gpointer               user_data)
 {
-  Operation *op;
-
   g_return_if_fail (dht != NULL && content != NULL);
 
-  op = operation_new (dht, OP_GET_PROVIDERS, content, func, user_data);
-  op->providers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) hormiga_dht_record_unref);
-  {
-    g_autoptr(GPtrArray) local = hormiga_dht_store_get_providers (dht->store, content, now_s (dht),
-                                                                  HORMIGA_DHT_MESSAGE_MAX_RECORDS);
+  run (get_providers_new (dht, content, func, user_data), TRUE);
+}
 
-    for (guint i = 0; i < local->len; i++)
-      {
-        HormigaDhtRecord *record = g_ptr_array_index (local, i);
+void
+hormiga_dht_set_proxy (HormigaDht          *dht,
+                       const HormigaPeerId *proxy)
+{
+  g_return_if_fail (dht != NULL);
 
-        g_hash_table_replace (op->providers, g_base64_encode (record->owner, sizeof record->owner),
-                              hormiga_dht_record_ref (record));
-      }
-  }
-  pump (op);
+  if (proxy != NULL && hormiga_peer_id_equal (proxy, dht->self))
+    proxy = NULL;
+  if (proxy == dht->proxy || (proxy != NULL && dht->proxy != NULL &&
+                              hormiga_peer_id_equal (proxy, dht->proxy)))
+    return;
+  g_clear_pointer (&dht->proxy, hormiga_peer_id_unref);
+  if (proxy != NULL)
+    dht->proxy = hormiga_peer_id_ref ((HormigaPeerId *) proxy);
+}
+
+const HormigaPeerId *
+hormiga_dht_get_proxy (HormigaDht *dht)
+{
+  g_return_val_if_fail (dht != NULL, NULL);
+
+  return dht->proxy;
+}
+
+void
+hormiga_dht_get_proxy_stats (HormigaDht           *dht,
+                             HormigaDhtProxyStats *stats)
+{
+  g_return_if_fail (dht != NULL && stats != NULL);
+
+  *stats = dht->proxy_stats;
+}
+
+const GError *
+hormiga_dht_get_last_proxy_error (HormigaDht *dht)
+{
+  g_return_val_if_fail (dht != NULL, NULL);
+
+  return dht->proxy_error;
 }
 
 void
@@ -1079,6 +1588,7 @@ hormiga_dht_new (HormigaIdentity        *identity,
   dht->operations = g_ptr_array_new ();
   dht->own = g_ptr_array_new_with_free_func ((GDestroyNotify) own_record_free);
   dht->bootstraps = g_ptr_array_new_with_free_func (g_free);
+  dht->proxy_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* Sequence numbers start from the clock, so a restart never goes back. */
   dht->peer_seq = (guint64) now_ms (dht);
   dht->next_refresh = now_ms (dht) + dht->config.refresh_interval_ms;
@@ -1107,6 +1617,9 @@ hormiga_dht_free (HormigaDht *dht)
   g_ptr_array_unref (dht->own);
   g_ptr_array_unref (dht->bootstraps);
   g_strfreev (dht->addresses);
+  g_clear_pointer (&dht->proxy, hormiga_peer_id_unref);
+  g_clear_error (&dht->proxy_error);
+  g_hash_table_unref (dht->proxy_clients);
   hormiga_dht_store_free (dht->store);
   hormiga_dht_routing_table_free (dht->table);
   hormiga_peer_id_unref (dht->self);

@@ -80,10 +80,40 @@ typedef struct
 
 typedef struct
 {
-  guint  hops;         /* steps to the node that answered it (closest node, or the value's holder) */
-  guint  messages;     /* requests sent */
-  gint64 duration_ms;
+  guint    hops;         /* steps to the node that answered it (closest node, or the value's
+                          * holder); 1 when a proxy answered */
+  guint    messages;     /* requests sent */
+  gint64   duration_ms;
+  gboolean proxied;      /* a lookup proxy ran it for us (and its answer verified) */
 } HormigaDhtLookupStats;
+
+/* A lookup proxy (docs/PROTOCOL.md, "lookup"): a node runs whole lookups
+ * for the peers that ask, at most this many at a time for one peer, at
+ * most this many for all of them, and at most HORMIGA_DHT_PROXY_RATE a
+ * second per peer (HORMIGA_DHT_PROXY_BURST after a quiet spell); beyond
+ * that it answers "busy". Rates are kept for this many peers at most. */
+#define HORMIGA_DHT_PROXY_MAX_IN_FLIGHT  4
+#define HORMIGA_DHT_PROXY_MAX_TOTAL      64
+#define HORMIGA_DHT_PROXY_RATE           2
+#define HORMIGA_DHT_PROXY_BURST          8
+#define HORMIGA_DHT_PROXY_MAX_CLIENTS    1024
+
+/**
+ * HormigaDhtProxyStats:
+ * @lookups_proxied: our lookups sent to a proxy
+ * @proxy_failures: of those, the ones the proxy failed (an error, no
+ *   answer in time, an answer that did not verify, or an empty one): they
+ *   ran here instead
+ * @lookups_served: lookups run for other peers as their proxy
+ * @lookups_refused: lookups of other peers refused as over the limits
+ */
+typedef struct
+{
+  guint64 lookups_proxied;
+  guint64 proxy_failures;
+  guint64 lookups_served;
+  guint64 lookups_refused;
+} HormigaDhtProxyStats;
 
 typedef void (*HormigaDhtNodesFunc)   (HormigaDht                  *dht,
                                        GPtrArray                   *closest,
@@ -146,6 +176,22 @@ gint64             hormiga_dht_tick             (HormigaDht              *dht);
  * that scheduled tick() earlier checks this after calling anything else
  * (a request sent since has its own deadline). */
 gint64             hormiga_dht_get_next_deadline (HormigaDht             *dht);
+
+/* The node our next find-node, get-value, get-providers and bootstrap
+ * lookups go to as one lookup request, or NULL (the default): they run
+ * here. Its answer is checked as a direct one (records must verify and be
+ * stored under the key asked); when it fails, does not verify, is empty or
+ * does not come in twice the request timeout, the lookup runs here. The
+ * contacts a proxied bootstrap brings enter the routing table, as a
+ * bootstrap sample's do. Lookups in front of puts and refreshes always
+ * run here. */
+void               hormiga_dht_set_proxy        (HormigaDht              *dht,
+                                                 const HormigaPeerId     *proxy);
+const HormigaPeerId *hormiga_dht_get_proxy      (HormigaDht              *dht);
+void               hormiga_dht_get_proxy_stats  (HormigaDht              *dht,
+                                                 HormigaDhtProxyStats    *stats);
+/* Why the last proxied lookup that failed did (NULL if none has). */
+const GError      *hormiga_dht_get_last_proxy_error (HormigaDht          *dht);
 
 /* Self-lookup to fill the buckets, then (server mode) our peer record. */
 void               hormiga_dht_bootstrap        (HormigaDht              *dht,
