@@ -165,10 +165,11 @@ test_type_names (void)
 {
   static const char *const names[] = {
     "ping", "pong", "find-node", "nodes", "get-value", "value", "put-value", "add-provider",
-    "stored", "get-providers", "providers", "error", "relay", "hello",
+    "stored", "get-providers", "providers", "error", "relay", "hello", "lookup",
   };
   static const gboolean requests[] = {
     TRUE, FALSE, TRUE, FALSE, TRUE, FALSE, TRUE, TRUE, FALSE, TRUE, FALSE, FALSE, FALSE, FALSE,
+    TRUE,
   };
 
   for (guint t = 0; t < G_N_ELEMENTS (names); t++)
@@ -1003,6 +1004,107 @@ test_refuse_relay (void)
                     "\"sid\"");
   }
 }
+/* ---- lookup (a lookup proxy) ----------------------------------------------- */
+
+static void
+test_lookup (void)
+{
+  static const HormigaDhtMessageType kinds[] = {
+    HORMIGA_DHT_MESSAGE_FIND_NODE, HORMIGA_DHT_MESSAGE_GET_VALUE, HORMIGA_DHT_MESSAGE_GET_PROVIDERS,
+  };
+
+  g_assert_true (hormiga_dht_message_is_request (HORMIGA_DHT_MESSAGE_LOOKUP));
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autoptr(HormigaDhtMessage) lookup = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_LOOKUP, 40 + i);
+      g_autoptr(HormigaDhtMessage) back = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GBytes) again = NULL;
+      g_autoptr(GError) error = NULL;
+
+      lookup->kind = kinds[i];
+      lookup->client = i == 1;
+      set_key (lookup);
+      bytes = hormiga_dht_message_encode (lookup);
+      back = hormiga_dht_message_decode (bytes, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (back->type, ==, HORMIGA_DHT_MESSAGE_LOOKUP);
+      g_assert_cmpint (back->kind, ==, kinds[i]);
+      g_assert_cmpuint (back->id, ==, 40 + i);
+      g_assert_cmpint (back->client, ==, i == 1);
+      g_assert_true (hormiga_dht_key_equal (&back->key, &lookup->key));
+      again = hormiga_dht_message_encode (back);
+      g_assert_true (g_bytes_equal (bytes, again));
+    }
+
+  /* Only the three lookups can be asked for. */
+  {
+    g_autoptr(HormigaDhtMessage) lookup = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_LOOKUP, 1);
+    g_autoptr(GBytes) bytes = NULL;
+
+    lookup->kind = HORMIGA_DHT_MESSAGE_PUT_VALUE;
+    g_test_expect_message (NULL, G_LOG_LEVEL_CRITICAL, "*is_lookup_kind*");
+    bytes = hormiga_dht_message_encode (lookup);
+    g_test_assert_expected_messages ();
+    g_assert_null (bytes);
+  }
+}
+
+/* A lookup frame with "key" and "kind" (unless NULL) as given. */
+static GByteArray *
+lookup_frame (const char *kind,
+              gsize       key_length)
+{
+  GByteArray *b = frame_new ("lookup", 1 + (kind != NULL));
+  guint8 key[HORMIGA_DHT_KEY_SIZE + 1] = { 0 };
+
+  mp_str (b, "key");
+  mp_bin (b, key, key_length);
+  if (kind != NULL)
+    {
+      mp_str (b, "kind");
+      mp_str (b, kind);
+    }
+  return b;
+}
+
+static void
+test_refuse_lookup (void)
+{
+  GByteArray *b;
+
+  assert_refused (lookup_frame (NULL, HORMIGA_DHT_KEY_SIZE), HORMIGA_DHT_ERROR_MALFORMED,
+                  "a lookup needs \"kind\"");
+  assert_refused (lookup_frame ("put-value", HORMIGA_DHT_KEY_SIZE), HORMIGA_DHT_ERROR_MALFORMED,
+                  "\"kind\": \"find-node\", \"get-value\" or \"get-providers\"; got str");
+  assert_refused (lookup_frame ("lookup", HORMIGA_DHT_KEY_SIZE), HORMIGA_DHT_ERROR_MALFORMED,
+                  "\"kind\"");
+  assert_refused (lookup_frame ("FIND-NODE", HORMIGA_DHT_KEY_SIZE), HORMIGA_DHT_ERROR_MALFORMED,
+                  "\"kind\"");
+  assert_refused (lookup_frame ("find-node", HORMIGA_DHT_KEY_SIZE - 1), HORMIGA_DHT_ERROR_MALFORMED,
+                  "\"key\": 32 bytes");
+  {
+    g_autofree char *long_kind = g_strnfill (HORMIGA_DHT_LOOKUP_MAX_KIND + 1, 'x');
+
+    assert_refused (lookup_frame (long_kind, HORMIGA_DHT_KEY_SIZE), HORMIGA_DHT_ERROR_MALFORMED,
+                    "\"kind\"");
+  }
+
+  /* "kind" as a number, and on a message that does not carry it. */
+  b = frame_new ("lookup", 2);
+  mp_str (b, "key");
+  mp_bin (b, (const guint8 *) "0123456789abcdef0123456789abcdef", HORMIGA_DHT_KEY_SIZE);
+  mp_str (b, "kind");
+  mp_uint (b, 2);
+  assert_refused (b, HORMIGA_DHT_ERROR_MALFORMED, "got uint 2");
+  b = frame_new ("find-node", 2);
+  mp_str (b, "key");
+  mp_bin (b, (const guint8 *) "0123456789abcdef0123456789abcdef", HORMIGA_DHT_KEY_SIZE);
+  mp_str (b, "kind");
+  mp_str (b, "get-value");
+  assert_refused (b, HORMIGA_DHT_ERROR_MALFORMED, "a find-node does not carry \"kind\"");
+}
+
 
 /* ---- hello (display names) ------------------------------------------------ */
 
@@ -1146,6 +1248,8 @@ main (int    argc,
   g_test_add_func ("/hormiga/dht-message/hello", test_hello);
   g_test_add_func ("/hormiga/dht-message/check-name", test_check_name);
   g_test_add_func ("/hormiga/dht-message/refuse/hello", test_refuse_hello);
+  g_test_add_func ("/hormiga/dht-message/lookup", test_lookup);
+  g_test_add_func ("/hormiga/dht-message/refuse/lookup", test_refuse_lookup);
 
   return g_test_run ();
 }
