@@ -648,6 +648,361 @@ test_holders_lost (void)
   net_clear (&net);
 }
 
+/* ---- lookup proxy ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  Net              *net;
+  HormigaPeerId    *target;
+  guint             found;
+  guint             proxied;
+  HormigaDhtRecord *got;
+  guint             providers;
+} Proxied;
+
+static void
+on_proxied_found (HormigaDht                  *dht,
+                  GPtrArray                   *closest,
+                  const HormigaDhtLookupStats *stats,
+                  gpointer                     user_data)
+{
+  Proxied *p = user_data;
+
+  if (closest->len > 0 && hormiga_peer_id_equal (g_ptr_array_index (closest, 0), p->target))
+    p->found++;
+  p->proxied += stats->proxied;
+  p->net->pending--;
+}
+
+static void
+on_proxied_got (HormigaDht                  *dht,
+                HormigaDhtRecord            *record,
+                const GError                *error,
+                const HormigaDhtLookupStats *stats,
+                gpointer                     user_data)
+{
+  Proxied *p = user_data;
+
+  g_assert_no_error (error);
+  g_clear_pointer (&p->got, hormiga_dht_record_unref);
+  p->got = hormiga_dht_record_ref (record);
+  p->found++;
+  p->proxied += stats->proxied;
+  p->net->pending--;
+}
+
+static void
+on_proxied_providers (HormigaDht                  *dht,
+                      GPtrArray                   *records,
+                      const HormigaDhtLookupStats *stats,
+                      gpointer                     user_data)
+{
+  Proxied *p = user_data;
+
+  p->providers = records->len;
+  p->proxied += stats->proxied;
+  p->net->pending--;
+}
+
+/* A client-mode newcomer that knows one node asks it to run its lookups:
+ * the answers are right, both sides count them, a peer asking too much
+ * at once is told "busy" and runs the rest itself, and without a proxy
+ * the lookups run here again. */
+static void
+test_proxy (void)
+{
+  Net net;
+  Values values = { &net, 0, NULL, NULL, NULL, NULL };
+  Proxied p = { &net, NULL, 0, 0, NULL, 0 };
+  HormigaDhtConfig config = HORMIGA_DHT_CONFIG_INIT;
+  HormigaDhtProxyStats asked, served;
+  g_autoptr(GBytes) text = g_bytes_new_static ("by proxy", 8);
+  g_autoptr(HormigaDhtRecord) record = NULL;
+  HormigaDhtKey key, content;
+  HormigaDht *newcomer, *proxy;
+
+  net_init (&net, 60, NULL);
+  proxy = dht_of (&net, 0);
+  record = hormiga_dht_record_new_mutable (hormiga_sim_node_get_identity (g_ptr_array_index (net.nodes, 7)),
+                                           "status", 1, now_s (&net) + 3600, text);
+  put_and_wait (&net, 7, record, &values);
+  g_assert_no_error (values.put_error);
+  hormiga_dht_key_hash (&content, (const guint8 *) "shared", 6);
+  for (guint i = 30; i < 33; i++)
+    {
+      net.pending++;
+      hormiga_dht_add_provider (dht_of (&net, i), &content, on_put, &values);
+      run_until_settled (&net);
+    }
+
+  config.client_mode = TRUE;
+  config.max_per_group_bucket = 0;
+  config.max_per_group_table = 0;
+  newcomer = hormiga_sim_node_get_dht (hormiga_sim_network_add_node_with_config (net.network, &config));
+  hormiga_dht_add_contact (newcomer, hormiga_dht_get_peer_id (proxy), NULL);
+  hormiga_dht_set_proxy (newcomer, hormiga_dht_get_peer_id (proxy));
+  g_assert_true (hormiga_peer_id_equal (hormiga_dht_get_proxy (newcomer), hormiga_dht_get_peer_id (proxy)));
+
+  /* A node, a record and the providers, each in one request to the proxy. */
+  p.target = hormiga_peer_id_ref ((HormigaPeerId *) hormiga_dht_get_peer_id (dht_of (&net, 44)));
+  hormiga_dht_key_from_peer_id (&key, p.target);
+  net.pending++;
+  hormiga_dht_find_node (newcomer, &key, on_proxied_found, &p);
+  run_until_settled (&net);
+  g_assert_cmpuint (p.found, ==, 1);
+  net.pending++;
+  hormiga_dht_get_value (newcomer, &record->key, on_proxied_got, &p);
+  run_until_settled (&net);
+  g_assert_true (g_bytes_equal (p.got->value, text));
+  net.pending++;
+  hormiga_dht_get_providers (newcomer, &content, on_proxied_providers, &p);
+  run_until_settled (&net);
+  g_assert_cmpuint (p.providers, ==, 3);
+  g_assert_cmpuint (p.proxied, ==, 3);
+  hormiga_dht_get_proxy_stats (newcomer, &asked);
+  hormiga_dht_get_proxy_stats (proxy, &served);
+  g_assert_cmpuint (asked.lookups_proxied, ==, 3);
+  g_assert_cmpuint (asked.proxy_failures, ==, 0);
+  g_assert_cmpuint (served.lookups_served, ==, 3);
+  g_assert_cmpuint (served.lookups_refused, ==, 0);
+  g_assert_null (hormiga_dht_get_last_proxy_error (newcomer));
+
+  /* Six at once: four run at the proxy, two are refused and run here;
+   * all six find the record. */
+  p.found = p.proxied = 0;
+  for (guint i = 0; i < 6; i++)
+    {
+      net.pending++;
+      hormiga_dht_get_value (newcomer, &record->key, on_proxied_got, &p);
+    }
+  run_until_settled (&net);
+  g_assert_cmpuint (p.found, ==, 6);
+  g_assert_cmpuint (p.proxied, ==, HORMIGA_DHT_PROXY_MAX_IN_FLIGHT);
+  hormiga_dht_get_proxy_stats (newcomer, &asked);
+  hormiga_dht_get_proxy_stats (proxy, &served);
+  g_assert_cmpuint (asked.lookups_proxied, ==, 9);
+  g_assert_cmpuint (asked.proxy_failures, ==, 6 - HORMIGA_DHT_PROXY_MAX_IN_FLIGHT);
+  g_assert_cmpuint (served.lookups_served, ==, 3 + HORMIGA_DHT_PROXY_MAX_IN_FLIGHT);
+  g_assert_cmpuint (served.lookups_refused, ==, 6 - HORMIGA_DHT_PROXY_MAX_IN_FLIGHT);
+  g_assert_error ((GError *) hormiga_dht_get_last_proxy_error (newcomer), HORMIGA_DHT_ERROR,
+                  HORMIGA_DHT_ERROR_BUSY);
+
+  /* No proxy: the lookup runs here. */
+  hormiga_dht_set_proxy (newcomer, NULL);
+  p.found = p.proxied = 0;
+  net.pending++;
+  hormiga_dht_find_node (newcomer, &key, on_proxied_found, &p);
+  run_until_settled (&net);
+  g_assert_cmpuint (p.found, ==, 1);
+  g_assert_cmpuint (p.proxied, ==, 0);
+  hormiga_dht_get_proxy_stats (proxy, &served);
+  g_assert_cmpuint (served.lookups_served, ==, 3 + HORMIGA_DHT_PROXY_MAX_IN_FLIGHT);
+
+  g_clear_pointer (&p.target, hormiga_peer_id_unref);
+  g_clear_pointer (&p.got, hormiga_dht_record_unref);
+  g_clear_error (&values.put_error);
+  net_clear (&net);
+}
+
+/* A node alone with its transport in the test's hands: what it sends,
+ * to whom, on a clock the test moves. */
+typedef struct
+{
+  GPtrArray *sent;     /* GBytes */
+  GPtrArray *to;       /* HormigaPeerId */
+  gint64     now;
+} Wire;
+
+static void
+wire_send (const HormigaPeerId *to,
+           GBytes              *message,
+           gpointer             user_data)
+{
+  Wire *wire = user_data;
+
+  g_ptr_array_add (wire->sent, g_bytes_ref (message));
+  g_ptr_array_add (wire->to, hormiga_peer_id_ref ((HormigaPeerId *) to));
+}
+
+static gint64
+wire_now (gpointer user_data)
+{
+  return ((Wire *) user_data)->now;
+}
+
+/* The last message sent to @to, decoded. */
+static HormigaDhtMessage *
+wire_last_to (Wire                *wire,
+              const HormigaPeerId *to)
+{
+  for (guint i = wire->sent->len; i > 0; i--)
+    if (hormiga_peer_id_equal (g_ptr_array_index (wire->to, i - 1), to))
+      {
+        g_autoptr(GError) error = NULL;
+        HormigaDhtMessage *message = hormiga_dht_message_decode (g_ptr_array_index (wire->sent, i - 1),
+                                                                 &error);
+
+        g_assert_no_error (error);
+        return message;
+      }
+  g_assert_not_reached ();
+}
+
+/* The last message sent, decoded, and whom it went to. */
+static HormigaDhtMessage *
+wire_last (Wire                 *wire,
+           const HormigaPeerId **to)
+{
+  g_autoptr(GError) error = NULL;
+  HormigaDhtMessage *message;
+
+  g_assert_cmpuint (wire->sent->len, >, 0);
+  message = hormiga_dht_message_decode (g_ptr_array_index (wire->sent, wire->sent->len - 1), &error);
+  g_assert_no_error (error);
+  *to = g_ptr_array_index (wire->to, wire->to->len - 1);
+  return message;
+}
+
+typedef struct
+{
+  guint             calls;
+  HormigaDhtRecord *record;
+  GError           *error;
+  gboolean          proxied;
+} Got;
+
+static void
+on_wire_got (HormigaDht                  *dht,
+             HormigaDhtRecord            *record,
+             const GError                *error,
+             const HormigaDhtLookupStats *stats,
+             gpointer                     user_data)
+{
+  Got *got = user_data;
+
+  got->calls++;
+  g_clear_pointer (&got->record, hormiga_dht_record_unref);
+  g_clear_error (&got->error);
+  if (record != NULL)
+    got->record = hormiga_dht_record_ref (record);
+  if (error != NULL)
+    got->error = g_error_copy (error);
+  got->proxied = stats->proxied;
+}
+
+static void
+deliver (HormigaDht          *dht,
+         const HormigaPeerId *from,
+         HormigaDhtMessage   *message)
+{
+  g_autoptr(GBytes) bytes = hormiga_dht_message_encode (message);
+
+  hormiga_dht_receive (dht, from, NULL, bytes);
+}
+
+/* A proxy cannot forge records: a record whose signature does not verify,
+ * one stored under another key, or silence, is refused with an error that
+ * says so, and the lookup runs here, where the honest holder answers. */
+static void
+test_lying_proxy (void)
+{
+  static const HormigaDhtIo io = { wire_send, wire_now, counter_random, NULL };
+  Wire wire = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref),
+                g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_peer_id_unref),
+                G_GINT64_CONSTANT (1800000000000) };
+  g_autoptr(HormigaIdentity) me = hormiga_identity_generate ();
+  g_autoptr(HormigaIdentity) liar = hormiga_identity_generate ();
+  g_autoptr(HormigaIdentity) holder = hormiga_identity_generate ();
+  g_autoptr(HormigaIdentity) owner = hormiga_identity_generate ();
+  g_autoptr(HormigaDht) dht = hormiga_dht_new (me, NULL, &io, &wire);
+  g_autoptr(GBytes) text = g_bytes_new_static ("true", 4);
+  g_autoptr(HormigaDhtRecord) record =
+    hormiga_dht_record_new_mutable (owner, "status", 1, 1800000000 + 3600, text);
+  g_autoptr(HormigaDhtRecord) other =
+    hormiga_dht_record_new_mutable (owner, "another", 1, 1800000000 + 3600, text);
+  const HormigaPeerId *liar_id = hormiga_identity_get_peer_id (liar);
+  const HormigaPeerId *holder_id = hormiga_identity_get_peer_id (holder);
+  Got got = { 0, NULL, NULL, FALSE };
+  HormigaDhtProxyStats stats;
+
+  hormiga_dht_add_contact (dht, holder_id, NULL);
+  hormiga_dht_set_proxy (dht, liar_id);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autoptr(HormigaDhtMessage) asked = NULL;
+      g_autoptr(HormigaDhtMessage) step = NULL;
+      g_autoptr(HormigaDhtMessage) answer = NULL;
+      g_autoptr(HormigaDhtMessage) honest = NULL;
+      const HormigaPeerId *to = NULL;
+      const GError *error;
+
+      hormiga_dht_get_value (dht, &record->key, on_wire_got, &got);
+      asked = wire_last (&wire, &to);
+      g_assert_cmpint (asked->type, ==, HORMIGA_DHT_MESSAGE_LOOKUP);
+      g_assert_cmpint (asked->kind, ==, HORMIGA_DHT_MESSAGE_GET_VALUE);
+      g_assert_true (hormiga_dht_key_equal (&asked->key, &record->key));
+      g_assert_true (hormiga_peer_id_equal (to, liar_id));
+
+      answer = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_VALUE, asked->id);
+      if (round == 0)
+        {
+          /* The record, with its signature's last byte changed. */
+          gsize length;
+          const guint8 *data = g_bytes_get_data (record->encoded, &length);
+          g_autofree guint8 *forged = g_memdup2 (data, length);
+
+          forged[length - 1] ^= 0x01;
+          answer->record = g_bytes_new (forged, length);
+          deliver (dht, liar_id, answer);
+        }
+      else if (round == 1)
+        {
+          /* A genuine record of the same owner, for another name. */
+          answer->record = g_bytes_ref (other->encoded);
+          deliver (dht, liar_id, answer);
+        }
+      else
+        {
+          /* Nothing, past twice the request timeout. */
+          wire.now += 2 * 5000 + 1;
+          hormiga_dht_tick (dht);
+        }
+
+      error = hormiga_dht_get_last_proxy_error (dht);
+      g_assert_nonnull (error);
+      g_test_message ("refused: %s", error->message);
+      g_assert_nonnull (strstr (error->message, hormiga_peer_id_to_string (liar_id)));
+      if (round == 0)
+        g_assert_error ((GError *) error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_BAD_SIGNATURE);
+      else if (round == 1)
+        g_assert_error ((GError *) error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_WRONG_KEY);
+      else
+        g_assert_error ((GError *) error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_TIMEOUT);
+      g_assert_cmpuint (got.calls, ==, round);
+
+      /* The lookup now runs here: the holder is asked (the liar too, once
+       * it has answered anything: a contact like others), and answers. */
+      step = wire_last_to (&wire, holder_id);
+      g_assert_cmpint (step->type, ==, HORMIGA_DHT_MESSAGE_GET_VALUE);
+      honest = hormiga_dht_message_new (HORMIGA_DHT_MESSAGE_VALUE, step->id);
+      honest->record = g_bytes_ref (record->encoded);
+      deliver (dht, holder_id, honest);
+      g_assert_cmpuint (got.calls, ==, round + 1);
+      g_assert_no_error (got.error);
+      g_assert_nonnull (got.record);
+      g_assert_true (g_bytes_equal (got.record->value, text));
+      g_assert_false (got.proxied);
+    }
+  hormiga_dht_get_proxy_stats (dht, &stats);
+  g_assert_cmpuint (stats.lookups_proxied, ==, 3);
+  g_assert_cmpuint (stats.proxy_failures, ==, 3);
+
+  g_clear_pointer (&got.record, hormiga_dht_record_unref);
+  g_ptr_array_unref (wire.sent);
+  g_ptr_array_unref (wire.to);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -660,5 +1015,7 @@ main (int    argc,
   g_test_add_func ("/hormiga/dht/client-mode", test_client_mode_stays_out);
   g_test_add_func ("/hormiga/dht/bad-input", test_bad_input);
   g_test_add_func ("/hormiga/dht/free-while-bootstrapping", test_free_while_bootstrapping);
+  g_test_add_func ("/hormiga/dht/proxy", test_proxy);
+  g_test_add_func ("/hormiga/dht/lying-proxy", test_lying_proxy);
   return g_test_run ();
 }
