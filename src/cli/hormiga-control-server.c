@@ -550,7 +550,7 @@ answer_stats (HormigaControlServer *self,
   pack_kv_u64 (&packer, "record_bytes",
                hormiga_dht_store_get_n_bytes (hormiga_dht_get_store (dht)));
   hormiga_msgpack_pack_str (&packer, "counters");
-  msgpack_pack_map (&packer, 17);
+  msgpack_pack_map (&packer, 21);
   pack_kv_u64 (&packer, "connections_offered", c.connections_offered);
   pack_kv_u64 (&packer, "connections_answered", c.connections_answered);
   pack_kv_u64 (&packer, "connections_failed", c.connections_failed);
@@ -568,6 +568,10 @@ answer_stats (HormigaControlServer *self,
   pack_kv_u64 (&packer, "signals_overlay", c.signals_overlay);
   pack_kv_u64 (&packer, "relays_forwarded", c.relays_forwarded);
   pack_kv_u64 (&packer, "relays_dropped", c.relays_dropped);
+  pack_kv_u64 (&packer, "lookups_proxied", c.lookups_proxied);
+  pack_kv_u64 (&packer, "proxy_failures", c.proxy_failures);
+  pack_kv_u64 (&packer, "lookups_served_as_proxy", c.lookups_served_as_proxy);
+  pack_kv_u64 (&packer, "lookups_refused_as_proxy", c.lookups_refused_as_proxy);
   return hormiga_control_reply_end (frame);
 }
 

@@ -414,7 +414,10 @@ print_dht (Node *node)
           "\"signals_overlay\":%" G_GUINT64_FORMAT ",\"relays_forwarded\":%" G_GUINT64_FORMAT ","
           "\"relays_dropped\":%" G_GUINT64_FORMAT ","
           "\"connections_established\":%" G_GUINT64_FORMAT ","
-          "\"connections_established_overlay\":%" G_GUINT64_FORMAT "}}\n",
+          "\"connections_established_overlay\":%" G_GUINT64_FORMAT ","
+          "\"lookups_proxied\":%" G_GUINT64_FORMAT ",\"proxy_failures\":%" G_GUINT64_FORMAT ","
+          "\"lookups_served_as_proxy\":%" G_GUINT64_FORMAT ","
+          "\"lookups_refused_as_proxy\":%" G_GUINT64_FORMAT "}}\n",
           hormiga_peer_id_to_string (hormiga_dht_get_peer_id (dht)),
           hormiga_dht_routing_table_get_size (hormiga_dht_get_routing_table (dht)),
           hormiga_node_get_n_connections (node->hormiga),
@@ -427,7 +430,9 @@ print_dht (Node *node)
           counters.connections_offered_overlay, counters.connections_answered_overlay,
           counters.overlay_fallbacks, counters.signals_server, counters.signals_overlay,
           counters.relays_forwarded, counters.relays_dropped, counters.connections_established,
-          counters.connections_established_overlay);
+          counters.connections_established_overlay, counters.lookups_proxied,
+          counters.proxy_failures, counters.lookups_served_as_proxy,
+          counters.lookups_refused_as_proxy);
 }
 
 /* TRUE if the line was a DHT command (and answered or started). */

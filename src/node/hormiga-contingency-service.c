@@ -260,11 +260,33 @@ sync_records (HormigaContingencyService *self)
   schedule (self);
 }
 
+/* Our first active contingent is the node's lookup proxy while it has few
+ * connections. */
+static void
+update_lookup_proxy (HormigaContingencyService *self)
+{
+  g_autoptr(GPtrArray) contingents = NULL;
+  const HormigaPeerId *first = NULL;
+
+  if (self->node == NULL || self->core == NULL)
+    return;
+  contingents = hormiga_contingency_list_contingents (self->core);
+  for (guint i = 0; i < contingents->len && first == NULL && !self->left; i++)
+    {
+      HormigaContingentInfo *info = g_ptr_array_index (contingents, i);
+
+      if (info->state == HORMIGA_CONTINGENT_ACTIVE)
+        first = info->peer;
+    }
+  hormiga_node_set_lookup_proxy (self->node, first);
+}
+
 static gboolean
 on_sync (gpointer user_data)
 {
   HormigaContingencyService *self = user_data;
 
+  update_lookup_proxy (self);
   if (!self->left && self->ready)
     sync_records (self);
   g_signal_emit (self, signals[CHANGED], 0);
@@ -366,6 +388,7 @@ io_event (HormigaContingency            *core,
       self->ready_idle = g_source_attach (source, self->context);
       g_source_unref (source);
     }
+  update_lookup_proxy (self);
   g_signal_emit (self, signals[EVENT], 0, event);
   g_signal_emit (self, signals[CHANGED], 0);
   if (event->type == HORMIGA_CONTINGENCY_EVENT_LEFT)

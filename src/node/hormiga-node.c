@@ -40,6 +40,16 @@
  * (GResolver); the connector gets the servers with an address, for the
  * connections made from then on, again whenever a list changes or a name
  * resolves.
+ *
+ * A lookup proxy while the node is new: before each lookup it starts
+ * (bootstrap, find, get, providers), the node counts its open connections
+ * to peers in its routing table (server-mode peers: client-mode ones never
+ * enter it); below HORMIGA_NODE_PROXY_CONNECTIONS, the DHT sends the
+ * lookup as one request to the node's first contingent (set by the
+ * contingency service), else to the first peer of its last welcome (the
+ * peer it bootstrapped through; hormiguero's own node when it runs one),
+ * else runs it itself. The DHT falls back to running it itself when the
+ * proxy fails (hormiga-dht.h).
  */
 #include <sodium.h>
 
@@ -162,6 +172,8 @@ struct _HormigaNode
   guint64                 last_seq;     /* of our mutable records */
   gboolean                connecting;   /* inside our own hormiga_rtc_connector_connect() */
   HormigaPeerId          *routing_via;  /* set while a session through the overlay starts */
+  HormigaPeerId          *bootstrap_peer; /* the first peer of the last welcome */
+  HormigaPeerId          *contingent;   /* our first contingent, a lookup proxy */
   gboolean                stopped;
   HormigaNodeCounters     counters;
   char                   *display_name; /* ours, NULL for none */
@@ -1349,6 +1361,49 @@ on_tick (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ---- lookup proxy ------------------------------------------------------------------ */
+
+/* Open connections to server-mode peers: those in our routing table. */
+static guint
+count_server_links (HormigaNode *self)
+{
+  HormigaDhtRoutingTable *table = hormiga_dht_get_routing_table (self->dht);
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      if (!hormiga_dht_routing_table_contains (table, peer->id))
+        continue;
+      for (guint i = 0; i < peer->links->len; i++)
+        {
+          Link *link = g_ptr_array_index (peer->links, i);
+
+          if (link->open && !link->ending)
+            {
+              n++;
+              break;
+            }
+        }
+    }
+  return n;
+}
+
+/* Before a lookup: where it goes (see the top of this file). */
+static void
+choose_proxy (HormigaNode *self)
+{
+  const HormigaPeerId *proxy = NULL;
+
+  if (count_server_links (self) < HORMIGA_NODE_PROXY_CONNECTIONS)
+    proxy = self->contingent != NULL ? self->contingent : self->bootstrap_peer;
+  hormiga_dht_set_proxy (self->dht, proxy);
+}
+
 /* ---- joining ----------------------------------------------------------------------- */
 
 static void
@@ -1389,10 +1444,16 @@ on_admitted (HormigaSignalingClient *signaling,
           continue;
         }
       hormiga_dht_add_contact (self->dht, peer, NULL);
+      if (added == 0)
+        {
+          g_clear_pointer (&self->bootstrap_peer, hormiga_peer_id_unref);
+          self->bootstrap_peer = hormiga_peer_id_ref (peer);
+        }
       added++;
     }
   /* on_bootstrapped may run before this returns (no contacts at all);
    * the node outlives the DHT, which ends running lookups silently. */
+  choose_proxy (self);
   hormiga_dht_bootstrap (self->dht, on_bootstrapped, self);
   reschedule (self);
 }
@@ -1664,6 +1725,7 @@ hormiga_node_find_peer_async (HormigaNode         *self,
       return;
     }
   hormiga_dht_key_from_peer_id (&key, peer);
+  choose_proxy (self);
   hormiga_dht_find_node (self->dht, &key, on_found, op);
   reschedule (self);
 }
@@ -1703,6 +1765,7 @@ hormiga_node_find_closest_async (HormigaNode         *self,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
       return;
     }
+  choose_proxy (self);
   hormiga_dht_find_node (self->dht, key, on_found_closest, op);
   reschedule (self);
 }
@@ -1875,6 +1938,7 @@ hormiga_node_get_async (HormigaNode         *self,
       return;
     }
   hormiga_node_mutable_key (owner, name, &key);
+  choose_proxy (self);
   hormiga_dht_get_value (self->dht, &key, on_got, op);
   reschedule (self);
 }
@@ -2004,6 +2068,7 @@ hormiga_node_find_providers_async (HormigaNode         *self,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the node has stopped");
       return;
     }
+  choose_proxy (self);
   hormiga_dht_get_providers (self->dht, content, on_providers, op);
   reschedule (self);
 }
@@ -2240,6 +2305,30 @@ hormiga_node_get_counters (HormigaNode         *self,
   *counters = self->counters;
   hormiga_rtc_connector_get_counters (self->connector, &rtc);
   counters->signals_server = rtc.signals_sent_server;
+  if (self->dht != NULL)
+    {
+      HormigaDhtProxyStats proxy;
+
+      hormiga_dht_get_proxy_stats (self->dht, &proxy);
+      counters->lookups_proxied = proxy.lookups_proxied;
+      counters->proxy_failures = proxy.proxy_failures;
+      counters->lookups_served_as_proxy = proxy.lookups_served;
+      counters->lookups_refused_as_proxy = proxy.lookups_refused;
+    }
+}
+
+void
+hormiga_node_set_lookup_proxy (HormigaNode         *self,
+                               const HormigaPeerId *peer)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+
+  if (peer == self->contingent ||
+      (peer != NULL && self->contingent != NULL && hormiga_peer_id_equal (peer, self->contingent)))
+    return;
+  g_clear_pointer (&self->contingent, hormiga_peer_id_unref);
+  if (peer != NULL)
+    self->contingent = hormiga_peer_id_ref ((HormigaPeerId *) peer);
 }
 
 void
@@ -2481,6 +2570,8 @@ hormiga_node_finalize (GObject *object)
   g_hash_table_unref (self->ice_resolving);
   g_clear_object (&self->ice_cancellable);
   g_ptr_array_unref (self->servers);
+  g_clear_pointer (&self->bootstrap_peer, hormiga_peer_id_unref);
+  g_clear_pointer (&self->contingent, hormiga_peer_id_unref);
   for (guint i = 0; i < self->services->len; i++)
     g_free (g_array_index (self->services, Service, i).label);
   g_array_unref (self->services);

@@ -71,6 +71,10 @@ G_BEGIN_DECLS
 #define HORMIGA_NODE_MAX_NAMES               4096
 /* Relays of others passed on per second, at most. */
 #define HORMIGA_NODE_MAX_RELAYS_PER_SECOND   200
+/* Below this many open connections to server-mode peers, the node's
+ * lookups go to a lookup proxy: its first contingent, else the peer it
+ * bootstrapped through (hormiga-dht.h, hormiga_dht_set_proxy()). */
+#define HORMIGA_NODE_PROXY_CONNECTIONS       3
 
 /**
  * HormigaNodeCounters:
@@ -102,6 +106,13 @@ G_BEGIN_DECLS
  * @relays_forwarded: relays of others passed on
  * @relays_dropped: relays of others that could not be passed on (no
  *   connection to the addressee or closer to it, hop limit, rate limit)
+ * @lookups_proxied: lookups of ours sent to a lookup proxy (while the node
+ *   had fewer than HORMIGA_NODE_PROXY_CONNECTIONS connections)
+ * @proxy_failures: of those, the ones the proxy failed (refused, silent,
+ *   empty, or an answer that did not verify): they ran here instead
+ * @lookups_served_as_proxy: lookups run for other peers as their proxy
+ * @lookups_refused_as_proxy: lookups of other peers refused as over the
+ *   proxy limits (hormiga-dht.h)
  */
 typedef struct
 {
@@ -122,6 +133,10 @@ typedef struct
   guint64 signals_overlay;
   guint64 relays_forwarded;
   guint64 relays_dropped;
+  guint64 lookups_proxied;
+  guint64 proxy_failures;
+  guint64 lookups_served_as_proxy;
+  guint64 lookups_refused_as_proxy;
 } HormigaNodeCounters;
 
 /**
@@ -240,6 +255,11 @@ guint                   hormiga_node_get_n_connections   (HormigaNode           
 GPtrArray              *hormiga_node_list_connections    (HormigaNode            *self);
 void                    hormiga_node_get_counters        (HormigaNode            *self,
                                                           HormigaNodeCounters    *counters);
+/* The node's first contingent (or NULL): its lookup proxy while it has
+ * few connections, before the peer it bootstrapped through. The
+ * contingency service keeps it. */
+void                    hormiga_node_set_lookup_proxy    (HormigaNode            *self,
+                                                          const HormigaPeerId    *peer);
 
 /* Services: every connection (ours and the peers') also carries a
  * negotiated channel @id (2–1023) labelled @label; both sides must add the
