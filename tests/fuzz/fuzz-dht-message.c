@@ -57,6 +57,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     g_assert_cmpstr (back->name, ==, message->name);
     g_assert_true (message->name == NULL ||
                    hormiga_dht_message_check_name (message->name, -1, NULL));
+    g_assert_cmpint (back->kind, ==, message->kind);
+    g_assert_true (hormiga_dht_key_equal (&back->key, &message->key));
     again = hormiga_dht_message_encode (back);
     g_assert_true (g_bytes_equal (encoded, again));
   }
