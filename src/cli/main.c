@@ -610,6 +610,7 @@ typedef struct
   gboolean    echo;
   gboolean    client_mode;
   guint       max_connections;
+  guint       proxy_connections;
   guint       dht_k;
   const char *data_dir;
   const char *download_dir;
@@ -693,6 +694,7 @@ run_node (HormigaIdentity *identity,
   hormiga_node_set_ice_servers (node.hormiga, (const char * const *) options->stun,
                                 (const char * const *) options->turn, NULL);
   hormiga_node_set_relay_only (node.hormiga, options->relay_only);
+  hormiga_node_set_proxy_connections (node.hormiga, options->proxy_connections);
   node.channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_signal_connect (node.connector, "peer-connection", G_CALLBACK (on_peer_connection), &node);
   g_signal_connect (node.hormiga, "dht-ready", G_CALLBACK (on_dht_ready), &node);
@@ -752,6 +754,7 @@ main (int    argc,
   g_autofree char *start_hint = NULL;
   double peer_timeout = 15;
   int max_connections = HORMIGA_NODE_DEFAULT_MAX_CONNECTIONS;
+  int proxy_connections = HORMIGA_NODE_PROXY_CONNECTIONS;
   int dht_k = 20;
   gboolean client_mode = FALSE;
   Options run_options = { 0 };
@@ -793,6 +796,9 @@ main (int    argc,
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
       "Keep at most this many peer connections open (default 32); the least recently used "
       "idle one closes first", "N" },
+    { "proxy-below", 0, 0, G_OPTION_ARG_INT, &proxy_connections,
+      "With fewer than this many connections to server-mode peers, send lookups to a lookup "
+      "proxy (the first contingent, else the bootstrap peer) (default 3; 0: never)", "N" },
     { "dht-k", 0, 0, G_OPTION_ARG_INT, &dht_k,
       "DHT bucket size and replication factor (default 20; tests use less)", "K" },
     { "control", 'c', 0, G_OPTION_ARG_FILENAME, &control,
@@ -904,6 +910,11 @@ main (int    argc,
       g_printerr ("hormiga-node: --max-connections takes 1 to 100000\n");
       return 2;
     }
+  if (proxy_connections < 0 || proxy_connections > 100000)
+    {
+      g_printerr ("hormiga-node: --proxy-below takes 0 to 100000\n");
+      return 2;
+    }
   if (give_up < 1 || give_up > 86400)
     {
       g_printerr ("hormiga-node: --give-up takes 1 to 86400 seconds\n");
@@ -1000,6 +1011,7 @@ main (int    argc,
   run_options.echo = echo;
   run_options.client_mode = client_mode;
   run_options.max_connections = (guint) max_connections;
+  run_options.proxy_connections = (guint) proxy_connections;
   run_options.dht_k = (guint) dht_k;
   run_options.data_dir = data_dir;
   run_options.download_dir = download_dir;

@@ -1394,7 +1394,11 @@ hormiga_dht_bootstrap (HormigaDht          *dht,
   bootstrap->func = func;
   bootstrap->user_data = user_data;
   g_ptr_array_add (dht->bootstraps, bootstrap);
-  hormiga_dht_find_node (dht, &dht->self_key, on_bootstrapped, bootstrap);
+  /* A server-mode node meets its neighbours itself: they must learn of it,
+   * and its peer record goes to them next anyway. A client-mode node only
+   * needs contacts, which its proxy can find. */
+  run (operation_new (dht, OP_FIND_NODE, &dht->self_key, on_bootstrapped, bootstrap),
+       dht->config.client_mode);
 }
 
 void

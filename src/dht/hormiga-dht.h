@@ -177,8 +177,9 @@ gint64             hormiga_dht_tick             (HormigaDht              *dht);
  * (a request sent since has its own deadline). */
 gint64             hormiga_dht_get_next_deadline (HormigaDht             *dht);
 
-/* The node our next find-node, get-value, get-providers and bootstrap
- * lookups go to as one lookup request, or NULL (the default): they run
+/* The node our next find-node, get-value, get-providers and (in client
+ * mode) bootstrap lookups go to as one lookup request, or NULL (the
+ * default): they run
  * here. Its answer is checked as a direct one (records must verify and be
  * stored under the key asked); when it fails, does not verify, is empty or
  * does not come in twice the request timeout, the lookup runs here. The

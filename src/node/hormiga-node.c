@@ -42,9 +42,10 @@
  * resolves.
  *
  * A lookup proxy while the node is new: before each lookup it starts
- * (bootstrap, find, get, providers), the node counts its open connections
+ * (find, get, providers; a client-mode bootstrap), the node counts its open connections
  * to peers in its routing table (server-mode peers: client-mode ones never
- * enter it); below HORMIGA_NODE_PROXY_CONNECTIONS, the DHT sends the
+ * enter it); below proxy-connections (HORMIGA_NODE_PROXY_CONNECTIONS by
+ * default; max-connections if lower), the DHT sends the
  * lookup as one request to the node's first contingent (set by the
  * contingency service), else to the first peer of its last welcome (the
  * peer it bootstrapped through; hormiguero's own node when it runs one),
@@ -169,6 +170,7 @@ struct _HormigaNode
   guint                   relays_in_second;
 
   guint                   max_connections;
+  guint                   proxy_connections; /* below this many, lookups go to a proxy */
   guint64                 last_seq;     /* of our mutable records */
   gboolean                connecting;   /* inside our own hormiga_rtc_connector_connect() */
   HormigaPeerId          *routing_via;  /* set while a session through the overlay starts */
@@ -1399,7 +1401,8 @@ choose_proxy (HormigaNode *self)
 {
   const HormigaPeerId *proxy = NULL;
 
-  if (count_server_links (self) < HORMIGA_NODE_PROXY_CONNECTIONS)
+  /* A node that keeps fewer connections would never leave the proxy. */
+  if (count_server_links (self) < MIN (self->proxy_connections, self->max_connections))
     proxy = self->contingent != NULL ? self->contingent : self->bootstrap_peer;
   hormiga_dht_set_proxy (self->dht, proxy);
 }
@@ -2318,6 +2321,15 @@ hormiga_node_get_counters (HormigaNode         *self,
 }
 
 void
+hormiga_node_set_proxy_connections (HormigaNode *self,
+                                    guint        n)
+{
+  g_return_if_fail (HORMIGA_IS_NODE (self));
+
+  self->proxy_connections = n;
+}
+
+void
 hormiga_node_set_lookup_proxy (HormigaNode         *self,
                                const HormigaPeerId *peer)
 {
@@ -2633,6 +2645,7 @@ static void
 hormiga_node_init (HormigaNode *self)
 {
   self->max_connections = HORMIGA_NODE_DEFAULT_MAX_CONNECTIONS;
+  self->proxy_connections = HORMIGA_NODE_PROXY_CONNECTIONS;
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) peer_free);
   self->lost = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) hormiga_peer_id_unref);

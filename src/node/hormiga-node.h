@@ -71,9 +71,10 @@ G_BEGIN_DECLS
 #define HORMIGA_NODE_MAX_NAMES               4096
 /* Relays of others passed on per second, at most. */
 #define HORMIGA_NODE_MAX_RELAYS_PER_SECOND   200
-/* Below this many open connections to server-mode peers, the node's
- * lookups go to a lookup proxy: its first contingent, else the peer it
- * bootstrapped through (hormiga-dht.h, hormiga_dht_set_proxy()). */
+/* Below this many open connections to server-mode peers (the default of
+ * hormiga_node_set_proxy_connections()), the node's lookups go to a lookup
+ * proxy: its first contingent, else the peer it bootstrapped through
+ * (hormiga-dht.h, hormiga_dht_set_proxy()). */
 #define HORMIGA_NODE_PROXY_CONNECTIONS       3
 
 /**
@@ -260,6 +261,11 @@ void                    hormiga_node_get_counters        (HormigaNode           
  * contingency service keeps it. */
 void                    hormiga_node_set_lookup_proxy    (HormigaNode            *self,
                                                           const HormigaPeerId    *peer);
+/* Below @n open connections to server-mode peers (or max-connections if
+ * lower), lookups go to the lookup proxy (default
+ * HORMIGA_NODE_PROXY_CONNECTIONS; 0: never). */
+void                    hormiga_node_set_proxy_connections (HormigaNode          *self,
+                                                            guint                 n);
 
 /* Services: every connection (ours and the peers') also carries a
  * negotiated channel @id (2–1023) labelled @label; both sides must add the
