@@ -30,6 +30,15 @@
  * data channels: the cost of the requests and answers alone, with no
  * connection to set up and no hop to discover.
  *
+ * Newcomers, after the puts: --newcomers client-mode nodes without
+ * contingents join one at a time, each times its first `find` (of a random
+ * node of the network) and leaves; every other one runs with
+ * `--proxy-below 0`, so half send that lookup through their lookup proxy
+ * (the peer they bootstrapped through) and half run it themselves:
+ *   newcomer_first_lookup_ms   p50 of each half, side by side
+ *   newcomer_lookups_proxied   lookups the proxied half sent to a proxy
+ *                              (their bootstrap and their find each)
+ *
  * Lookups are not warmed up unless --warmup says so: a node opens the
  * connections a lookup needs (through the overlay) as it goes, and the
  * timed lookups pay for that; connections_per_lookup says how often.
@@ -535,13 +544,69 @@ bench_stop (Bench *bench)
     remove_dir (bench->base_dir);
 }
 
+/* A newcomer joins, times its first `find` of a random node of the
+ * network, reads its `dht` line and leaves. @proxy_below: its
+ * --proxy-below ("0": it runs its lookups itself). */
+static gboolean
+newcomer_find (Bench      *bench,
+               guint       index,
+               const char *proxy_below,
+               double     *ms,
+               guint64    *proxied)
+{
+  char *dir = g_build_filename (bench->base_dir, "newcomer-XXXXXX", NULL);
+  g_autofree char *k = g_strdup_printf ("%d", bench->k);
+  const char *argv[] = { bench->node_program, "--data-dir", dir, "--server", bench->url,
+                         "--ice-address", "127.0.0.1", "--dht-k", k, "--client-mode",
+                         "--contingents", "0", "--proxy-below", proxy_below, "run", NULL };
+  g_autofree char *name = g_strdup_printf ("newcomer %u", index);
+  g_autoptr(GError) error = NULL;
+  const Line *line;
+  gboolean found = FALSE;
+  guint hops = 0;
+  Proc *node;
+
+  if (g_mkdtemp (dir) == NULL)
+    {
+      g_printerr ("hormiga-bench dht: cannot create %s: %s\n", dir, g_strerror (errno));
+      g_free (dir);
+      return FALSE;
+    }
+  node = proc_spawn (argv, name, index, dir, &error);
+  if (node == NULL)
+    {
+      g_printerr ("hormiga-bench dht: %s\n", error->message);
+      remove_dir (dir);
+      g_free (dir);
+      return FALSE;
+    }
+  line = proc_expect (node, "dht-ready ", NULL);
+  if (line != NULL && node->peer_id != NULL)
+    {
+      Proc *target = node_at (bench, (guint) g_rand_int_range (bench->rand, 0,
+                                                               (gint32) bench->nodes->len));
+
+      found = timed_find (bench, node, target, ms, &hops);
+      proc_forget (node);
+      proc_say (node, "dht");
+      line = proc_expect (node, "dht {", NULL);
+      *proxied = line != NULL ? counter (line->text, "lookups_proxied") : 0;
+    }
+  else
+    proc_dump (node);
+  proc_say (node, "quit");
+  proc_reap (node, 10);
+  proc_free (node);
+  return found;
+}
+
 /* ---- the benchmark --------------------------------------------------------------- */
 
 int
 hormiga_bench_dht (int    argc,
                    char **argv)
 {
-  int n_nodes = 30, lookups = 300, puts = 30, idle_seconds = 10, k = 4, warmup = 0;
+  int n_nodes = 30, lookups = 300, puts = 30, idle_seconds = 10, k = 4, warmup = 0, newcomers = 20;
   gint64 seed = 0;
   g_autoptr(GOptionContext) options = g_option_context_new ("— the DHT between node processes");
   g_autoptr(GError) error = NULL;
@@ -553,6 +618,9 @@ hormiga_bench_dht (int    argc,
   g_autoptr(GArray) base_ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) base_hops = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) cpu_before = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) newcomer_proxy_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) newcomer_own_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  guint64 newcomer_proxied = 0;
   Bench bench = { 0 };
   Counters joined, after_lookups, end;
   guint found = 0, stored_ok = 0, base_found = 0;
@@ -567,6 +635,9 @@ hormiga_bench_dht (int    argc,
     { "idle-seconds", 's', 0, G_OPTION_ARG_INT, &idle_seconds,
       "Seconds without commands for the idle CPU (default 10)", "S" },
     { "k", 'k', 0, G_OPTION_ARG_INT, &k, "The nodes' --dht-k (default 4, as the network test)", "K" },
+    { "newcomers", 0, 0, G_OPTION_ARG_INT, &newcomers,
+      "Nodes that join, time their first lookup and leave; half through a lookup proxy "
+      "(default 20)", "N" },
     { "warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
       "Untimed lookups per node before the timed ones (default 0)", "W" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &bench.verbose,
@@ -581,10 +652,11 @@ hormiga_bench_dht (int    argc,
       g_printerr ("hormiga-bench dht: %s\n", error->message);
       return 2;
     }
-  if (n_nodes < 2 || lookups < 1 || puts < 1 || idle_seconds < 1 || k < 1 || k > 20 || warmup < 0)
+  if (n_nodes < 2 || lookups < 1 || puts < 1 || idle_seconds < 1 || k < 1 || k > 20 || warmup < 0 ||
+      newcomers < 0)
     {
       g_printerr ("hormiga-bench dht: --nodes takes at least 2, --lookups, --puts and "
-                  "--idle-seconds at least 1, --k 1 to 20, --warmup 0 or more\n");
+                  "--idle-seconds at least 1, --k 1 to 20, --warmup and --newcomers 0 or more\n");
       return 2;
     }
   if (seed == 0)
@@ -714,6 +786,26 @@ hormiga_bench_dht (int    argc,
   g_printerr ("hormiga-bench dht: %d puts in %.1f s\n", puts,
               (g_get_monotonic_time () - phase) / (double) G_USEC_PER_SEC);
 
+  /* Newcomers: the first lookup of a node that just joined, through its
+   * proxy or by itself, in turns. */
+  phase = g_get_monotonic_time ();
+  for (int i = 0; i < newcomers; i++)
+    {
+      gboolean through_proxy = i % 2 == 0;
+      guint64 proxied = 0;
+      double ms;
+
+      if (newcomer_find (&bench, (guint) (n_nodes + i), through_proxy ? "3" : "0", &ms, &proxied))
+        g_array_append_val (through_proxy ? newcomer_proxy_ms : newcomer_own_ms, ms);
+      else
+        g_printerr ("hormiga-bench dht: newcomer %d did not find its node\n", i);
+      if (through_proxy)
+        newcomer_proxied += proxied;
+    }
+  if (newcomers > 0)
+    g_printerr ("hormiga-bench dht: %d newcomers in %.1f s\n", newcomers,
+                (g_get_monotonic_time () - phase) / (double) G_USEC_PER_SEC);
+
   /* Baseline: a find of a peer just found, over open connections. */
   for (int i = 0, tries = 0; i < BASELINE_FINDS && tries < 20 * BASELINE_FINDS; tries++)
     {
@@ -789,7 +881,10 @@ hormiga_bench_dht (int    argc,
             "\"server_rss_mb\":%.1f,\"server_idle_cpu_pct\":%.2f,\"wall_s\":%.1f,"
             "\"baseline\":{\"kind\":\"find-of-a-connected-peer\",\"finds\":%d,"
             "\"ms_p50\":%.2f,\"ms_p95\":%.2f,\"hops_p50\":%.0f,\"success_rate\":%.3f},"
-            "\"ratio_to_baseline\":%.2f}\n",
+            "\"ratio_to_baseline\":%.2f,"
+            "\"newcomers\":%d,\"newcomer_first_lookup_ms_p50\":{\"proxy\":%.2f,\"own\":%.2f},"
+            "\"newcomer_first_lookup_ms_p95\":{\"proxy\":%.2f,\"own\":%.2f},"
+            "\"newcomer_lookups_proxied\":%" G_GUINT64_FORMAT "}\n",
             n_nodes, k, lookups, puts, warmup, idle_seconds, seed,
             hormiga_bench_percentile (join_ms, 0.5), hormiga_bench_percentile (join_ms, 0.95),
             hormiga_bench_percentile (join_ms, 1.0),
@@ -806,7 +901,11 @@ hormiga_bench_dht (int    argc,
             (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC,
             BASELINE_FINDS, base_p50, hormiga_bench_percentile (base_ms, 0.95),
             hormiga_bench_percentile (base_hops, 0.5), (double) base_found / BASELINE_FINDS,
-            base_p50 > 0 ? lookup_p50 / base_p50 : 0.0);
+            base_p50 > 0 ? lookup_p50 / base_p50 : 0.0,
+            newcomers, hormiga_bench_percentile (newcomer_proxy_ms, 0.5),
+            hormiga_bench_percentile (newcomer_own_ms, 0.5),
+            hormiga_bench_percentile (newcomer_proxy_ms, 0.95),
+            hormiga_bench_percentile (newcomer_own_ms, 0.95), newcomer_proxied);
     fflush (stdout);
   }
   status = 0;
