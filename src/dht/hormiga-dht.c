@@ -681,8 +681,12 @@ take_proxy_answer (Operation          *op,
         }
       op->proxy_nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_peer_id_unref);
       for (guint i = 0; i < response->nodes->len; i++)
-        if (!hormiga_peer_id_equal (g_ptr_array_index (response->nodes, i), dht->self))
-          g_ptr_array_add (op->proxy_nodes, hormiga_peer_id_ref (g_ptr_array_index (response->nodes, i)));
+        {
+          HormigaPeerId *node = g_ptr_array_index (response->nodes, i);
+
+          if (!hormiga_peer_id_equal (node, dht->self))
+            g_ptr_array_add (op->proxy_nodes, hormiga_peer_id_ref (node));
+        }
       return TRUE;
 
     case OP_GET_VALUE:
@@ -817,7 +821,8 @@ proxy_admit (HormigaDht           *dht,
       g_hash_table_insert (dht->proxy_clients, g_strdup (name), client);
     }
   client->tokens = MIN (HORMIGA_DHT_PROXY_BURST,
-                        client->tokens + (double) (now - client->filled_at) * HORMIGA_DHT_PROXY_RATE / 1000.0);
+                        client->tokens +
+                        (double) (now - client->filled_at) * HORMIGA_DHT_PROXY_RATE / 1000.0);
   client->filled_at = now;
   if (client->in_flight >= HORMIGA_DHT_PROXY_MAX_IN_FLIGHT)
     {

@@ -42,15 +42,15 @@
  * resolves.
  *
  * A lookup proxy while the node is new: before each lookup it starts
- * (find, get, providers; a client-mode bootstrap), the node counts its open connections
- * to peers in its routing table (server-mode peers: client-mode ones never
- * enter it); below proxy-connections (HORMIGA_NODE_PROXY_CONNECTIONS by
- * default; max-connections if lower), the DHT sends the
- * lookup as one request to the node's first contingent (set by the
- * contingency service), else to the first peer of its last welcome (the
- * peer it bootstrapped through; hormiguero's own node when it runs one),
- * else runs it itself. The DHT falls back to running it itself when the
- * proxy fails (hormiga-dht.h).
+ * (find, get, providers; a client-mode node's bootstrap), the node counts
+ * its open connections to peers in its routing table (server-mode peers:
+ * client-mode ones never enter it); below proxy-connections
+ * (HORMIGA_NODE_PROXY_CONNECTIONS by default; max-connections if lower),
+ * the DHT sends the lookup as one request to the node's first contingent
+ * (set by the contingency service), else to the first peer of its last
+ * welcome (the peer it bootstrapped through; hormiguero's own node when
+ * it runs one), else runs it itself. The DHT falls back to running it
+ * itself when the proxy fails (hormiga-dht.h).
  */
 #include <sodium.h>
 
