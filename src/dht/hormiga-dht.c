@@ -1400,8 +1400,9 @@ hormiga_dht_bootstrap (HormigaDht          *dht,
   bootstrap->user_data = user_data;
   g_ptr_array_add (dht->bootstraps, bootstrap);
   /* A server-mode node meets its neighbours itself: they must learn of it,
-   * and its peer record goes to them next anyway. A client-mode node only
-   * needs contacts, which its proxy can find. */
+   * it must hear from each of them (a proxy names those that answered it
+   * in time), and its peer record goes to them next anyway. A client-mode
+   * node only needs contacts, which its proxy can find. */
   run (operation_new (dht, OP_FIND_NODE, &dht->self_key, on_bootstrapped, bootstrap),
        dht->config.client_mode);
 }
@@ -1414,7 +1415,10 @@ hormiga_dht_find_node (HormigaDht          *dht,
 {
   g_return_if_fail (dht != NULL && target != NULL);
 
-  run (operation_new (dht, OP_FIND_NODE, target, func, user_data), TRUE);
+  /* Our own key (our neighbours: contingency candidates, say), in server
+   * mode: asked of them ourselves, as at the bootstrap. */
+  run (operation_new (dht, OP_FIND_NODE, target, func, user_data),
+       dht->config.client_mode || !hormiga_dht_key_equal (target, &dht->self_key));
 }
 
 void

@@ -184,7 +184,8 @@ gint64             hormiga_dht_get_next_deadline (HormigaDht             *dht);
  * stored under the key asked); when it fails, does not verify, is empty or
  * does not come in twice the request timeout, the lookup runs here. The
  * contacts a proxied bootstrap brings enter the routing table, as a
- * bootstrap sample's do. Lookups in front of puts and refreshes always
+ * bootstrap sample's do. Lookups in front of puts, refreshes and, in
+ * server mode, lookups of our own key (the bootstrap's included) always
  * run here. */
 void               hormiga_dht_set_proxy        (HormigaDht              *dht,
                                                  const HormigaPeerId     *proxy);
