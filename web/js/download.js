@@ -13,8 +13,10 @@
 // Merkle root of their hashes must give the link's content ID again; the
 // file is then handed to the browser as a Blob.
 //
-// The whole file is kept in memory until it is saved, so a download is
-// refused above MAX_DOWNLOAD_SIZE.
+// The whole file is kept in memory, so a download is refused above
+// MAX_DOWNLOAD_SIZE. Once saved, the Blob stays while the page is open and
+// the node offers it as a provider (node.js): every browser that has a
+// file serves it.
 
 import { bytesEqual, shortId } from './bytes.js';
 import { chunkCount, decodeManifest, fileContentId, hash, merkleRoot, sanitizeName }
@@ -148,6 +150,7 @@ export class Download extends EventTarget {
     if (manifest.size > MAX_DOWNLOAD_SIZE)
       throw new Error(`the file has ${manifest.size} bytes; the browser node keeps downloads in ` +
                       `memory and takes at most ${MAX_DOWNLOAD_SIZE}`);
+    this.manifestBytes = bytes;
     return manifest;
   }
 

@@ -6,7 +6,8 @@
 // joins hormiguero at /ws of the page's own origin, and connects to a few
 // of the peers the welcome names, so that lookups have somewhere to start.
 // It emits `change` when its peers change and `download` when one starts.
-// share() hashes a file, serves it and stores a provider record for it.
+// share() hashes a file, serves it and stores a provider record for it;
+// a finished download is served and announced the same way.
 // When hormiguero's connection closes it joins again, with backoff.
 
 import { shortId } from './bytes.js';
@@ -115,12 +116,15 @@ export class BrowserNode extends EventTarget {
     return this.identity.peerId;
   }
 
-  /* The peers this node is connected to: [{ peerId, roles, through }]. */
+  /* The peers this node is connected to: [{ peerId, roles, through,
+   * relayedBy }], relayedBy the node that relayed the signals of a
+   * connection negotiated through the overlay. */
   get peers() {
     return this.overlay.connected.map((link) => ({
       peerId: link.peerId,
       roles: [...link.roles],
       through: link.negotiatedThrough,
+      relayedBy: link.relayedBy,
     }));
   }
 
@@ -130,8 +134,31 @@ export class BrowserNode extends EventTarget {
     const download = new Download(this, parseLink(text));
     this.downloads.push(download);
     this.dispatchEvent(new CustomEvent('download', { detail: download }));
-    download.run();
+    download.run().then(() => {
+      if (download.state === 'done')
+        this.provide(download);
+    });
     return download;
+  }
+
+  /* A finished download is served from the Blob the page keeps, and
+   * announced like a file the person shared: the more pages hold a file,
+   * the more peers serve it. */
+  async provide(download) {
+    if (this.library.get(download.cid) !== undefined)
+      return;
+    const shared = SharedFile.fromDownload(download);
+    this.library.add(shared);
+    this.shared.push(shared);
+    let stored = 0;
+    try {
+      stored = await this.announce(shared);
+    } catch (error) {
+      this.log(`announcing ${shared.name}: ${error.message}`);
+    }
+    download.providing = stored;
+    download.dispatchEvent(new Event('change'));
+    this.keepAnnouncing(shared, stored > 0 ? PROVIDER_REPUBLISH_MS : PROVIDER_RETRY_MS);
   }
 
   /* Shares the File @file: resolves with { shared, stored }, the

@@ -29,10 +29,11 @@ const MAX_SESSIONS = 64;
 
 /* A connected peer: identity verified, channels 1 and 2 open. */
 export class Link {
-  constructor(session, negotiatedThrough) {
+  constructor(session, negotiatedThrough, relayedBy) {
     this.session = session;
     this.peerId = session.peerId;
     this.negotiatedThrough = negotiatedThrough;   /* 'hormiguero' or 'overlay' */
+    this.relayedBy = relayedBy;                   /* through the overlay: the relaying PeerID */
     this.roles = new Set();                       /* 'dht', 'client', 'provider' */
     this.closed = false;
   }
@@ -147,7 +148,7 @@ export class Overlay extends EventTarget {
     } finally {
       this.sessions.delete(`${peerId}/${session.sid}`);
     }
-    return this.addLink(session, through);
+    return this.addLink(session, through, route.link?.peerId ?? null);
   }
 
   newSession(route, peerId, sid, offerer) {
@@ -168,8 +169,8 @@ export class Overlay extends EventTarget {
     link.session.failed.catch(check);
   }
 
-  addLink(session, through) {
-    const link = new Link(session, through);
+  addLink(session, through, relayedBy) {
+    const link = new Link(session, through, relayedBy);
     const previous = this.links.get(link.peerId);
     this.links.set(link.peerId, link);
     session.dht.onmessage = (event) => this.dhtMessage(link, event.data);
@@ -191,7 +192,8 @@ export class Overlay extends EventTarget {
     session.failed.catch(close);
     session.dht.addEventListener('close', close);
     session.files.addEventListener('close', close);
-    this.log(`connected to ${link.peerId} through ${through}`);
+    this.log(`connected to ${link.peerId} through ${through}` +
+             (relayedBy ? ` (signals relayed by ${shortId(relayedBy)})` : ''));
     if (previous !== undefined && previous !== link)
       this.log(`a second connection to ${shortId(link.peerId)}; the newer one carries messages`);
     this.changed();
@@ -226,7 +228,7 @@ export class Overlay extends EventTarget {
       if (route.link !== undefined)
         this.watchRelay(session, route.link);
       withTimeout(ready(session), HORMIGUERO_SETUP_TIMEOUT_MS, `${shortId(from)}'s offer`)
-        .then(() => this.addLink(session, through))
+        .then(() => this.addLink(session, through, route.link?.peerId ?? null))
         .catch((error) => {
           this.log(`offer from ${shortId(from)} failed: ${error.message}`);
           session.close();

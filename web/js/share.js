@@ -12,7 +12,8 @@
 // answered `too-many-requests`. Chunks leave while the channel buffers less
 // than 4 MiB; the rest wait for it to drain to 1 MiB.
 //
-// The page serves only while it is open: closing it ends the sharing, and
+// A file the page downloaded is shared the same way, from the Blob it
+// keeps (SharedFile.fromDownload). The page serves only while it is open: closing it ends the sharing, and
 // the provider records it stored expire within the hour.
 
 import { bytesEqual, hex } from './bytes.js';
@@ -45,6 +46,14 @@ export class SharedFile {
     const cid = fileContentId(file.size, chunk, merkleRoot(hashes));
     const manifest = encodeManifest({ name, size: file.size, chunk, hashes, mime });
     return new SharedFile(file, name, chunk, hashes, cid, manifest);
+  }
+
+  /* A finished Download (download.js): its Blob, with the manifest it
+   * was checked against, so nothing is hashed again. */
+  static fromDownload(download) {
+    const { name, chunk, hashes } = download.manifest;
+    return new SharedFile(download.blob, name, chunk, hashes, download.cid,
+                          download.manifestBytes);
   }
 
   constructor(file, name, chunk, hashes, cid, manifest) {

@@ -76,7 +76,9 @@ function showDownload(download) {
   const update = () => {
     item.className = `state-${download.state}`;
     name.textContent = download.name;
-    status.textContent = download.status;
+    status.textContent = download.providing > 0
+      ? `${download.status}; this page serves it to peers while it stays open`
+      : download.status;
     const size = download.manifest?.size;
     if (download.state === 'done') {
       progress.value = 1;
