@@ -5,8 +5,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Installs playwright-core (package-lock.json beside this file) into NPM_DIR,
-# a folder of the build tree, then runs SCRIPT (chromium-interop.mjs or
-# web-node.mjs, beside this file) with the browser node's site WEB_SITE
+# a folder of the build tree, then runs SCRIPT (chromium-interop.mjs,
+# web-node.mjs or web-peers.mjs, beside this file) with the browser node's site WEB_SITE
 # (build-aux/web-site.sh) inside a network namespace of its own: Chromium
 # gathers no candidates on loopback, so the
 # namespace has a veth pair with 10.77.0.1 and a default route into it, and

@@ -3,10 +3,11 @@
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
-// Used by chromium-interop.mjs and web-node.mjs, both run by
+// Used by chromium-interop.mjs, web-node.mjs and web-peers.mjs, all run by
 // chromium-interop.sh inside a network namespace of their own.
 
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -157,7 +158,24 @@ export class Child {
   }
 }
 
-/* ---- hormiguero, its web root, Chromium ------------------------------------- */
+export function sha256(bytes) {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/* ---- hormiguero, hormiga-node, the web root, Chromium ------------------------- */
+
+/* A hormiga-node called @name (its display name "Nodo @name"), with a
+ * data folder in @tmp, joined to @server (startHormiguero's result); its
+ * commands go to its stdin. */
+export function startNode(tmp, name, server) {
+  const dataDir = fs.mkdtempSync(path.join(tmp, `${name}-`));
+  return new Child(name, env.HORMIGA_NODE,
+                   ['--data-dir', dataDir, '--server', server.url,
+                    '--ice-address', env.INTEROP_ICE_ADDRESS,
+                    /* The page drops their hellos, as any DHT message it
+                     * cannot decode. */
+                    '--name', `Nodo ${name}`, 'run']);
+}
 
 /* A web root in @tmp: the browser node's built site (web/, assembled by
  * build-aux/web-site.sh) plus, under interop/, this folder's test page. */
@@ -189,6 +207,21 @@ function browserEnvironment() {
                       'UBSAN_OPTIONS'])
     delete copy[name];
   return copy;
+}
+
+/* A page of @context on hormiguero's / (@server), joined to the network:
+ * resolves with { page, peerId }. The page's console goes to the TAP
+ * output, prefixed with @name. */
+export async function openNodePage(context, server, name = 'page') {
+  const page = await context.newPage();
+  page.on('console', (message) => diag(`${name}: ${message.text()}`));
+  page.on('pageerror', (error) => diag(`${name} error: ${error.message}`));
+  await page.goto(server.http);
+  await page.waitForFunction(() => window.hormiga !== undefined, null,
+                             { timeout: STEP_TIMEOUT_MS });
+  const peerId = await withTimeout(page.evaluate(async () => (await window.hormiga.started).peerId),
+                                   STEP_TIMEOUT_MS, `${name} joins the network`);
+  return { page, peerId };
 }
 
 export async function launchChromium() {

@@ -45,7 +45,9 @@ import {
   finish,
   launchChromium,
   makeWebRoot,
+  sha256,
   startHormiguero,
+  startNode,
   withTimeout,
 } from './harness.mjs';
 
@@ -53,20 +55,6 @@ const FILE_SIZE = 3 * 1024 * 1024 + 12345;
 const PUBLISHED_SIZE = 1024 * 1024 + 777;
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 const TEST_KEY = '1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e';
-
-function sha256(bytes) {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
-}
-
-function startNode(tmp, name, server) {
-  const dataDir = fs.mkdtempSync(path.join(tmp, `${name}-`));
-  return new Child(name, env.HORMIGA_NODE,
-                   ['--data-dir', dataDir, '--server', server.url,
-                    '--ice-address', env.INTEROP_ICE_ADDRESS,
-                    /* The page drops their hellos, as any DHT message it
-                     * cannot decode. */
-                    '--name', `Nodo ${name}`, 'run']);
-}
 
 /* What the page's modules compute for docs/PROTOCOL.md's examples. */
 async function protocolVectors(page) {
