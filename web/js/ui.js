@@ -24,7 +24,9 @@ function roleText(peer) {
   const roles = peer.roles.map((role) => ROLE_NAMES[role] ?? role);
   if (roles.length === 0)
     roles.push('peer');
-  return `${roles.join(', ')} · through ${peer.through}`;
+  const through = peer.relayedBy ? `the overlay (relayed by ${shortId(peer.relayedBy)})`
+    : peer.through;
+  return `${roles.join(', ')} · through ${through}`;
 }
 
 function showPeers(node) {
