@@ -22,7 +22,9 @@
 //     node that gave page 2 page 1's provider record), fetches chunks
 //     from the sharer and from page 1 at once, and saves the file, whose
 //     SHA-256 must be the shared file's.
-//   - Page 2 then offers what it downloaded as a provider. Once the sharer
+//   - Page 1 then signs its identity binding over a DTLS fingerprint it did
+//     not see: page 2 refuses the new connection, saying why.
+//   - Page 2 offers what it downloaded as a provider. Once the sharer
 //     has stopped and page 1 has closed, the other hormiga-node downloads
 //     the link: every chunk comes from page 2.
 //
@@ -68,6 +70,35 @@ async function share(page, name, bytes) {
 async function connectionTo(page, peerId) {
   const peers = await page.evaluate(() => window.hormiga.node.peers);
   return peers.find((peer) => peer.peerId === peerId) ?? { missing: peers };
+}
+
+/* Page 1 signs its identity binding over a DTLS fingerprint it did not
+ * see; page 2, connecting to it again, must refuse the connection and say
+ * why, and keep the connection it has. */
+async function refusesForgedBinding(one, two) {
+  await one.page.evaluate(async () => {
+    const { PeerSession } = await import('./js/peer-session.js');
+    const sendProof = PeerSession.prototype.sendProof;
+    PeerSession.prototype.sendProof = function forged() {
+      this.forgeBinding = true;
+      return sendProof.call(this);
+    };
+  });
+  const refusal = await two.page.evaluate(async (peerId) => {
+    const { overlay } = window.hormiga.node;
+    try {
+      await overlay.attempt(peerId, overlay.signaling, 10000, 'hormiguero');
+      return 'accepted';
+    } catch (error) {
+      return error.message;
+    }
+  }, one.peerId);
+  check(/^identity binding: the signature of 12D3KooW\S+ does not cover the DTLS fingerprints /
+          .test(refusal),
+        'page 2 refuses a binding signed over another DTLS fingerprint, saying why', refusal);
+  const kept = await connectionTo(two.page, one.peerId);
+  check(kept.through === 'overlay', 'page 2 keeps its verified connection to page 1',
+        JSON.stringify(kept));
 }
 
 async function main() {
@@ -146,6 +177,8 @@ async function main() {
     check(oneToTwo.through === 'overlay' && oneToTwo.relayedBy === twoToOne.relayedBy,
           'page 1 took page 2\'s offer through the overlay, from the same node',
           JSON.stringify(oneToTwo));
+
+    await refusesForgedBinding(one, two);
 
     /* Page 2 serves what it downloaded. */
     await two.page.waitForFunction(() => window.hormiga.node.downloads[0].providing !== undefined,
