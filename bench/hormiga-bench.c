@@ -28,6 +28,8 @@ static const struct
     "a file between node processes: throughput, CPU, 1 vs 3 providers" },
   { "contingency", hormiga_bench_contingency,
     "node processes leaving and crashing: handoff, takeover, bytes per handoff" },
+  { "web", hormiga_bench_web,
+    "a node process to the browser page in Chromium, next to page to page" },
 #ifdef HORMIGA_BENCH_UI
   { "ui", hormiga_bench_ui,
     "the app's window under xvfb-run: frame gaps while it downloads 1 GiB, and idle" },

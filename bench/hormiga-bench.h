@@ -14,6 +14,7 @@ int hormiga_bench_datachannel      (int argc, char **argv);
 int hormiga_bench_datachannel_peer (int argc, char **argv);
 int hormiga_bench_dht              (int argc, char **argv);
 int hormiga_bench_transfer         (int argc, char **argv);
+int hormiga_bench_web              (int argc, char **argv);
 int hormiga_bench_contingency      (int argc, char **argv);
 int hormiga_bench_ui               (int argc, char **argv);
 

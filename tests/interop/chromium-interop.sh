@@ -6,7 +6,8 @@
 #
 # Installs playwright-core (package-lock.json beside this file) into NPM_DIR,
 # a folder of the build tree, then runs SCRIPT (chromium-interop.mjs,
-# web-node.mjs or web-peers.mjs, beside this file) with the browser node's site WEB_SITE
+# web-node.mjs or web-peers.mjs, beside this file, or a path: `hormiga-bench
+# web` runs bench/web-bench.mjs) with the browser node's site WEB_SITE
 # (build-aux/web-site.sh) inside a network namespace of its own: Chromium
 # gathers no candidates on loopback, so the
 # namespace has a veth pair with 10.77.0.1 and a default route into it, and
@@ -18,6 +19,14 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 ice_address=10.77.0.1
+
+# SCRIPT: a name beside this file, or a path.
+script_path () {
+  case $1 in
+    */*) echo "$1" ;;
+    *) echo "$here/$1" ;;
+  esac
+}
 
 bail () {
   echo "Bail out! $*"
@@ -35,7 +44,7 @@ if [ "${HORMIGA_INTEROP_IN_NETNS:-}" != 1 ]; then
   [ -x /usr/bin/chromium ] || bail "/usr/bin/chromium is missing; run build-aux/install-deps.sh"
   [ -f "$web_site/index.html" ] ||
     bail "$web_site has no page: the browser node's site is built only where npm is found; run build-aux/install-deps.sh and build again"
-  [ -f "$here/$script" ] || bail "$here/$script does not exist"
+  [ -f "$(script_path "$script")" ] || bail "$(script_path "$script") does not exist"
   node_major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$node_major" -ge 20 ] || bail "playwright-core needs Node.js 20 or later; this is $(node --version)"
 
@@ -77,4 +86,4 @@ ip link set hormiga0 up
 ip link set hormiga1 up
 ip route add default via 10.77.0.2 dev hormiga0
 
-exec node "$here/${3:?}"
+exec node "$(script_path "${3:?}")"
