@@ -35,10 +35,13 @@ const MAX_WINDOW = 32;
 const MAX_SILENT = 3;
 
 export class Download extends EventTarget {
-  constructor(node, link) {
+  /* @options.offerer: the Link of a peer that offered the file, asked
+   * first, as a provider the DHT may not know of. */
+  constructor(node, link, options = {}) {
     super();
     this.node = node;
     this.link = link;              /* parseLink()'s result */
+    this.offerer = options.offerer ?? null;
     this.cid = link.cid;
     this.name = link.name ?? `${link.cidHex.slice(0, 12)}…`;
     this.size = link.size;
@@ -90,6 +93,8 @@ export class Download extends EventTarget {
   async findSources() {
     const providers = await this.node.dht.findProviders(this.cid, (text) =>
       this.update('looking', `Looking for peers that have it: ${text}`));
+    if (this.offerer !== null && !providers.some((p) => p.peerId === this.offerer.peerId))
+      providers.unshift({ peerId: this.offerer.peerId, via: undefined });
     const sources = [];
     await Promise.all(providers.slice(0, MAX_PROVIDERS).map(async (provider) => {
       try {

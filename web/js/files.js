@@ -5,14 +5,18 @@
 // Matches each response to the request it answers (by connection and `id`)
 // and answers what peers ask of this node: `want`, `get-manifest` and
 // `get-chunk` go to the library of what this page shares (share.js), or
-// are answered `not-found` without one; an `offer` is declined, with a
-// reason a person can read (the page takes links, not offers).
+// are answered `not-found` without one; an `offer` goes to whoever set
+// onoffer (node.js, which asks the person and declines by itself after
+// OFFER_TIMEOUT_MS), and its `reply` goes back when they answer; it is
+// declined at once when 16 offers wait already, or when nobody listens.
 
 import { bytesEqual, shortId } from './bytes.js';
 import { ShareCode, decodeTransferMessage, encodeTransferMessage } from './transfer-message.js';
 import { withTimeout } from './time.js';
 
 const REQUESTS = new Set(['want', 'get-manifest', 'get-chunk', 'offer']);
+export const OFFER_TIMEOUT_MS = 120000;
+export const MAX_OFFERS_WAITING = 16;
 
 export class FilesChannel {
   constructor(overlay, log) {
@@ -22,6 +26,8 @@ export class FilesChannel {
     this.waiting = new Map();   /* "PeerID/id" → { resolve, reject, link } */
     this.cancelled = new WeakMap();   /* Link → Set of request ids cancelled */
     this.library = null;        /* a share.js Library, once something is shared */
+    this.onoffer = null;        /* (link, offer) → Promise of { accept, text } */
+    this.offersWaiting = 0;
     overlay.onfiles = (link, bytes) => this.receive(link, bytes);
     const previous = overlay.onlinkclosed;
     overlay.onlinkclosed = (link) => {
@@ -63,8 +69,7 @@ export class FilesChannel {
 
   answer(link, request) {
     if (request.t === 'offer') {
-      this.send(link, { t: 'reply', id: request.id, accept: false,
-                        text: 'this browser node does not take offers; send it a link instead' });
+      this.offered(link, request);
     } else if (this.library !== null) {
       this.library.serve(this, link, request).catch((error) =>
         this.log(`serving ${shortId(link.peerId)}: ${error.message}`));
@@ -72,6 +77,32 @@ export class FilesChannel {
       this.send(link, { t: 'error', id: request.id, code: ShareCode.NOT_FOUND,
                         text: 'this browser node shares nothing' });
     }
+  }
+
+  /* Asks onoffer about @offer and replies with its answer. */
+  async offered(link, offer) {
+    const decline = (text) => this.send(link, { t: 'reply', id: offer.id, accept: false, text });
+    if (this.onoffer === null) {
+      decline('this browser node does not take offers; send it a link instead');
+      return;
+    }
+    if (this.offersWaiting >= MAX_OFFERS_WAITING) {
+      decline('too many offers waiting for an answer');
+      return;
+    }
+    this.offersWaiting++;
+    let answer;
+    try {
+      answer = await this.onoffer(link, offer);
+    } catch (error) {
+      answer = { accept: false, text: error.message };
+    } finally {
+      this.offersWaiting--;
+    }
+    if (answer.accept)
+      this.send(link, { t: 'reply', id: offer.id, accept: true });
+    else
+      decline(answer.text.slice(0, 256));
   }
 
   /* Whether @link's peer sent `cancel` for its request @id (forgotten

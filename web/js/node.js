@@ -7,14 +7,16 @@
 // of the peers the welcome names, so that lookups have somewhere to start.
 // It emits `change` when its peers change and `download` when one starts.
 // share() hashes a file, serves it and stores a provider record for it;
-// a finished download is served and announced the same way.
+// a finished download is served and announced the same way. A peer's
+// offer of a file becomes an `offer` event; accepting it downloads the
+// file with the peer as its first provider.
 // When hormiguero's connection closes it joins again, with backoff.
 
-import { shortId } from './bytes.js';
+import { hex, shortId } from './bytes.js';
 import { DhtClient } from './dht-client.js';
 import { signProviderRecord } from './dht-record.js';
-import { Download } from './download.js';
-import { FilesChannel } from './files.js';
+import { Download, MAX_DOWNLOAD_SIZE } from './download.js';
+import { FilesChannel, OFFER_TIMEOUT_MS } from './files.js';
 import { Identity } from './identity.js';
 import { parseLink } from './content.js';
 import { Overlay } from './overlay.js';
@@ -47,6 +49,7 @@ export class BrowserNode extends EventTarget {
     this.state = 'starting';
     this.downloads = [];
     this.shared = [];
+    this.offers = [];           /* Offers waiting for the person's answer */
     this.library = new Library(log);
     this.lastSeq = 0;
   }
@@ -61,6 +64,7 @@ export class BrowserNode extends EventTarget {
     this.dht = new DhtClient(this.overlay, this.log);
     this.files = new FilesChannel(this.overlay, this.log);
     this.files.library = this.library;
+    this.files.onoffer = (link, offer) => this.offered(link, offer);
     this.overlay.addEventListener('change', () => this.dispatchEvent(new Event('change')));
     this.admitted(this.signaling);
 
@@ -131,7 +135,11 @@ export class BrowserNode extends EventTarget {
   /* Starts downloading @text (a hormiga: link); throws a LinkError for a
    * link that does not parse. The Download reports through its events. */
   download(text) {
-    const download = new Download(this, parseLink(text));
+    return this.startDownload(parseLink(text));
+  }
+
+  startDownload(link, options = {}) {
+    const download = new Download(this, link, options);
     this.downloads.push(download);
     this.dispatchEvent(new CustomEvent('download', { detail: download }));
     download.run().then(() => {
@@ -139,6 +147,35 @@ export class BrowserNode extends EventTarget {
         this.provide(download);
     });
     return download;
+  }
+
+  /* @link's peer offers a file: the page asks the person through an
+   * `offer` event whose detail (an Offer) they accept or decline. Resolves
+   * with the answer for the reply: { accept, text }. */
+  offered(link, offer) {
+    const from = link.peerId;
+    if (offer.kind !== 'file')
+      return Promise.resolve({ accept: false, text: 'this browser node does not take folders ' +
+                               'yet; the desktop application does' });
+    if (offer.size > MAX_DOWNLOAD_SIZE)
+      return Promise.resolve({ accept: false, text: `this browser node takes files of at most ` +
+                               `${MAX_DOWNLOAD_SIZE} bytes` });
+    return new Promise((resolve) => {
+      const pending = new Offer(from, offer, (answer) => {
+        this.offers = this.offers.filter((other) => other !== pending);
+        this.dispatchEvent(new Event('change'));
+        if (answer.accept) {
+          this.startDownload({ cid: offer.cid, cidHex: hex(offer.cid), name: offer.name,
+                               size: offer.size,
+                               kind: 'file' }, { offerer: link });
+        }
+        resolve(answer);
+      });
+      setTimeout(() => pending.decline('not answered within ' +
+                                       `${OFFER_TIMEOUT_MS / 1000} s`), OFFER_TIMEOUT_MS);
+      this.offers.push(pending);
+      this.dispatchEvent(new CustomEvent('offer', { detail: pending }));
+    });
   }
 
   /* A finished download is served from the Blob the page keeps, and
@@ -196,5 +233,34 @@ export class BrowserNode extends EventTarget {
     const record = await signProviderRecord(this.identity, shared.cid, seq,
                                             nowSeconds() + PROVIDER_TTL_S);
     return this.dht.addProvider(shared.cid, record);
+  }
+}
+
+/* A file a peer offers, waiting for the person: accept() or decline(). */
+export class Offer extends EventTarget {
+  constructor(from, offer, answered) {
+    super();
+    this.from = from;
+    this.name = offer.name;
+    this.size = offer.size;
+    this.answered = answered;
+    this.done = false;
+  }
+
+  accept() {
+    this.settle({ accept: true });
+  }
+
+  decline(text = 'the person declined') {
+    this.settle({ accept: false, text });
+  }
+
+  settle(answer) {
+    if (this.done)
+      return;
+    this.done = true;
+    this.answer = answer;
+    this.answered(answer);
+    this.dispatchEvent(new Event('change'));
   }
 }

@@ -63,6 +63,33 @@ function showNode(node) {
   showPeers(node);
 }
 
+/* A peer's offer: who, what, Accept and Decline; gone once answered (by
+ * the person, or declined by itself after two minutes). */
+function showOffer(offer) {
+  const item = document.createElement('li');
+  const text = document.createElement('span');
+  text.className = 'offer-text';
+  text.textContent = `${shortId(offer.from)} offers ${offer.name} (${formatBytes(offer.size)})`;
+  text.title = offer.from;
+  const accept = document.createElement('button');
+  accept.className = 'accept';
+  accept.textContent = 'Accept';
+  accept.setAttribute('aria-label', `Accept ${offer.name}`);
+  accept.addEventListener('click', () => offer.accept());
+  const decline = document.createElement('button');
+  decline.className = 'decline';
+  decline.textContent = 'Decline';
+  decline.setAttribute('aria-label', `Decline ${offer.name}`);
+  decline.addEventListener('click', () => offer.decline());
+  item.append(text, accept, decline);
+  $('offers').prepend(item);
+  $('offers-section').hidden = false;
+  offer.addEventListener('change', () => {
+    item.remove();
+    $('offers-section').hidden = $('offers').childElementCount === 0;
+  });
+}
+
 function showDownload(download) {
   const item = document.createElement('li');
   const name = document.createElement('span');
@@ -178,6 +205,7 @@ async function main() {
   }
   node.addEventListener('change', () => showNode(node));
   node.addEventListener('download', (event) => showDownload(event.detail));
+  node.addEventListener('offer', (event) => showOffer(event.detail));
   $('open-form').addEventListener('submit', (event) => openLink(node, event));
   $('share-form').addEventListener('submit', (event) => shareFile(node, event));
   showNode(node);
