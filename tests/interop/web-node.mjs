@@ -24,8 +24,10 @@
 //   - shares a file of random bytes picked in its file field: the page
 //     shows its link, the other hormiga-node downloads it (`get LINK DIR`),
 //     finding the page's provider record in the DHT and fetching every chunk
-//     from the page, and the copy's SHA-256 must be the page's file's; an
-//     offer of it back to the page is declined with the page's reason;
+//     from the page, and the copy's SHA-256 must be the page's file's;
+//   - asks about a file that hormiga-node offers it: declined on the page,
+//     the node hears the reason; offered again and accepted, the page
+//     downloads it from that node, with its SHA-256;
 //   - when hormiguero stops, says it is offline, and joins again by itself
 //     once hormiguero is back on the same port.
 //
@@ -53,6 +55,7 @@ import {
 
 const FILE_SIZE = 3 * 1024 * 1024 + 12345;
 const PUBLISHED_SIZE = 1024 * 1024 + 777;
+const OFFERED_SIZE = 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 const TEST_KEY = '1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e';
 
@@ -184,14 +187,47 @@ async function publishes(page, node, tmp, pageId) {
         `${copy.length} bytes, ${sha256(copy)}; shared ${original.length}, ${sha256(original)}`);
   check(new RegExp(` sources=${pageId}:5$`).test(done),
         'the C node fetched all 5 chunks from the page', done);
-  /* An offer (a push) is declined with a reason: the page takes links. */
-  node.write(`send-file ${pageId} ${saved}\n`);
-  const [declined] = await node.waitFor(new RegExp(`^(sent|send-failed) ${pageId}.*`),
-                                        'the answer to its offer');
-  check(/^send-failed .*does not take offers; send it a link instead/.test(declined),
-        'the page declines an offer, saying why', declined);
   const served = await page.evaluate(() => window.hormiga.node.library.served);
   check(served >= 5, `the page served the file's 5 chunks (it sent ${served})`);
+}
+
+/* @node offers the page a file: the page asks; declined, then offered
+ * again and accepted, the page downloads it from @node. */
+async function takesOffers(page, node, nodeId, tmp, pageId) {
+  const original = crypto.randomBytes(OFFERED_SIZE);
+  const offered = path.join(fs.mkdtempSync(path.join(tmp, 'offered-')), 'ofrecido.bin');
+  fs.writeFileSync(offered, original);
+  const answer = new RegExp(`^(sent|send-failed) ${pageId}.*`);
+  const prompt = page.locator('#offers li');
+
+  node.write(`send-file ${pageId} ${offered}\n`);
+  await prompt.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const text = await prompt.locator('.offer-text').textContent();
+  check(/offers ofrecido\.bin \(1\.0 MiB\)$/.test(text), 'the page shows the offer', text);
+  await prompt.locator('button.decline').click();
+  const [declined] = await node.waitFor(answer, 'the answer to its first offer');
+  check(/^send-failed .*declined: the person declined/.test(declined),
+        'declining on the page declines the offer, saying why', declined);
+  check(await prompt.count() === 0, 'the answered offer leaves the page');
+
+  const downloaded = page.waitForEvent('download', { timeout: DOWNLOAD_TIMEOUT_MS });
+  node.write(`send-file ${pageId} ${offered}\n`);
+  await prompt.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await prompt.locator('button.accept').click();
+  const [accepted] = await node.waitFor(answer, 'the answer to its second offer', 2);
+  check(/^sent .* accepted$/.test(accepted), 'accepting on the page accepts the offer', accepted);
+  const download = await downloaded;
+  const saved = path.join(tmp, 'offered-copy');
+  await download.saveAs(saved);
+  const copy = fs.readFileSync(saved);
+  check(download.suggestedFilename() === 'ofrecido.bin' &&
+        sha256(copy) === sha256(original),
+        'the page downloads the accepted offer, with its SHA-256',
+        `${download.suggestedFilename()}: ${sha256(copy)}; offered ${sha256(original)}`);
+  const report = await page.evaluate(() => window.hormiga.node.downloads.at(-1).sourceReport);
+  check(report.some((source) => source.peerId === nodeId && source.chunks > 0),
+        'the page fetched the offered file from the node that offered it',
+        JSON.stringify(report));
 }
 
 /* hormiguero stops and starts again on the same port: the page notices,
@@ -302,6 +338,7 @@ async function main() {
     check(listed === peers.length && listed >= 2, `the page lists its ${listed} peers`);
 
     await publishes(page, other, tmp, pageId);
+    await takesOffers(page, other, otherId, tmp, pageId);
     children.push(await rejoins(page, server, webRoot));
     await context.close();
   } catch (error) {
