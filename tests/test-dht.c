@@ -902,7 +902,8 @@ deliver (HormigaDht          *dht,
 
 /* A proxy cannot forge records: a record whose signature does not verify,
  * one stored under another key, or silence, is refused with an error that
- * says so, and the lookup runs here, where the honest holder answers. */
+ * says so, and the lookup runs here, where the honest holder answers; that
+ * proxy is not asked again for HORMIGA_DHT_PROXY_BAD_MS. */
 static void
 test_lying_proxy (void)
 {
@@ -911,7 +912,7 @@ test_lying_proxy (void)
                 g_ptr_array_new_with_free_func ((GDestroyNotify) hormiga_peer_id_unref),
                 G_GINT64_CONSTANT (1800000000000) };
   g_autoptr(HormigaIdentity) me = hormiga_identity_generate ();
-  g_autoptr(HormigaIdentity) liar = hormiga_identity_generate ();
+  g_autoptr(GPtrArray) liars = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(HormigaIdentity) holder = hormiga_identity_generate ();
   g_autoptr(HormigaIdentity) owner = hormiga_identity_generate ();
   g_autoptr(HormigaDht) dht = hormiga_dht_new (me, NULL, &io, &wire);
@@ -920,16 +921,15 @@ test_lying_proxy (void)
     hormiga_dht_record_new_mutable (owner, "status", 1, 1800000000 + 3600, text);
   g_autoptr(HormigaDhtRecord) other =
     hormiga_dht_record_new_mutable (owner, "another", 1, 1800000000 + 3600, text);
-  const HormigaPeerId *liar_id = hormiga_identity_get_peer_id (liar);
   const HormigaPeerId *holder_id = hormiga_identity_get_peer_id (holder);
   Got got = { 0, NULL, NULL, FALSE };
   HormigaDhtProxyStats stats;
 
   hormiga_dht_add_contact (dht, holder_id, NULL);
-  hormiga_dht_set_proxy (dht, liar_id);
 
   for (guint round = 0; round < 3; round++)
     {
+      const HormigaPeerId *liar_id;
       g_autoptr(HormigaDhtMessage) asked = NULL;
       g_autoptr(HormigaDhtMessage) step = NULL;
       g_autoptr(HormigaDhtMessage) answer = NULL;
@@ -937,6 +937,9 @@ test_lying_proxy (void)
       const HormigaPeerId *to = NULL;
       const GError *error;
 
+      g_ptr_array_add (liars, hormiga_identity_generate ());
+      liar_id = hormiga_identity_get_peer_id (g_ptr_array_index (liars, round));
+      hormiga_dht_set_proxy (dht, liar_id);
       hormiga_dht_get_value (dht, &record->key, on_wire_got, &got);
       asked = wire_last (&wire, &to);
       g_assert_cmpint (asked->type, ==, HORMIGA_DHT_MESSAGE_LOOKUP);
@@ -993,7 +996,16 @@ test_lying_proxy (void)
       g_assert_nonnull (got.record);
       g_assert_true (g_bytes_equal (got.record->value, text));
       g_assert_false (got.proxied);
+
+      /* That proxy is not asked again, for a while. */
+      g_assert_null (hormiga_dht_get_proxy (dht));
+      hormiga_dht_set_proxy (dht, liar_id);
+      g_assert_null (hormiga_dht_get_proxy (dht));
     }
+  wire.now += HORMIGA_DHT_PROXY_BAD_MS;
+  hormiga_dht_set_proxy (dht, hormiga_identity_get_peer_id (g_ptr_array_index (liars, 0)));
+  g_assert_true (hormiga_peer_id_equal (hormiga_dht_get_proxy (dht),
+                                        hormiga_identity_get_peer_id (g_ptr_array_index (liars, 0))));
   hormiga_dht_get_proxy_stats (dht, &stats);
   g_assert_cmpuint (stats.lookups_proxied, ==, 3);
   g_assert_cmpuint (stats.proxy_failures, ==, 3);

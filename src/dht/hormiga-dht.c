@@ -116,6 +116,7 @@ struct _HormigaDht
   HormigaDhtProxyStats    proxy_stats;
   GError                 *proxy_error;  /* why the last proxied lookup failed */
   GHashTable             *proxy_clients; /* PeerID text → ProxyClient */
+  GHashTable             *bad_proxies;  /* PeerID text → gint64 ms: not asked again until then */
   guint                   proxy_in_flight;
 };
 
@@ -754,6 +755,14 @@ take_proxy_answer (Operation          *op,
     }
 }
 
+static gboolean
+bad_proxy_expired (gpointer key,
+                   gpointer value,
+                   gpointer now)
+{
+  return *(gint64 *) value <= *(gint64 *) now;
+}
+
 static void
 on_proxy_answer (Operation         *op,
                  HormigaDhtMessage *response)
@@ -770,6 +779,22 @@ on_proxy_answer (Operation         *op,
     }
   g_debug ("dht: %s; the lookup runs here instead", error->message);
   dht->proxy_stats.proxy_failures++;
+  /* Busy, or nothing found, may be true; a proxy that said anything else
+   * that did not hold, or nothing at all, is not asked again. */
+  if (!g_error_matches (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_BUSY) &&
+      !g_error_matches (error, HORMIGA_DHT_ERROR, HORMIGA_DHT_ERROR_NOT_FOUND))
+    {
+      gint64 now = now_ms (dht);
+
+      if (g_hash_table_size (dht->bad_proxies) >= HORMIGA_DHT_PROXY_MAX_BAD)
+        g_hash_table_foreach_remove (dht->bad_proxies, bad_proxy_expired, &now);
+      if (g_hash_table_size (dht->bad_proxies) < HORMIGA_DHT_PROXY_MAX_BAD)
+        g_hash_table_replace (dht->bad_proxies, g_strdup (hormiga_peer_id_to_string (op->proxy)),
+                              g_memdup2 (&(gint64) { now + HORMIGA_DHT_PROXY_BAD_MS },
+                                         sizeof (gint64)));
+      if (dht->proxy != NULL && hormiga_peer_id_equal (dht->proxy, op->proxy))
+        g_clear_pointer (&dht->proxy, hormiga_peer_id_unref);
+    }
   g_clear_error (&dht->proxy_error);
   dht->proxy_error = g_steal_pointer (&error);
   g_clear_pointer (&op->proxy, hormiga_peer_id_unref);
@@ -1480,6 +1505,15 @@ hormiga_dht_set_proxy (HormigaDht          *dht,
 
   if (proxy != NULL && hormiga_peer_id_equal (proxy, dht->self))
     proxy = NULL;
+  if (proxy != NULL)
+    {
+      const gint64 *until = g_hash_table_lookup (dht->bad_proxies, hormiga_peer_id_to_string (proxy));
+
+      if (until != NULL && *until > now_ms (dht))
+        proxy = NULL;
+      else if (until != NULL)
+        g_hash_table_remove (dht->bad_proxies, hormiga_peer_id_to_string (proxy));
+    }
   if (proxy == dht->proxy || (proxy != NULL && dht->proxy != NULL &&
                               hormiga_peer_id_equal (proxy, dht->proxy)))
     return;
@@ -1602,6 +1636,7 @@ hormiga_dht_new (HormigaIdentity        *identity,
   dht->own = g_ptr_array_new_with_free_func ((GDestroyNotify) own_record_free);
   dht->bootstraps = g_ptr_array_new_with_free_func (g_free);
   dht->proxy_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  dht->bad_proxies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* Sequence numbers start from the clock, so a restart never goes back. */
   dht->peer_seq = (guint64) now_ms (dht);
   dht->next_refresh = now_ms (dht) + dht->config.refresh_interval_ms;
@@ -1633,6 +1668,7 @@ hormiga_dht_free (HormigaDht *dht)
   g_clear_pointer (&dht->proxy, hormiga_peer_id_unref);
   g_clear_error (&dht->proxy_error);
   g_hash_table_unref (dht->proxy_clients);
+  g_hash_table_unref (dht->bad_proxies);
   hormiga_dht_store_free (dht->store);
   hormiga_dht_routing_table_free (dht->table);
   hormiga_peer_id_unref (dht->self);

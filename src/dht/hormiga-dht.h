@@ -97,6 +97,10 @@ typedef struct
 #define HORMIGA_DHT_PROXY_RATE           2
 #define HORMIGA_DHT_PROXY_BURST          8
 #define HORMIGA_DHT_PROXY_MAX_CLIENTS    1024
+/* A proxy that failed us other than by being busy or finding nothing is
+ * not asked again for this long (10 min); this many are remembered. */
+#define HORMIGA_DHT_PROXY_BAD_MS         600000
+#define HORMIGA_DHT_PROXY_MAX_BAD        64
 
 /**
  * HormigaDhtProxyStats:
@@ -182,9 +186,12 @@ gint64             hormiga_dht_get_next_deadline (HormigaDht             *dht);
  * default): they run
  * here. Its answer is checked as a direct one (records must verify and be
  * stored under the key asked); when it fails, does not verify, is empty or
- * does not come in twice the request timeout, the lookup runs here. The
- * contacts a proxied bootstrap brings enter the routing table, as a
- * bootstrap sample's do. Lookups in front of puts, refreshes and, in
+ * does not come in twice the request timeout, the lookup runs here. A
+ * proxy whose answer did not verify, that answered an error other than
+ * busy, or that did not answer, is not asked again for
+ * HORMIGA_DHT_PROXY_BAD_MS (setting it leaves no proxy). The contacts a
+ * proxied bootstrap brings enter the routing table, as a bootstrap
+ * sample's do. Lookups in front of puts, refreshes and, in
  * server mode, lookups of our own key (the bootstrap's included) always
  * run here. */
 void               hormiga_dht_set_proxy        (HormigaDht              *dht,
