@@ -793,9 +793,26 @@ relayed_to (gpointer data)
   return FALSE;
 }
 
+/* A STUN Binding request (RFC 5389: type 0x0001, the magic cookie) came to
+ * @socket; other datagrams are skipped. Never blocks. */
+static gboolean
+stun_binding_received (gpointer data)
+{
+  GSocket *socket = data;
+  guint8 buffer[1500];
+  gssize length;
+
+  while ((length = g_socket_receive (socket, (char *) buffer, sizeof buffer, NULL, NULL)) > 0)
+    if (length >= 20 && buffer[0] == 0x00 && buffer[1] == 0x01 &&
+        buffer[4] == 0x21 && buffer[5] == 0x12 && buffer[6] == 0xa4 && buffer[7] == 0x42)
+      return TRUE;
+  return FALSE;
+}
+
 /* A relay-only node that joined with no TURN server is given one while it
  * runs: the next connection, a newcomer's, goes through it. A malformed
- * list is refused and changes nothing. */
+ * list is refused and changes nothing. The newcomer, given a STUN server
+ * (a socket of the test's own), asks it for its address. */
 static void
 test_set_while_running (void)
 {
@@ -809,7 +826,24 @@ test_set_while_running (void)
   HormigaNode *nodes[2];
   guint ready[2] = { 0, 0 };
   g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) stun = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                          G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *stun_url = NULL;
+  const char *stun_servers[] = { NULL, NULL };
   PathWait wait;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (stun, any_port, FALSE, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (stun, FALSE);
+  bound = g_socket_get_local_address (stun, &error);
+  g_assert_no_error (error);
+  stun_url = g_strdup_printf ("stun:127.0.0.1:%u",
+                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  stun_servers[0] = stun_url;
 
   for (guint i = 0; i < 2; i++)
     {
@@ -834,12 +868,15 @@ test_set_while_running (void)
   g_assert_no_error (error);
 
   /* The newcomer's bootstrap connects to the first node. */
+  g_assert_true (hormiga_node_set_ice_servers (nodes[1], stun_servers, NULL, &error));
+  g_assert_no_error (error);
   hormiga_node_start (nodes[1]);
   g_assert_true (hormiga_test_wait_until (is_positive, &ready[1], CONNECT_TIMEOUT_MS));
   wait.node = nodes[0];
   wait.peer = hormiga_identity_get_peer_id (hormiga_node_get_identity (nodes[1]));
   g_assert_true (hormiga_test_wait_until (relayed_to, &wait, CONNECT_TIMEOUT_MS));
   g_assert_cmpuint (hormiga_test_turn_count_allocations (turn), >=, 1);
+  g_assert_true (hormiga_test_wait_until (stun_binding_received, stun, CONNECT_TIMEOUT_MS));
 
   for (guint i = 0; i < 2; i++)
     hormiga_node_stop (nodes[i]);
