@@ -77,6 +77,7 @@ export class PeerSession {
     this.chain = Promise.resolve();
     this.proofSent = false;
     this.peerProof = null;
+    this.offerTaken = false;
     this.forgeBinding = false;   /* tests only: sign the wrong fingerprints */
     this.error = null;           /* the first failure */
     this.onfailure = null;       /* (error), once */
@@ -92,6 +93,12 @@ export class PeerSession {
     });
     this.bound.catch(() => {});
     this.failed.catch(() => {});
+    /* Both descriptions are set. Channel 0 may open before the promise of
+     * the last setRemoteDescription() or setLocalDescription() settles, and
+     * until then the description is null. */
+    this.negotiated = new Promise((resolve) => {
+      this.resolveNegotiated = resolve;
+    });
 
     this.pc = new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
     this.pc.onicecandidate = (event) => this.localCandidate(event.candidate);
@@ -199,19 +206,23 @@ export class PeerSession {
     }
     switch (message.t) {
       case 'offer':
-        if (this.offerer || this.pc.remoteDescription) {
+        if (this.offerer || this.offerTaken) {
           this.log('second offer ignored');
           return;
         }
+        this.offerTaken = true;
         this.enqueue('answer', async () => {
           await this.pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
           await this.pc.setLocalDescription(await this.pc.createAnswer());
           this.sendDescription('answer', this.pc.localDescription.sdp);
+          this.resolveNegotiated();
         });
         break;
       case 'answer':
-        this.enqueue('remote answer', () =>
-          this.pc.setRemoteDescription({ type: 'answer', sdp: message.sdp }));
+        this.enqueue('remote answer', async () => {
+          await this.pc.setRemoteDescription({ type: 'answer', sdp: message.sdp });
+          this.resolveNegotiated();
+        });
         break;
       case 'candidate':
         this.log(`remote ${message.candidate}`);
@@ -257,6 +268,7 @@ export class PeerSession {
   }
 
   async sendProof() {
+    await this.guard(this.negotiated);
     const roles = this.dtlsRoles();
     this.role = roles.weAreClient ? 'client' : 'server';
     const transcript = bindTranscript(roles.weAreClient, roles.client, roles.server);
@@ -288,6 +300,7 @@ export class PeerSession {
     if (presented !== this.peerId)
       throw new Error(`identity binding: the peer is ${presented}, but this connection was ` +
                       `made for ${this.peerId}`);
+    await this.guard(this.negotiated);
     const roles = this.dtlsRoles();
     const transcript = bindTranscript(!roles.weAreClient, roles.client, roles.server);
     if (!await verifyEd25519(proof.key, proof.sig, transcript))
