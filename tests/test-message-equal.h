@@ -35,7 +35,8 @@ hormiga_test_message_equal (const HormigaMessage *a,
 
     case HORMIGA_MESSAGE_JOIN:
       return memcmp (a->join.public_key, b->join.public_key, HORMIGA_PUBLIC_KEY_LENGTH) == 0 &&
-             memcmp (a->join.signature, b->join.signature, HORMIGA_SIGNATURE_LENGTH) == 0;
+             memcmp (a->join.signature, b->join.signature, HORMIGA_SIGNATURE_LENGTH) == 0 &&
+             a->join.client == b->join.client;
 
     case HORMIGA_MESSAGE_WELCOME:
       if (g_strcmp0 (a->welcome.peer_id, b->welcome.peer_id) != 0)

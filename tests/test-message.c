@@ -154,6 +154,12 @@ test_round_trip_join (void)
   fill_pattern (key, sizeof key, 1);
   fill_pattern (sig, sizeof sig, 200);
   assert_round_trip (hormiga_message_new_join (key, sig));
+  {
+    HormigaMessage *client = hormiga_message_new_join (key, sig);
+
+    client->join.client = TRUE;
+    assert_round_trip (client);
+  }
 }
 
 static void
@@ -757,6 +763,7 @@ test_invalid_field (void)
     { "join", "key", write_bin_33, "bin of 32 bytes; got bin of 33 bytes" },
     { "join", "key", write_nil, "got nil" },
     { "join", "sig", write_bin_63, "bin of 64 bytes; got bin of 63 bytes" },
+    { "join", "client", write_uint_1, "a bool; got uint 1" },
     { "welcome", "id", write_empty_str, "1 to 128 bytes; got str of 0 bytes" },
     { "welcome", "id", write_peer_129, "got str of 129 bytes" },
     { "welcome", "peers", write_65_peers, "at most 64 PeerIDs; got array of 65 elements" },

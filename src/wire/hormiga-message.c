@@ -28,7 +28,7 @@ typedef struct
 
 static const TypeSpec type_specs[HORMIGA_MESSAGE_N_TYPES] = {
   [HORMIGA_MESSAGE_CHALLENGE] = { "challenge", { "nonce", "server" } },
-  [HORMIGA_MESSAGE_JOIN]      = { "join", { "key", "sig" } },
+  [HORMIGA_MESSAGE_JOIN]      = { "join", { "key", "sig", "client" } },
   [HORMIGA_MESSAGE_WELCOME]   = { "welcome", { "id", "peers", "turn" } },
   [HORMIGA_MESSAGE_SIGNAL]    = { "signal", { "to", "from", "sid", "payload" } },
   [HORMIGA_MESSAGE_ERROR]     = { "error", { "code", "message", "sid" } },
@@ -38,7 +38,7 @@ static const TypeSpec type_specs[HORMIGA_MESSAGE_N_TYPES] = {
 
 /* Indices into the fields found for each type (same order as type_specs). */
 enum { CHALLENGE_NONCE, CHALLENGE_SERVER };
-enum { JOIN_KEY, JOIN_SIG };
+enum { JOIN_KEY, JOIN_SIG, JOIN_CLIENT };
 enum { WELCOME_ID, WELCOME_PEERS, WELCOME_TURN };
 
 #define TURN_MAX_URLS   4
@@ -349,11 +349,16 @@ hormiga_message_encode (const HormigaMessage *message)
       break;
 
     case HORMIGA_MESSAGE_JOIN:
-      pack_envelope (&packer, message->type, 2);
+      pack_envelope (&packer, message->type, message->join.client ? 3 : 2);
       hormiga_msgpack_pack_str (&packer, "key");
       hormiga_msgpack_pack_bin (&packer, message->join.public_key, HORMIGA_PUBLIC_KEY_LENGTH);
       hormiga_msgpack_pack_str (&packer, "sig");
       hormiga_msgpack_pack_bin (&packer, message->join.signature, HORMIGA_SIGNATURE_LENGTH);
+      if (message->join.client)
+        {
+          hormiga_msgpack_pack_str (&packer, "client");
+          msgpack_pack_true (&packer);
+        }
       break;
 
     case HORMIGA_MESSAGE_WELCOME:
@@ -574,6 +579,21 @@ get_optional_string (const msgpack_object  *object,
 {
   return object == NULL ||
          get_string (object, type, field, min_length, max_length, out, error);
+}
+
+static gboolean
+get_optional_bool (const msgpack_object  *object,
+                   const char            *type,
+                   const char            *field,
+                   gboolean              *out,
+                   GError               **error)
+{
+  if (object == NULL)
+    return TRUE;
+  if (object->type != MSGPACK_OBJECT_BOOLEAN)
+    return set_invalid (error, type, field, "a bool", object);
+  *out = object->via.boolean;
+  return TRUE;
 }
 
 static gboolean
@@ -827,7 +847,8 @@ message_from_object (const msgpack_object  *root,
       if (!get_bin_exact (fields[JOIN_KEY], type, "key", message->join.public_key,
                           HORMIGA_PUBLIC_KEY_LENGTH, error) ||
           !get_bin_exact (fields[JOIN_SIG], type, "sig", message->join.signature,
-                          HORMIGA_SIGNATURE_LENGTH, error))
+                          HORMIGA_SIGNATURE_LENGTH, error) ||
+          !get_optional_bool (fields[JOIN_CLIENT], type, "client", &message->join.client, error))
         return NULL;
       break;
 

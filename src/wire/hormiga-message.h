@@ -57,6 +57,7 @@ struct _HormigaMessage
     struct {
       guint8 public_key[HORMIGA_PUBLIC_KEY_LENGTH];
       guint8 signature[HORMIGA_SIGNATURE_LENGTH];
+      gboolean client;                       /* a client-mode node: left out of samples */
     } join;
     struct {
       char      *peer_id;                    /* the PeerID the server derived */
