@@ -378,10 +378,12 @@ raw_send_message (Raw            *raw,
   soup_websocket_connection_send_message (raw->connection, SOUP_WEBSOCKET_DATA_BINARY, bytes);
 }
 
-/* Answers the challenge honestly; waits for the welcome (messages[1]). */
+/* Answers the challenge honestly, in client mode if @client; waits for
+ * the welcome (messages[1]). */
 static void
-raw_join (Raw             *raw,
-          HormigaIdentity *identity)
+raw_join_as (Raw             *raw,
+             HormigaIdentity *identity,
+             gboolean         client)
 {
   HormigaMessage *challenge = g_ptr_array_index (raw->messages, 0);
   guint8 transcript[HORMIGA_JOIN_TRANSCRIPT_LENGTH];
@@ -392,10 +394,18 @@ raw_join (Raw             *raw,
   hormiga_protocol_join_transcript (challenge->challenge.nonce, transcript);
   hormiga_identity_sign (identity, transcript, sizeof transcript, signature);
   join = hormiga_message_new_join (hormiga_identity_get_public_key (identity), signature);
+  join->join.client = client;
   raw_send_message (raw, join);
   g_assert_true (hormiga_test_wait_until (raw_has_messages_2, raw, 5000));
   g_assert_cmpint (((HormigaMessage *) g_ptr_array_index (raw->messages, 1))->type, ==,
                    HORMIGA_MESSAGE_WELCOME);
+}
+
+static void
+raw_join (Raw             *raw,
+          HormigaIdentity *identity)
+{
+  raw_join_as (raw, identity, FALSE);
 }
 
 /* The last error frame the raw client got, or 0. */
@@ -456,6 +466,38 @@ rejections (HormigaTestServer *server,
 }
 
 /* ---- cases ----------------------------------------------------------------- */
+
+/* A peer that joins in client mode (a browser page) is admitted and can be
+ * signalled, but no later welcome names it. */
+static void
+test_client_mode_not_sampled (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  const char *url = hormiga_test_server_get_url (server);
+  g_autoptr(HormigaIdentity) page = hormiga_identity_generate ();
+  g_autoptr(HormigaIdentity) node = hormiga_identity_generate ();
+  g_autoptr(HormigaIdentity) newcomer = hormiga_identity_generate ();
+  const char *node_id = hormiga_peer_id_to_string (hormiga_identity_get_peer_id (node));
+  Raw *page_raw = raw_new (url);
+  Raw *node_raw = raw_new (url);
+  Raw *newcomer_raw = raw_new (url);
+  HormigaMessage *welcome;
+
+  raw_join_as (page_raw, page, TRUE);
+  raw_join (node_raw, node);
+  welcome = g_ptr_array_index (node_raw->messages, 1);
+  g_assert_cmpuint (welcome->welcome.peers->len, ==, 0);
+  raw_join (newcomer_raw, newcomer);
+  welcome = g_ptr_array_index (newcomer_raw->messages, 1);
+  g_assert_cmpuint (welcome->welcome.peers->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (welcome->welcome.peers, 0), ==, node_id);
+  g_assert_cmpint (hormiga_test_server_metric (server, "hormiguero_peers_connected"), ==, 3);
+
+  raw_free (newcomer_raw);
+  raw_free (node_raw);
+  raw_free (page_raw);
+  hormiga_test_server_stop (server);
+}
 
 static void
 test_two_peers (void)
@@ -1101,6 +1143,7 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hormiga/hormiguero/two-peers", test_two_peers);
+  g_test_add_func ("/hormiga/hormiguero/client-mode-not-sampled", test_client_mode_not_sampled);
   g_test_add_func ("/hormiga/hormiguero/200-clients", test_200_clients);
   g_test_add_func ("/hormiga/hormiguero/hostile", test_hostile);
   g_test_add_func ("/hormiga/hormiguero/replace", test_replace);

@@ -44,6 +44,7 @@ typedef struct
   HormigaPeerId           *peer_id;
   const char              *id;         /* text of peer_id; owned by it */
   guint                    index;      /* position in server->admitted */
+  gboolean                 client;     /* joined in client mode: never in a sample */
   HormigaTokenBucket       bucket;
   guint64                  dropped;    /* frames dropped by the rate limit */
   gint64                   last_rate_error_us;
@@ -166,8 +167,10 @@ admitted_remove (HormigaHormiguero *self,
 }
 
 /* A uniform random sample of at most bootstrap_sample admitted peers other
- * than @peer (partial Fisher–Yates over a copy of the indices it needs),
- * headed by the anchor when it is admitted. */
+ * than @peer and other than client-mode peers (partial Fisher–Yates over a
+ * copy of the indices it needs), headed by the anchor when it is admitted.
+ * A client-mode peer (a browser page) takes no part in routing, so a
+ * newcomer would only join it through this server for nothing. */
 static GPtrArray *
 sample_peers (HormigaHormiguero *self,
               Peer              *peer)
@@ -191,7 +194,7 @@ sample_peers (HormigaHormiguero *self,
 
       g_hash_table_insert (swapped, GUINT_TO_POINTER (j + 1), GUINT_TO_POINTER (vi + 1));
       chosen = g_ptr_array_index (self->admitted, vj);
-      if (chosen != peer)
+      if (chosen != peer && !chosen->client)
         g_ptr_array_add (sample, (gpointer) chosen->id);
     }
 
@@ -297,6 +300,7 @@ handle_join (Peer                 *peer,
       peer_close (previous, HORMIGA_CLOSE_REPLACED, "replaced", HORMIGA_LEAVE_REPLACED);
     }
 
+  peer->client = join->join.client;
   sample = sample_peers (self, peer);
   peer->state = PEER_ADMITTED;
   peer->index = self->admitted->len;
