@@ -57,7 +57,9 @@ export class Signaling {
       throw new Error('expected a challenge with a 32-byte nonce from hormiguero, got a ' +
                       `${challenge.t} message`);
     const sig = await identity.sign(concatBytes(JOIN_CONTEXT, challenge.nonce));
-    socket.send(encode({ v: 1, t: 'join', key: identity.publicKey, sig }));
+    /* A browser is always a client-mode node: hormiguero names it in no
+     * newcomer's bootstrap sample. */
+    socket.send(encode({ v: 1, t: 'join', key: identity.publicKey, sig, client: true }));
 
     const welcome = await nextMessage(socket, 'the welcome');
     if (welcome.t !== 'welcome')
