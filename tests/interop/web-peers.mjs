@@ -3,23 +3,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // Run by chromium-interop.sh inside a network namespace of its own.
-// hormiguero runs its embedded DHT node with --bootstrap-sample 1, so that
-// every welcome names that node only: a page's first connection goes to
-// it, and every other connection, to a hormiga-node or to the other page,
-// is one the page asks for after a lookup, through the node that named the
-// peer. (A larger sample may name the other page, which a page then joins
-// through hormiguero like any welcome peer: hormiguero cannot tell a page
-// from a node.) Two hormiga-node processes join. Two pages, each in a
-// browser context of its own (so two identities, two IndexedDB stores),
-// join from hormiguero's /.
+// hormiguero runs without its embedded node (--no-node), so the only DHT
+// nodes are two hormiga-node processes, and a signal relayed on a DHT
+// channel is relayed by one of them. Two pages, each in a browser context
+// of its own (so two identities, two IndexedDB stores), join from
+// hormiguero's / in client mode: the welcome names no page, so a page meets
+// the other only through a lookup and the overlay.
 //
 //   - The sharer node and page 1 share the same bytes (2 MiB and a bit, so
 //     9 chunks): one link, two providers.
 //   - Page 2 opens the link: it finds both providers in the DHT, connects
 //     to page 1 through the overlay (its offer, answer and candidates
-//     relayed on the DHT channels by a DHT node, not by hormiguero's
-//     signaling: both pages say so, and name the node that relayed, the
-//     node that gave page 2 page 1's provider record), fetches chunks
+//     relayed on the DHT channels by a hormiga-node, not by hormiguero:
+//     both pages say so, and name the node that relayed, the one that gave
+//     page 2 page 1's provider record), fetches chunks
 //     from the sharer and from page 1 at once, and saves the file, whose
 //     SHA-256 must be the shared file's.
 //   - Page 1 then signs its identity binding over a DTLS fingerprint it did
@@ -39,7 +36,6 @@ import {
   STEP_TIMEOUT_MS,
   check,
   diag,
-  env,
   finish,
   launchChromium,
   makeWebRoot,
@@ -107,8 +103,7 @@ async function main() {
   let browser = null;
   try {
     const webRoot = makeWebRoot(tmp);
-    const server = await startHormiguero(webRoot, ['--bootstrap-sample', '1',
-                                                   '--node-address', env.INTEROP_ICE_ADDRESS]);
+    const server = await startHormiguero(webRoot, ['--no-node']);
     children.push(server.child);
     const sharer = startNode(tmp, 'sharer', server);
     const other = startNode(tmp, 'other', server);
@@ -130,12 +125,12 @@ async function main() {
     const second = await browser.newContext({ acceptDownloads: true });
     const one = await openNodePage(first, server, 'page 1');
     const two = await openNodePage(second, server, 'page 2');
-    /* The DHT nodes: hormiguero's, the only one a welcome names, and the two
-     * hormiga-node processes. */
+    /* Page 2 joined after page 1: its welcome names the nodes, not page 1. */
     const welcomed = await two.page.evaluate(() => window.hormiga.node.signaling.peers);
-    const nodes = [...welcomed, sharerId, otherId];
-    check(welcomed.length === 1 && !welcomed.includes(one.peerId),
-          'the welcome names hormiguero\'s node only', JSON.stringify(welcomed));
+    const nodes = [sharerId, otherId];
+    check(welcomed.length === 2 && welcomed.every((peerId) => nodes.includes(peerId)),
+          'hormiguero\'s welcome names the two nodes and not the other page',
+          JSON.stringify(welcomed));
     check(/^12D3KooW/.test(one.peerId) && /^12D3KooW/.test(two.peerId) &&
           one.peerId !== two.peerId,
           'two browser contexts join as two identities', `${one.peerId} ${two.peerId}`);
@@ -169,10 +164,10 @@ async function main() {
 
     const twoToOne = await connectionTo(two.page, one.peerId);
     check(twoToOne.through === 'overlay' && nodes.includes(twoToOne.relayedBy),
-          'page 2 reached page 1 through the overlay, signals relayed by a DHT node',
+          'page 2 reached page 1 through the overlay, signals relayed by a hormiga-node',
           JSON.stringify(twoToOne));
     diag(`the signals were relayed by ${twoToOne.relayedBy === sharerId ? 'the sharer'
-      : twoToOne.relayedBy === otherId ? 'the other hormiga-node' : 'hormiguero\'s DHT node'}`);
+      : 'the other hormiga-node'}`);
     const oneToTwo = await connectionTo(one.page, two.peerId);
     check(oneToTwo.through === 'overlay' && oneToTwo.relayedBy === twoToOne.relayedBy,
           'page 1 took page 2\'s offer through the overlay, from the same node',
