@@ -19,8 +19,11 @@
 // the Blob), and from its first chunk request to `done`; the saved file's
 // SHA-256 is checked against the original. Last, the page's BLAKE2b
 // (JavaScript, one chunk at a time) is timed alone: every chunk that
-// arrives is hashed, so it bounds both. Progress lines start with "#"; the
-// result is one JSON line.
+// arrives is hashed, so it bounds both. peak_rss_mb is the most resident
+// memory Chromium, hormiguero and the node held together (the sum of their
+// VmRSS, so pages shared between processes count once per process; sampled
+// every 0.5 s from /proc) while the files moved. Progress lines start with "#";
+// the result is one JSON line.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -53,6 +56,34 @@ function randomFile(where, megabytes) {
   }
   fs.closeSync(fd);
   return hash.digest('hex');
+}
+
+/* The resident memory in MB of this process's descendants (Chromium's
+ * processes, hormiguero and the node), from /proc. */
+function descendantsRssMb() {
+  const parents = new Map();
+  const rss = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry))
+      continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+      rss.set(Number(entry), Number(fields[21]) * 4096);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  let total = 0;
+  for (const [pid, bytes] of rss) {
+    for (let up = parents.get(pid); up !== undefined && up > 1; up = parents.get(up))
+      if (up === process.pid) {
+        total += bytes;
+        break;
+      }
+  }
+  return total / 1e6;
 }
 
 /* Page @page downloads @link; resolves with the page's timings and what
@@ -131,6 +162,10 @@ async function main() {
     const [, nodeLink] = await sharer.waitFor(/^shared (hormiga:\S+)$/, 'the shared link');
 
     browser = await launchChromium();
+    let peakRss = 0;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, descendantsRssMb());
+    }, 500);
     const one = await openNodePage(await browser.newContext(), server, 'page 1');
     const two = await openNodePage(await browser.newContext({ acceptDownloads: true }), server,
                                    'page 2');
@@ -151,6 +186,9 @@ async function main() {
     const pageLink = await linkCode.textContent();
     diag(`page 2 downloads ${megabytes} MiB from page 1`);
     const b = await timedDownload(two.page, pageLink, tmp, 'from-page');
+
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, descendantsRssMb());
 
     /* What bounds both: the page's BLAKE2b (JavaScript), each chunk hashed
      * as it arrives. */
@@ -177,6 +215,7 @@ async function main() {
         share_hash_s: Number(shareSeconds.toFixed(2)),
       },
       page_blake2b_mb_per_s: Number(blake2b.toFixed(1)),
+      peak_rss_mb: Math.round(peakRss),
     }));
   } finally {
     await browser?.close().catch(() => {});
