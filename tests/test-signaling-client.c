@@ -213,6 +213,34 @@ test_join_and_signal (void)
   hormiga_test_server_stop (server);
 }
 
+/* A client in client mode says so when it joins: those who join after it
+ * are not told of it, those who join after a server-mode one are. */
+static void
+test_client_mode (void)
+{
+  HormigaTestServer *server = hormiga_test_server_start (NULL);
+  Probe *client = probe_new (hormiga_test_server_get_url (server));
+  Probe *server_mode = probe_new (hormiga_test_server_get_url (server));
+  Probe *late = probe_new (hormiga_test_server_get_url (server));
+  const char * const *sample;
+
+  hormiga_signaling_client_set_client_mode (client->client, TRUE);
+  hormiga_signaling_client_start (client->client);
+  g_assert_true (hormiga_test_wait_until (joined_once, client, 5000));
+  hormiga_signaling_client_start (server_mode->client);
+  g_assert_true (hormiga_test_wait_until (joined_once, server_mode, 5000));
+  hormiga_signaling_client_start (late->client);
+  g_assert_true (hormiga_test_wait_until (joined_once, late, 5000));
+  sample = hormiga_signaling_client_get_bootstrap_peers (late->client);
+  g_assert_nonnull (sample);
+  g_assert_true (g_strv_contains (sample, probe_id (server_mode)));
+  g_assert_false (g_strv_contains (sample, probe_id (client)));
+  probe_free (client);
+  probe_free (server_mode);
+  probe_free (late);
+  hormiga_test_server_stop (server);
+}
+
 static void
 test_refuses_before_admission_and_out_of_limits (void)
 {
@@ -331,6 +359,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/hormiga/signaling-client/join-and-signal", test_join_and_signal);
+  g_test_add_func ("/hormiga/signaling-client/client-mode", test_client_mode);
   g_test_add_func ("/hormiga/signaling-client/refuses", test_refuses_before_admission_and_out_of_limits);
   g_test_add_func ("/hormiga/signaling-client/reconnects-after-server-restart",
                    test_reconnects_after_server_restart);

@@ -2250,6 +2250,7 @@ hormiga_node_add_server (HormigaNode *self,
   g_return_val_if_fail (!self->stopped, NULL);
 
   client = hormiga_signaling_client_new (server_url, self->identity, self->context);
+  hormiga_signaling_client_set_client_mode (client, self->dht_config.client_mode);
   g_ptr_array_add (self->servers, client);
   hormiga_rtc_connector_add_signaling (self->connector, client);
   g_signal_connect_after (client, "admitted", G_CALLBACK (on_admitted), self);
@@ -2532,6 +2533,7 @@ hormiga_node_new (HormigaIdentity         *identity,
                                            MIN (HORMIGA_NODE_MIN_REQUEST_STALL_MS,
                                                 self->dht_config.request_timeout_ms));
   self->signaling = hormiga_signaling_client_new (server_url, identity, self->context);
+  hormiga_signaling_client_set_client_mode (self->signaling, self->dht_config.client_mode);
   self->connector = hormiga_rtc_connector_new (self->signaling, self->certificate, self->context);
   self->dht = hormiga_dht_new (identity, &self->dht_config, &io, self);
   g_signal_connect (self->connector, "peer-connection", G_CALLBACK (on_peer_connection), self);

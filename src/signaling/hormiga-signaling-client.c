@@ -49,6 +49,7 @@ struct _HormigaSignalingClient
   GStrv                    turn_urls;       /* from the last welcome, or NULL */
   char                    *turn_username;
   char                    *turn_credential;
+  gboolean                 client_mode;
 };
 
 G_DEFINE_FINAL_TYPE (HormigaSignalingClient, hormiga_signaling_client, G_TYPE_OBJECT)
@@ -173,6 +174,7 @@ handle_challenge (HormigaSignalingClient *self,
   hormiga_identity_sign (self->identity, transcript, sizeof transcript, signature);
 
   join = hormiga_message_new_join (hormiga_identity_get_public_key (self->identity), signature);
+  join->join.client = self->client_mode;
   send_message (self, join);
 }
 
@@ -423,6 +425,15 @@ hormiga_signaling_client_send_signal (HormigaSignalingClient  *self,
   message = hormiga_message_new_signal (NULL, to, sid, payload);
   send_message (self, message);
   return TRUE;
+}
+
+void
+hormiga_signaling_client_set_client_mode (HormigaSignalingClient *self,
+                                          gboolean                client_mode)
+{
+  g_return_if_fail (HORMIGA_IS_SIGNALING_CLIENT (self));
+
+  self->client_mode = !!client_mode;
 }
 
 HormigaSignalingState

@@ -67,6 +67,10 @@ gboolean                hormiga_signaling_client_get_turn (HormigaSignalingClien
                                                            const char             **credential);
 /* The bootstrap sample of the last welcome; NULL before the first. */
 const char * const     *hormiga_signaling_client_get_bootstrap_peers (HormigaSignalingClient *self);
+/* A client-mode node says so when it joins, and hormiguero leaves it out
+ * of the bootstrap samples it gives others; from the next join. */
+void                    hormiga_signaling_client_set_client_mode (HormigaSignalingClient *self,
+                                                                  gboolean                client_mode);
 /* Times the client has been admitted (1 after the first join). */
 guint                   hormiga_signaling_client_get_n_joins (HormigaSignalingClient *self);
 
