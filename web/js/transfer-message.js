@@ -14,6 +14,7 @@ export const SHARE_MAX_MESSAGE = 262144;
 export const SHARE_MAX_PIECE = 245760;
 export const SHARE_MAX_CHUNK = 261120;
 export const SHARE_MAX_BITS = 65536;
+export const SHARE_MAX_ENTRY_BITS = 12500;
 
 export const ShareCode = Object.freeze({
   NOT_FOUND: 1,
@@ -99,6 +100,14 @@ export function decodeTransferMessage(bytes) {
     case 'chunk':
       if (!isUint(message.index, 0xffffffff) || !isBin(message.data, 0, SHARE_MAX_CHUNK))
         fail(message, `needs "index" and "data" (0 to ${SHARE_MAX_CHUNK} bytes)`);
+      break;
+    case 'reply':
+      if (typeof message.accept !== 'boolean' ||
+          (message.text !== undefined && !isText(message.text, 0, 256)))
+        fail(message, 'needs "accept" (a bool) and, if any, "text" (str up to 256 bytes)');
+      if (message.entries !== undefined &&
+          (!message.accept || !isBin(message.entries, 1, SHARE_MAX_ENTRY_BITS)))
+        fail(message, `carries "entries" (1 to ${SHARE_MAX_ENTRY_BITS} bytes) only when it accepts`);
       break;
     case 'error':
       if (!isUint(message.code, 0xffffffff) || !isText(message.text, 0, 256))
