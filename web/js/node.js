@@ -9,7 +9,9 @@
 // share() hashes a file, serves it and stores a provider record for it;
 // a finished download is served and announced the same way. A peer's
 // offer of a file becomes an `offer` event; accepting it downloads the
-// file with the peer as its first provider.
+// file with the peer as its first provider. sendFile() does the other
+// way: it shares a file and offers it to a connected peer, which then
+// fetches it from the page.
 // When hormiguero's connection closes it joins again, with backoff.
 
 import { hex, shortId } from './bytes.js';
@@ -30,6 +32,11 @@ export const BOOTSTRAP_CONNECTIONS = 3;
 export const PROVIDER_TTL_S = 3600;
 export const PROVIDER_REPUBLISH_MS = 30 * 60 * 1000;
 export const PROVIDER_RETRY_MS = 60 * 1000;
+/* How long the page waits for the answer to its offer: the receiver's
+ * person has two minutes (docs/PROTOCOL.md, "Offers"), and the reply some
+ * seconds more to arrive. */
+export const REPLY_TIMEOUT_MS = OFFER_TIMEOUT_MS + 15000;
+const MAX_OFFER_NAME = 255;
 const REJOIN_FIRST_MS = 1000;
 const REJOIN_MAX_MS = 30000;
 
@@ -212,6 +219,44 @@ export class BrowserNode extends EventTarget {
     return { shared, stored };
   }
 
+  /* Offers the File @file to the connected peer @peerId: shares it (as
+   * share() does, announcing it in the background), sends the `offer` and
+   * resolves with the answer, { accept, text }; the peer then fetches the
+   * chunks from the page. Throws when the file cannot be shared, the peer
+   * is not connected, or no answer comes within REPLY_TIMEOUT_MS.
+   * @progress(text) says what it is doing. */
+  async sendFile(peerId, file, progress = () => {}) {
+    if (this.overlay.connected.find((link) => link.peerId === peerId) === undefined)
+      throw new Error(`${shortId(peerId)} is not connected`);
+    const prepared = await SharedFile.prepare(file, (done, total) =>
+      progress(`Hashing: ${total ? Math.floor((done / total) * 100) : 100} %`));
+    let shared = this.library.get(prepared.cid);
+    if (shared === undefined) {
+      shared = prepared;
+      this.library.add(shared);
+      this.shared.push(shared);
+      this.keepAnnouncing(shared, 0);
+    }
+    const link = this.overlay.connected.find((other) => other.peerId === peerId);
+    if (link === undefined)
+      throw new Error(`the connection to ${shortId(peerId)} closed`);
+    progress(`Waiting for ${shortId(peerId)} to answer`);
+    let answer;
+    try {
+      answer = await this.files.request(link, {
+        t: 'offer', cid: shared.cid, kind: 'file', name: offerName(shared.name),
+        size: shared.size, msize: shared.manifest.length,
+      }, REPLY_TIMEOUT_MS);
+    } catch (error) {
+      throw new Error(`no answer: ${error.message}`);
+    }
+    if (answer.t === 'error')
+      throw new Error(`${shortId(peerId)} refused the offer: ${answer.text}`);
+    if (answer.t !== 'reply')
+      throw new Error(`${shortId(peerId)} answered the offer with a ${answer.t}`);
+    return { accept: answer.accept, text: answer.text ?? '' };
+  }
+
   /* Announces @shared again after @delay: every half hour, or every minute
    * while no node has taken its record. */
   keepAnnouncing(shared, delay) {
@@ -234,6 +279,15 @@ export class BrowserNode extends EventTarget {
                                             nowSeconds() + PROVIDER_TTL_S);
     return this.dht.addProvider(shared.cid, record);
   }
+}
+
+/* @name cut to the 255 bytes an offer carries, on a character boundary. */
+function offerName(name) {
+  const encoder = new TextEncoder();
+  let cut = name;
+  while (encoder.encode(cut).length > MAX_OFFER_NAME)
+    cut = [...cut].slice(0, -1).join('');
+  return cut || 'file';
 }
 
 /* A file a peer offers, waiting for the person: accept() or decline(). */

@@ -29,6 +29,57 @@ function roleText(peer) {
   return `${roles.join(', ')} · through ${through}`;
 }
 
+/* A peer that takes offers: a node that answers DHT requests or serves
+ * files, and is no browser page. */
+function isFullNode(peer) {
+  return (peer.roles.includes('dht') || peer.roles.includes('provider')) &&
+    !peer.roles.includes('client');
+}
+
+/* "Send file…": picking a file offers it to @peer. */
+function sendControl(node, peer) {
+  const label = document.createElement('label');
+  label.className = 'send';
+  const input = document.createElement('input');
+  input.type = 'file';
+  input.className = 'send-file';
+  input.setAttribute('aria-label', `Send a file to ${shortId(peer.peerId)}`);
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    input.value = '';
+    if (file !== undefined)
+      sendFile(node, peer.peerId, file);
+  });
+  label.append('Send file… ', input);
+  return label;
+}
+
+/* Offers @file to @peerId and shows how it goes in the list of sends. */
+async function sendFile(node, peerId, file) {
+  const item = document.createElement('li');
+  const status = document.createElement('span');
+  status.className = 'status';
+  status.setAttribute('role', 'status');
+  item.append(status);
+  $('sends').prepend(item);
+  $('sends').hidden = false;
+  const to = shortId(peerId);
+  const say = (text) => {
+    status.textContent = `${file.name} to ${to}: ${text}`;
+  };
+  say('preparing');
+  try {
+    const answer = await node.sendFile(peerId, file, say);
+    item.className = answer.accept ? 'state-accepted' : 'state-declined';
+    say(answer.accept
+      ? 'accepted; this page serves it to the peer while it stays open'
+      : `declined${answer.text ? `: ${answer.text}` : ''}`);
+  } catch (error) {
+    item.className = 'state-failed';
+    say(`not sent: ${error.message}`);
+  }
+}
+
 function showPeers(node) {
   const list = $('peers');
   const peers = node.peers.sort((a, b) => a.peerId.localeCompare(b.peerId));
@@ -41,7 +92,10 @@ function showPeers(node) {
     const role = document.createElement('span');
     role.className = 'role';
     role.textContent = roleText(peer);
+    item.dataset.peer = peer.peerId;
     item.append(id, role);
+    if (isFullNode(peer))
+      item.append(sendControl(node, peer));
     return item;
   }));
   $('peer-count').textContent = String(peers.length);
