@@ -167,14 +167,19 @@ export function sha256(bytes) {
 /* A hormiga-node called @name (its display name "Nodo @name"), with a
  * data folder in @tmp, joined to @server (startHormiguero's result); its
  * commands go to its stdin. */
-export function startNode(tmp, name, server) {
-  const dataDir = fs.mkdtempSync(path.join(tmp, `${name}-`));
-  return new Child(name, env.HORMIGA_NODE,
-                   ['--data-dir', dataDir, '--server', server.url,
-                    '--ice-address', env.INTEROP_ICE_ADDRESS,
-                    /* The page drops their hellos, as any DHT message it
-                     * cannot decode. */
-                    '--name', `Nodo ${name}`, 'run']);
+/* A hormiga-node in a new data directory, or in @options.dataDir (the
+ * same identity and library as the node that ran there), with
+ * @options.args more. The Child keeps its dataDir. */
+export function startNode(tmp, name, server, options = {}) {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(tmp, `${name}-`));
+  const child = new Child(name, env.HORMIGA_NODE,
+                          ['--data-dir', dataDir, '--server', server.url,
+                           '--ice-address', env.INTEROP_ICE_ADDRESS,
+                           /* The page drops their hellos, as any DHT message it
+                            * cannot decode. */
+                           '--name', `Nodo ${name}`, ...(options.args ?? []), 'run']);
+  child.dataDir = dataDir;
+  return child;
 }
 
 /* A web root in @tmp: the browser node's built site (web/, assembled by

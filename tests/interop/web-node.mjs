@@ -1,5 +1,5 @@
 // web-node.mjs — the browser node's page downloads what a C node shares,
-// and a C node downloads what the page shares
+// and a C node downloads what the page shares or sends
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
@@ -28,6 +28,15 @@
 //   - asks about a file that hormiga-node offers it: declined on the page,
 //     the node hears the reason; offered again and accepted, the page
 //     downloads it from that node, with its SHA-256;
+//   - sends a file through the "Send file…" control of a node's line in
+//     its peers: the other node, which takes offers only from the peers it
+//     was told to, declines, and the page shows why;
+//   - sees the sharer go from its peers when it stops (SIGTERM); restarted
+//     in the same data directory (the same identity, its library) and told
+//     to accept the page's offers, the page finds it again through the DHT
+//     and downloads a file it shared before it stopped, with its SHA-256;
+//     then sends it a file, which it accepts and fetches from the page
+//     (`downloaded … sources=PAGE:N`), with the SHA-256 of the page's file;
 //   - when hormiguero stops, says it is offline, and joins again by itself
 //     once hormiguero is back on the same port.
 //
@@ -56,6 +65,8 @@ import {
 const FILE_SIZE = 3 * 1024 * 1024 + 12345;
 const PUBLISHED_SIZE = 1024 * 1024 + 777;
 const OFFERED_SIZE = 1024 * 1024;
+const SENT_SIZE = 512 * 1024 + 99;
+const AGAIN_SIZE = 300 * 1000;
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 const TEST_KEY = '1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e';
 
@@ -116,6 +127,8 @@ async function decodersRefuse(page) {
         encode({ t: 'chunk', v: 1, id: 1, cid, index: 0, data: new Uint8Array(1) }))),
       attempt('chunk above the limit', () => decodeTransferMessage(
         encode({ v: 1, t: 'chunk', id: 1, cid, index: 0, data: new Uint8Array(261121) }))),
+      attempt('a reply that declines with entries', () => decodeTransferMessage(
+        encode({ v: 1, t: 'reply', id: 1, accept: false, entries: new Uint8Array(1) }))),
       attempt('a DHT node that is no PeerID', () => decodeDhtMessage(
         encode({ v: 1, t: 'nodes', id: 1, nodes: [new Uint8Array(37)] }))),
       attempt('21 DHT nodes', () => decodeDhtMessage(
@@ -134,6 +147,7 @@ async function decodersRefuse(page) {
     /262145 bytes; the limit is 262144/,
     /first entries must be "v", "t" and "id"/,
     /"data" \(0 to 261120 bytes\)/,
+    /carries "entries" \(1 to 12500 bytes\) only when it accepts/,
     /not the 38 bytes of an Ed25519 PeerID/,
     /21 "nodes"; the limit is 20/,
     /the signature does not verify/,
@@ -228,6 +242,97 @@ async function takesOffers(page, node, nodeId, tmp, pageId) {
   check(report.some((source) => source.peerId === nodeId && source.chunks > 0),
         'the page fetched the offered file from the node that offered it',
         JSON.stringify(report));
+}
+
+/* The page offers a file to @node, through the "Send file…" control of
+ * its line in the list of peers. Resolves with the text the page shows
+ * once the offer is answered. */
+async function sendFrom(page, node, nodeId, name, bytes) {
+  const control = page.locator(`#peers li[data-peer="${nodeId}"] input.send-file`);
+  await control.waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
+  await control.setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+  const outcome = page.locator('#sends li', { hasText: name }).locator('.status');
+  await page.waitForFunction((text) => [...document.querySelectorAll('#sends li')].some(
+    (item) => item.textContent.includes(text) && /state-(accepted|declined|failed)/.test(item.className)),
+                             name, { timeout: STEP_TIMEOUT_MS });
+  return outcome.textContent();
+}
+
+/* A node that takes offers only from the peers it was told to declines
+ * the page's offer; the page shows why. */
+async function sendIsDeclined(page, node, nodeId, pageId) {
+  const declined = node.waitFor(/^offer-declined from=(\S+)$/, 'the page\'s offer');
+  const shown = await sendFrom(page, node, nodeId, 'rechazado.bin', crypto.randomBytes(1000));
+  const [, from] = await declined;
+  check(from === pageId, 'the node declines the page\'s offer', from);
+  check(/^rechazado\.bin to .*: declined: this node takes offers only from peers it was told to/
+    .test(shown), 'the page shows why the node declined its offer', shown);
+}
+
+/* @node (the page in its --accept-from) takes the page's offer and
+ * fetches the file from the page. */
+async function sendIsAccepted(page, node, nodeId, pageId) {
+  const original = crypto.randomBytes(SENT_SIZE);
+  const finished = /^(downloaded|download-failed) .*/;
+  const before = node.matching(finished).length;
+  const offer = node.waitFor(/^offer id=\d+ from=(\S+) name=(.*) size=(\d+) files=\d+ link=(\S+)$/,
+                             'the page\'s offer');
+  const shown = await sendFrom(page, node, nodeId, 'enviado.bin', original);
+  const [, from, name, size] = await offer;
+  check(from === pageId && name === 'enviado.bin' && Number(size) === SENT_SIZE,
+        'the node hears the page\'s offer, with its name and size', `${from} ${name} ${size}`);
+  check(/^enviado\.bin to .*: accepted/.test(shown), 'the page shows the offer accepted', shown);
+  const [done] = await withTimeout(node.waitFor(finished, 'the download of the offered file',
+                                                before + 1),
+                                   DOWNLOAD_TIMEOUT_MS, 'the node downloads the offered file');
+  const saved = /path=(.*) size=/.exec(done)?.[1];
+  const copy = saved !== undefined && fs.existsSync(saved) ? fs.readFileSync(saved) : Buffer.alloc(0);
+  check(sha256(copy) === sha256(original) && copy.length === original.length,
+        'the node\'s copy of the file the page sent has its SHA-256',
+        `${copy.length} bytes, ${sha256(copy)}; sent ${original.length}, ${sha256(original)}`);
+  check(new RegExp(` sources=${pageId}:${Math.ceil(SENT_SIZE / 261120)}$`).test(done),
+        'the node fetched every chunk of the sent file from the page', done);
+}
+
+/* @node stops (SIGTERM) and starts again in the same data directory, with
+ * the page in its --accept-from: the page sees it go, then connects to it
+ * again to download a file it shared before it stopped. Resolves with the
+ * new process. */
+async function nodeRestarts(page, node, nodeId, tmp, server, pageId) {
+  const original = crypto.randomBytes(AGAIN_SIZE);
+  const filePath = path.join(fs.mkdtempSync(path.join(tmp, 'again-')), 'otra vez.bin');
+  fs.writeFileSync(filePath, original);
+  node.write(`share ${filePath}\n`);
+  const [, link] = await node.waitFor(/^shared (hormiga:\S+)$/, 'the link of a second file', 2);
+
+  node.process.kill('SIGTERM');
+  await withTimeout(node.exited, STEP_TIMEOUT_MS, 'the node stops');
+  await page.waitForFunction((id) => document.querySelector(`#peers li[data-peer="${id}"]`) === null,
+                             nodeId, { timeout: STEP_TIMEOUT_MS });
+  const gone = await page.evaluate((id) => window.hormiga.node.peers.some((peer) => peer.peerId === id),
+                                   nodeId);
+  check(!gone, 'the page drops a node that stops from its peers');
+
+  const again = startNode(tmp, node.name, server, { dataDir: node.dataDir,
+                                                    args: ['--accept-from', pageId] });
+  const [, sameId] = await again.waitFor(/^peer-id (\S+)$/, 'its PeerID');
+  check(sameId === nodeId, 'the restarted node has its identity', sameId);
+  await again.waitFor(/^dht-ready /, 'the end of its DHT bootstrap');
+
+  const downloaded = page.waitForEvent('download', { timeout: DOWNLOAD_TIMEOUT_MS });
+  await page.fill('#link-input', link);
+  await page.click('#open-button');
+  const download = await downloaded;
+  const saved = path.join(tmp, 'again-copy');
+  await download.saveAs(saved);
+  const copy = fs.readFileSync(saved);
+  check(sha256(copy) === sha256(original),
+        'the page downloads what the restarted node shares, with its SHA-256',
+        `${sha256(copy)}; shared ${sha256(original)}`);
+  const report = await page.evaluate(() => window.hormiga.node.downloads.at(-1).sourceReport);
+  check(report.length === 1 && report[0].peerId === nodeId && report[0].chunks > 0,
+        'the page fetched it from the restarted node', JSON.stringify(report));
+  return again;
 }
 
 /* hormiguero stops and starts again on the same port: the page notices,
@@ -339,6 +444,10 @@ async function main() {
 
     await publishes(page, other, tmp, pageId);
     await takesOffers(page, other, otherId, tmp, pageId);
+    await sendIsDeclined(page, other, otherId, pageId);
+    const restarted = await nodeRestarts(page, sharer, sharerId, tmp, server, pageId);
+    children.push(restarted);
+    await sendIsAccepted(page, restarted, sharerId, pageId);
     children.push(await rejoins(page, server, webRoot));
     await context.close();
   } catch (error) {
