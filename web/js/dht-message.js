@@ -6,7 +6,9 @@
 // the canonical order; decodeDhtMessage() applies the message limits
 // (64 KiB, str 1 KiB, 64 elements per array, 32 entries per map) and checks
 // every field this node reads. A message that fails throws a WireError
-// whose text names the field.
+// whose text names the field. checkDisplayName() holds a `hello`'s name to
+// the rules of the C decoder: 1 to 64 bytes of UTF-8 without control,
+// line-separator or bidirectional-control characters.
 
 import { isPeerIdBytes } from './identity.js';
 import { WireError, decodeLimited, encode, expectMap, isBin, isText, isUint } from './wire.js';
@@ -17,6 +19,7 @@ export const DHT_MAX_RECORDS = 20;
 export const DHT_RECORD_MAX_SIZE = 20480;
 export const DHT_RELAY_MAX_HOPS = 8;
 export const DHT_RELAY_MAX_PAYLOAD = 61440;
+export const DHT_HELLO_MAX_NAME = 64;
 
 export const DhtError = Object.freeze({
   MALFORMED: 1,
@@ -29,7 +32,7 @@ export const DhtError = Object.freeze({
 });
 
 const ORDER = ['v', 't', 'id', 'client', 'key', 'record', 'records', 'nodes', 'code', 'text',
-               'to', 'from', 'hops', 'sid', 'payload'];
+               'to', 'from', 'hops', 'sid', 'payload', 'name', 'kind'];
 
 const REQUESTS = new Set(['ping', 'find-node', 'get-value', 'put-value', 'add-provider',
                           'get-providers']);
@@ -65,6 +68,43 @@ export function encodeDhtMessage(fields) {
   return bytes;
 }
 
+/* Controls (category Cc), U+2028, U+2029 and the bidirectional controls
+ * that could make one name read as another. */
+const REFUSED_IN_NAME = /[\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/* @name (a string, or the raw bytes of a str) as a display name: throws a
+ * WireError that says what is wrong with it, or returns it as a string. */
+export function checkDisplayName(name) {
+  let bytes = name;
+  if (typeof name === 'string') {
+    if (!name.isWellFormed())
+      throw new WireError('a display name must be UTF-8; this one holds a lone surrogate');
+    bytes = new TextEncoder().encode(name);
+  }
+  if (bytes.length === 0)
+    throw new WireError(`a display name is 1 to ${DHT_HELLO_MAX_NAME} bytes; this one is empty ` +
+                        '(leave it out for none)');
+  if (bytes.length > DHT_HELLO_MAX_NAME)
+    throw new WireError(`a display name is at most ${DHT_HELLO_MAX_NAME} bytes of UTF-8; ` +
+                        `this one is ${bytes.length}`);
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new WireError('a display name must be UTF-8; this one is not');
+  }
+  let at = 0;
+  for (const c of text) {
+    if (REFUSED_IN_NAME.test(c)) {
+      const code = c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+      throw new WireError('a display name must not hold control characters; ' +
+                          `U+${code} at byte ${at} is one`);
+    }
+    at += new TextEncoder().encode(c).length;
+  }
+  return text;
+}
+
 function fail(message, text) {
   throw new WireError(`a ${message.t} ${text}`);
 }
@@ -89,6 +129,21 @@ function checkRecords(message) {
   for (const record of records)
     if (!isBin(record, 1, DHT_RECORD_MAX_SIZE))
       fail(message, `has a record that is not bin of 1 to ${DHT_RECORD_MAX_SIZE} bytes`);
+}
+
+/* A hello's "name" as the bytes it came as: @msgpack/msgpack would replace
+ * what is not UTF-8 where the C decoder refuses it. */
+function helloName(bytes, message) {
+  if (message.name === undefined)
+    return undefined;
+  if (typeof message.name !== 'string')
+    fail(message, 'needs "name" to be a str of 1 to 64 bytes of UTF-8 without control characters');
+  const raw = decodeLimited(bytes, { ...LIMITS, rawStrings: true }).name;
+  try {
+    return checkDisplayName(raw);
+  } catch (error) {
+    fail(message, `has a bad "name": ${error.message}`);
+  }
 }
 
 export function decodeDhtMessage(bytes) {
@@ -140,6 +195,9 @@ export function decodeDhtMessage(bytes) {
         fail(message, 'needs "sid": str of 1 to 64 bytes');
       if (!isBin(message.payload, 1, DHT_RELAY_MAX_PAYLOAD))
         fail(message, `needs "payload": bin of 1 to ${DHT_RELAY_MAX_PAYLOAD} bytes`);
+      break;
+    case 'hello':
+      message.name = helloName(bytes, message);
       break;
     default:
       throw new WireError(`DHT message of unknown type "${message.t.slice(0, 64)}"`);

@@ -26,7 +26,8 @@ export function encode(value) {
   return msgpackEncode(value, { ignoreUndefined: true });
 }
 
-/* limits: { what, maxSize, maxStr, maxBin, maxArray, maxMap } */
+/* limits: { what, maxSize, maxStr, maxBin, maxArray, maxMap, rawStrings }; with
+ * rawStrings, str values (not map keys) come out as their bytes. */
 export function decodeLimited(bytes, limits) {
   if (!(bytes instanceof Uint8Array))
     throw new WireError(`${limits.what}: expected binary data`);
@@ -40,6 +41,7 @@ export function decodeLimited(bytes, limits) {
     maxArrayLength: limits.maxArray,
     maxMapLength: limits.maxMap,
     maxExtLength: 0,
+    rawStrings: limits.rawStrings ?? false,
   });
   try {
     return decoder.decode(bytes);
