@@ -12,10 +12,13 @@
 // file with the peer as its first provider. sendFile() does the other
 // way: it shares a file and offers it to a connected peer, which then
 // fetches it from the page.
+// setName() gives the node a display name, kept in localStorage and told
+// to every peer in a `hello`; peers lists the names peers told it.
 // When hormiguero's connection closes it joins again, with backoff.
 
 import { hex, shortId } from './bytes.js';
 import { DhtClient } from './dht-client.js';
+import { checkDisplayName } from './dht-message.js';
 import { signProviderRecord } from './dht-record.js';
 import { Download, MAX_DOWNLOAD_SIZE } from './download.js';
 import { FilesChannel, OFFER_TIMEOUT_MS } from './files.js';
@@ -39,6 +42,7 @@ export const REPLY_TIMEOUT_MS = OFFER_TIMEOUT_MS + 15000;
 const MAX_OFFER_NAME = 255;
 const REJOIN_FIRST_MS = 1000;
 const REJOIN_MAX_MS = 30000;
+const NAME_KEY = 'hormiga-display-name';
 
 export class BrowserNode extends EventTarget {
   /* options.url: hormiguero's WebSocket (default: /ws of this origin);
@@ -68,6 +72,7 @@ export class BrowserNode extends EventTarget {
     this.url = url;
     this.signaling = await Signaling.join(url, this.identity, this.log);
     this.overlay = new Overlay(this.identity, this.signaling, this.log);
+    this.overlay.setName(storedName(this.log));
     this.dht = new DhtClient(this.overlay, this.log);
     this.files = new FilesChannel(this.overlay, this.log);
     this.files.library = this.library;
@@ -127,12 +132,35 @@ export class BrowserNode extends EventTarget {
     return this.identity.peerId;
   }
 
-  /* The peers this node is connected to: [{ peerId, roles, through,
-   * relayedBy }], relayedBy the node that relayed the signals of a
-   * connection negotiated through the overlay. */
+  /* This node's display name, or null. */
+  get name() {
+    return this.overlay.name;
+  }
+
+  /* Sets this node's display name (empty: none), keeps it for the next
+   * visit and tells every connected peer. Throws a WireError saying what
+   * is wrong with a name the protocol refuses. */
+  setName(text) {
+    const name = text === '' ? null : checkDisplayName(text);
+    try {
+      if (name === null)
+        localStorage.removeItem(NAME_KEY);
+      else
+        localStorage.setItem(NAME_KEY, name);
+    } catch (error) {
+      this.log(`the display name is not kept for the next visit: ${error.message}`);
+    }
+    this.overlay.setName(name);
+    this.dispatchEvent(new Event('change'));
+  }
+
+  /* The peers this node is connected to: [{ peerId, name, roles, through,
+   * relayedBy }], name the one it told (or null), relayedBy the node that
+   * relayed the signals of a connection negotiated through the overlay. */
   get peers() {
     return this.overlay.connected.map((link) => ({
       peerId: link.peerId,
+      name: this.overlay.names.get(link.peerId) ?? null,
       roles: [...link.roles],
       through: link.negotiatedThrough,
       relayedBy: link.relayedBy,
@@ -278,6 +306,24 @@ export class BrowserNode extends EventTarget {
     const record = await signProviderRecord(this.identity, shared.cid, seq,
                                             nowSeconds() + PROVIDER_TTL_S);
     return this.dht.addProvider(shared.cid, record);
+  }
+}
+
+/* The display name kept from an earlier visit, or null. */
+function storedName(log) {
+  let name;
+  try {
+    name = localStorage.getItem(NAME_KEY);
+  } catch {
+    return null;
+  }
+  if (name === null)
+    return null;
+  try {
+    return checkDisplayName(name);
+  } catch (error) {
+    log(`the kept display name is not used: ${error.message}`);
+    return null;
   }
 }
 

@@ -26,6 +26,11 @@ export const OVERLAY_SETUP_TIMEOUT_MS = 4000;
 export const HORMIGUERO_SETUP_TIMEOUT_MS = 20000;
 const RELAY_HOPS = 3;
 const MAX_SESSIONS = 64;
+/* DHT messages kept from a session not yet a Link (a peer's hello can
+ * arrive before this side has seen every channel open). */
+const MAX_EARLY_MESSAGES = 16;
+/* Display names heard in `hello`s, by PeerID (docs/PROTOCOL.md, "Hello"). */
+export const MAX_NAMES = 4096;
 
 /* A connected peer: identity verified, channels 1 and 2 open. */
 export class Link {
@@ -79,6 +84,8 @@ export class Overlay extends EventTarget {
     this.ondht = null;           /* (link, message): a request or response */
     this.onfiles = null;         /* (link, bytes) */
     this.onlinkclosed = null;    /* (link) */
+    this.name = null;            /* this node's display name, told in hellos */
+    this.names = new Map();      /* PeerID → the display name it told us */
 
     this.useSignaling(signaling);
   }
@@ -157,6 +164,11 @@ export class Overlay extends EventTarget {
     const session = new PeerSession(route, this.identity, peerId, sid, offerer, this.log,
                                     { iceServers: this.signaling.iceServers() });
     this.sessions.set(`${peerId}/${sid}`, session);
+    session.early = [];
+    session.dht.onmessage = (event) => {
+      if (session.early.length < MAX_EARLY_MESSAGES)
+        session.early.push(event.data);
+    };
     return session;
   }
 
@@ -192,16 +204,51 @@ export class Overlay extends EventTarget {
     session.failed.catch(close);
     session.dht.addEventListener('close', close);
     session.files.addEventListener('close', close);
+    if (this.name !== null)
+      this.sendHello(link);
     this.log(`connected to ${link.peerId} through ${through}` +
              (relayedBy ? ` (signals relayed by ${shortId(relayedBy)})` : ''));
     if (previous !== undefined && previous !== link)
       this.log(`a second connection to ${shortId(link.peerId)}; the newer one carries messages`);
     this.changed();
+    for (const data of session.early.splice(0))
+      this.dhtMessage(link, data);
     return link;
   }
 
   changed() {
     this.dispatchEvent(new Event('change'));
+  }
+
+  /* This node's display name (checked by the caller), or null for none:
+   * told to every connected peer, and to each new one as it connects. */
+  setName(name) {
+    if (name === this.name)
+      return;
+    this.name = name;
+    for (const link of this.links.values())
+      this.sendHello(link);
+  }
+
+  sendHello(link) {
+    try {
+      link.sendDht(encodeDhtMessage({ t: 'hello', id: 0, name: this.name ?? undefined }));
+    } catch (error) {
+      this.log(`cannot tell ${shortId(link.peerId)} this node's name: ${error.message}`);
+    }
+  }
+
+  /* @peerId's hello: its name, or undefined for none. */
+  heard(peerId, name) {
+    if (this.names.get(peerId) === name)
+      return;
+    this.names.delete(peerId);
+    if (name !== undefined) {
+      if (this.names.size >= MAX_NAMES)
+        this.names.delete(this.names.keys().next().value);
+      this.names.set(peerId, name);
+    }
+    this.changed();
   }
 
   /* Signals for @from's session @sid, that came by @route. */
@@ -263,6 +310,8 @@ export class Overlay extends EventTarget {
     }
     if (message.t === 'relay')
       this.relay(link, message);
+    else if (message.t === 'hello')
+      this.heard(link.peerId, message.name);
     else
       this.ondht?.(link, message);
   }
