@@ -2,8 +2,9 @@
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
-// Starts the BrowserNode and keeps the page in step with it. Everything a
-// peer sends that ends up on screen goes through textContent, never HTML.
+// Starts the BrowserNode, keeps the page in step with it and sets its
+// display name from the field that shows it. Everything a peer sends that
+// ends up on screen (names too) goes through textContent, never HTML.
 // window.hormiga exposes the node (and a promise of it) to the console and
 // to tests.
 
@@ -11,6 +12,7 @@ import { shortId } from './bytes.js';
 import { LinkError } from './content.js';
 import { formatBytes } from './download.js';
 import { BrowserNode } from './node.js';
+import { WireError } from './wire.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -43,7 +45,7 @@ function sendControl(node, peer) {
   const input = document.createElement('input');
   input.type = 'file';
   input.className = 'send-file';
-  input.setAttribute('aria-label', `Send a file to ${shortId(peer.peerId)}`);
+  input.setAttribute('aria-label', `Send a file to ${peer.name ?? shortId(peer.peerId)}`);
   input.addEventListener('change', () => {
     const file = input.files?.[0];
     input.value = '';
@@ -89,11 +91,20 @@ function showPeers(node) {
     id.className = 'peer-id';
     id.textContent = shortId(peer.peerId);
     id.title = peer.peerId;
+    const who = document.createElement('span');
+    who.className = 'who';
+    if (peer.name !== null) {
+      const name = document.createElement('span');
+      name.className = 'peer-name';
+      name.textContent = peer.name;
+      who.append(name);
+    }
+    who.append(id);
     const role = document.createElement('span');
     role.className = 'role';
     role.textContent = roleText(peer);
     item.dataset.peer = peer.peerId;
-    item.append(id, role);
+    item.append(who, role);
     if (isFullNode(peer))
       item.append(sendControl(node, peer));
     return item;
@@ -195,6 +206,26 @@ function openLink(node, event) {
   }
 }
 
+/* Sets the node's display name from its field; a name the protocol
+ * refuses stays in the field with the reason below it. */
+function saveName(node, event) {
+  event.preventDefault();
+  const input = $('name-input');
+  const error = $('name-error');
+  try {
+    node.setName(input.value);
+    error.hidden = true;
+    input.removeAttribute('aria-invalid');
+  } catch (failure) {
+    if (!(failure instanceof WireError))
+      throw failure;
+    error.textContent = `That name cannot be used: ${failure.message}.`;
+    error.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  }
+}
+
 let sharing = false;
 
 function showShared(shared, stored) {
@@ -262,6 +293,9 @@ async function main() {
   node.addEventListener('offer', (event) => showOffer(event.detail));
   $('open-form').addEventListener('submit', (event) => openLink(node, event));
   $('share-form').addEventListener('submit', (event) => shareFile(node, event));
+  $('name-form').addEventListener('submit', (event) => saveName(node, event));
+  $('name-input').value = node.name ?? '';
+  $('name-button').disabled = false;
   showNode(node);
   return node;
 }
