@@ -175,8 +175,7 @@ export function startNode(tmp, name, server, options = {}) {
   const child = new Child(name, env.HORMIGA_NODE,
                           ['--data-dir', dataDir, '--server', server.url,
                            '--ice-address', env.INTEROP_ICE_ADDRESS,
-                           /* The page drops their hellos, as any DHT message it
-                            * cannot decode. */
+                           /* Told to the page in hellos. */
                            '--name', `Nodo ${name}`, ...(options.args ?? []), 'run']);
   child.dataDir = dataDir;
   return child;

@@ -11,7 +11,8 @@
 // copy of it. The page, loaded from hormiguero's /:
 //
 //   - derives the content IDs and the PeerID of docs/PROTOCOL.md's examples;
-//   - refuses hostile transfer and DHT messages, records, manifests and links;
+//   - refuses hostile transfer and DHT messages (a hello with a bad name
+//     among them), records, manifests and links;
 //   - refuses a malformed link with a message on the page;
 //   - opens the shared link, which the other node shares too (the same
 //     bytes, so the same content ID): it finds both providers through the DHT
@@ -25,6 +26,10 @@
 //     shows its link, the other hormiga-node downloads it (`get LINK DIR`),
 //     finding the page's provider record in the DHT and fetching every chunk
 //     from the page, and the copy's SHA-256 must be the page's file's;
+//   - lists both nodes by the names their hellos told it; refuses a bad
+//     name in its own name field, saying why; a name set there reaches a
+//     node (`hormiga-node --data-dir DIR --json peers`), and so does a
+//     change of it;
 //   - asks about a file that hormiga-node offers it: declined on the page,
 //     the node hears the reason; offered again and accepted, the page
 //     downloads it from that node, with its SHA-256;
@@ -33,8 +38,9 @@
 //     was told to, declines, and the page shows why;
 //   - sees the sharer go from its peers when it stops (SIGTERM); restarted
 //     in the same data directory (the same identity, its library) and told
-//     to accept the page's offers, the page finds it again through the DHT
-//     and downloads a file it shared before it stopped, with its SHA-256;
+//     to accept the page's offers, the page finds it again through the DHT,
+//     tells it its name as the connection opens, and downloads a file it
+//     shared before it stopped, with its SHA-256;
 //     then sends it a file, which it accepts and fetches from the page
 //     (`downloaded … sources=PAGE:N`), with the SHA-256 of the page's file;
 //   - when hormiguero stops, says it is offline, and joins again by itself
@@ -42,6 +48,7 @@
 //
 // Output is TAP; any failure or timeout exits non-zero.
 
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -140,6 +147,13 @@ async function decodersRefuse(page) {
       attempt('a manifest of another content ID', () => decodeManifest(
         encode({ v: 1, kind: 'file', name: 'x', size: 4, chunk: 261120,
                  hashes: new Uint8Array(32) }), cid)),
+      attempt('a hello whose name holds a bidirectional control', () => decodeDhtMessage(
+        encode({ v: 1, t: 'hello', id: 0, name: 'Nodo\u202Eevil' }))),
+      attempt('a hello whose name is not UTF-8', () => {
+        const bytes = encode({ v: 1, t: 'hello', id: 0, name: 'ab' });
+        bytes.set([0xc3, 0x28], bytes.length - 2);
+        return decodeDhtMessage(bytes);
+      }),
       attempt('a link given dn twice', () => parseLink(`hormiga:${'0'.repeat(64)}?dn=a&dn=b`)),
     ];
   });
@@ -152,6 +166,8 @@ async function decodersRefuse(page) {
     /21 "nodes"; the limit is 20/,
     /the signature does not verify/,
     /does not match the link's content ID/,
+    /bad "name": .*U\+202E at byte 4 is one/,
+    /bad "name": a display name must be UTF-8/,
     /"dn" twice/,
   ];
   for (const [i, refusal] of refusals.entries())
@@ -165,6 +181,65 @@ async function refusesBadLink(page) {
   await error.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   const text = await error.textContent();
   check(/64 hexadecimal digits/.test(text), 'a malformed link is refused on the page', text);
+}
+
+/* What `hormiga-node --data-dir DIR --json peers` says @node heard from
+ * @peerId: its entry, or undefined. */
+function peerEntry(node, peerId) {
+  return new Promise((resolve, reject) => {
+    execFile(env.HORMIGA_NODE, ['--data-dir', node.dataDir, '--json', 'peers'],
+             (error, stdout) => {
+               if (error) {
+                 reject(error);
+                 return;
+               }
+               try {
+                 resolve(JSON.parse(stdout).peers.find((peer) => peer.peer === peerId));
+               } catch (failure) {
+                 reject(new Error(`peers --json: ${failure.message}: ${stdout}`));
+               }
+             });
+  });
+}
+
+/* @node's entry for @peerId once it carries the display name @name (or
+ * the last entry seen when it does not within STEP_TIMEOUT_MS). */
+async function heardName(node, peerId, name) {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const entry = await peerEntry(node, peerId);
+    if (entry?.name === name || Date.now() > deadline)
+      return entry;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/* The page lists @nodes ({ id, name }) by the names they told it; its own
+ * name, set in its field, reaches @node, and so does a new one. */
+async function displayNames(page, nodes, node, pageId) {
+  for (const { id, name } of nodes) {
+    const shown = page.locator(`#peers li[data-peer="${id}"] .peer-name`);
+    await shown.waitFor({ state: 'attached', timeout: STEP_TIMEOUT_MS });
+    const text = await shown.textContent();
+    check(text === name, `the page lists a node by its name, ${name}`, text);
+  }
+
+  await page.fill('#name-input', 'Página\u2067 de prueba');
+  await page.click('#name-button');
+  const error = page.locator('#name-error');
+  await error.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const refused = await error.textContent();
+  check(/U\+2067 at byte 7 is one/.test(refused) &&
+        await page.evaluate(() => window.hormiga.node.name) === null,
+        'the page refuses a name with a bidirectional control, saying why', refused);
+
+  for (const name of ['Página de prueba', 'Otra página']) {
+    await page.fill('#name-input', name);
+    await page.click('#name-button');
+    const entry = await heardName(node, pageId, name);
+    check(entry?.name === name, `the node hears the page's name, ${name}`, JSON.stringify(entry));
+  }
+  check(await page.locator('#name-error').isHidden(), 'an accepted name clears the refusal');
 }
 
 /* The page shares a file; @node downloads it from the page. */
@@ -332,6 +407,10 @@ async function nodeRestarts(page, node, nodeId, tmp, server, pageId) {
   const report = await page.evaluate(() => window.hormiga.node.downloads.at(-1).sourceReport);
   check(report.length === 1 && report[0].peerId === nodeId && report[0].chunks > 0,
         'the page fetched it from the restarted node', JSON.stringify(report));
+  const name = await page.evaluate(() => window.hormiga.node.name);
+  const entry = await heardName(again, pageId, name);
+  check(name !== null && entry?.name === name,
+        'the page tells a node its name as their connection opens', JSON.stringify(entry));
   return again;
 }
 
@@ -442,6 +521,8 @@ async function main() {
     const listed = await page.locator('#peers li').count();
     check(listed === peers.length && listed >= 2, `the page lists its ${listed} peers`);
 
+    await displayNames(page, [{ id: sharerId, name: 'Nodo sharer' },
+                              { id: otherId, name: 'Nodo other' }], other, pageId);
     await publishes(page, other, tmp, pageId);
     await takesOffers(page, other, otherId, tmp, pageId);
     await sendIsDeclined(page, other, otherId, pageId);
