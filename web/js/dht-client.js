@@ -15,6 +15,7 @@
 import { compareBytes, shortId, xor } from './bytes.js';
 import { DhtError, encodeDhtMessage, isDhtRequest } from './dht-message.js';
 import { verifyProviderRecord } from './dht-record.js';
+import { PendingRequests } from './requests.js';
 import { dhtKeyOfPeer, peerIdBytes, peerIdText } from './identity.js';
 import { nowSeconds, withTimeout } from './time.js';
 
@@ -26,13 +27,12 @@ export class DhtClient {
   constructor(overlay, log) {
     this.overlay = overlay;
     this.log = log;
-    this.nextId = 1;
-    this.waiting = new Map();   /* "PeerID/id" → { resolve, reject, link } */
+    this.pending = new PendingRequests();
     overlay.ondht = (link, message) => this.receive(link, message);
     const previous = overlay.onlinkclosed;
     overlay.onlinkclosed = (link) => {
       previous?.(link);
-      this.linkClosed(link);
+      this.pending.linkClosed(link);
     };
   }
 
@@ -43,39 +43,21 @@ export class DhtClient {
       this.overlay.answerAsClient(link, message);
       return;
     }
-    const key = `${link.peerId}/${message.id}`;
-    const waiter = this.waiting.get(key);
-    if (waiter === undefined || waiter.link !== link)
-      return;   /* late, or a second answer to a request sent again */
-    this.waiting.delete(key);
-    waiter.resolve(message);
-  }
-
-  linkClosed(link) {
-    for (const [key, waiter] of this.waiting)
-      if (waiter.link === link) {
-        this.waiting.delete(key);
-        waiter.reject(new Error(`the connection to ${shortId(link.peerId)} closed`));
-      }
+    this.pending.settle(link, message);
   }
 
   /* The response to a request of @fields (t and its fields) sent on @link. */
   request(link, fields) {
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-    const key = `${link.peerId}/${id}`;
-    const answer = new Promise((resolve, reject) => {
-      this.waiting.set(key, { resolve, reject, link });
-    });
+    const { id, answer, forget } = this.pending.open(link);
     try {
       link.sendDht(encodeDhtMessage({ ...fields, id, client: true }));
     } catch (error) {
-      this.waiting.delete(key);
+      forget();
       return Promise.reject(error);
     }
     return withTimeout(answer, DHT_REQUEST_TIMEOUT_MS,
                        `${fields.t} to ${shortId(link.peerId)}`)
-      .finally(() => this.waiting.delete(key));
+      .finally(forget);
   }
 
   /* Providers of the 32-byte @key: [{ peerId, via }], via the PeerID of the

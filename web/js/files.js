@@ -11,6 +11,7 @@
 // declined at once when 16 offers wait already, or when nobody listens.
 
 import { bytesEqual, shortId } from './bytes.js';
+import { PendingRequests } from './requests.js';
 import { ShareCode, decodeTransferMessage, encodeTransferMessage } from './transfer-message.js';
 import { withTimeout } from './time.js';
 
@@ -22,8 +23,7 @@ export class FilesChannel {
   constructor(overlay, log) {
     this.overlay = overlay;
     this.log = log;
-    this.nextId = 1;
-    this.waiting = new Map();   /* "PeerID/id" → { resolve, reject, link } */
+    this.pending = new PendingRequests();
     this.cancelled = new WeakMap();   /* Link → Set of request ids cancelled */
     this.library = null;        /* a share.js Library, once something is shared */
     this.onoffer = null;        /* (link, offer) → Promise of { accept, text } */
@@ -32,11 +32,7 @@ export class FilesChannel {
     const previous = overlay.onlinkclosed;
     overlay.onlinkclosed = (link) => {
       previous?.(link);
-      for (const [key, waiter] of this.waiting)
-        if (waiter.link === link) {
-          this.waiting.delete(key);
-          waiter.reject(new Error(`the connection to ${shortId(link.peerId)} closed`));
-        }
+      this.pending.linkClosed(link);
     };
   }
 
@@ -59,12 +55,7 @@ export class FilesChannel {
       this.cancelled.set(link, ids);
       return;
     }
-    const key = `${link.peerId}/${message.id}`;
-    const waiter = this.waiting.get(key);
-    if (waiter === undefined || waiter.link !== link)
-      return;
-    this.waiting.delete(key);
-    waiter.resolve(message);
+    this.pending.settle(link, message);
   }
 
   answer(link, request) {
@@ -121,25 +112,20 @@ export class FilesChannel {
 
   /* The response (or error) to the request @fields, within @timeoutMs. */
   request(link, fields, timeoutMs) {
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
-    const key = `${link.peerId}/${id}`;
-    const answer = new Promise((resolve, reject) => {
-      this.waiting.set(key, { resolve, reject, link });
-    });
+    const { id, answer, forget } = this.pending.open(link);
     try {
       link.sendFiles(encodeTransferMessage({ ...fields, id }));
     } catch (error) {
-      this.waiting.delete(key);
+      forget();
       return Promise.reject(error);
     }
     return withTimeout(answer, timeoutMs, `${fields.t} to ${shortId(link.peerId)}`)
       .catch((error) => {
-        if (this.waiting.delete(key))
+        if (forget())
           this.send(link, { t: 'cancel', id });
         throw error;
       })
-      .finally(() => this.waiting.delete(key));
+      .finally(forget);
   }
 
   /* Whether @message answers a request about @cid. */
